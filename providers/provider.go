@@ -1,0 +1,101 @@
+// Package providers puts Stowage's storage locations (Amazon S3 and
+// S3-compatible stores, Azure Blob, a local or NAS folder) behind one small
+// interface. SDK errors end here: callers only ever see *Error values whose
+// Kind is one of the sentinels below.
+package providers
+
+import (
+	"context"
+	"io"
+	"os"
+	"time"
+)
+
+// Provider is what every location type implements.
+type Provider interface {
+	// Test runs the ordered connection checks, calling emit once as each
+	// check starts (Status Running) and once as it finishes. It returns the
+	// full report; a failed check is reported in it, not as an error. The
+	// error is for a test that could not run at all (context cancelled).
+	Test(ctx context.Context, emit func(Check)) (Report, error)
+
+	// Put uploads the whole of src (size bytes from offset 0) to key, which
+	// is relative to the location's prefix. Put reads from the *os.File
+	// directly (ReadAt/Seek) so the SDKs need no buffer copy.
+	Put(ctx context.Context, key string, src *os.File, size int64, opts PutOptions) (Object, error)
+}
+
+// PutOptions tunes a single upload.
+type PutOptions struct {
+	// ContentType of the object; empty lets the provider guess.
+	ContentType string
+	// Progress, when set, is called with the bytes acknowledged so far;
+	// a retried request may report a smaller number than before.
+	Progress func(done int64)
+}
+
+// Object describes a stored object.
+type Object struct {
+	Key  string // relative to the location's prefix
+	Size int64
+	// ETag as the store reports it (quotes stripped), or a version ID.
+	ETag      string
+	VersionID string
+	// Checksum is "ALGO:base64" (e.g. "CRC32C:yZRlqg==", "MD5:...",
+	// "SHA256:..."); empty when the store gave none.
+	Checksum string
+	Modified time.Time
+}
+
+// Stater is implemented by providers that can look up one object.
+type Stater interface {
+	Stat(ctx context.Context, key string) (Object, error)
+}
+
+// Lister is implemented by providers that can list objects under a prefix
+// (relative to the location's prefix). fn is called per object in key order
+// as pages arrive; returning an error from fn stops the listing.
+type Lister interface {
+	List(ctx context.Context, prefix string, fn func(Object) error) error
+}
+
+// Getter is implemented by providers that can read objects back.
+type Getter interface {
+	// Get returns the bytes of key in [offset, offset+length); length < 0
+	// means to the end.
+	Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, Object, error)
+}
+
+// Deleter is implemented by providers that can delete objects.
+type Deleter interface {
+	Delete(ctx context.Context, key string) error
+}
+
+// Multipart is implemented by providers that upload large files in parts
+// that survive a crash: the upload ID and part list are stored by the caller
+// (the export journal) and handed back on resume.
+type Multipart interface {
+	// PartSize limits: the provider's minimum and maximum part size, and the
+	// maximum number of parts.
+	PartLimits() (min, max int64, maxParts int)
+	// CreateMultipart starts an upload and returns its ID.
+	CreateMultipart(ctx context.Context, key string, opts PutOptions) (uploadID string, err error)
+	// UploadPart sends bytes [offset, offset+size) of src as part number n
+	// (1-based).
+	UploadPart(ctx context.Context, key, uploadID string, n int, src *os.File, offset, size int64, opts PutOptions) (Part, error)
+	// ListParts returns the parts the store already holds for uploadID, so a
+	// resumed upload sends only the missing ones.
+	ListParts(ctx context.Context, key, uploadID string) ([]Part, error)
+	// CompleteMultipart assembles parts (in part-number order).
+	CompleteMultipart(ctx context.Context, key, uploadID string, parts []Part) (Object, error)
+	// AbortMultipart discards an upload.
+	AbortMultipart(ctx context.Context, key, uploadID string) error
+}
+
+// Part is one uploaded part of a multipart upload.
+type Part struct {
+	Number   int
+	Size     int64
+	ETag     string
+	Checksum string // "ALGO:base64", as Object.Checksum
+}

@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/stowage-dev/stowage/validate"
+)
+
+// Exit codes, mapped from errors in one place (ExitCode).
+const (
+	ExitOK          = 0
+	ExitFailed      = 1
+	ExitUsage       = 2
+	ExitInterrupted = 130
+)
+
+// UsageError marks bad usage or invalid input: exit code 2.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// usagef returns a UsageError with a formatted message.
+func usagef(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+// SilentError carries an exit code for a failure that was already reported
+// to the user (e.g. a failed connection test printed as a checklist).
+type SilentError struct{ Code int }
+
+func (e *SilentError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
+
+// ErrInterrupted is returned when the user interrupted the command.
+var ErrInterrupted = errors.New("interrupted")
+
+// ExitCode maps an error to the process exit code.
+func ExitCode(err error) int {
+	var silent *SilentError
+	var usage *UsageError
+	var invalid *validate.Error
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &silent):
+		return silent.Code
+	case errors.Is(err, ErrInterrupted), errors.Is(err, context.Canceled):
+		return ExitInterrupted
+	case errors.As(err, &usage), errors.As(err, &invalid):
+		return ExitUsage
+	default:
+		return ExitFailed
+	}
+}
+
+// printError writes err for a person: one "error:" line, then any further
+// lines (joined errors) indented beneath it.
+func printError(w io.Writer, err error) {
+	var silent *SilentError
+	if err == nil || errors.As(err, &silent) {
+		return
+	}
+	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
+	fmt.Fprintf(w, "error: %s\n", lines[0])
+	for _, l := range lines[1:] {
+		fmt.Fprintf(w, "  %s\n", l)
+	}
+}

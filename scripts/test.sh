@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# test.sh runs every check Stowage has: installs the pinned test servers into
+# .tools/ (once), go vet, all tests (unit + integration against real MinIO
+# and Azurite on loopback), and a few seconds of each fuzz target.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-tools.sh
+export PATH="$PWD/.tools/bin:$PATH"
+
+echo "== go vet" >&2
+go vet ./...
+
+echo "== go test" >&2
+go build -o .tools/testsummary ./internal/testsummary
+# -p 2 matches the 2-core CI machines; integration tests start their own servers.
+set +e
+go test -json -count=1 -p 2 -timeout 30m ./... | .tools/testsummary
+status=${PIPESTATUS[1]}
+set -e
+
+echo "== fuzz (${FUZZTIME:=3s} per target)" >&2
+fuzz_status=0
+for pkg in $(go list ./...); do
+  dir=$(go list -f '{{.Dir}}' "$pkg")
+  for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
+    if ! go test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" "$pkg" >/tmp/stowage-fuzz.log 2>&1; then
+      echo "FAIL fuzz $pkg $target" >&2
+      cat /tmp/stowage-fuzz.log >&2
+      fuzz_status=1
+    else
+      echo "ok   fuzz $pkg $target" >&2
+    fi
+  done
+done
+if [ "$status" -ne 0 ] || [ "$fuzz_status" -ne 0 ]; then
+  exit 1
+fi

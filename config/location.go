@@ -49,6 +49,9 @@ type File struct {
 	Version   int        `yaml:"version"`
 	Platform  Platform   `yaml:"platform"`
 	Locations []Location `yaml:"locations"`
+
+	// Source says where the file was loaded from; it is not part of the file.
+	Source Source `yaml:"-"`
 }
 
 // Platform describes the side that exports: whose principal customers trust,

@@ -187,16 +187,18 @@ func PrincipalARN(s string) error {
 	if p.region != "" {
 		return newErr(field, example, "region must be empty in IAM ARNs (got %q)", p.region)
 	}
+	kind, _, _ := strings.Cut(p.resource, "/")
 	switch {
 	case p.resource == "root":
 		return nil
-	case strings.HasPrefix(p.resource, "role/"):
-		return checkIAMResource(field, "role", p.resource, example)
-	case strings.HasPrefix(p.resource, "user/"):
-		return checkIAMResource(field, "user", p.resource, example)
+	case kind == "role" || kind == "user":
+		// Return a nil error, not a nil *Error, to keep err == nil true.
+		if err := checkIAMResource(field, kind, p.resource, example); err != nil {
+			return err
+		}
+		return nil
 	}
-	got, _, _ := strings.Cut(p.resource, "/")
-	return newErr(field, example, "must name the account root (\":root\"), a role (\":role/...\") or a user (\":user/...\"), got %q", got)
+	return newErr(field, example, "must name the account root (\":root\"), a role (\":role/...\") or a user (\":user/...\"), got %q", kind)
 }
 
 // AccountID checks an AWS account ID: exactly 12 digits, leading zeros kept.

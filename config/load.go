@@ -103,10 +103,19 @@ func parse(path string, data []byte) (*File, error) {
 			msg: "only one YAML document is allowed; remove the second \"---\" and what follows it"}
 	}
 
+	if len(f.Locations) == 0 {
+		f.Locations = nil // "locations: []" and no locations are the same file
+	}
 	if probs := f.problems(); len(probs) > 0 {
-		errs := make([]error, 0, len(probs))
+		les := make([]*LoadError, 0, len(probs))
 		for _, p := range probs {
-			errs = append(errs, p.loadError(path, root, &f))
+			les = append(les, p.loadError(path, root, &f))
+		}
+		// In file order, so the user can fix them top to bottom.
+		sort.SliceStable(les, func(a, b int) bool { return les[a].Line < les[b].Line })
+		errs := make([]error, len(les))
+		for i, le := range les {
+			errs[i] = le
 		}
 		return nil, errors.Join(errs...)
 	}
@@ -226,8 +235,13 @@ func yamlFields(t reflect.Type) []string {
 // closest returns the known key within a small edit distance of s, or "".
 func closest(s string, known []string) string {
 	best, bestD := "", len(s)/3+2
+	s = strings.ToLower(s)
 	for _, k := range known {
-		if d := editDistance(strings.ToLower(s), k); d < bestD {
+		d := editDistance(s, k)
+		if len(k) >= 3 && (strings.HasPrefix(s, k) || strings.HasPrefix(k, s)) {
+			d = 1 // "bucket_name" for "bucket", "role" for "role_arn"
+		}
+		if d < bestD {
 			best, bestD = k, d
 		}
 	}
@@ -448,7 +462,7 @@ func (p problem) yamlPath() string {
 	return fmt.Sprintf("locations[%d].%s", p.loc, p.field)
 }
 
-func (p problem) loadError(path string, root *yaml.Node, f *File) error {
+func (p problem) loadError(path string, root *yaml.Node, f *File) *LoadError {
 	e := &LoadError{Path: path, Line: lineOf(root, p.yamlPath()), Field: p.fullField(f), Err: p.err}
 	if p.dup != nil {
 		other := locationLabel(p.other, f.Locations[p.other].Name)

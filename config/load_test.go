@@ -341,7 +341,7 @@ locations:
     s3: {bucket: acme-call-recordings, region: us-east-1, auth: role, role_arn: "` + roleARN + `", external_id: ` + externalID + `}
   - name: beta
     type: s3
-    s3: {bucket: beta-call-recordings, region: us-east-1, auth: role, role_arn: "` + roleARN + `", external_id: `+otherExternaID+`, pending_external_id: ` + externalID + `}
+    s3: {bucket: beta-call-recordings, region: us-east-1, auth: role, role_arn: "` + roleARN + `", external_id: ` + otherExternaID + `, pending_external_id: ` + externalID + `}
 `,
 			is:   config.ErrDuplicateExternalID,
 			want: []string{`FILE:8: locations[1] ("beta").s3.pending_external_id: external ID shared by two locations: locations[0] ("acme") at line 3`},

@@ -1,6 +1,9 @@
 package config
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/stowage-dev/stowage/validate"
 )
 
@@ -50,11 +53,47 @@ func redactConnectionString(s string) string {
 	if s == "" {
 		return ""
 	}
-	cs, err := validate.ParseConnectionString(s)
-	if err != nil {
-		return RedactedSecret
+	if cs, err := validate.ParseConnectionString(s); err == nil {
+		return cs.Redacted()
 	}
-	return cs.Redacted()
+	redacted, _ := scanConnectionString(s)
+	return redacted
+}
+
+// Connection-string keys whose values are safe to show; compared without
+// case, as Azure does.
+var publicConnKeys = []string{
+	"DefaultEndpointsProtocol", "AccountName", "EndpointSuffix", "BlobEndpoint", "QueueEndpoint",
+	"TableEndpoint", "FileEndpoint", "UseDevelopmentStorage", "DevelopmentStorageProxyUri",
+}
+
+// scanConnectionString redacts a connection string that validate cannot
+// parse (for example one already redacted): public pairs are kept, the
+// values of AccountKey and SharedAccessSignature are replaced, and any
+// other part is replaced whole, since it may be a fragment of a key split
+// at "=". hasSecret reports whether anything was replaced that was not
+// already RedactedSecret.
+func scanConnectionString(s string) (redacted string, hasSecret bool) {
+	parts := strings.Split(s, ";")
+	for i, part := range parts {
+		k, v, ok := strings.Cut(part, "=")
+		key := strings.TrimSpace(k)
+		switch {
+		case strings.TrimSpace(part) == "":
+		case ok && slices.ContainsFunc(publicConnKeys, func(p string) bool { return strings.EqualFold(p, key) }):
+		case ok && (strings.EqualFold(key, "AccountKey") || strings.EqualFold(key, "SharedAccessSignature")):
+			if strings.TrimSpace(v) != RedactedSecret {
+				hasSecret = true
+			}
+			parts[i] = k + "=" + RedactedSecret
+		default:
+			if strings.TrimSpace(part) != RedactedSecret {
+				hasSecret = true
+			}
+			parts[i] = RedactedSecret
+		}
+	}
+	return strings.Join(parts, ";"), hasSecret
 }
 
 // MarshalRedacted renders loc.Redacted() as YAML, for `stowage show
@@ -66,16 +105,19 @@ func MarshalRedacted(loc Location) ([]byte, error) {
 
 // HasSecrets reports whether the location holds a secret: an S3 secret
 // access key, or an Azure connection string with an AccountKey or a
-// SharedAccessSignature. A connection string that does not parse counts as
-// secret, since it may be a key pasted into the wrong field.
+// SharedAccessSignature. In a connection string that does not parse, any
+// part that is not a known public key counts as secret, since it may be a
+// piece of a key. RedactedSecret placeholders are not secrets, so the result
+// of Redacted has none.
 func (l Location) HasSecrets() bool {
-	if l.S3 != nil && l.S3.SecretAccessKey != "" {
+	if l.S3 != nil && l.S3.SecretAccessKey != "" && l.S3.SecretAccessKey != RedactedSecret {
 		return true
 	}
 	if l.Azure != nil && l.Azure.ConnectionString != "" {
 		cs, err := validate.ParseConnectionString(l.Azure.ConnectionString)
 		if err != nil {
-			return true
+			_, has := scanConnectionString(l.Azure.ConnectionString)
+			return has
 		}
 		return cs.AccountKey != "" || cs.SharedAccessSignature != ""
 	}

@@ -215,7 +215,7 @@ func AccountID(s string) error {
 	}
 	if r, pos := firstBad(s, isDigit); pos > 0 {
 		if r == '-' {
-			return newErr(field, strings.ReplaceAll(s, "-", ""), "must be 12 digits without hyphens")
+			return newErr(field, suggest(strings.ReplaceAll(s, "-", ""), exampleAccountID, AccountID), "must be 12 digits without hyphens")
 		}
 		return newErr(field, exampleAccountID, "has %s at position %d; an account ID is 12 digits", quoteRune(r), pos)
 	}

@@ -110,3 +110,14 @@ func allDigits(s string) bool {
 
 // runeCount is the length users see when they count characters.
 func runeCount(s string) int { return utf8.RuneCountInString(s) }
+
+// suggest returns candidate, a fixed-up form of the user's input, when it
+// passes check, and fallback otherwise, so every example can be copied as
+// is. Candidates must be "more fixed" than the input, so that check never
+// comes back to the same suggestion and the recursion ends.
+func suggest(candidate, fallback string, check func(string) error) string {
+	if candidate != "" && check(candidate) == nil {
+		return candidate
+	}
+	return fallback
+}

@@ -42,10 +42,10 @@ func Prefix(s string) error {
 		return newErr(field, examplePrefix, "has a control character %s at position %d", quoteRune(r), pos)
 	}
 	if i := strings.IndexByte(s, '\\'); i >= 0 {
-		return newErr(field, strings.ReplaceAll(s, "\\", "/"), "has a backslash at position %d; separate folders with \"/\"", runeCount(s[:i])+1)
+		return newErr(field, suggest(strings.ReplaceAll(s, "\\", "/"), examplePrefix, Prefix), "has a backslash at position %d; separate folders with \"/\"", runeCount(s[:i])+1)
 	}
 	if strings.HasPrefix(s, "/") {
-		return newErr(field, NormalizePrefix(s), "must not start with \"/\"; S3 would create a folder with an empty name")
+		return newErr(field, suggest(NormalizePrefix(s), examplePrefix, Prefix), "must not start with \"/\"; S3 would create a folder with an empty name")
 	}
 	if i := strings.Index(s, "//"); i >= 0 {
 		return newErr(field, examplePrefix, "must not contain \"//\" (at position %d); it creates a folder with an empty name", runeCount(s[:i])+1)
@@ -62,7 +62,15 @@ func Prefix(s string) error {
 // a trailing "/" to a non-empty prefix, so "/recordings" and "recordings"
 // both become "recordings/".
 func NormalizePrefix(s string) string {
-	s = strings.TrimLeft(strings.TrimSpace(s), "/")
+	// Repeat until stable so "/ recordings" loses both the slash and the
+	// space, and normalising twice changes nothing.
+	for {
+		t := strings.TrimLeft(strings.TrimSpace(s), "/")
+		if t == s {
+			break
+		}
+		s = t
+	}
 	if s != "" && !strings.HasSuffix(s, "/") {
 		s += "/"
 	}
@@ -83,7 +91,7 @@ func Endpoint(s string) error {
 	}
 	if !strings.HasPrefix(s, "https://") && !strings.HasPrefix(s, "http://") {
 		if !strings.Contains(s, "://") && !strings.ContainsAny(s, "@/?#") && validHostPort(s) {
-			return newErr(field, "https://"+s, "must start with https:// or http://")
+			return newErr(field, suggest("https://"+s, exampleEndpoint, Endpoint), "must start with https:// or http://")
 		}
 		return newErr(field, exampleEndpoint, "must start with https:// or http://")
 	}
@@ -170,7 +178,7 @@ func LocalPath(s string) error {
 	case strings.IndexByte(s, 0) >= 0:
 		return newErr(field, exampleLocalPath, "must not contain a NUL byte")
 	case surroundingSpace(s):
-		return newErr(field, strings.TrimSpace(s), "must not start or end with spaces")
+		return newErr(field, suggest(strings.TrimSpace(s), exampleLocalPath, LocalPath), "must not start or end with spaces")
 	}
 	expanded, err := ExpandHome(s)
 	if err != nil {
@@ -182,7 +190,7 @@ func LocalPath(s string) error {
 	}
 	if !filepath.IsAbs(expanded) {
 		if abs, err := filepath.Abs(expanded); err == nil {
-			return newErr(field, abs, "must be absolute after ~ expansion (got %q); use a full path such as /mnt/nas/recordings or ~/recordings", s)
+			return newErr(field, suggest(abs, exampleLocalPath, LocalPath), "must be absolute after ~ expansion (got %q); use a full path such as /mnt/nas/recordings or ~/recordings", s)
 		}
 		return newErr(field, exampleLocalPath, "must be absolute after ~ expansion (got %q)", s)
 	}

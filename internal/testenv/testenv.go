@@ -5,6 +5,20 @@
 // The servers are child processes built by scripts/install-tools.sh into the
 // repository's git-ignored .tools/bin folder. When a server is missing, tests
 // skip locally and fail under CI=true, so CI can never silently skip coverage.
+//
+// Typical use:
+//
+//	m := testenv.StartMinIO(t, testenv.MinIOOptions{TLS: true})
+//	m.CreateBucket(t, "exports")
+//	ak, sk := m.CreateUser(t, policyJSON)
+//	client := m.S3Client(t, ak, sk)
+//
+//	a := testenv.StartAzurite(t)
+//	a.CreateContainer(t, "recordings")
+//	cs := a.SAS(t, "recordings", "racwdl", time.Now().Add(time.Hour))
+//
+// Each Start call owns its server (about 0.5 s for MinIO, 1-2 s for Azurite
+// on 2 cores); SharedMinIO and SharedAzurite share one per test binary.
 package testenv
 
 import (

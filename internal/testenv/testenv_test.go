@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -384,5 +385,45 @@ func TestRequireMissingTool(t *testing.T) {
 				t.Fatalf("message %q should name the tool and scripts/install-tools.sh", msg)
 			}
 		})
+	}
+}
+
+func TestMain(m *testing.M) { Main(m) }
+
+func TestSharedServers(t *testing.T) {
+	m1 := SharedMinIO(t, MinIOOptions{TLS: true})
+	m2 := SharedMinIO(t, MinIOOptions{TLS: true})
+	if m1 != m2 {
+		t.Fatal("SharedMinIO started a second server for the same options")
+	}
+	m1.CreateBucket(t, UniqueName("shared"))
+	a1, a2 := SharedAzurite(t), SharedAzurite(t)
+	if a1 != a2 {
+		t.Fatal("SharedAzurite started a second server")
+	}
+	a1.CreateContainer(t, UniqueName("shared"))
+}
+
+// TestStartFailureShowsLog starts a fake "minio" that prints its root password
+// and exits: the error must carry the server's output, with the secret hidden.
+func TestStartFailureShowsLog(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("uses a shell script as the fake server")
+	}
+	fake := filepath.Join(t.TempDir(), "minio")
+	script := "#!/bin/sh\necho \"boom: cannot use drive; password $MINIO_ROOT_PASSWORD\"\nexit 3\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	m, err := startMinIO(fake, t.TempDir(), MinIOOptions{})
+	if err == nil {
+		m.stop()
+		t.Fatal("start of a server that exits succeeded")
+	}
+	msg := err.Error()
+	for _, want := range []string{"exited before it was ready", "boom: cannot use drive", "password [REDACTED]"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not contain %q", msg, want)
+		}
 	}
 }

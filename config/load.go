@@ -175,8 +175,13 @@ func typeErrors(path string, root *yaml.Node, te *yaml.TypeError) error {
 		case unknownFieldRE.MatchString(raw):
 			m := unknownFieldRE.FindStringSubmatch(raw)
 			line, _ := strconv.Atoi(m[1])
-			errs = append(errs, &LoadError{Path: path, Line: line, Field: ix.field(line, m[2]),
-				Err: ErrSyntax, msg: unknownFieldMessage(m[2], m[3])})
+			field, msg := ix.field(line, m[2]), unknownFieldMessage(m[2], m[3])
+			if !keyLike(m[2]) {
+				// Probably a value pasted as a key, maybe a secret: don't echo it.
+				field = strings.TrimSuffix(field, m[2]) + "(unnamed)"
+				msg = "unknown field whose name is not shown because it looks like a value; check the indentation and colons on this line"
+			}
+			errs = append(errs, &LoadError{Path: path, Line: line, Field: field, Err: ErrSyntax, msg: msg})
 		case wrongKindRE.MatchString(raw):
 			m := wrongKindRE.FindStringSubmatch(raw)
 			line, _ := strconv.Atoi(m[1])
@@ -192,6 +197,20 @@ func typeErrors(path string, root *yaml.Node, te *yaml.TypeError) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// keyLike reports whether s looks like a config key (short words joined by
+// "_" or "-") rather than a value; secret keys are 40 characters or more.
+func keyLike(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // yamlTypes maps the type names in yaml.v3 messages to the structs whose

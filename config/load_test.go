@@ -221,9 +221,9 @@ locations:
 		},
 		{
 			name:    "unknown top-level field lists nothing wrong",
-			content: "version: 1\nlocaitons: []\n",
+			content: "version: 1\nLocaitons: []\n",
 			is:      config.ErrSyntax,
-			want:    []string{`FILE:2: locaitons: unknown field; did you mean "locations"?`},
+			want:    []string{`FILE:2: Locaitons: unknown field; did you mean "locations"?`},
 		},
 		{
 			name: "unknown field in flow mapping",
@@ -249,6 +249,20 @@ locations:
 `,
 			is:      config.ErrSyntax,
 			want:    []string{`FILE:10: locations[0] ("kazoo").s3.expiry_days: expected a whole number, found text`},
+			wantNot: []string{fakeSecret[:7]},
+		},
+		{
+			name: "secret pasted as a key is not echoed",
+			content: `version: 1
+locations:
+  - name: kazoo
+    type: s3
+    s3:
+      bucket: kazoo-recordings
+      ` + fakeSecret + `: x
+`,
+			is:      config.ErrSyntax,
+			want:    []string{`FILE:7: locations[0] ("kazoo").s3.(unnamed): unknown field whose name is not shown`},
 			wantNot: []string{fakeSecret[:7]},
 		},
 		{

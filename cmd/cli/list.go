@@ -1,0 +1,117 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stowage-dev/stowage/config"
+)
+
+func init() { register(newListCmd) }
+
+func newListCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "list",
+		Short: "List the saved locations",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			f, err := loadConfig(g)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return listJSON(g, f)
+			}
+			if len(f.Locations) == 0 {
+				fmt.Fprintf(g.stdout, "No locations in %s yet. Create one with `stowage setup`.\n", f.Source.Path)
+				return nil
+			}
+			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tTYPE\tWHERE\tACCESS\tLAST TEST")
+			for _, name := range f.Names() {
+				loc, _ := f.Find(name)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", loc.Name, loc.Type, where(*loc), access(*loc), lastTest(loc.LastTest))
+			}
+			return tw.Flush()
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON (secrets are never included)")
+	return c
+}
+
+func listJSON(g *globals, f *config.File) error {
+	type row struct {
+		Name     string     `json:"name"`
+		Type     string     `json:"type"`
+		Where    string     `json:"where"`
+		Access   string     `json:"access"`
+		LastTest *time.Time `json:"last_test,omitempty"`
+		TestOK   *bool      `json:"last_test_ok,omitempty"`
+	}
+	rows := []row{}
+	for _, name := range f.Names() {
+		loc, _ := f.Find(name)
+		r := row{Name: loc.Name, Type: string(loc.Type), Where: where(*loc), Access: access(*loc)}
+		if loc.LastTest != nil {
+			at, ok := loc.LastTest.At, loc.LastTest.OK
+			r.LastTest, r.TestOK = &at, &ok
+		}
+		rows = append(rows, r)
+	}
+	enc := json.NewEncoder(g.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rows)
+}
+
+// where is the one-line destination of a location: s3://bucket/prefix,
+// azure://account/container/prefix or the folder path.
+func where(loc config.Location) string {
+	switch {
+	case loc.Type == config.TypeS3 && loc.S3 != nil:
+		s := "s3://" + loc.S3.Bucket + "/" + loc.S3.Prefix
+		if loc.S3.Region != "" {
+			s += " (" + loc.S3.Region + ")"
+		}
+		return s
+	case loc.Type == config.TypeAzure && loc.Azure != nil:
+		return "azure://" + loc.Azure.Container + "/" + loc.Azure.Prefix
+	case loc.Type == config.TypeLocal && loc.Local != nil:
+		return loc.Local.Path
+	}
+	return "-"
+}
+
+func access(loc config.Location) string {
+	switch {
+	case loc.Type == config.TypeS3 && loc.S3 != nil:
+		switch loc.S3.Auth {
+		case config.AuthRole:
+			return "role " + loc.S3.RoleARN
+		case config.AuthKeys:
+			return "keys " + loc.S3.AccessKeyID
+		default:
+			return "ambient credentials"
+		}
+	case loc.Type == config.TypeAzure:
+		return "connection string"
+	case loc.Type == config.TypeLocal:
+		return "file system"
+	}
+	return "-"
+}
+
+func lastTest(r *config.TestResult) string {
+	if r == nil {
+		return "never"
+	}
+	state := "passed"
+	if !r.OK {
+		state = "FAILED"
+	}
+	return state + " " + r.At.Local().Format("2006-01-02 15:04")
+}

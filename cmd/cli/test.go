@@ -1,0 +1,139 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/providers"
+)
+
+func init() { register(newTestCmd) }
+
+func newTestCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "test NAME",
+		Short: "Test a location: every permission, with a hint naming what is missing",
+		Long: `Run the connection test of a saved location without the wizard: endpoint,
+credentials (for role mode also whether the trust policy requires the external
+ID), bucket region, list, a test upload, read-back when granted, and advisory
+checks (Block Public Access, default encryption, versioning).
+
+Exit status: 0 when every check passed (warnings allowed), 1 when a check
+failed, 2 for bad usage. The result and time are saved on the location.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			f, err := loadConfig(g)
+			if err != nil {
+				return err
+			}
+			loc, err := findLocation(f, args[0])
+			if err != nil {
+				return err
+			}
+			ctx := c.Context()
+			p, err := openProvider(ctx, f, *loc, 4)
+			if err != nil {
+				return err
+			}
+			if !asJSON {
+				fmt.Fprintf(g.stdout, "Testing %s (%s)\n", loc.Name, where(*loc))
+			}
+			report, err := p.Test(ctx, func(ch providers.Check) {
+				if !asJSON && ch.Status != providers.StatusRunning {
+					writeCheck(g.stdout, ch)
+				}
+			})
+			if err != nil {
+				return err
+			}
+			if report.Location == "" {
+				report.Location = loc.Name
+			}
+			loc.LastTest = &config.TestResult{At: time.Now().UTC().Truncate(time.Second), OK: report.OK(), Summary: summarize(report)}
+			saveErr := saveConfig(f)
+			if asJSON {
+				enc := json.NewEncoder(g.stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(struct {
+					providers.Report
+					OK bool `json:"ok"`
+				}{report, report.OK()}); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintf(g.stdout, "\n%s\n", loc.LastTest.Summary)
+			}
+			if saveErr != nil {
+				return fmt.Errorf("the test ran, but saving its result failed: %w", saveErr)
+			}
+			if !report.OK() {
+				return &SilentError{Code: ExitFailed}
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON (for support tickets and scripts)")
+	return c
+}
+
+// checkMark is a status symbol readable without colour.
+func checkMark(s providers.Status) string {
+	switch s {
+	case providers.StatusPass:
+		return "[ok]  "
+	case providers.StatusWarn:
+		return "[warn]"
+	case providers.StatusFail:
+		return "[FAIL]"
+	case providers.StatusSkipped:
+		return "[skip]"
+	}
+	return "[....]"
+}
+
+// writeCheck prints one finished check, its detail and hint.
+func writeCheck(w io.Writer, ch providers.Check) {
+	line := fmt.Sprintf("%s %s", checkMark(ch.Status), ch.Title)
+	if ch.Detail != "" {
+		line += ": " + ch.Detail
+	}
+	switch {
+	case ch.Duration >= time.Millisecond:
+		line += fmt.Sprintf(" (%s)", ch.Duration.Round(time.Millisecond))
+	case ch.Duration > 0:
+		line += " (<1ms)"
+	}
+	if ch.Code != "" {
+		line += " [" + ch.Code + "]"
+	}
+	fmt.Fprintln(w, line)
+	if ch.Hint != "" && ch.Status != providers.StatusPass {
+		for _, l := range strings.Split(strings.TrimRight(ch.Hint, "\n"), "\n") {
+			fmt.Fprintln(w, "         "+l)
+		}
+	}
+}
+
+// summarize is the one-line outcome saved on the location.
+func summarize(r providers.Report) string {
+	count := map[providers.Status]int{}
+	var failed []string
+	for _, c := range r.Checks {
+		count[c.Status]++
+		if c.Status == providers.StatusFail && !c.Advisory {
+			failed = append(failed, c.Title)
+		}
+	}
+	s := fmt.Sprintf("%d passed, %d warnings, %d failed, %d skipped", count[providers.StatusPass], count[providers.StatusWarn], len(failed), count[providers.StatusSkipped])
+	if len(failed) > 0 {
+		s += " — failed: " + strings.Join(failed, ", ")
+	}
+	return s
+}

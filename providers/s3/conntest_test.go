@@ -12,6 +12,7 @@ import (
 
 	"github.com/stowage-dev/stowage/config"
 	"github.com/stowage-dev/stowage/internal/testenv"
+	"github.com/stowage-dev/stowage/policies"
 	"github.com/stowage-dev/stowage/providers"
 )
 
@@ -92,11 +93,13 @@ func TestConnectionFailures(t *testing.T) {
 	tests := []struct {
 		name string
 		// setup returns the location to test.
-		setup     func(t *testing.T) config.Location
-		failID    string
-		field     string
-		code      string
-		hintHas   []string
+		setup   func(t *testing.T) config.Location
+		failID  string
+		field   string
+		code    string
+		hintHas []string
+		// statement is the action whose policy statement the hint quotes.
+		statement string
 		skippedAt []string
 	}{
 		{
@@ -128,7 +131,8 @@ func TestConnectionFailures(t *testing.T) {
 				return loc
 			},
 			failID: "put", code: "AccessDenied",
-			hintHas: []string{"s3:PutObject on arn:aws:s3:::{bucket}/exports/*"},
+			hintHas:   []string{"s3:PutObject on arn:aws:s3:::{bucket}/exports/*"},
+			statement: "s3:PutObject",
 		},
 		{
 			name: "no ListBucket",
@@ -139,7 +143,8 @@ func TestConnectionFailures(t *testing.T) {
 				return loc
 			},
 			failID: "list", code: "AccessDenied",
-			hintHas: []string{"s3:ListBucket on arn:aws:s3:::{bucket}"},
+			hintHas:   []string{"s3:ListBucket on arn:aws:s3:::{bucket}"},
+			statement: "s3:ListBucket",
 		},
 		{
 			name: "missing bucket",
@@ -182,6 +187,15 @@ func TestConnectionFailures(t *testing.T) {
 			for _, h := range tc.hintHas {
 				if want := strings.ReplaceAll(h, "{bucket}", loc.S3.Bucket); !strings.Contains(c.Hint, want) {
 					t.Errorf("%s hint %q does not contain %q", tc.failID, c.Hint, want)
+				}
+			}
+			if tc.statement != "" {
+				st, err := policies.StatementFor(loc, tc.statement)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(c.Hint, st) {
+					t.Errorf("%s hint %q does not quote the statement\n%s", tc.failID, c.Hint, st)
 				}
 			}
 			for _, id := range tc.skippedAt {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stowage-dev/stowage/config"
 	"github.com/stowage-dev/stowage/internal/testenv"
+	"github.com/stowage-dev/stowage/policies"
 	"github.com/stowage-dev/stowage/providers"
 )
 
@@ -70,17 +71,15 @@ func policyJSON(t *testing.T, bucket, prefix string, bucketActions, objectAction
 	return string(b)
 }
 
-// leastPrivilege is the policy a location needs: list and locate the
-// bucket, write under the prefix, plus read/delete when granted.
+// leastPrivilege is the generated least-privilege permissions policy of
+// loc.
 func leastPrivilege(t *testing.T, loc config.Location) string {
-	obj := []string{"s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"}
-	if loc.S3.ReadBack {
-		obj = append(obj, "s3:GetObject")
+	t.Helper()
+	doc, err := policies.Permissions(loc)
+	if err != nil {
+		t.Fatalf("policies.Permissions: %v", err)
 	}
-	if loc.S3.Delete {
-		obj = append(obj, "s3:DeleteObject")
-	}
-	return policyJSON(t, loc.S3.Bucket, loc.S3.Prefix, []string{"s3:ListBucket", "s3:GetBucketLocation"}, obj)
+	return doc
 }
 
 // openS3 opens loc, failing the test on error.

@@ -1,35 +1,23 @@
 package s3
 
 import (
-	"strings"
-
 	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/policies"
 )
 
-// TEMPORARY until policies/ lands: same contract as policies.ResourceFor and
-// policies.StatementFor.
-
+// resourceFor is the ARN an IAM action applies to for loc, as the
+// generated permissions policy writes it.
 func resourceFor(loc config.Location, action string) string {
-	s := loc.S3
-	partition := "aws"
-	switch {
-	case strings.HasPrefix(s.Region, "cn-"):
-		partition = "aws-cn"
-	case strings.HasPrefix(s.Region, "us-gov-"):
-		partition = "aws-us-gov"
-	}
-	switch {
-	case strings.HasPrefix(action, "kms:"):
-		return s.KMSKeyARN
-	case action == "sts:AssumeRole":
-		return s.RoleARN
-	case action == "s3:ListBucket" || action == "s3:GetBucketLocation" || strings.HasPrefix(action, "s3:GetBucket") ||
-		action == "s3:ListBucketMultipartUploads" || strings.HasPrefix(action, "s3:GetEncryption") || action == "s3:GetBucketPublicAccessBlock":
-		return "arn:" + partition + ":s3:::" + s.Bucket
-	}
-	return "arn:" + partition + ":s3:::" + s.Bucket + "/" + s.Prefix + "*"
+	return policies.ResourceFor(loc, action)
 }
 
+// statementFor is the permissions-policy statement granting action, quoted
+// in hints; "" when the location's policy has none (the action is one
+// Stowage only uses when a setting such as read_back is on).
 func statementFor(loc config.Location, action string) string {
-	return ""
+	st, err := policies.StatementFor(loc, action)
+	if err != nil {
+		return ""
+	}
+	return st
 }

@@ -62,6 +62,23 @@ func azureEndpoint(cs string) (account, blob string, known bool) {
 	return account, blob, true
 }
 
+// azureCloud names the sovereign Azure cloud of a blob endpoint, for
+// az cloud set, or "" for the public cloud.
+func azureCloud(blob string) string {
+	u, err := url.Parse(blob)
+	if err != nil {
+		return ""
+	}
+	host := strings.ToLower(u.Hostname())
+	switch {
+	case strings.HasSuffix(host, ".chinacloudapi.cn"):
+		return "AzureChinaCloud"
+	case strings.HasSuffix(host, ".usgovcloudapi.net"):
+		return "AzureUSGovernment"
+	}
+	return ""
+}
+
 func dateExpr(days int) string {
 	return fmt.Sprintf("$(date -u -d '+%d days' +%%Y-%%m-%%dT%%H:%%MZ)", days)
 }
@@ -112,6 +129,10 @@ func AzureSAS(loc config.Location) (string, error) {
 		fmt.Fprintf(&b, "A container SAS cannot be narrowed to the prefix %q: if other data lives in\nthis container, give Stowage a container of its own.\n", az.Prefix)
 	}
 
+	if cloud := azureCloud(blob); cloud != "" {
+		fmt.Fprintf(&b, "\nThis account is in %s: run az cloud set --name %s before az login.\n", cloud, cloud)
+	}
+
 	fmt.Fprintf(&b, `
 Option 1 (preferred): user delegation SAS
   Signed with your Microsoft Entra ID sign-in instead of the account key, so
@@ -135,8 +156,8 @@ Option 1 (preferred): user delegation SAS
 
 	fmt.Fprintf(&b, `
 Option 2: account-key SAS, valid %d days
-  az reads the account key with your sign-in to sign the SAS; the key itself
-  is never printed. Such a SAS can only be revoked early by rotating the key
+  az reads the account key with your sign-in (which needs the right to list
+  the account's keys) to sign the SAS; the key itself is never printed. Such a SAS can only be revoked early by rotating the key
   that signed it.
 
   SAS=$(az storage container generate-sas \

@@ -112,8 +112,10 @@ func CloudFormation(loc config.Location, p config.Platform) (string, error) {
 			{"Description", "Days after which exported objects are deleted; 0 keeps them."},
 		}},
 	}
+	// A referenced parameter is a string to Fn::Equals, so HasExpiry
+	// compares with "0", not 0.
 	conditions := obj{
-		{"HasExpiry", obj{{"Fn::Not", []any{obj{{"Fn::Equals", []any{ref("ExpiryDays"), 0}}}}}}},
+		{"HasExpiry", obj{{"Fn::Not", []any{obj{{"Fn::Equals", []any{ref("ExpiryDays"), "0"}}}}}}},
 		{"HasPendingExternalId", obj{{"Fn::Not", []any{obj{{"Fn::Equals", []any{ref("PendingExternalId"), ""}}}}}}},
 	}
 
@@ -150,7 +152,7 @@ func CloudFormation(loc config.Location, p config.Platform) (string, error) {
 			ref("ExternalId"),
 		}}}}}}}}
 	roleProps := obj{
-		{"Description", fmt.Sprintf("Stowage exports recordings into s3://%s/%s with this role.", s.Bucket, s.Prefix)},
+		{"Description", "Stowage assumes this role to export recordings into the bucket."},
 		{"AssumeRolePolicyDocument", policyDoc{Version: PolicyVersion, Statement: []statement{trust}}},
 		{"ManagedPolicyArns", []any{ref("PermissionsPolicy")}},
 	}

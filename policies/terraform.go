@@ -94,8 +94,9 @@ func (w *hclWriter) heredoc(name string, doc any) error {
 	if err != nil {
 		return err
 	}
-	w.flush()
-	w.b.WriteString(w.pad() + name + " = <<-EOT\n" + w.pad() + "  " + js + w.pad() + "EOT\n")
+	// Queued like any attribute so its "=" lines up with its neighbours,
+	// as terraform fmt does.
+	w.attr(name, "<<-EOT\n"+w.pad()+"  "+js+w.pad()+"EOT")
 	return nil
 }
 

@@ -1,0 +1,685 @@
+package export
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/semaphore"
+
+	"github.com/stowage-dev/stowage/providers"
+)
+
+// ErrStopped is returned by Run after a graceful stop (Controller.Stop)
+// left files unexported; a rerun picks them up.
+var ErrStopped = errors.New("export stopped before every file was exported; run it again to continue")
+
+// ErrFilesFailed is returned (wrapped, with the count) by Run when some
+// files could not be exported; the manifest and FileFailed events say why.
+var ErrFilesFailed = errors.New("some files were not exported")
+
+// Summary is the outcome of a run.
+type Summary struct {
+	Location string
+	// Files exported in this run, Changed included.
+	Files int
+	// Changed: files exported again because they changed since an earlier
+	// export.
+	Changed int
+	// Skipped: files already exported earlier.
+	Skipped int
+	Failed  int
+	// Interrupted: large files stopped half-way; the next run resumes them.
+	Interrupted int
+	// NotStarted: files found but not started because the run was stopped.
+	NotStarted int
+	// Deleted: source files removed after their object was confirmed.
+	Deleted int
+	// Bytes uploaded in this run.
+	Bytes   int64
+	Elapsed time.Duration
+	// MiBps is Bytes per second of Elapsed, in MiB.
+	MiBps float64
+	// ManifestCSV and ManifestJSONL are the manifest files (empty in a dry
+	// run).
+	ManifestCSV   string
+	ManifestJSONL string
+	Stopped       bool
+	DryRun        bool
+}
+
+// String is a one-line account of the run for people.
+func (s Summary) String() string {
+	var b strings.Builder
+	if s.DryRun {
+		fmt.Fprintf(&b, "dry run: %d files (%s) would be exported, %d already exported", s.Files, formatBytes(s.Bytes), s.Skipped)
+		if s.Failed > 0 {
+			fmt.Fprintf(&b, ", %d cannot be", s.Failed)
+		}
+		return b.String()
+	}
+	fmt.Fprintf(&b, "exported %d files (%s) in %s at %.1f MiB/s", s.Files, formatBytes(s.Bytes), s.Elapsed.Round(time.Millisecond), s.MiBps)
+	if s.Changed > 0 {
+		fmt.Fprintf(&b, ", %d of them changed since the last export", s.Changed)
+	}
+	fmt.Fprintf(&b, "; %d skipped, %d failed", s.Skipped, s.Failed)
+	if s.Interrupted > 0 {
+		fmt.Fprintf(&b, ", %d interrupted", s.Interrupted)
+	}
+	if s.NotStarted > 0 {
+		fmt.Fprintf(&b, ", %d not started", s.NotStarted)
+	}
+	if s.Deleted > 0 {
+		fmt.Fprintf(&b, "; %d source files deleted", s.Deleted)
+	}
+	return b.String()
+}
+
+// engine is one run of Run.
+type engine struct {
+	ctx    context.Context // hard stop
+	p      providers.Provider
+	mp     providers.Multipart // nil when the provider has no multipart
+	stater providers.Stater    // nil when the provider cannot stat
+	loc    string
+	s      *settings
+	j      *Journal
+	man    *manifest
+	ctl    *Controller
+	tr     *tracker
+	ev     *dispatcher
+	sched  *scheduler
+	budget *semaphore.Weighted
+	cls    *classifier
+
+	halted   atomic.Bool
+	fatalMu  sync.Mutex
+	fatalErr error
+
+	exported, changed, interrupted, deleted atomic.Int64
+}
+
+// Run exports the files of opts.Sources to the location p (named loc for
+// the manifest and messages). Cancelling ctx is a hard stop: requests in
+// flight are abandoned and the journal keeps what finished.
+// Controller.Stop is the graceful stop. Run returns ErrStopped after a
+// graceful stop, a wrapped ErrFilesFailed when some files failed, and an
+// error without a Summary only when the run could not start.
+func Run(ctx context.Context, p providers.Provider, loc string, opts Options) (Summary, error) {
+	if opts.DryRun {
+		return dryRun(ctx, loc, opts)
+	}
+	s, err := prepare(opts, true)
+	if err != nil {
+		return Summary{}, err
+	}
+	if p == nil {
+		return Summary{}, errors.New("export: no provider given")
+	}
+	e := &engine{ctx: ctx, p: p, loc: loc, s: s}
+	e.mp, _ = p.(providers.Multipart)
+	e.stater, _ = p.(providers.Stater)
+	if s.DeleteSource && e.stater == nil {
+		return Summary{}, optErr("--delete-source", "stowage export --location other-location --delete-source",
+			"location %q cannot look objects up, so Stowage cannot confirm an upload before deleting its source; run without --delete-source", loc)
+	}
+	if e.j, err = OpenJournal(s.JournalPath); err != nil {
+		return Summary{}, err
+	}
+	defer e.j.Close()
+	prior, err := e.j.load()
+	if err != nil {
+		return Summary{}, fmt.Errorf("read journal %s: %w", s.JournalPath, err)
+	}
+	start := time.Now()
+	if e.man, err = openManifest(s.ManifestDir, loc, start); err != nil {
+		return Summary{}, err
+	}
+	e.cls = newClassifier(s, prior)
+	e.ctl = s.Controller
+	if e.ctl == nil {
+		e.ctl = NewController()
+	}
+	e.tr = newTracker(start)
+	e.ctl.run.Store(e.tr)
+	e.ev = newDispatcher(s.Events)
+	e.sched = newScheduler(e.abandonPart)
+	e.budget = semaphore.NewWeighted(s.MemoryBudget)
+	return e.run()
+}
+
+func (e *engine) run() (Summary, error) {
+	done := make(chan struct{})
+	var side sync.WaitGroup
+
+	// A graceful or hard stop stops the queue; the goroutine is joined so
+	// parts it abandons are finished before the journal closes.
+	side.Add(1)
+	go func() {
+		defer side.Done()
+		select {
+		case <-e.ctl.stop:
+		case <-e.ctx.Done():
+		case <-done:
+			return
+		}
+		e.halt()
+	}()
+
+	side.Add(1)
+	go func() {
+		defer side.Done()
+		t := time.NewTicker(e.s.StatsInterval)
+		defer t.Stop()
+		for {
+			select {
+			case now := <-t.C:
+				e.tr.sample(now)
+				e.ev.emitLossy(Totals{e.ctl.Stats()})
+				e.man.flush()
+			case <-done:
+				return
+			}
+		}
+	}()
+
+	var scanErr error
+	scanDone := make(chan struct{})
+	go func() {
+		defer close(scanDone)
+		scanErr = e.scan()
+		e.tr.counting.Store(false)
+		e.ev.emit(ScanProgress{Files: int(e.tr.filesTotal.Load()), Bytes: e.tr.bytesTotal.Load(), Done: true})
+		e.sched.endScan()
+	}()
+
+	var workers sync.WaitGroup
+	for i := 0; i < e.s.Concurrency; i++ {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			e.worker()
+		}()
+	}
+	workers.Wait()
+	// Workers only leave before the scan ends when the run is halting; the
+	// halted flag stops the scan at its next file.
+	<-scanDone
+	close(done)
+	side.Wait()
+
+	end := time.Now()
+	e.tr.sample(end)
+	e.tr.finish(end)
+	e.ev.emit(Totals{e.ctl.Stats()})
+	e.ev.close()
+	manErr := e.man.close()
+
+	st := e.tr.snapshot()
+	sum := Summary{
+		Location:      e.loc,
+		Files:         int(e.exported.Load()),
+		Changed:       int(e.changed.Load()),
+		Skipped:       st.FilesSkipped,
+		Failed:        st.FilesFailed,
+		Interrupted:   int(e.interrupted.Load()),
+		Deleted:       int(e.deleted.Load()),
+		Bytes:         st.BytesDone,
+		Elapsed:       st.Elapsed,
+		ManifestCSV:   e.man.csvPath,
+		ManifestJSONL: e.man.jsonlPath,
+	}
+	sum.NotStarted = st.FilesTotal - sum.Files - sum.Skipped - sum.Failed - sum.Interrupted
+	if sum.NotStarted < 0 {
+		sum.NotStarted = 0
+	}
+	if secs := sum.Elapsed.Seconds(); secs > 0 {
+		sum.MiBps = float64(sum.Bytes) / (1 << 20) / secs
+	}
+	sum.Stopped = e.halted.Load()
+
+	switch {
+	case e.ctx.Err() != nil:
+		return sum, fmt.Errorf("export interrupted: %w", e.ctx.Err())
+	case e.fatal() != nil:
+		return sum, e.fatal()
+	case scanErr != nil && !errors.Is(scanErr, errHalted):
+		return sum, scanErr
+	case sum.Stopped && (sum.NotStarted > 0 || sum.Interrupted > 0):
+		return sum, ErrStopped
+	case sum.Failed > 0:
+		return sum, fmt.Errorf("%w: %d of %d files failed; see %s", ErrFilesFailed, sum.Failed, st.FilesTotal, sum.ManifestCSV)
+	case manErr != nil:
+		return sum, manErr
+	}
+	return sum, nil
+}
+
+var errHalted = errors.New("export halted")
+
+// halt stops taking new files; what is in flight finishes.
+func (e *engine) halt() {
+	// Not a sync.Once: stop may finish abandoned files, whose journal
+	// failure calls halt again from inside.
+	if e.halted.CompareAndSwap(false, true) {
+		e.sched.stop()
+	}
+}
+
+// setFatal records an error that makes going on pointless (the journal
+// cannot be written) and halts the run.
+func (e *engine) setFatal(err error) {
+	e.fatalMu.Lock()
+	if e.fatalErr == nil {
+		e.fatalErr = err
+	}
+	e.fatalMu.Unlock()
+	e.halt()
+}
+
+func (e *engine) fatal() error {
+	e.fatalMu.Lock()
+	defer e.fatalMu.Unlock()
+	return e.fatalErr
+}
+
+// scan feeds the queue while the workers run.
+func (e *engine) scan() error {
+	lastEmit := time.Now()
+	onErr := func(p string, err error) {
+		e.tr.filesTotal.Add(1)
+		e.failFile(&fileTask{path: p}, fmt.Errorf("cannot read: %w", err), time.Now(), nil)
+	}
+	return scan(e.ctx, e.s, func(f found) error {
+		if e.halted.Load() {
+			return errHalted
+		}
+		t, dec, reason, err := e.cls.classify(f)
+		e.tr.filesTotal.Add(1)
+		e.tr.bytesTotal.Add(f.size)
+		if now := time.Now(); now.Sub(lastEmit) >= 200*time.Millisecond {
+			lastEmit = now
+			e.ev.emitLossy(ScanProgress{Files: int(e.tr.filesTotal.Load()), Bytes: e.tr.bytesTotal.Load()})
+		}
+		switch dec {
+		case decFail:
+			e.failFile(t, err, time.Now(), nil)
+			return nil
+		case decSkip:
+			if e.s.DeleteSource {
+				t.skipOnly = true
+				if !e.sched.pushFile(t) {
+					return errHalted
+				}
+				return nil
+			}
+			e.skipFile(t, reason, false)
+			return nil
+		}
+		if !e.sched.pushFile(t) {
+			return errHalted
+		}
+		return nil
+	}, onErr)
+}
+
+func (e *engine) worker() {
+	for {
+		f, p, ok := e.sched.next()
+		if !ok {
+			return
+		}
+		if p != nil {
+			e.runPart(p)
+			continue
+		}
+		e.runFile(f)
+	}
+}
+
+// skipFile records a file exported earlier.
+func (e *engine) skipFile(t *fileTask, reason string, deleted bool) {
+	e.tr.filesSkipped.Add(1)
+	e.tr.bytesSkipped.Add(t.size)
+	row := ManifestRow{Source: t.path, Key: t.key, Size: t.size, Status: RowSkipped, Deleted: deleted}
+	if t.prior != nil {
+		row.Checksum, row.ETag, row.VersionID = t.prior.Checksum, t.prior.ETag, t.prior.VersionID
+	}
+	e.man.write(row)
+	e.ev.emit(FileSkipped{Path: t.path, Key: t.key, Size: t.size, Reason: reason})
+}
+
+// runFile uploads one file, or starts its multipart upload; the file is
+// finished here except for multipart uploads, which the last part finishes.
+func (e *engine) runFile(t *fileTask) {
+	if t.skipOnly {
+		e.skipFile(t, "already exported", e.deleteSource(t.path, t.key, identity{size: t.size, mtime: t.mtime}, t.prior.Checksum))
+		e.sched.fileFinished()
+		return
+	}
+	start := time.Now()
+	e.tr.filesActive.Add(1)
+	file, err := os.Open(t.path)
+	if err != nil {
+		e.tr.filesActive.Add(-1)
+		e.failFile(t, fmt.Errorf("open source: %w", err), start, nil)
+		e.sched.fileFinished()
+		return
+	}
+	fi, err := file.Stat()
+	if err != nil {
+		file.Close()
+		e.tr.filesActive.Add(-1)
+		e.failFile(t, fmt.Errorf("stat source: %w", err), start, nil)
+		e.sched.fileFinished()
+		return
+	}
+	before := identityOf(fi)
+	// The file may have grown since the scan; upload what is there now and
+	// keep the totals honest.
+	if before.size != t.size {
+		e.tr.bytesTotal.Add(before.size - t.size)
+		t.size = before.size
+	}
+	t.mtime = before.mtime
+	if e.mp != nil && t.size > e.s.MultipartThreshold {
+		e.startMultipart(t, file, before, start)
+		return
+	}
+	defer e.sched.fileFinished()
+	defer e.tr.filesActive.Add(-1)
+	defer file.Close()
+
+	fp := &fileProg{path: t.path, size: t.size}
+	e.ev.emit(FileStarted{Path: t.path, Key: t.key, Size: t.size})
+	fl := &flight{e: e, fp: fp}
+	var obj providers.Object
+	err = e.do(t.path, 0, func(ctx context.Context) error {
+		fl.report(0)
+		if _, err := file.Seek(0, io.SeekStart); err != nil {
+			return fmt.Errorf("rewind source: %w", err)
+		}
+		n := min(t.size, e.s.MemoryBudget)
+		if err := e.budget.Acquire(ctx, n); err != nil {
+			return err
+		}
+		defer e.budget.Release(n)
+		var err error
+		obj, err = e.p.Put(ctx, t.key, file, t.size, providers.PutOptions{Progress: fl.report})
+		return err
+	})
+	if err == nil && obj.Size != 0 && obj.Size != t.size {
+		err = fmt.Errorf("the store reports %d bytes for %s but %d were sent", obj.Size, t.key, t.size)
+	}
+	if err == nil {
+		err = unchanged(file, t.path, before)
+	}
+	if err != nil {
+		fl.settle(0)
+		e.failFile(t, err, start, nil)
+		return
+	}
+	fl.settle(t.size)
+	e.finishDone(t, obj, before, start)
+}
+
+// finishDone records an acknowledged object: journal first (committed), then
+// the source deletion, the manifest row and the event.
+func (e *engine) finishDone(t *fileTask, obj providers.Object, before identity, start time.Time) {
+	dur := time.Since(start)
+	rec := &Record{Size: t.size, MTime: before.mtime, Key: t.key, Status: StatusDone,
+		Checksum: obj.Checksum, ETag: obj.ETag, VersionID: obj.VersionID, DurationMS: dur.Milliseconds()}
+	if err := e.j.put(t.path, rec); err != nil {
+		// Without the record a rerun would send the file again; the export
+		// cannot promise resumability any more, so it stops.
+		err = fmt.Errorf("journal %s: %w", e.j.Path(), err)
+		e.setFatal(err)
+		e.failFile(t, err, start, nil)
+		return
+	}
+	e.tr.filesDone.Add(1)
+	e.exported.Add(1)
+	status := RowExported
+	if t.changed {
+		e.changed.Add(1)
+		status = RowChanged
+	}
+	deleted := false
+	if e.s.DeleteSource {
+		deleted = e.deleteSource(t.path, t.key, before, obj.Checksum)
+	}
+	e.man.write(ManifestRow{Source: t.path, Key: t.key, Size: t.size, Checksum: obj.Checksum, ETag: obj.ETag,
+		VersionID: obj.VersionID, Status: status, DurationMS: dur.Milliseconds(), Deleted: deleted})
+	e.ev.emit(FileDone{Path: t.path, Key: t.key, Size: t.size, Checksum: obj.Checksum, ETag: obj.ETag,
+		Duration: dur, Changed: t.changed})
+}
+
+// failFile records a file that could not be exported, or that a hard stop
+// interrupted. rec, when not nil, is journalled with the error (a
+// multipart upload keeps its ID there so a rerun resumes it).
+func (e *engine) failFile(t *fileTask, err error, start time.Time, rec *Record) {
+	dur := time.Since(start)
+	if e.ctx.Err() != nil && !errors.Is(err, errSourceChanged) {
+		e.interruptFile(t, start)
+		return
+	}
+	e.tr.filesFailed.Add(1)
+	e.tr.bytesFailed.Add(t.size)
+	if t.key != "" && (rec != nil || t.prior == nil || t.prior.Status != StatusDone) {
+		if rec == nil {
+			rec = &Record{Size: t.size, MTime: t.mtime, Key: t.key}
+		}
+		rec.Status, rec.Error, rec.DurationMS = StatusFailed, err.Error(), dur.Milliseconds()
+		if jerr := e.j.put(t.path, rec); jerr != nil && e.fatal() == nil {
+			e.setFatal(fmt.Errorf("journal %s: %w", e.j.Path(), jerr))
+		}
+	}
+	e.man.write(ManifestRow{Source: t.path, Key: t.key, Size: t.size, Status: RowFailed, Error: err.Error(), DurationMS: dur.Milliseconds()})
+	e.ev.emit(FileFailed{Path: t.path, Key: t.key, Size: t.size, Err: err})
+}
+
+// interruptFile records a file a stop cut short; the journal keeps whatever
+// it already had, so the next run resumes or resends it.
+func (e *engine) interruptFile(t *fileTask, start time.Time) {
+	e.interrupted.Add(1)
+	e.man.write(ManifestRow{Source: t.path, Key: t.key, Size: t.size, Status: RowInterrupted,
+		Error: "stopped before the upload finished; the next run continues it", DurationMS: time.Since(start).Milliseconds()})
+}
+
+var errSourceChanged = errors.New("source changed during upload")
+
+// unchanged checks that the file still has the identity it had before the
+// upload, both through the open descriptor (appends, rewrites) and by path
+// (the file was replaced or removed).
+func unchanged(file *os.File, path string, before identity) error {
+	fi, err := file.Stat()
+	if err != nil {
+		return fmt.Errorf("%w: %v", errSourceChanged, err)
+	}
+	if after := identityOf(fi); after != before {
+		return fmt.Errorf("%w (%s); it will be exported again on the next run", errSourceChanged, describeChange(before, after))
+	}
+	pfi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errSourceChanged, err)
+	}
+	if after := identityOf(pfi); after != before {
+		return fmt.Errorf("%w (the file was replaced); it will be exported again on the next run", errSourceChanged)
+	}
+	return nil
+}
+
+func describeChange(before, after identity) string {
+	switch {
+	case before.size != after.size:
+		return fmt.Sprintf("size %d → %d bytes", before.size, after.size)
+	case before.mtime != after.mtime:
+		return "modification time changed"
+	default:
+		return "file metadata changed"
+	}
+}
+
+// deleteSource removes a source file once the store shows its object with
+// the same size, and the same checksum when both sides know one, and the
+// file still is what was uploaded. It reports whether the file was removed.
+func (e *engine) deleteSource(path, key string, want identity, checksum string) bool {
+	var obj providers.Object
+	err := e.do(path, 0, func(ctx context.Context) error {
+		var err error
+		obj, err = e.stater.Stat(ctx, key)
+		return err
+	})
+	switch {
+	case err != nil:
+		err = fmt.Errorf("source kept: cannot confirm %s in the location: %w", key, err)
+	case obj.Size != want.size:
+		err = fmt.Errorf("source kept: the location holds %d bytes for %s, the file has %d", obj.Size, key, want.size)
+	case !checksumsAgree(checksum, obj.Checksum):
+		err = fmt.Errorf("source kept: checksum of %s is %s in the location, %s at upload", key, obj.Checksum, checksum)
+	}
+	if err == nil {
+		if fi, serr := os.Stat(path); serr != nil {
+			err = fmt.Errorf("source kept: %w", serr)
+		} else if id := identityOf(fi); id.size != want.size || id.mtime != want.mtime {
+			err = errors.New("source kept: the file changed after its upload")
+		}
+	}
+	if err == nil {
+		if rerr := os.Remove(path); rerr != nil {
+			err = fmt.Errorf("delete source: %w", rerr)
+		}
+	}
+	e.ev.emit(Deleted{Path: path, Err: err})
+	if err != nil {
+		return false
+	}
+	e.deleted.Add(1)
+	return true
+}
+
+// checksumsAgree compares two "ALGO:value" checksums when both are known
+// and use the same algorithm; anything else cannot disagree.
+func checksumsAgree(a, b string) bool {
+	if a == "" || b == "" {
+		return true
+	}
+	aa, av, ok1 := strings.Cut(a, ":")
+	ba, bv, ok2 := strings.Cut(b, ":")
+	if !ok1 || !ok2 || !strings.EqualFold(aa, ba) {
+		return true
+	}
+	return av == bv
+}
+
+// fileProg tracks the bytes of one file for FileProgress events.
+type fileProg struct {
+	path     string
+	size     int64
+	acked    atomic.Int64
+	inflight atomic.Int64
+	lastEmit atomic.Int64
+}
+
+// flight tracks the in-flight bytes of one request, so a retry rolls them
+// back and a byte is never counted twice.
+type flight struct {
+	e  *engine
+	fp *fileProg
+	n  atomic.Int64
+}
+
+const progressEvery = int64(200 * time.Millisecond)
+
+// report is the PutOptions.Progress callback.
+func (fl *flight) report(done int64) {
+	if done < 0 {
+		done = 0
+	}
+	old := fl.n.Swap(done)
+	d := done - old
+	if d == 0 {
+		return
+	}
+	fl.fp.inflight.Add(d)
+	fl.e.tr.inflight.Add(d)
+	now := time.Now().UnixNano()
+	last := fl.fp.lastEmit.Load()
+	if now-last >= progressEvery && fl.fp.lastEmit.CompareAndSwap(last, now) {
+		fl.e.emitProgress(fl.fp)
+	}
+}
+
+// settle ends the request: its in-flight bytes go away and acked bytes,
+// when it succeeded, count as done.
+func (fl *flight) settle(acked int64) {
+	fl.report(0)
+	if acked > 0 {
+		fl.fp.acked.Add(acked)
+		fl.e.tr.bytesDone.Add(acked)
+	}
+	fl.e.emitProgress(fl.fp)
+}
+
+func (e *engine) emitProgress(fp *fileProg) {
+	done := fp.acked.Load() + fp.inflight.Load()
+	if done > fp.size {
+		done = fp.size
+	}
+	e.ev.emitLossy(FileProgress{Path: fp.path, Done: done, Size: fp.size})
+}
+
+// dispatcher delivers events to Options.Events from one goroutine, in
+// order.
+type dispatcher struct {
+	fn   func(Event)
+	ch   chan Event
+	done chan struct{}
+}
+
+func newDispatcher(fn func(Event)) *dispatcher {
+	d := &dispatcher{fn: fn}
+	if fn == nil {
+		return d
+	}
+	d.ch = make(chan Event, 1024)
+	d.done = make(chan struct{})
+	go func() {
+		defer close(d.done)
+		for ev := range d.ch {
+			fn(ev)
+		}
+	}()
+	return d
+}
+
+func (d *dispatcher) emit(ev Event) {
+	if d.ch != nil {
+		d.ch <- ev
+	}
+}
+
+// emitLossy drops the event when the consumer is behind; for progress that
+// a later event supersedes.
+func (d *dispatcher) emitLossy(ev Event) {
+	if d.ch == nil {
+		return
+	}
+	select {
+	case d.ch <- ev:
+	default:
+	}
+}
+
+func (d *dispatcher) close() {
+	if d.ch != nil {
+		close(d.ch)
+		<-d.done
+	}
+}

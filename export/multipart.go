@@ -1,0 +1,310 @@
+package export
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/stowage-dev/stowage/providers"
+)
+
+// multipartFile is a large file whose parts are spread over the workers.
+// The worker that finishes its last part completes the upload.
+type multipartFile struct {
+	t        *fileTask
+	file     *os.File
+	before   identity
+	start    time.Time
+	uploadID string
+	partSize int64
+	nParts   int
+	fp       *fileProg
+
+	mu          sync.Mutex
+	parts       []providers.Part // index n-1; Number 0 while missing
+	remaining   int              // part tasks not yet ended
+	err         error            // first part failure
+	interrupted bool             // a stop dropped parts
+}
+
+// partSizeFor picks the part size of a file: the wanted size, raised to the
+// provider's minimum, and raised again (to whole MiB) so the file fits in
+// the provider's maximum number of parts.
+func partSizeFor(size, want, minSize, maxSize int64, maxParts int) (int64, error) {
+	ps := want
+	if minSize > 0 && ps < minSize {
+		ps = minSize
+	}
+	if maxParts > 0 && (size+ps-1)/ps > int64(maxParts) {
+		ps = (size + int64(maxParts) - 1) / int64(maxParts)
+		const mib = 1 << 20
+		ps = (ps + mib - 1) / mib * mib
+	}
+	if maxSize > 0 && ps > maxSize {
+		return 0, fmt.Errorf("file is %s, more than the location accepts in one object (%d parts of at most %s)",
+			formatBytes(size), maxParts, formatBytes(maxSize))
+	}
+	return ps, nil
+}
+
+// partBounds returns the offset and size of part n (1-based).
+func partBounds(size, partSize int64, n int) (off, length int64) {
+	off = int64(n-1) * partSize
+	return off, min(partSize, size-off)
+}
+
+// startMultipart creates or resumes the upload of t and queues its missing
+// parts. It owns file from here on.
+func (e *engine) startMultipart(t *fileTask, file *os.File, before identity, start time.Time) {
+	fail := func(err error, rec *Record) {
+		file.Close()
+		e.tr.filesActive.Add(-1)
+		e.failFile(t, err, start, rec)
+		e.sched.fileFinished()
+	}
+	minSize, maxSize, maxParts := e.mp.PartLimits()
+	partSize, err := partSizeFor(t.size, e.s.PartSize, minSize, maxSize, maxParts)
+	if err != nil {
+		fail(err, nil)
+		return
+	}
+
+	uploadID := ""
+	have := map[int]providers.Part{}
+	if rec := t.prior; rec != nil && rec.Status != StatusDone && rec.UploadID != "" {
+		if rec.Key == t.key && rec.Size == t.size && rec.MTime == t.mtime && rec.PartSize > 0 {
+			var listed []providers.Part
+			err := e.do(t.path, 0, func(ctx context.Context) error {
+				var err error
+				listed, err = e.mp.ListParts(ctx, t.key, rec.UploadID)
+				return err
+			})
+			switch {
+			case err == nil:
+				uploadID, partSize = rec.UploadID, rec.PartSize
+				// The store's list is the truth: a part may have finished
+				// after the journal's last commit. A part of the wrong size
+				// is sent again.
+				n := int((t.size + partSize - 1) / partSize)
+				for _, p := range listed {
+					if p.Number < 1 || p.Number > n {
+						continue
+					}
+					if _, want := partBounds(t.size, partSize, p.Number); p.Size == want {
+						have[p.Number] = p
+					}
+				}
+			case e.ctx.Err() != nil:
+				fail(err, nil)
+				return
+			default:
+				// The upload expired or was aborted: start over.
+			}
+		} else {
+			// The file changed since the upload began; its parts are stale.
+			e.abortQuietly(t.key, rec.UploadID)
+		}
+	}
+
+	if uploadID == "" {
+		err := e.do(t.path, 0, func(ctx context.Context) error {
+			var err error
+			uploadID, err = e.mp.CreateMultipart(ctx, t.key, providers.PutOptions{})
+			return err
+		})
+		if err != nil {
+			fail(fmt.Errorf("start multipart upload: %w", err), nil)
+			return
+		}
+	}
+	rec := &Record{Size: t.size, MTime: t.mtime, Key: t.key, Status: StatusUploading, UploadID: uploadID, PartSize: partSize}
+	for _, p := range have {
+		rec.Parts = append(rec.Parts, p)
+	}
+	sort.Slice(rec.Parts, func(i, k int) bool { return rec.Parts[i].Number < rec.Parts[k].Number })
+	// The upload ID must be committed before any part is sent, or a crash
+	// would leave parts no run can find.
+	if err := e.j.put(t.path, rec); err != nil {
+		err = fmt.Errorf("journal %s: %w", e.j.Path(), err)
+		e.setFatal(err)
+		fail(err, nil)
+		return
+	}
+
+	n := int((t.size + partSize - 1) / partSize)
+	if n == 0 {
+		n = 1
+	}
+	mf := &multipartFile{t: t, file: file, before: before, start: start, uploadID: uploadID,
+		partSize: partSize, nParts: n, parts: make([]providers.Part, n),
+		fp: &fileProg{path: t.path, size: t.size}}
+	var resumedBytes int64
+	var tasks []*partTask
+	for i := 1; i <= n; i++ {
+		off, length := partBounds(t.size, partSize, i)
+		if p, ok := have[i]; ok {
+			mf.parts[i-1] = p
+			resumedBytes += length
+			continue
+		}
+		tasks = append(tasks, &partTask{mf: mf, number: i, offset: off, size: length})
+	}
+	mf.remaining = len(tasks)
+	mf.fp.acked.Store(resumedBytes)
+	e.tr.bytesSkipped.Add(resumedBytes)
+	e.ev.emit(FileStarted{Path: t.path, Key: t.key, Size: t.size, Parts: n, Resumed: len(have)})
+	if len(tasks) == 0 {
+		e.finishMultipart(mf)
+		return
+	}
+	e.sched.pushParts(tasks)
+}
+
+// runPart uploads one part.
+func (e *engine) runPart(pt *partTask) {
+	mf := pt.mf
+	mf.mu.Lock()
+	dead := mf.err != nil || mf.interrupted
+	mf.mu.Unlock()
+	if dead {
+		e.partEnded(pt, providers.Part{}, errAbandoned)
+		return
+	}
+	t := mf.t
+	fl := &flight{e: e, fp: mf.fp}
+	var part providers.Part
+	err := e.do(t.path, pt.number, func(ctx context.Context) error {
+		fl.report(0)
+		if err := e.budget.Acquire(ctx, min(pt.size, e.s.MemoryBudget)); err != nil {
+			return err
+		}
+		defer e.budget.Release(min(pt.size, e.s.MemoryBudget))
+		var err error
+		part, err = e.mp.UploadPart(ctx, t.key, mf.uploadID, pt.number, mf.file, pt.offset, pt.size,
+			providers.PutOptions{Progress: fl.report})
+		return err
+	})
+	if err == nil {
+		if part.Number == 0 {
+			part.Number = pt.number
+		}
+		if part.Size == 0 {
+			part.Size = pt.size
+		}
+		switch {
+		case part.Number != pt.number:
+			err = fmt.Errorf("the store answered part %d with part number %d", pt.number, part.Number)
+		case part.Size != pt.size:
+			err = fmt.Errorf("the store took %d bytes for part %d, %d were sent", part.Size, pt.number, pt.size)
+		}
+	}
+	if err == nil {
+		if jerr := e.j.addPart(t.path, part); jerr != nil {
+			err = fmt.Errorf("journal %s: %w", e.j.Path(), jerr)
+			e.setFatal(err)
+		}
+	}
+	if err != nil {
+		fl.settle(0)
+		e.partEnded(pt, part, fmt.Errorf("part %d of %d: %w", pt.number, mf.nParts, err))
+		return
+	}
+	fl.settle(pt.size)
+	e.partEnded(pt, part, nil)
+}
+
+// errAbandoned marks a part that was never sent because its file already
+// failed or the run is stopping.
+var errAbandoned = errors.New("part abandoned")
+
+// abandonPart is the scheduler's callback for parts a stop dropped.
+func (e *engine) abandonPart(pt *partTask) {
+	e.partEnded(pt, providers.Part{}, errAbandoned)
+}
+
+// partEnded accounts for one part task; the last one finishes the file.
+func (e *engine) partEnded(pt *partTask, part providers.Part, err error) {
+	mf := pt.mf
+	mf.mu.Lock()
+	switch {
+	case err == nil:
+		mf.parts[pt.number-1] = part
+	case errors.Is(err, errAbandoned):
+		if mf.err == nil {
+			mf.interrupted = true
+		}
+	case e.ctx.Err() != nil:
+		mf.interrupted = true
+	case mf.err == nil:
+		mf.err = err
+	}
+	mf.remaining--
+	last := mf.remaining == 0
+	mf.mu.Unlock()
+	if last {
+		e.finishMultipart(mf)
+	}
+}
+
+// finishMultipart completes the upload once every part has ended, or
+// records why it cannot be.
+func (e *engine) finishMultipart(mf *multipartFile) {
+	t := mf.t
+	defer e.sched.fileFinished()
+	defer e.tr.filesActive.Add(-1)
+	defer mf.file.Close()
+
+	journalled := func() *Record {
+		rec := &Record{Size: t.size, MTime: t.mtime, Key: t.key, UploadID: mf.uploadID, PartSize: mf.partSize}
+		for _, p := range mf.parts {
+			if p.Number != 0 {
+				rec.Parts = append(rec.Parts, p)
+			}
+		}
+		return rec
+	}
+	mf.mu.Lock()
+	perr, interrupted := mf.err, mf.interrupted
+	mf.mu.Unlock()
+	switch {
+	case perr != nil:
+		// The upload stays open and recorded: the next run sends only the
+		// parts still missing.
+		e.failFile(t, perr, mf.start, journalled())
+		return
+	case interrupted:
+		e.interruptFile(t, mf.start)
+		return
+	}
+	if err := unchanged(mf.file, t.path, mf.before); err != nil {
+		e.abortQuietly(t.key, mf.uploadID)
+		e.failFile(t, err, mf.start, &Record{Size: t.size, MTime: t.mtime, Key: t.key})
+		return
+	}
+	var obj providers.Object
+	err := e.do(t.path, 0, func(ctx context.Context) error {
+		var err error
+		obj, err = e.mp.CompleteMultipart(ctx, t.key, mf.uploadID, mf.parts)
+		return err
+	})
+	if err == nil && obj.Size != 0 && obj.Size != t.size {
+		err = fmt.Errorf("the store reports %d bytes for %s but %d were sent", obj.Size, t.key, t.size)
+	}
+	if err != nil {
+		e.failFile(t, fmt.Errorf("complete multipart upload: %w", err), mf.start, journalled())
+		return
+	}
+	e.finishDone(t, obj, mf.before, mf.start)
+}
+
+// abortQuietly discards an upload that will never be completed; a failure
+// only leaves parts the store's lifecycle rules clean up.
+func (e *engine) abortQuietly(key, uploadID string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), 30*time.Second)
+	defer cancel()
+	_ = e.mp.AbortMultipart(ctx, key, uploadID)
+}

@@ -1,0 +1,130 @@
+package export
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+)
+
+// PlannedFile is one file a run would upload.
+type PlannedFile struct {
+	Path    string
+	Key     string
+	Size    int64
+	Changed bool // exported before, but changed since
+	Resume  bool // a multipart upload of an earlier run is half-done
+}
+
+// PlanProblem is a file a run would fail on (a key collision, a key the
+// template cannot build, an unreadable folder).
+type PlanProblem struct {
+	Path string
+	Err  error
+}
+
+// PlanResult is what a run with the same options would do.
+type PlanResult struct {
+	// Files and Bytes would be uploaded: new, changed and resumed files.
+	Files int
+	Bytes int64
+	// Changed of them were exported before and changed since.
+	Changed int
+	// Resumable of them have a half-done multipart upload to continue.
+	Resumable int
+	// Skipped files (SkippedBytes) were already exported.
+	Skipped      int
+	SkippedBytes int64
+	// Problems lists the files a run would fail on (at most PlanSample).
+	Problems      []PlanProblem
+	ProblemsTotal int
+	// Sample holds the first Options.PlanSample files to upload, in scan
+	// order.
+	Sample []PlannedFile
+	// Journal is false when no journal exists yet (nothing exported).
+	Journal bool
+	Elapsed time.Duration
+}
+
+// Plan scans the sources as Run would and reports what it would do,
+// reading the journal without changing it (a missing journal means nothing
+// was exported yet). It uploads and writes nothing. ScanProgress events go
+// to opts.Events.
+func Plan(ctx context.Context, opts Options) (PlanResult, error) {
+	start := time.Now()
+	s, err := prepare(opts, false)
+	if err != nil {
+		return PlanResult{}, err
+	}
+	var res PlanResult
+	prior := map[string]*Record{}
+	if s.JournalPath != "" {
+		j, err := openJournal(s.JournalPath, true)
+		switch {
+		case err == nil:
+			prior, err = j.load()
+			j.Close()
+			if err != nil {
+				return PlanResult{}, fmt.Errorf("read journal %s: %w", s.JournalPath, err)
+			}
+			res.Journal = true
+		case errors.Is(err, os.ErrNotExist):
+		default:
+			return PlanResult{}, err
+		}
+	}
+	ev := newDispatcher(s.Events)
+	defer ev.close()
+	cls := newClassifier(s, prior)
+	files, bytes := 0, int64(0)
+	last := time.Now()
+	problem := func(p string, err error) {
+		res.ProblemsTotal++
+		if len(res.Problems) < s.PlanSample {
+			res.Problems = append(res.Problems, PlanProblem{Path: p, Err: err})
+		}
+	}
+	err = scan(ctx, s, func(f found) error {
+		files++
+		bytes += f.size
+		if now := time.Now(); now.Sub(last) >= 200*time.Millisecond {
+			last = now
+			ev.emitLossy(ScanProgress{Files: files, Bytes: bytes})
+		}
+		t, dec, _, err := cls.classify(f)
+		switch dec {
+		case decFail:
+			problem(f.path, err)
+		case decSkip:
+			res.Skipped++
+			res.SkippedBytes += f.size
+		default:
+			res.Files++
+			res.Bytes += f.size
+			resume := t.prior != nil && t.prior.Status != StatusDone && t.prior.UploadID != "" &&
+				t.prior.Size == t.size && t.prior.MTime == t.mtime && t.prior.Key == t.key
+			if t.changed {
+				res.Changed++
+			}
+			if resume {
+				res.Resumable++
+			}
+			if len(res.Sample) < s.PlanSample {
+				res.Sample = append(res.Sample, PlannedFile{Path: f.path, Key: t.key, Size: f.size, Changed: t.changed, Resume: resume})
+			}
+		}
+		return nil
+	}, func(p string, err error) { problem(p, fmt.Errorf("cannot read: %w", err)) })
+	ev.emit(ScanProgress{Files: files, Bytes: bytes, Done: err == nil})
+	res.Elapsed = time.Since(start)
+	return res, err
+}
+
+// dryRun is Run with Options.DryRun: a Plan reported as a Summary.
+func dryRun(ctx context.Context, loc string, opts Options) (Summary, error) {
+	res, err := Plan(ctx, opts)
+	sum := Summary{Location: loc, DryRun: true, Files: res.Files, Changed: res.Changed, Skipped: res.Skipped,
+		Failed: res.ProblemsTotal, Bytes: res.Bytes, Elapsed: res.Elapsed}
+	return sum, err
+}

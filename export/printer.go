@@ -1,0 +1,179 @@
+package export
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+)
+
+// StatusPrinter writes plain-text progress for terminals without a UI
+// (--no-tui) and for logs: a status line at most every Every, plus one line
+// per failed file. Use its Event method as Options.Events (or call it from
+// yours).
+type StatusPrinter struct {
+	W io.Writer
+	// Every is the least time between status lines; zero means 5 seconds.
+	Every time.Duration
+
+	mu   sync.Mutex
+	last time.Time
+}
+
+// NewStatusPrinter returns a printer writing to w every interval.
+func NewStatusPrinter(w io.Writer, every time.Duration) *StatusPrinter {
+	return &StatusPrinter{W: w, Every: every}
+}
+
+// Event handles one event.
+func (p *StatusPrinter) Event(ev Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch ev := ev.(type) {
+	case Totals:
+		every := p.Every
+		if every <= 0 {
+			every = 5 * time.Second
+		}
+		if now := time.Now(); now.Sub(p.last) >= every {
+			p.last = now
+			fmt.Fprintln(p.W, StatusLine(ev.Stats))
+		}
+	case FileFailed:
+		fmt.Fprintf(p.W, "failed: %s: %v\n", ev.Path, ev.Err)
+	case Deleted:
+		if ev.Err != nil {
+			fmt.Fprintf(p.W, "kept: %s: %v\n", ev.Path, ev.Err)
+		}
+	case ScanProgress:
+		if ev.Done {
+			fmt.Fprintf(p.W, "found %d files (%s)\n", ev.Files, formatBytes(ev.Bytes))
+		}
+	}
+}
+
+// StatusLine renders a Stats snapshot as one line of text, e.g.
+// "1200/5000 files, 1.2 GiB of 48.0 GiB (2.5%), 85.3 MiB/s, ETA 9m12s, 2 failed".
+func StatusLine(s Stats) string {
+	line := fmt.Sprintf("%d/%d files", s.FilesFinished(), s.FilesTotal)
+	work := s.BytesTotal - s.BytesSkipped
+	done := s.BytesDone + s.BytesInFlight
+	pct := 100.0
+	if work > 0 {
+		pct = float64(done) / float64(work) * 100
+	}
+	line += fmt.Sprintf(", %s of %s (%.1f%%)", formatBytes(done), formatBytes(work), pct)
+	if s.Counting {
+		line += " so far, still counting"
+	}
+	line += fmt.Sprintf(", %s/s", formatBytes(int64(s.Throughput)))
+	if s.ETA >= 0 && !s.Counting {
+		line += ", ETA " + s.ETA.String()
+	}
+	if s.FilesSkipped > 0 {
+		line += fmt.Sprintf(", %d skipped", s.FilesSkipped)
+	}
+	if s.FilesFailed > 0 {
+		line += fmt.Sprintf(", %d failed", s.FilesFailed)
+	}
+	if s.Paused {
+		line += ", paused"
+	}
+	if s.Stopping {
+		line += ", stopping"
+	}
+	return line
+}
+
+// JSONPrinter writes every event as one JSON object per line (--json),
+// with "type" from Event.Kind and "time" in RFC 3339. FileProgress events
+// are left out unless Progress is set: they are many and a later event
+// supersedes each.
+type JSONPrinter struct {
+	W        io.Writer
+	Progress bool
+
+	mu  sync.Mutex
+	enc *json.Encoder
+}
+
+// NewJSONPrinter returns a printer writing JSON Lines to w.
+func NewJSONPrinter(w io.Writer) *JSONPrinter { return &JSONPrinter{W: w} }
+
+// Event handles one event.
+func (p *JSONPrinter) Event(ev Event) {
+	if _, ok := ev.(FileProgress); ok && !p.Progress {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.enc == nil {
+		p.enc = json.NewEncoder(p.W)
+	}
+	_ = p.enc.Encode(eventJSON(ev, time.Now()))
+}
+
+// eventJSON flattens an event into a map with snake_case fields, errors as
+// text and durations in milliseconds.
+func eventJSON(ev Event, now time.Time) map[string]any {
+	m := map[string]any{"type": ev.Kind(), "time": now.UTC().Format(time.RFC3339Nano)}
+	errText := func(err error) any {
+		if err == nil {
+			return nil
+		}
+		return err.Error()
+	}
+	switch ev := ev.(type) {
+	case ScanProgress:
+		m["files"], m["bytes"], m["done"] = ev.Files, ev.Bytes, ev.Done
+	case FileStarted:
+		m["path"], m["key"], m["size"] = ev.Path, ev.Key, ev.Size
+		if ev.Parts > 0 {
+			m["parts"], m["resumed_parts"] = ev.Parts, ev.Resumed
+		}
+	case FileProgress:
+		m["path"], m["done"], m["size"] = ev.Path, ev.Done, ev.Size
+	case FileDone:
+		m["path"], m["key"], m["size"], m["duration_ms"] = ev.Path, ev.Key, ev.Size, ev.Duration.Milliseconds()
+		m["checksum"], m["etag"], m["changed"] = ev.Checksum, ev.ETag, ev.Changed
+	case FileSkipped:
+		m["path"], m["key"], m["size"], m["reason"] = ev.Path, ev.Key, ev.Size, ev.Reason
+	case FileFailed:
+		m["path"], m["key"], m["size"], m["error"] = ev.Path, ev.Key, ev.Size, errText(ev.Err)
+	case Retry:
+		m["path"], m["attempt"], m["wait_ms"], m["error"] = ev.Path, ev.Attempt, ev.Wait.Milliseconds(), errText(ev.Err)
+		if ev.Part > 0 {
+			m["part"] = ev.Part
+		}
+	case Deleted:
+		m["path"] = ev.Path
+		if ev.Err != nil {
+			m["error"] = ev.Err.Error()
+		}
+	case Totals:
+		s := ev.Stats
+		m["counting"], m["files_total"], m["bytes_total"] = s.Counting, s.FilesTotal, s.BytesTotal
+		m["files_done"], m["files_skipped"], m["files_failed"], m["files_active"] = s.FilesDone, s.FilesSkipped, s.FilesFailed, s.FilesActive
+		m["bytes_done"], m["bytes_skipped"], m["bytes_failed"], m["bytes_in_flight"] = s.BytesDone, s.BytesSkipped, s.BytesFailed, s.BytesInFlight
+		m["bytes_per_second"], m["elapsed_ms"], m["paused"], m["stopping"] = s.Throughput, s.Elapsed.Milliseconds(), s.Paused, s.Stopping
+		if s.ETA >= 0 {
+			m["eta_ms"] = s.ETA.Milliseconds()
+		}
+	}
+	return m
+}
+
+// formatBytes renders n in binary units with one decimal ("1.5 GiB").
+func formatBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 5; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

@@ -61,8 +61,13 @@ func withKMS(s *config.S3) {
 	s.Encryption = config.EncryptionSSEKMS
 	s.KMSKeyARN = testKMSKey
 }
-func withExpiry(s *config.S3)  { s.ExpiryDays = 30 }
-func withPending(s *config.S3) { s.PendingExternalID = "stw-new0c1d2e3f4a5b6c" }
+func withExpiry(s *config.S3) { s.ExpiryDays = 30 }
+
+// withOddPrefix uses every character the generated languages treat
+// specially: JSON quotes and backslashes, shell $ and backquotes, HCL and
+// Fn::Sub ${ and %{, and a quote for the shell's single quotes.
+func withOddPrefix(s *config.S3) { s.Prefix = `we"ird\ ${x} %{y} $(id) ` + "`id`" + ` it's/` }
+func withPending(s *config.S3)   { s.PendingExternalID = "stw-new0c1d2e3f4a5b6c" }
 
 type goldenCase struct {
 	name string
@@ -105,6 +110,8 @@ func goldenCases() []goldenCase {
 			s.Region = "us-gov-west-1"
 			s.RoleARN = "arn:aws-us-gov:iam::111122223333:role/exports/stowage-export"
 		}), config.Platform{PrincipalARNs: []string{"arn:aws-us-gov:iam::235487987553:root"}}},
+		{"role-odd-prefix", roleLoc(withOddPrefix, withExpiry), testPlatform},
+		{"keys-odd-prefix", keysLoc(withOddPrefix), config.Platform{}},
 		{"keys-minimal", keysLoc(), config.Platform{}},
 		{"keys-prefix-readback-delete", keysLoc(withPrefix, withReadBack, withDelete, withExpiry), config.Platform{}},
 		{"keys-acl", keysLoc(withACL), config.Platform{}},

@@ -4,7 +4,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/stowage-dev/stowage/config"
 )
 
 // TestScriptsParse runs every generated AWS CLI script through bash -n and
@@ -51,6 +54,86 @@ func TestScriptsParse(t *testing.T) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// TestCLIBucketPolicyExpands runs the keys-mode script's bucket policy
+// heredoc through bash with USER_ARN set, and checks the file it writes is
+// exactly the bucket policy Bucket() returns: nothing else expanded.
+func TestCLIBucketPolicyExpands(t *testing.T) {
+	for _, loc := range []config.Location{keysLoc(), keysLoc(withOddPrefix, withReadBack, withACL)} {
+		t.Run(loc.S3.Prefix, func(t *testing.T) {
+			script, err := AWSCLI(loc, config.Platform{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			const start = "cat > stowage-bucket-policy.json <<EOF\n"
+			i := strings.Index(script, start)
+			j := strings.Index(script[i:], "\nEOF\n")
+			if i < 0 || j < 0 {
+				t.Fatalf("no bucket policy heredoc in:\n%s", script)
+			}
+			block := script[i : i+j+len("\nEOF\n")]
+			dir := t.TempDir()
+			cmd := exec.Command("bash", "-c", "set -eu\n"+block)
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "USER_ARN="+loc.S3.UserARN)
+			if msg, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("bash: %v\n%s", err, msg)
+			}
+			got, err := os.ReadFile(filepath.Join(dir, "stowage-bucket-policy.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := Bucket(loc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != want {
+				t.Errorf("bash wrote:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+}
+
+// TestCLIQuotedHeredocsAreLiteral runs each quoted heredoc of the role-mode
+// script and checks the files hold the documents the package returns.
+func TestCLIQuotedHeredocsAreLiteral(t *testing.T) {
+	loc := roleLoc(withOddPrefix, withPending, withKMS)
+	script, err := AWSCLI(loc, testPlatform)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var blocks []string
+	rest := script
+	for {
+		i := strings.Index(rest, "cat > ")
+		if i < 0 {
+			break
+		}
+		j := strings.Index(rest[i:], "\nEOF\n")
+		blocks = append(blocks, rest[i:i+j+len("\nEOF\n")])
+		rest = rest[i+j:]
+	}
+	cmd := exec.Command("bash", "-c", "set -eu\n"+strings.Join(blocks, ""))
+	cmd.Dir = dir
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("bash: %v\n%s", err, msg)
+	}
+	perm, _ := Permissions(loc)
+	trust, _ := Trust(loc, testPlatform)
+	for file, want := range map[string]string{
+		"stowage-permissions-policy.json": perm,
+		"stowage-trust-policy.json":       trust,
+	} {
+		got, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != want {
+			t.Errorf("%s:\n%s\nwant:\n%s", file, got, want)
 		}
 	}
 }

@@ -1,0 +1,155 @@
+package wizard
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/validate"
+)
+
+// ReviewLine is one setting on the Review step.
+type ReviewLine struct {
+	Label string
+	// Value is safe to show: secrets are always config.RedactedSecret, and
+	// with ScreenShare account IDs and external IDs are partly masked.
+	Value string
+	// Field is the ID to pass to JumpToField to change it; "" for lines
+	// that are not a field (the connection test).
+	Field string
+}
+
+// accountInARN matches the 12-digit account ID of an ARN, keeping its last
+// four digits apart so a masked ARN still tells two accounts apart.
+var accountInARN = regexp.MustCompile(`(arn:[a-z0-9-]+:[a-z0-9-]*:[a-z0-9-]*:)([0-9]{8})([0-9]{4})\b`)
+
+// MaskAccountIDs partly masks every account ID inside an ARN in s:
+// arn:aws:iam::123456789012:role/x becomes arn:aws:iam::••••••••9012:role/x.
+func MaskAccountIDs(s string) string {
+	return accountInARN.ReplaceAllString(s, "${1}••••••••${3}")
+}
+
+// maskTail shows only the last four characters of a value that identifies
+// something but should not be read off a shared screen.
+func maskTail(s string) string {
+	if len(s) <= 4 {
+		return strings.Repeat("•", len(s))
+	}
+	return "••••••••" + s[len(s)-4:]
+}
+
+// DisplayValue renders a field's value for showing: the option label of a
+// select, Yes or No for a switch, config.RedactedSecret for a set secret
+// (never any part of it), and with ScreenShare partly masked account IDs,
+// access key IDs and external IDs. Input widgets use Field.Value instead.
+func (w *Wizard) DisplayValue(f Field) string {
+	if f.Value == "" {
+		return ""
+	}
+	if f.Kind == KindSecret {
+		return config.RedactedSecret
+	}
+	v := f.Value
+	switch f.Kind {
+	case KindBool:
+		if b, ok := parseBool(v); ok {
+			if b {
+				return "Yes"
+			}
+			return "No"
+		}
+	case KindSelect, KindText:
+		for _, o := range f.Options {
+			if o.Value == v && o.Label != "" {
+				v = o.Label
+				break
+			}
+		}
+	}
+	if w.ScreenShare {
+		switch f.ID {
+		case "external_id", "pending_external_id", "access_key_id":
+			return maskTail(v)
+		}
+		v = MaskAccountIDs(v)
+	}
+	return v
+}
+
+// maskText masks a whole document for display under ScreenShare: account
+// IDs in ARNs and the draft's external IDs.
+func (w *Wizard) maskText(s string) string {
+	if !w.ScreenShare {
+		return s
+	}
+	s = MaskAccountIDs(s)
+	for _, id := range []string{w.get(pathExtID), w.get(pathPendingID)} {
+		if id != "" {
+			s = strings.ReplaceAll(s, id, maskTail(id))
+		}
+	}
+	return s
+}
+
+// emptyText is what Review shows for an optional field left empty.
+var emptyText = map[string]string{
+	"prefix":   "(root)",
+	"endpoint": "Amazon S3",
+}
+
+// Review returns the settings of the draft, step by step, as they will be
+// saved, and the state of the connection test. No secret appears in it.
+func (w *Wizard) Review() []ReviewLine {
+	var out []ReviewLine
+	for _, s := range w.Flow() {
+		if s == StepPolicies || s == StepTest || s == StepReview {
+			continue
+		}
+		for _, f := range w.Fields(s) {
+			if !f.Visible && f.ID != "auth" {
+				continue
+			}
+			v := w.DisplayValue(f)
+			if f.ID == "auth" {
+				if config.AuthMode(f.Value) != config.AuthDefault {
+					continue
+				}
+				v = "AWS default credential chain of Stowage's environment"
+			}
+			if v == "" {
+				if e, ok := emptyText[f.ID]; ok {
+					v = e
+				} else if f.Kind == KindNumber || f.Kind == KindBool || (f.Kind == KindText && !f.Required) {
+					continue
+				} else {
+					v = "(not set)"
+				}
+			}
+			out = append(out, ReviewLine{Label: f.Label, Value: v, Field: f.ID})
+			if f.ID == "connection_string" {
+				if cs, err := validate.ParseConnectionString(f.Value); err == nil && cs.AccountName != "" {
+					out = append(out, ReviewLine{Label: "Storage account", Value: cs.AccountName, Field: f.ID})
+				}
+			}
+		}
+	}
+	out = append(out, ReviewLine{Label: "Connection test", Value: w.testLine()})
+	return out
+}
+
+func (w *Wizard) testLine() string {
+	t := w.lastTest
+	if t == nil {
+		return "not run since the last change (optional, but it finds missing permissions now rather than during an export)"
+	}
+	word := "passed"
+	if !t.OK {
+		word = "failed"
+	}
+	return fmt.Sprintf("%s at %s: %s", word, t.At.Local().Format("2006-01-02 15:04"), t.Summary)
+}
+
+// Warnings returns advice about the draft that does not stop a save, such
+// as a bucket name with dots or a pending external ID rotation.
+func (w *Wizard) Warnings() []string { return w.Draft().Warnings() }

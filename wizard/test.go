@@ -1,0 +1,72 @@
+package wizard
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/providers"
+)
+
+// SetTestReport records the outcome of the connection test that the caller
+// ran on Draft(). The draft keeps it as its last test, so Save stores it;
+// any later change to how Stowage connects drops it again.
+func (w *Wizard) SetTestReport(r providers.Report) {
+	r.Checks = append([]providers.Check(nil), r.Checks...)
+	w.report = &r
+	at := r.Started
+	if at.IsZero() {
+		at = w.now()
+	}
+	w.lastTest = &config.TestResult{At: at.UTC().Truncate(time.Second), OK: r.OK(), Summary: testSummary(r)}
+}
+
+// TestReport returns the last test report of this session, if it is still
+// current.
+func (w *Wizard) TestReport() (providers.Report, bool) {
+	if w.report == nil {
+		return providers.Report{}, false
+	}
+	return *w.report, true
+}
+
+// TestFailures returns the failed checks of the current report, in order.
+// Each names the Field behind it (JumpToField) and may carry a Fix
+// (ApplyFix).
+func (w *Wizard) TestFailures() []providers.Check {
+	if w.report == nil {
+		return nil
+	}
+	var out []providers.Check
+	for _, c := range w.report.Checks {
+		if c.Status == providers.StatusFail {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (w *Wizard) clearTest() {
+	w.report, w.lastTest = nil, nil
+}
+
+// testSummary says in one line how the test went, naming failed checks.
+func testSummary(r providers.Report) string {
+	var failed, warned []string
+	for _, c := range r.Checks {
+		switch {
+		case c.Status == providers.StatusFail && !c.Advisory:
+			failed = append(failed, c.Title)
+		case c.Status == providers.StatusWarn || c.Status == providers.StatusFail:
+			warned = append(warned, c.Title)
+		}
+	}
+	switch {
+	case len(failed) > 0:
+		return fmt.Sprintf("%d of %d checks failed: %s", len(failed), len(r.Checks), strings.Join(failed, ", "))
+	case len(warned) > 0:
+		return fmt.Sprintf("passed with %d warning(s): %s", len(warned), strings.Join(warned, ", "))
+	}
+	return fmt.Sprintf("all %d checks passed", len(r.Checks))
+}

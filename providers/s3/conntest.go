@@ -138,6 +138,8 @@ func (r *testRun) fieldFor(pe *providers.Error) (field, fix string) {
 		return "region", ""
 	case errors.Is(pe, providers.ErrInvalidConfig) && strings.HasPrefix(pe.Code, "KMS."):
 		return "kms_key_arn", ""
+	case errors.Is(pe, providers.ErrInvalidConfig) && strings.Contains(pe.Hint, "set encryption"):
+		return "encryption", ""
 	case errors.Is(pe, providers.ErrAccessDenied) && strings.HasPrefix(pe.Action, "kms:"):
 		return "kms_key_arn", ""
 	}
@@ -162,11 +164,9 @@ func (r *testRun) endpoint(c *providers.Check) {
 		c.Detail, c.Hint = err.Error(), "the endpoint must be a URL such as https://s3.example.com:9000"
 		return
 	}
-	hc := &http.Client{
-		Transport:     p.hc.Transport,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	resp, err := hc.Do(req)
+	// The SDK's own client: same CA trust, proxy and timeouts, and it
+	// returns redirects instead of following them.
+	resp, err := p.hc.Do(req)
 	if err != nil {
 		r.fail(c, classify(err, errInput{Op: "endpoint", Host: p.host(), Region: p.s3c.Region}))
 		r.stop = "skipped: the endpoint cannot be reached"
@@ -429,23 +429,14 @@ func (r *testRun) put(c *providers.Check) {
 	key := TestObjectKey(now)
 	body := []byte(fmt.Sprintf("Stowage connection test for location %q, written %s.\nIt can be deleted.\n",
 		p.loc.Name, now.Format(time.RFC3339)))
-	var (
-		obj providers.Object
-		err error
-	)
-	for {
-		var plan checksumPlan
-		plan, err = p.planChecksum(bytes.NewReader(body), 0, int64(len(body)))
-		if err != nil {
-			break
-		}
-		obj, err = p.put(r.ctx, key, bytes.NewReader(body), int64(len(body)), "text/plain; charset=utf-8", plan)
-		if err != nil && plan.crc32c != nil && rejectsChecksumHeader(err) {
-			p.noChecksumHeaders.Store(true)
-			continue
-		}
-		break
+	plan, err := p.planChecksum(bytes.NewReader(body), 0, int64(len(body)))
+	if err != nil {
+		r.fail(c, err)
+		return
 	}
+	obj, err := p.withChecksumFallback(plan, func(plan checksumPlan) (providers.Object, error) {
+		return p.put(r.ctx, key, bytes.NewReader(body), int64(len(body)), "text/plain; charset=utf-8", plan)
+	})
 	if err != nil {
 		r.fail(c, err)
 		if errors.Is(err, providers.ErrNoSuchBucket) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"regexp"
 	"strings"
 	"time"
@@ -60,7 +59,7 @@ func SessionName(location string) string {
 // loadBaseConfig loads the platform's own AWS configuration through the
 // default chain (environment, shared config and credentials files with the
 // platform's profile, SSO, container and instance roles).
-func loadBaseConfig(ctx context.Context, platform config.Platform, region string, hc *http.Client) (aws.Config, error) {
+func loadBaseConfig(ctx context.Context, platform config.Platform, region string, hc aws.HTTPClient) (aws.Config, error) {
 	opts := []func(*awsconfig.LoadOptions) error{
 		awsconfig.WithHTTPClient(hc),
 		awsconfig.WithRetryer(newRetryer),
@@ -118,7 +117,7 @@ func assumeRoleProvider(stsClient *sts.Client, loc config.Location, externalID s
 
 // staticConfig is an aws.Config with static keys that reads no shared
 // config files: keys mode must not depend on the machine's AWS setup.
-func staticConfig(region, accessKey, secretKey string, hc *http.Client) aws.Config {
+func staticConfig(region, accessKey, secretKey string, hc aws.HTTPClient) aws.Config {
 	return aws.Config{
 		Region:      region,
 		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(accessKey, secretKey, "")),

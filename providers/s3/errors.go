@@ -179,9 +179,9 @@ func classify(err error, in errInput) error {
 		e.Retryable = true
 		e.RetryAfter = retryAfter(header)
 		e.Hint = "the store had an internal error; it is usually temporary and retried"
-	case codesConfig[code] || status == http.StatusNotImplemented:
+	case codesConfig[code] || status == http.StatusNotImplemented || status == http.StatusBadRequest:
 		e.Kind = providers.ErrInvalidConfig
-		e.Hint = configHint(code, in)
+		e.Hint = configHint(code, msg, in)
 	case status == http.StatusRequestTimeout:
 		e.Kind = providers.ErrNetwork
 		e.Retryable = true
@@ -274,12 +274,15 @@ func credentialHint(code string, in errInput) string {
 	return "the store rejected the credentials; check the access key ID and secret access key"
 }
 
-func configHint(code string, in errInput) string {
+func configHint(code, msg string, in errInput) string {
+	lmsg := strings.ToLower(msg)
 	switch {
 	case code == "InvalidBucketName":
 		return "the bucket name is not valid for this store; check bucket"
 	case strings.HasPrefix(code, "KMS."):
 		return fmt.Sprintf("the KMS key %s cannot be used (%s); check kms_key_arn and that the key is enabled and in the bucket's region", orUnknown(in.KMSKeyARN), code)
+	case strings.Contains(lmsg, "kms") || strings.Contains(lmsg, "encrypt"):
+		return "the store cannot apply the requested server-side encryption; set encryption to none, or configure encryption (KMS) on the store"
 	case code == "NotImplemented" || code == "NotImplemented501":
 		return "the store does not implement this request"
 	case code == "BadDigest" || code == "InvalidDigest" || strings.Contains(code, "Checksum") || strings.Contains(code, "SHA256"):
@@ -420,6 +423,7 @@ func classifyTransport(err error, e *providers.Error, in errInput) error {
 		e.Hint = fmt.Sprintf("the request to %s failed before the store answered", host)
 	}
 	e.Err = cause
+	e.Action, e.Resource = "", ""
 	return e
 }
 

@@ -38,8 +38,8 @@ func (p *Provider) partsChecksummed() bool {
 // CreateMultipart starts an upload with the location's encryption and ACL,
 // and CRC32C part checksums unless the store refused them.
 func (p *Provider) CreateMultipart(ctx context.Context, key string, opts providers.PutOptions) (string, error) {
-	for {
-		h := p.uploadHeaders()
+	h := p.uploadHeaders()
+	send := func(checksummed bool) (string, error) {
 		in := &s3.CreateMultipartUploadInput{
 			Bucket:               aws.String(p.s3c.Bucket),
 			Key:                  aws.String(p.key(key)),
@@ -48,21 +48,26 @@ func (p *Provider) CreateMultipart(ctx context.Context, key string, opts provide
 			SSEKMSKeyId:          h.kmsKeyID,
 			ACL:                  h.acl,
 		}
-		sent := p.partsChecksummed()
-		if sent {
+		if checksummed {
 			in.ChecksumAlgorithm = types.ChecksumAlgorithmCrc32c
 		}
 		out, err := p.client.CreateMultipartUpload(ctx, in)
 		if err != nil {
-			err = p.mapErr("create-multipart", "s3:PutObject", false, err)
-			if sent && p.checksums == config.ChecksumWhenRequired && rejectsChecksumHeader(err) {
-				p.noChecksumHeaders.Store(true)
-				continue
-			}
-			return "", err
+			return "", p.mapErr("create-multipart", "s3:PutObject", false, err)
 		}
 		return aws.ToString(out.UploadId), nil
 	}
+	checksummed := p.partsChecksummed()
+	id, err := send(checksummed)
+	if err == nil || !checksummed || p.checksums != config.ChecksumWhenRequired || !rejectsChecksumHeader(err) {
+		return id, err
+	}
+	id2, err2 := send(false)
+	if err2 != nil {
+		return "", err
+	}
+	p.noChecksumHeaders.Store(true)
+	return id2, nil
 }
 
 // UploadPart sends bytes [offset, offset+size) of src as part n, streamed
@@ -101,12 +106,14 @@ func (p *Provider) UploadPart(ctx context.Context, key, uploadID string, n int, 
 		}
 		// An upload resumed from an earlier run on a store that refuses
 		// checksum headers: send the part without one.
-		p.noChecksumHeaders.Store(true)
-		local, in.ChecksumCRC32C = "", nil
+		in.ChecksumCRC32C = nil
 		in.Body = newProgressReader(io.NewSectionReader(src, offset, size), opts.Progress)
-		if out, err = p.client.UploadPart(ctx, in); err != nil {
-			return providers.Part{}, p.mapErr("upload-part", "s3:PutObject", false, err)
+		out2, err2 := p.client.UploadPart(ctx, in)
+		if err2 != nil {
+			return providers.Part{}, err
 		}
+		p.noChecksumHeaders.Store(true)
+		local, out = "", out2
 	}
 	part := providers.Part{Number: n, Size: size, ETag: trimETag(out.ETag),
 		Checksum: checksumOf(out.ChecksumCRC32C, out.ChecksumCRC32, out.ChecksumCRC64NVME, out.ChecksumSHA256, out.ChecksumSHA1)}

@@ -79,21 +79,19 @@ func (p *Provider) planChecksum(r io.ReaderAt, off, size int64) (checksumPlan, e
 	return checksumPlan{crc32c: aws.String(sum)}, nil
 }
 
-// rejectsChecksumHeader reports whether err is a store refusing a checksum
-// header it does not implement (not a checksum mismatch, which means the
-// data changed and must not be retried without a check).
+// rejectsChecksumHeader reports whether err may be a store refusing a
+// checksum header it does not implement (not a checksum mismatch, which
+// means the data changed). Callers confirm by sending again without the
+// header, and turn checksum headers off only if that succeeds.
 func rejectsChecksumHeader(err error) bool {
 	var pe *providers.Error
-	if !errors.As(err, &pe) {
+	if !errors.As(err, &pe) || pe.Err == nil {
 		return false
 	}
 	switch pe.Code {
 	case "NotImplemented", "InvalidArgument", "InvalidRequest", "UnsupportedHeader", "BadRequest":
-		msg := ""
-		if pe.Err != nil {
-			msg = strings.ToLower(pe.Err.Error())
-		}
-		return pe.Code == "NotImplemented" || strings.Contains(msg, "checksum") || strings.Contains(msg, "header")
+		msg := strings.ToLower(pe.Err.Error())
+		return strings.Contains(msg, "checksum") || strings.Contains(msg, "header")
 	}
 	return false
 }
@@ -102,19 +100,32 @@ func rejectsChecksumHeader(err error) bool {
 // file wrapped to count progress; being an io.ReadSeeker with a known length
 // the SDK streams it without buffering and rewinds it on retries.
 func (p *Provider) Put(ctx context.Context, key string, src *os.File, size int64, opts providers.PutOptions) (providers.Object, error) {
-	for {
-		plan, err := p.planChecksum(src, 0, size)
-		if err != nil {
-			return providers.Object{}, &providers.Error{Kind: providers.ErrInvalidConfig, Op: "put",
-				Hint: "the file to upload cannot be read", Err: err}
-		}
-		obj, err := p.put(ctx, key, newProgressReader(io.NewSectionReader(src, 0, size), opts.Progress), size, opts.ContentType, plan)
-		if err != nil && plan.crc32c != nil && rejectsChecksumHeader(err) {
-			p.noChecksumHeaders.Store(true)
-			continue
-		}
+	plan, err := p.planChecksum(src, 0, size)
+	if err != nil {
+		return providers.Object{}, &providers.Error{Kind: providers.ErrInvalidConfig, Op: "put",
+			Hint: "the file to upload cannot be read", Err: err}
+	}
+	send := func(plan checksumPlan) (providers.Object, error) {
+		return p.put(ctx, key, newProgressReader(io.NewSectionReader(src, 0, size), opts.Progress), size, opts.ContentType, plan)
+	}
+	return p.withChecksumFallback(plan, send)
+}
+
+// withChecksumFallback sends with plan; when the store seems to refuse the
+// locally computed checksum header, it sends once more without it and, if
+// that works, stops sending such headers for the rest of the session.
+func (p *Provider) withChecksumFallback(plan checksumPlan, send func(checksumPlan) (providers.Object, error)) (providers.Object, error) {
+	obj, err := send(plan)
+	if err == nil || plan.crc32c == nil || !rejectsChecksumHeader(err) {
 		return obj, err
 	}
+	obj2, err2 := send(checksumPlan{})
+	if err2 != nil {
+		// The header was not the cause: report the first answer.
+		return obj, err
+	}
+	p.noChecksumHeaders.Store(true)
+	return obj2, nil
 }
 
 // put sends one PutObject with the location's encryption and ACL headers.

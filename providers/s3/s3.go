@@ -8,7 +8,6 @@ package s3
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -30,8 +29,10 @@ type Provider struct {
 	loc      config.Location
 	s3c      *config.S3
 	platform config.Platform
-	hc       *http.Client
-	client   *s3.Client
+	// hc is the HTTP client of every request (after the AWS config loader
+	// added AWS_CA_BUNDLE, in role and default modes).
+	hc     aws.HTTPClient
+	client *s3.Client
 	// stsClient signs with the base credentials (role mode: the platform's;
 	// keys mode: the customer's keys; default mode: the ambient chain).
 	stsClient *sts.Client
@@ -88,6 +89,7 @@ func open(ctx context.Context, loc config.Location, opts providers.Options) (*Pr
 	}
 	cfg.Region = s.Region
 	p.creds = cfg.Credentials
+	p.hc = cfg.HTTPClient
 	p.client = s3.NewFromConfig(cfg, func(o *s3.Options) {
 		if s.Endpoint != "" {
 			o.BaseEndpoint = aws.String(s.Endpoint)

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"net"
 	"net/http"
 	"os"
@@ -25,40 +26,48 @@ const (
 // newHTTPClient returns the client every S3 and STS request goes through.
 // Its pool holds as many connections per host as the caller keeps requests
 // in flight, so a bulk export never waits for a socket nor churns TLS
-// handshakes.
-func newHTTPClient(caBundle string, concurrency int) (*http.Client, error) {
+// handshakes. It is the SDK's buildable client, so the AWS config loader can
+// still add AWS_CA_BUNDLE to it in role and default modes.
+func newHTTPClient(caBundle string, concurrency int) (*awshttp.BuildableClient, error) {
 	if concurrency <= 0 {
 		concurrency = defaultConcurrency
 	}
-	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
+	var pool *x509.CertPool
 	if caBundle != "" {
-		pool, err := loadCABundle(caBundle)
-		if err != nil {
+		var err error
+		if pool, err = loadCABundle(caBundle); err != nil {
 			return nil, err
 		}
-		tlsConf.RootCAs = pool
 	}
-	dialer := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
-	tr := &http.Transport{
-		Proxy:               http.ProxyFromEnvironment,
-		DialContext:         dialer.DialContext,
-		TLSClientConfig:     tlsConf,
-		TLSHandshakeTimeout: tlsTimeout,
-		// A few spare connections for the connection test and for
-		// multipart bookkeeping calls that run beside the part uploads.
-		MaxConnsPerHost:       concurrency + 4,
-		MaxIdleConnsPerHost:   concurrency + 4,
-		MaxIdleConns:          2 * (concurrency + 4),
-		IdleConnTimeout:       90 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		// S3 speaks HTTP/1.1; many parallel connections beat one
-		// multiplexed HTTP/2 connection for bulk transfer.
-		ForceAttemptHTTP2: false,
-		// Large buffers cut syscalls when streaming big files.
-		WriteBufferSize: 256 << 10,
-		ReadBufferSize:  64 << 10,
-	}
-	return &http.Client{Transport: tr}, nil
+	hc := awshttp.NewBuildableClient().
+		WithDialerOptions(func(d *net.Dialer) {
+			d.Timeout = dialTimeout
+			d.KeepAlive = 30 * time.Second
+		}).
+		WithTransportOptions(func(tr *http.Transport) {
+			tr.Proxy = http.ProxyFromEnvironment
+			if tr.TLSClientConfig == nil {
+				tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+			}
+			if pool != nil {
+				tr.TLSClientConfig.RootCAs = pool
+			}
+			tr.TLSHandshakeTimeout = tlsTimeout
+			// A few spare connections for the connection test and for
+			// multipart bookkeeping calls beside the part uploads.
+			tr.MaxConnsPerHost = concurrency + 4
+			tr.MaxIdleConnsPerHost = concurrency + 4
+			tr.MaxIdleConns = 2 * (concurrency + 4)
+			tr.IdleConnTimeout = 90 * time.Second
+			tr.ExpectContinueTimeout = time.Second
+			// S3 speaks HTTP/1.1; many parallel connections beat one
+			// multiplexed HTTP/2 connection for bulk transfer.
+			tr.ForceAttemptHTTP2 = false
+			// Large buffers cut syscalls when streaming big files.
+			tr.WriteBufferSize = 256 << 10
+			tr.ReadBufferSize = 64 << 10
+		})
+	return hc, nil
 }
 
 // loadCABundle returns the system roots plus the certificates in file.

@@ -364,6 +364,11 @@ func (r *testRun) detectRegion() (string, error) {
 		return aws.ToString(out.BucketRegion), nil
 	}
 	if err != nil {
+		// AWS names the bucket's region on HeadBucket answers even when it
+		// denies the request (403) or redirects it (301).
+		if _, h := httpResponse(err); h.Get("X-Amz-Bucket-Region") != "" {
+			return h.Get("X-Amz-Bucket-Region"), nil
+		}
 		err = p.mapErr("head-bucket", "s3:ListBucket", true, err)
 		var pe *providers.Error
 		if errors.As(err, &pe) && pe.Region != "" {

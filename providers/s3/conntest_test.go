@@ -395,3 +395,73 @@ func isolateAWSEnv(t *testing.T) {
 	// No instance metadata lookups (they would wait for a timeout).
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 }
+
+// TestConnectionEncryptionUnsupported: a store without KMS refuses SSE; the
+// put check names the encryption setting, and the refusal is not mistaken
+// for a refused checksum header.
+func TestConnectionEncryptionUnsupported(t *testing.T) {
+	m := tlsMinIO(t)
+	for _, enc := range []config.Encryption{config.EncryptionSSES3, config.EncryptionSSEKMS} {
+		t.Run(string(enc), func(t *testing.T) {
+			loc := keysLocation(m, newBucket(t, m), m.RootUser, m.RootPassword)
+			loc.S3.Encryption = enc
+			loc.S3.ChecksumMode = config.ChecksumWhenRequired
+			if enc == config.EncryptionSSEKMS {
+				loc.S3.KMSKeyARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+			}
+			p := openS3(t, loc)
+			rep := runTest(t, p)
+			c := checkOf(t, rep, "put")
+			if c.Status != providers.StatusFail || c.Field != "encryption" || !strings.Contains(c.Hint, "set encryption to none") {
+				t.Fatalf("put = %s field %q hint %q:%s", c.Status, c.Field, c.Hint, dump(rep))
+			}
+			if p.noChecksumHeaders.Load() {
+				t.Error("an encryption refusal turned checksum headers off")
+			}
+		})
+	}
+}
+
+// TestConnectionDefaultMode uses the ambient credential chain (here the
+// environment variables) as it is.
+func TestConnectionDefaultMode(t *testing.T) {
+	m := tlsMinIO(t)
+	loc := keysLocation(m, newBucket(t, m), "", "")
+	loc.S3.Auth, loc.S3.AccessKeyID, loc.S3.SecretAccessKey = config.AuthDefault, "", ""
+	ak, sk := m.CreateUser(t, leastPrivilege(t, loc))
+	isolateAWSEnv(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", ak)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", sk)
+	rep := runTest(t, openS3(t, loc))
+	if !rep.OK() {
+		t.Fatalf("default mode report not OK:%s", dump(rep))
+	}
+
+	t.Setenv("AWS_SECRET_ACCESS_KEY", strings.Repeat("w", 40))
+	rep = runTest(t, openS3(t, loc))
+	if c := checkOf(t, rep, "credentials"); c.Status != providers.StatusFail || c.Code != "SignatureDoesNotMatch" {
+		t.Fatalf("credentials with a wrong ambient secret = %s %q:%s", c.Status, c.Code, dump(rep))
+	}
+}
+
+// TestDetectPrincipal: MinIO's STS has no GetCallerIdentity, so the call
+// fails, but as a storage error that names the store's answer; a missing
+// profile is reported as such.
+func TestDetectPrincipal(t *testing.T) {
+	m := tlsMinIO(t)
+	isolateAWSEnv(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", m.RootUser)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", m.RootPassword)
+	t.Setenv("AWS_CA_BUNDLE", m.CAFile)
+	_, err := DetectPrincipal(context.Background(), config.Platform{}, m.Endpoint)
+	var pe *providers.Error
+	if !errors.As(err, &pe) || pe.Code != "InvalidParameterValue" {
+		t.Errorf("DetectPrincipal on MinIO = %v, want the store's InvalidParameterValue", err)
+	}
+	assertNoSDKTypes(t, err)
+
+	_, err = DetectPrincipal(context.Background(), config.Platform{AWSProfile: "no-such-profile"}, m.Endpoint)
+	if !errors.Is(err, providers.ErrInvalidConfig) || !errors.As(err, &pe) || !strings.Contains(pe.Hint, `"no-such-profile"`) {
+		t.Errorf("DetectPrincipal with a missing profile = %v, want ErrInvalidConfig naming it", err)
+	}
+}

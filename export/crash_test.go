@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/internal/testenv"
 	"github.com/stowage-dev/stowage/providers"
 )
 
@@ -33,7 +34,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(crashChildEnv) == "1" {
 		os.Exit(crashChild())
 	}
-	os.Exit(m.Run())
+	testenv.Main(m)
 }
 
 // slowPrinter slows every upload a little, so the parent can kill the child

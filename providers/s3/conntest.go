@@ -138,6 +138,8 @@ func (r *testRun) fieldFor(pe *providers.Error) (field, fix string) {
 		return "region", ""
 	case errors.Is(pe, providers.ErrInvalidConfig) && strings.HasPrefix(pe.Code, "KMS."):
 		return "kms_key_arn", ""
+	case errors.Is(pe, providers.ErrInvalidConfig) && strings.Contains(pe.Hint, "check role_arn"):
+		return "role_arn", ""
 	case errors.Is(pe, providers.ErrInvalidConfig) && strings.Contains(pe.Hint, "set encryption"):
 		return "encryption", ""
 	case errors.Is(pe, providers.ErrAccessDenied) && strings.HasPrefix(pe.Action, "kms:"):

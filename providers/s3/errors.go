@@ -277,6 +277,10 @@ func credentialHint(code string, in errInput) string {
 func configHint(code, msg string, in errInput) string {
 	lmsg := strings.ToLower(msg)
 	switch {
+	case strings.Contains(msg, "DurationSeconds") || strings.Contains(msg, "MaxSessionDuration"):
+		return "the platform's session_duration is longer than the role allows; lower session_duration, or raise the role's maximum session duration in IAM"
+	case code == "ValidationError" && in.Op == "assume-role":
+		return fmt.Sprintf("STS rejected the role assumption as invalid; check role_arn (%s), e.g. arn:aws:iam::123456789012:role/StowageExport, and the external ID (2-1224 characters of letters, digits and +=,.@:/-)", orUnknown(in.RoleARN))
 	case code == "InvalidBucketName":
 		return "the bucket name is not valid for this store; check bucket"
 	case strings.HasPrefix(code, "KMS."):

@@ -13,12 +13,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
 	"os"
 	"path"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -246,7 +248,10 @@ func (p *Provider) Put(ctx context.Context, key string, src *os.File, size int64
 	jobs := make(chan job)
 	g, gctx := errgroup.WithContext(ctx)
 	var whole []byte
-	var acked atomic.Int64
+	var (
+		acked      atomic.Int64
+		progressMu sync.Mutex
+	)
 	// One reader hashes the file in order (the blob's MD5 and each block's),
 	// handing blocks to the stagers, so the file is hashed once.
 	g.Go(func() error {
@@ -280,7 +285,10 @@ func (p *Provider) Put(ctx context.Context, key string, src *os.File, size int64
 					return p.mapErr("put", name, err)
 				}
 				if opts.Progress != nil {
+					// Callers need not make Progress safe for concurrent use.
+					progressMu.Lock()
 					opts.Progress(acked.Add(j.size))
+					progressMu.Unlock()
 				}
 			}
 			return nil
@@ -521,8 +529,9 @@ func deref[T any](v *T) T {
 	return *v
 }
 
-// untilDays is the whole days from now until t (negative when past).
-func untilDays(t time.Time) int { return int(time.Until(t).Hours() / 24) }
+// untilDays is the days from now until t, to the nearest day, so a token
+// made for 30 days reads "in 30 days" a moment later.
+func untilDays(t time.Time) int { return int(math.Round(time.Until(t).Hours() / 24)) }
 
 var (
 	_ providers.Provider  = (*Provider)(nil)

@@ -292,7 +292,7 @@ func TestConnectionTest(t *testing.T) {
 			mod: func(c *config.Azure) { c.Delete = false },
 			checks: map[string]want{
 				"connection-string": {providers.StatusPass, "", "SAS token"},
-				"sas-expiry":        {providers.StatusPass, "", "in 89 days"},
+				"sas-expiry":        {providers.StatusPass, "", "in 90 days"},
 				"sas-permissions":   {providers.StatusPass, "", ""},
 				"container":         {providers.StatusPass, "", ""},
 				"put":               {providers.StatusPass, "", "stays in the container"},
@@ -326,14 +326,14 @@ func TestConnectionTest(t *testing.T) {
 			name: "SAS without write", cs: az.SAS(t, f.container, "rcl", time.Now().Add(90*24*time.Hour)), ok: false,
 			mod: func(c *config.Azure) { c.Delete = false },
 			checks: map[string]want{
-				"sas-permissions": {providers.StatusFail, "connection_string", "'w' (write blocks"},
+				"sas-permissions": {providers.StatusFail, "connection_string", "'w' for writing blocks"},
 				"container":       {providers.StatusPass, "", ""},
 			},
 		},
 		{
 			name: "SAS without list or read", cs: az.SAS(t, f.container, "cw", time.Now().Add(90*24*time.Hour)), ok: false,
 			checks: map[string]want{
-				"sas-permissions": {providers.StatusFail, "connection_string", "'l' (list"},
+				"sas-permissions": {providers.StatusFail, "connection_string", "'l' for listing"},
 				"list":            {providers.StatusFail, "connection_string", "List (l)"},
 				"put":             {providers.StatusPass, "", ""},
 				"get":             {providers.StatusFail, "connection_string", "Read (r)"},
@@ -428,6 +428,69 @@ func TestErrorsCarryNoSecret(t *testing.T) {
 			t.Errorf("hint %q", err.(*providers.Error).Hint)
 		}
 	})
+}
+
+func TestErrorMapping(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	az := f.az
+	wrongKey := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 64))
+	for _, tc := range []struct {
+		name   string
+		cs     string
+		mod    func(*config.Azure)
+		op     func(p *Provider) error
+		kind   error
+		code   string
+		action string
+		hint   string
+	}{
+		{"expired SAS on put", az.SAS(t, f.container, "racwdl", time.Now().Add(-time.Minute)), nil,
+			func(p *Provider) error {
+				_, err := p.Put(ctx, "a.txt", srcFile(t, []byte("x")), 1, providers.PutOptions{})
+				return err
+			}, providers.ErrExpired, "", "", "expired on"},
+		{"wrong key on stat", strings.Replace(az.ConnectionString, az.AccountKey, wrongKey, 1), nil,
+			func(p *Provider) error { _, err := p.Stat(ctx, "a.txt"); return err },
+			providers.ErrInvalidCredentials, "", "", "Access keys"},
+		{"missing container on put", az.ConnectionString, func(c *config.Azure) { c.Container = "nope-nope" },
+			func(p *Provider) error {
+				_, err := p.Put(ctx, "a.txt", srcFile(t, []byte("x")), 1, providers.PutOptions{})
+				return err
+			}, providers.ErrNoSuchBucket, "ContainerNotFound", "", "az storage container create --name nope-nope"},
+		{"missing container on list", az.ConnectionString, func(c *config.Azure) { c.Container = "nope-nope" },
+			func(p *Provider) error { return p.List(ctx, "", func(providers.Object) error { return nil }) },
+			providers.ErrNoSuchBucket, "ContainerNotFound", "", ""},
+		{"SAS without list", az.SAS(t, f.container, "rcw", time.Now().Add(time.Hour)), nil,
+			func(p *Provider) error { return p.List(ctx, "", func(providers.Object) error { return nil }) },
+			providers.ErrAccessDenied, "", "List (l)", `"l"`},
+		{"SAS without delete", az.SAS(t, f.container, "rcwl", time.Now().Add(time.Hour)), nil,
+			func(p *Provider) error { return p.Delete(ctx, "a.txt") },
+			providers.ErrAccessDenied, "", "Delete (d)", `"d"`},
+		{"SAS without read", az.SAS(t, f.container, "cwl", time.Now().Add(time.Hour)), nil,
+			func(p *Provider) error { _, _, err := p.Get(ctx, "a.txt", 0, -1); return err },
+			providers.ErrAccessDenied, "", "Read (r)", `"r"`},
+		{"missing blob", az.ConnectionString, nil,
+			func(p *Provider) error { _, _, err := p.Get(ctx, "nope.txt", 0, -1); return err },
+			providers.ErrNoSuchKey, "BlobNotFound", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.op(f.open(t, tc.cs, tc.mod))
+			if !errors.Is(err, tc.kind) {
+				t.Fatalf("err = %v, want %v", err, tc.kind)
+			}
+			var pe *providers.Error
+			if !errors.As(err, &pe) {
+				t.Fatalf("err %T is not a *providers.Error", err)
+			}
+			if (tc.code != "" && pe.Code != tc.code) || pe.Action != tc.action || !strings.Contains(pe.Hint, tc.hint) {
+				t.Fatalf("code %q action %q hint %q; want code %q action %q hint containing %q", pe.Code, pe.Action, pe.Hint, tc.code, tc.action, tc.hint)
+			}
+			if strings.Contains(err.Error(), "sig=") || strings.Contains(err.Error(), az.AccountKey) || strings.Contains(err.Error(), wrongKey) {
+				t.Fatalf("error leaks a secret: %v", err)
+			}
+		})
+	}
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

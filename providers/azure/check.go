@@ -261,15 +261,14 @@ func (p *Provider) checkSASPermissions(c *providers.Check) {
 		c.Detail = "the SAS token allows " + sp
 		return
 	}
-	var parts []string
-	letters := ""
+	var parts, letters []string
 	for _, m := range missing {
-		parts = append(parts, fmt.Sprintf("'%s' (%s)", m.Letter, m.For))
-		letters += m.Letter
+		parts = append(parts, fmt.Sprintf("'%s' for %s", m.Letter, m.For))
+		letters = append(letters, m.Letter)
 	}
 	c.Status = providers.StatusFail
-	c.Detail = fmt.Sprintf("the SAS token (sp=%s) lacks %s", sp, strings.Join(parts, ", "))
-	c.Hint = fmt.Sprintf("generate a new SAS whose permissions include %s, e.g. sp=%s", letters, sasLetters(sp+letters))
+	c.Detail = fmt.Sprintf("the SAS token (sp=%s) lacks %s", sp, strings.Join(parts, "; "))
+	c.Hint = fmt.Sprintf("generate a new SAS whose permissions also include %s, e.g. sp=%s", strings.Join(letters, ", "), sasLetters(sp+strings.Join(letters, "")))
 }
 
 // sasLetters puts permission letters in the canonical order Azure expects.

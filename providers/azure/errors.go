@@ -156,7 +156,11 @@ func (p *Provider) classify(e *providers.Error, op string, se *serviceError) {
 		code == bloberror.NoAuthenticationInformation ||
 		// Azurite answers a bad signature with AuthorizationFailure and
 		// Azure's authentication message.
-		(code == bloberror.AuthorizationFailure && strings.Contains(se.Message, "failed to authenticate")):
+		(code == bloberror.AuthorizationFailure && strings.Contains(se.Message, "failed to authenticate")) ||
+		// A HEAD answer has no message; a shared key holds every
+		// permission, so a refusal is the key (or the firewall, which
+		// the hint names too).
+		(code == bloberror.AuthorizationFailure && se.Message == "" && p.sas == nil):
 		if exp, ok := p.sasExpiry(); (ok && time.Now().After(exp)) || timeFrameError(se) {
 			e.Kind = providers.ErrExpired
 			e.Hint = p.expiredHint()
@@ -168,6 +172,9 @@ func (p *Provider) classify(e *providers.Error, op string, se *serviceError) {
 			e.Hint = "the SAS token's signature is not valid for this account and container (wrong account, regenerated key, or a changed token); generate a new SAS and paste the connection string again"
 		default:
 			e.Hint = fmt.Sprintf("the AccountKey does not match storage account %q (keys may have been rotated); copy the connection string again from the portal: Storage account > Security + networking > Access keys", p.account())
+			if se.Message == "" {
+				e.Hint += "; if the key is right, the account's firewall (Networking) may be blocking this machine"
+			}
 		}
 	case code == bloberror.AuthorizationPermissionMismatch || code == bloberror.AuthorizationFailure ||
 		code == bloberror.InsufficientAccountPermissions || code == bloberror.AuthorizationResourceTypeMismatch ||

@@ -36,15 +36,15 @@ type neededPermission struct {
 // neededPermissions lists the SAS letters the location's settings need.
 func neededPermissions(readBack, del bool) []neededPermission {
 	need := []neededPermission{
-		{"c", "create new blobs"},
-		{"w", "write blocks and commit uploads"},
-		{"l", "list blobs (connection test, resume)"},
+		{"c", "creating new blobs"},
+		{"w", "writing blocks and committing uploads"},
+		{"l", "listing blobs (connection test, resume)"},
 	}
 	if readBack {
-		need = append(need, neededPermission{"r", "read blobs back (read back is on)"})
+		need = append(need, neededPermission{"r", "reading blobs back (read back is on)"})
 	}
 	if del {
-		need = append(need, neededPermission{"d", "delete blobs (delete is on)"})
+		need = append(need, neededPermission{"d", "deleting blobs (delete is on)"})
 	}
 	return need
 }

@@ -476,6 +476,10 @@ func TestConnectionTest(t *testing.T) {
 	os.WriteFile(file, []byte("x"), 0o644)
 	readOnly := filepath.Join(base, "ro")
 	os.Mkdir(readOnly, 0o555)
+	// A file where .stowage/ must go fails the write check even as root.
+	blocked := filepath.Join(base, "blocked")
+	os.Mkdir(blocked, 0o755)
+	os.WriteFile(filepath.Join(blocked, ".stowage"), []byte("x"), 0o644)
 
 	for _, tc := range []struct {
 		name     string
@@ -488,6 +492,7 @@ func TestConnectionTest(t *testing.T) {
 		{"good folder", t.TempDir(), true, map[string]providers.Status{"path": providers.StatusPass, "writable": providers.StatusPass, "put": providers.StatusPass, "get": providers.StatusPass}, "", false},
 		{"missing folder", filepath.Join(base, "missing"), false, map[string]providers.Status{"path": providers.StatusFail, "writable": providers.StatusSkipped, "put": providers.StatusSkipped, "get": providers.StatusSkipped}, "mkdir -p", false},
 		{"file instead of folder", file, false, map[string]providers.Status{"path": providers.StatusFail, "put": providers.StatusSkipped}, "set path to a folder", false},
+		{"test folder blocked by a file", blocked, false, map[string]providers.Status{"path": providers.StatusPass, "writable": providers.StatusFail, "put": providers.StatusSkipped, "get": providers.StatusSkipped}, "write the folder", false},
 		{"read-only folder", readOnly, false, map[string]providers.Status{"path": providers.StatusPass, "writable": providers.StatusFail, "put": providers.StatusSkipped}, "write the folder", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -228,11 +228,12 @@ func (r *testRun) credentials(c *providers.Check) {
 	default:
 		out, err := p.stsClient.GetCallerIdentity(r.ctx, &sts.GetCallerIdentityInput{})
 		if err != nil {
+			err = classify(err, r.stsInput("caller-identity"))
 			if p.s3c.Endpoint != "" && !errors.Is(err, providers.ErrInvalidCredentials) {
 				r.probeKeys(c, err)
 				return
 			}
-			r.fail(c, classify(err, r.stsInput("caller-identity")))
+			r.fail(c, err)
 			return
 		}
 		c.Detail = "ambient AWS credentials of " + aws.ToString(out.Arn)
@@ -421,9 +422,9 @@ func (r *testRun) list(c *providers.Check) {
 	}
 }
 
-// TestObjectKey returns the key (relative to the prefix) of a connection-test
+// testObjectKey returns the key (relative to the prefix) of a connection-test
 // object written at t.
-func TestObjectKey(t time.Time) string {
+func testObjectKey(t time.Time) string {
 	var b [3]byte
 	_, _ = rand.Read(b[:])
 	return ".stowage/connection-test-" + t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:]) + ".txt"
@@ -433,7 +434,7 @@ func TestObjectKey(t time.Time) string {
 func (r *testRun) put(c *providers.Check) {
 	p := r.p
 	now := time.Now().UTC()
-	key := TestObjectKey(now)
+	key := testObjectKey(now)
 	body := []byte(fmt.Sprintf("Stowage connection test for location %q, written %s.\nIt can be deleted.\n",
 		p.loc.Name, now.Format(time.RFC3339)))
 	plan, err := p.planChecksum(bytes.NewReader(body), 0, int64(len(body)))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -52,7 +53,7 @@ func TestConnectionPass(t *testing.T) {
 				t.Errorf("delete = %s, want %s:%s", c.Status, tc.wantDel, dump(rep))
 			}
 			put := checkOf(t, rep, "put")
-			if !strings.Contains(put.Detail, "exports/.stowage/connection-test-") {
+			if !regexp.MustCompile(`exports/\.stowage/connection-test-\d{8}T\d{6}Z-[0-9a-f]{6}\.txt`).MatchString(put.Detail) {
 				t.Errorf("put detail %q does not name the test object under the prefix", put.Detail)
 			}
 			if tc.delete != strings.Contains(put.Detail, "deleted at the end") || tc.delete == strings.Contains(put.Detail, "stays") {

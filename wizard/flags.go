@@ -21,10 +21,42 @@ import (
 func FromFlags(file *config.File, platform config.Platform, values map[string]string, now func() time.Time) (*Wizard, error) {
 	w := New(file, platform, now)
 	w.Add()
-	if err := w.Apply(values); err != nil {
-		return w, err
+	applyErr := w.Apply(values)
+	// Advance too, so that one run also reports the required fields no
+	// flag gave; a field Apply already refused is reported once.
+	errs := flatten(applyErr)
+	seen := map[string]bool{}
+	for _, e := range errs {
+		var fe *FieldError
+		if errors.As(e, &fe) {
+			seen[fe.Field] = true
+		}
 	}
-	return w, w.Advance()
+	for _, e := range flatten(w.Advance()) {
+		var fe *FieldError
+		if errors.As(e, &fe) && seen[fe.Field] {
+			continue
+		}
+		errs = append(errs, e)
+	}
+	return w, errors.Join(errs...)
+}
+
+// flatten lists the errors inside an errors.Join, or err alone.
+func flatten(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		if _, isField := err.(*FieldError); !isField {
+			var out []error
+			for _, e := range j.Unwrap() {
+				out = append(out, flatten(e)...)
+			}
+			return out
+		}
+	}
+	return []error{err}
 }
 
 // applyFirst are set before the others because the rules of later fields

@@ -77,6 +77,16 @@ func (w *Wizard) DisplayValue(f Field) string {
 	return v
 }
 
+// DisplayError renders an error for showing. Validation errors never
+// contain a secret, but their examples may repeat the account ID typed, so
+// with ScreenShare account IDs are masked here too.
+func (w *Wizard) DisplayError(err error) string {
+	if err == nil {
+		return ""
+	}
+	return w.maskText(err.Error())
+}
+
 // maskText masks a whole document for display under ScreenShare: account
 // IDs in ARNs and the draft's external IDs.
 func (w *Wizard) maskText(s string) string {

@@ -331,6 +331,9 @@ func (e *engine) scan() error {
 
 func (e *engine) worker() {
 	for {
+		// Wait out a pause before taking work, so a paused run does not
+		// report files as started.
+		_ = e.ctl.gate(e.ctx)
 		f, p, ok := e.sched.next()
 		if !ok {
 			return

@@ -884,3 +884,58 @@ func TestPrinters(t *testing.T) {
 		t.Fatalf("kinds = %v, want %v", kinds, want)
 	}
 }
+
+func TestSourceKinds(t *testing.T) {
+	t.Run("linked folder", func(t *testing.T) {
+		e := newEnv(t)
+		e.write(t, "a/b.wav", content("b", 9))
+		link := filepath.Join(filepath.Dir(e.src), "recordings")
+		if err := os.Symlink(e.src, link); err != nil {
+			t.Skipf("no symlinks here: %v", err)
+		}
+		o := e.opts()
+		o.Sources = []string{link}
+		o.KeyTemplate = "{source}/{path}"
+		if _, err := Run(context.Background(), e.p, "t", o); err != nil {
+			t.Fatal(err)
+		}
+		if got := keysOf(e.objects(t)); !reflect.DeepEqual(got, []string{"recordings/a/b.wav"}) {
+			t.Fatalf("keys %v, want recordings/a/b.wav", got)
+		}
+	})
+	t.Run("single file", func(t *testing.T) {
+		e := newEnv(t)
+		p := e.write(t, "x/one.wav", content("1", 9))
+		e.write(t, "x/two.wav", content("2", 9))
+		o := e.opts()
+		o.Sources = []string{p}
+		o.KeyTemplate = "{source}/{path}"
+		if _, err := Run(context.Background(), e.p, "t", o); err != nil {
+			t.Fatal(err)
+		}
+		if got := keysOf(e.objects(t)); !reflect.DeepEqual(got, []string{"x/one.wav"}) {
+			t.Fatalf("keys %v, want x/one.wav", got)
+		}
+	})
+	t.Run("location and journal inside the source", func(t *testing.T) {
+		root := t.TempDir()
+		src := filepath.Join(root, "src")
+		dst := filepath.Join(src, "export")
+		e := &env{src: src, dst: dst, state: filepath.Join(src, ".state"), p: openLocal(t, dst)}
+		e.write(t, "a.wav", content("a", 9))
+		o := e.opts()
+		o.SkipPaths = []string{dst}
+		if _, err := Run(context.Background(), e.p, "t", o); err != nil {
+			t.Fatal(err)
+		}
+		// A second run must not pick up the exported copy, the journal or
+		// the manifests.
+		sum, err := Run(context.Background(), e.p, "t", o)
+		if err != nil || sum.Files != 0 || sum.Skipped != 1 {
+			t.Fatalf("rerun: %v, %+v; want only a.wav, skipped", err, sum)
+		}
+		if got := keysOf(e.objects(t)); !reflect.DeepEqual(got, []string{"a.wav"}) {
+			t.Fatalf("keys %v, want a.wav", got)
+		}
+	})
+}

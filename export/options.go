@@ -186,13 +186,20 @@ func prepare(opts Options, needJournal bool) (*settings, error) {
 		if err != nil {
 			return nil, optErr("--source", "--source /var/spool/recordings", "%q cannot be read: %v", src, err)
 		}
-		so := source{abs: abs, isFile: !fi.IsDir(), root: abs, name: filepath.Base(abs)}
+		// A source is often a link to a NAS mount; the walk starts at its
+		// target (a walk does not enter a root that is a link), while
+		// {source} keeps the name the user gave.
+		given := abs
+		if real, err := filepath.EvalSymlinks(abs); err == nil && fi.IsDir() {
+			abs = real
+		}
+		so := source{abs: abs, isFile: !fi.IsDir(), root: abs, name: filepath.Base(given)}
 		if so.isFile {
 			if !fi.Mode().IsRegular() {
 				return nil, optErr("--source", "--source /var/spool/recordings", "%q is neither a folder nor a regular file", src)
 			}
 			so.root = filepath.Dir(abs)
-			so.name = filepath.Base(so.root)
+			so.name = filepath.Base(filepath.Dir(given))
 		}
 		for _, other := range s.sources {
 			if within(abs, other.abs) || within(other.abs, abs) {
@@ -298,6 +305,13 @@ func prepare(opts Options, needJournal bool) (*settings, error) {
 	for _, p := range opts.SkipPaths {
 		if abs, err := filepath.Abs(p); err == nil {
 			s.skip = append(s.skip, abs)
+		}
+	}
+	// The walk sees resolved paths below a linked source, so skip paths are
+	// compared in both forms.
+	for _, p := range s.skip {
+		if real, err := filepath.EvalSymlinks(p); err == nil && real != p {
+			s.skip = append(s.skip, real)
 		}
 	}
 	return s, nil

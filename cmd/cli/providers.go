@@ -7,7 +7,7 @@ import (
 	"github.com/stowage-dev/stowage/providers"
 
 	// The location types, registered with providers.Register.
-	// TODO(azure): _ "github.com/stowage-dev/stowage/providers/azure"
+	_ "github.com/stowage-dev/stowage/providers/azure"
 	_ "github.com/stowage-dev/stowage/providers/local"
 	_ "github.com/stowage-dev/stowage/providers/s3"
 )

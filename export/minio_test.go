@@ -223,3 +223,38 @@ func TestMinIORestartMidRun(t *testing.T) {
 		mustEqualBytes(t, rel, getAll(t, e.p, rel), data)
 	}
 }
+
+// BenchmarkMinIOExport measures a whole export to HTTPS MinIO on loopback:
+// 200 files of 256 KiB and one 64 MiB file in 16 MiB parts.
+func BenchmarkMinIOExport(b *testing.B) {
+	m := testenv.SharedMinIO(b, testenv.MinIOOptions{TLS: true})
+	root := b.TempDir()
+	src := filepath.Join(root, "src")
+	var total int64
+	for i := 0; i < 200; i++ {
+		p := filepath.Join(src, fmt.Sprintf("d%d/call-%03d.wav", i%10, i))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, content(p, 256<<10), 0o644)
+		total += 256 << 10
+	}
+	os.WriteFile(filepath.Join(src, "big.mp4"), content("big", 64<<20), 0o644)
+	total += 64 << 20
+	b.SetBytes(total)
+	i := 0
+	for b.Loop() {
+		i++
+		bucket := testenv.UniqueName("bench")
+		m.CreateBucket(b, bucket)
+		pv, err := providers.Open(context.Background(), config.Location{Name: "bench", Type: config.TypeS3, S3: &config.S3{
+			Bucket: bucket, Region: m.SigningRegion(), Endpoint: m.Endpoint, PathStyle: true, CABundle: m.CAFile,
+			Auth: config.AuthKeys, AccessKeyID: m.RootUser, SecretAccessKey: m.RootPassword}}, providers.Options{Concurrency: 32})
+		if err != nil {
+			b.Fatal(err)
+		}
+		sum, err := Run(context.Background(), pv, "bench", Options{Sources: []string{src},
+			JournalPath: filepath.Join(root, fmt.Sprintf("j%d", i), "bench.db")})
+		if err != nil || sum.Files != 201 {
+			b.Fatalf("export: %v, %+v", err, sum)
+		}
+	}
+}

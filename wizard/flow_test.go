@@ -2,6 +2,7 @@ package wizard
 
 import (
 	"errors"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -586,5 +587,176 @@ func TestFromFlags(t *testing.T) {
 				t.Errorf("saved %+v", l.Redacted())
 			}
 		})
+	}
+}
+
+// TestJumpToFieldCoversCheckFields maps every Field a connection check
+// names (see providers/*/conntest.go) to the step that holds it.
+func TestJumpToFieldCoversCheckFields(t *testing.T) {
+	tests := []struct {
+		choice, ref string
+		want        Step
+	}{
+		{ChoiceS3Role, "region", StepWhere},
+		{ChoiceS3Role, "bucket", StepWhere},
+		{ChoiceS3Role, "prefix", StepWhere},
+		{ChoiceS3Role, "role_arn", StepAccess},
+		{ChoiceS3Role, "external_id", StepAccess},
+		{ChoiceS3Role, "kms_key_arn", StepWhere},
+		{ChoiceS3Role, "encryption", StepWhere},
+		{ChoiceS3Keys, "access_key_id", StepAccess},
+		{ChoiceS3Keys, "secret_access_key", StepAccess},
+		{ChoiceS3Default, "endpoint", StepWhere},
+		{ChoiceS3Default, "ca_bundle", StepWhere},
+		{ChoiceS3Default, "s3.region", StepWhere},
+		{ChoiceAzure, "container", StepWhere},
+		{ChoiceAzure, "connection_string", StepWhere},
+		{ChoiceAzure, "azure.prefix", StepWhere},
+		{ChoiceLocal, "path", StepWhere},
+		{ChoiceLocal, "name", StepName},
+		{ChoiceLocal, "role_arn", StepTest}, // another type's field: stay
+	}
+	for _, tt := range tests {
+		t.Run(tt.choice+"/"+tt.ref, func(t *testing.T) {
+			w := New(nil, testPlatform, fixedNow)
+			mustSet(t, w, "type", tt.choice)
+			w.step = StepTest
+			if got := w.JumpToField(tt.ref); got != tt.want {
+				t.Errorf("JumpToField(%q) = %s, want %s", tt.ref, got, tt.want)
+			}
+			if tt.want != StepTest && w.Focus() == "" {
+				t.Error("no field focused")
+			}
+		})
+	}
+}
+
+// TestBackAfterRotationAsks checks that leaving a confirmed but unsaved
+// rotation by going back asks before the pending ID is lost.
+func TestBackAfterRotationAsks(t *testing.T) {
+	w, _ := savedRole(t, "acme")
+	if err := w.Rotate("acme"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.ConfirmRotate(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5 && w.Step() != StepConfirmDiscard; i++ {
+		w.Back()
+		if w.Step() == StepStart {
+			t.Fatal("went back to the list and lost the pending external ID without asking")
+		}
+	}
+	if w.Step() != StepConfirmDiscard {
+		t.Fatalf("step %s, want confirm-discard", w.Step())
+	}
+}
+
+// TestFieldRules checks each field's own rule through Set, with the
+// config path and flag spellings too.
+func TestFieldRules(t *testing.T) {
+	dir := t.TempDir()
+	ca := dir + "/ca.pem"
+	writeTestCA(t, ca)
+	notPEM := dir + "/notes.txt"
+	if err := os.WriteFile(notPEM, []byte("hello"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		choice, id, value string
+		ok                bool
+		// stored is the normalised value kept after a valid Set; "" means
+		// the value as typed.
+		stored string
+	}{
+		{ChoiceS3Default, "ca_bundle", ca, true, ""},
+		{ChoiceS3Default, "ca_bundle", dir + "/missing.pem", false, ""},
+		{ChoiceS3Default, "ca_bundle", notPEM, false, ""},
+		{ChoiceS3Default, "ca_bundle", "ca.pem", false, ""},
+		{ChoiceS3Role, "encryption", "aes", false, ""},
+		{ChoiceS3Role, "encryption", "sse-s3", true, ""},
+		{ChoiceS3Role, "checksum_mode", "crc32", false, ""},
+		{ChoiceS3Role, "checksum_mode", "when_required", true, ""},
+		{ChoiceS3Role, "checksum_mode", "", true, ""},
+		{ChoiceS3Role, "expiry_days", "-1", false, ""},
+		{ChoiceS3Role, "expiry_days", " 7 ", true, "7"},
+		{ChoiceS3Role, "expiry_days", "99999", false, ""},
+		{ChoiceS3Role, "read_back", "YES", true, "true"},
+		{ChoiceS3Role, "s3.delete", "off", true, "false"},
+		{ChoiceS3Role, "prefix", "/calls", true, "calls/"},
+		{ChoiceS3Role, "prefix", "a//b", false, ""},
+		{ChoiceS3Role, "bucket", "acme.recordings", true, ""},
+		{ChoiceS3Role, "role_arn", "arn:aws:iam::111122223333:user/x", false, ""},
+		{ChoiceS3Keys, "user_arn", roleARN, false, ""},
+		{ChoiceS3Keys, "access_key_id", secretKey, false, ""},
+		{ChoiceS3Role, "auth", "sso", false, ""},
+		{ChoiceS3Role, "type", "gcs", false, ""},
+		{ChoiceAzure, "sas_expiry_days", "x", false, ""},
+		{ChoiceAzure, "bucket", "acme", true, ""}, // kept for a switch back to S3
+		{ChoiceLocal, "prefix", "calls/", false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.choice+"/"+tt.id+"="+tt.value, func(t *testing.T) {
+			w := New(nil, testPlatform, fixedNow)
+			mustSet(t, w, "type", tt.choice)
+			err := w.Set(tt.id, tt.value)
+			if (err == nil) != tt.ok {
+				t.Fatalf("Set(%q, %q) = %v, want ok %v", tt.id, tt.value, err, tt.ok)
+			}
+			if err != nil {
+				if tt.id == "prefix" && tt.choice == ChoiceLocal {
+					if !errors.Is(err, ErrNotApplicable) {
+						t.Errorf("prefix on a local folder = %v, want ErrNotApplicable", err)
+					}
+					return
+				}
+				var ve *validate.Error
+				if !errors.As(err, &ve) || ve.Field == "" || ve.Rule == "" {
+					t.Errorf("error %v does not name a field and rule", err)
+				}
+				return
+			}
+			want := tt.stored
+			if want == "" {
+				want = tt.value
+			}
+			if f, _ := w.Field(tt.id); f.Value != want {
+				t.Errorf("stored %q, want %q", f.Value, want)
+			}
+		})
+	}
+}
+
+// TestStepsAndIntros walks the special steps: Next on the list starts a
+// draft, Next on a confirmation is refused, every step has a title and an
+// intro, and Next on Done returns to the list.
+func TestStepsAndIntros(t *testing.T) {
+	w, _ := savedRole(t, "acme")
+	if w.Step() != StepDone || w.Editing() != "acme" || !strings.Contains(w.Intro(), "acme") {
+		t.Fatalf("after save: step %s editing %q", w.Step(), w.Editing())
+	}
+	mustNext(t, w, StepStart)
+	if w.CanGoBack() {
+		t.Error("the list has somewhere to go back to")
+	}
+	if err := w.Delete("acme"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Next(); !errors.Is(err, ErrWrongStep) {
+		t.Errorf("Next on a confirmation = %v, want ErrWrongStep", err)
+	}
+	w.Back()
+	mustNext(t, w, StepName)
+	if w.Editing() != "" {
+		t.Error("Next on the list did not start a new location")
+	}
+	for _, choice := range []string{ChoiceS3Role, ChoiceS3Keys, ChoiceS3Default, ChoiceAzure, ChoiceLocal} {
+		mustSet(t, w, "type", choice)
+		for _, s := range append(w.Flow(), StepStart, StepDone, StepConfirmDelete, StepConfirmRotate, StepConfirmDiscard) {
+			w.step = s
+			if StepTitle(s) == string(s) || w.Intro() == "" {
+				t.Errorf("%s/%s has no title or intro", choice, s)
+			}
+		}
 	}
 }

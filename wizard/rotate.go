@@ -7,6 +7,9 @@ import (
 	"github.com/stowage-dev/stowage/config"
 )
 
+// maxIDAttempts bounds the retries on an external ID collision.
+const maxIDAttempts = 8
+
 // Rotate asks to generate a new external ID for the saved S3 role location
 // name: it loads the location into the draft and moves to
 // StepConfirmRotate. When a rotation is already pending, that step offers
@@ -59,17 +62,21 @@ func (w *Wizard) ConfirmRotate() (string, error) {
 		return "", fmt.Errorf("confirm rotation on %q: %w", w.step, ErrWrongStep)
 	}
 	s := w.s3IDs()
-	var id string
-	for {
-		var err error
-		if id, err = s.RotateExternalID(); err != nil {
+	id := ""
+	for range maxIDAttempts {
+		next, err := s.RotateExternalID()
+		if err != nil {
 			return "", fmt.Errorf("rotate external ID of location %q: %w", w.editing, err)
 		}
 		// External IDs must differ across customers, not just from this
 		// location's own; a collision needs a broken random source.
-		if !w.idTaken(id) {
+		if !w.idTaken(next) {
+			id = next
 			break
 		}
+	}
+	if id == "" {
+		return "", fmt.Errorf("rotate external ID of location %q: %d new IDs collided with other locations' IDs; the random source is broken", w.editing, maxIDAttempts)
 	}
 	w.putIDs(s)
 	w.clearTest()

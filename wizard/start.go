@@ -11,6 +11,8 @@ import (
 type Action string
 
 const (
+	// ActionAdd is offered by the list itself, not by an entry: Add.
+	ActionAdd    Action = "add"
 	ActionEdit   Action = "edit"
 	ActionTest   Action = "test"
 	ActionRotate Action = "rotate"

@@ -554,7 +554,7 @@ func (w *Wizard) Back() {
 		return
 	}
 	prev := w.history[len(w.history)-1]
-	if prev == StepStart && inFlow(w.step) && w.Dirty() {
+	if prev == StepStart && w.step != StepConfirmDiscard && w.Dirty() {
 		w.push()
 		w.enter(StepConfirmDiscard)
 		return

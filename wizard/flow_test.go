@@ -422,6 +422,10 @@ func TestLeavingWithUnsavedChangesAsks(t *testing.T) {
 	if w.RequestQuit() {
 		t.Error("quitting a blank draft asks")
 	}
+	mustSet(t, w, "s3.prefix", "")
+	if w.Dirty() {
+		t.Error("clearing a field that was never set dirtied the draft")
+	}
 	mustSet(t, w, "name", "acme")
 	mustNext(t, w, StepType)
 	if !w.RequestQuit() || w.Step() != StepConfirmDiscard {

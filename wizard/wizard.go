@@ -619,7 +619,23 @@ func (w *Wizard) ApplyFix(ref, value string) error {
 
 // Dirty reports whether the draft differs from what was loaded (or, for a
 // new location, from a blank draft).
-func (w *Wizard) Dirty() bool { return !maps.Equal(w.values, w.initial) }
+func (w *Wizard) Dirty() bool { return !sameValues(w.values, w.initial) }
+
+// sameValues compares drafts, treating an empty value as an absent one, so
+// clearing a field that was never set is not a change.
+func sameValues(a, b map[string]string) bool {
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	for k, v := range b {
+		if a[k] != v {
+			return false
+		}
+	}
+	return true
+}
 
 // RequestQuit asks to leave. With unsaved changes it moves to
 // StepConfirmDiscard and returns true: the caller shows the question and

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # install-peers.sh installs the optional peer clients that the client-settings
-# tests feed generated configuration to (rclone, pinned) into the git-ignored
-# .tools/bin folder. Tests that need a peer skip with a message when it is
-# absent; peers are never required, not even in CI.
+# tests feed generated configuration to, and that the export benchmark
+# (bench/) compares Stowage with: rclone, pinned, into the git-ignored
+# .tools/bin folder, and the AWS CLI from the system. Tests that need a peer
+# skip with a message when it is absent; peers are never required, not even
+# in CI.
 #
-# The AWS CLI and s3cmd come from the system: apt-get install awscli s3cmd.
+# s3cmd comes from the system: apt-get install s3cmd. Idempotent: rerunning
+# it changes nothing once the pinned versions are in place.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,7 +23,19 @@ if [ "$(stamp rclone)" != "$RCLONE_VERSION" ] || [ ! -x "$tools/bin/rclone" ]; t
   GOBIN="$tools/bin" GOFLAGS=-mod=mod go install "github.com/rclone/rclone@$RCLONE_VERSION"
   echo "$RCLONE_VERSION" >"$tools/rclone.version"
 fi
-for p in aws s3cmd; do
-  command -v "$p" >/dev/null || echo "install-peers: $p not found (optional; apt-get install ${p/aws/awscli})" >&2
-done
+# The AWS CLI is a peer of the export benchmark (go run ./bench) too. Use the
+# one on PATH (any version; the benchmark prints it); when there is none and
+# we are root, install the distribution's package, and say so.
+if ! command -v aws >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "install-peers: aws not found; running apt-get install -y awscli (as root)..." >&2
+    if ! { apt-get install -y awscli >&2 || { apt-get update >&2 && apt-get install -y awscli >&2; }; }; then
+      echo "install-peers: apt-get install awscli failed; the benchmark will run without the AWS CLI" >&2
+    fi
+  else
+    echo "install-peers: aws not found (optional; as root: apt-get install -y awscli)" >&2
+  fi
+fi
+command -v aws >/dev/null && echo "install-peers: using $(aws --version 2>&1 | head -n1) from $(command -v aws)" >&2
+command -v s3cmd >/dev/null || echo "install-peers: s3cmd not found (optional; apt-get install s3cmd)" >&2
 echo "install-peers: rclone $(stamp rclone) in $tools/bin" >&2

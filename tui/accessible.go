@@ -1,0 +1,687 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/huh/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/colorprofile"
+
+	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/policies"
+	"github.com/stowage-dev/stowage/providers"
+	"github.com/stowage-dev/stowage/wizard"
+)
+
+// ErrInputEnded is returned in accessible mode when the input ends before
+// the wizard is finished; nothing unsaved is written.
+var ErrInputEnded = errors.New("the input ended before the setup wizard finished")
+
+// accessibleWidth is the width text is wrapped to in accessible mode.
+const accessibleWidth = 78
+
+// accessible runs the wizard as plain prompts, one line at a time, with
+// huh's accessible mode: the same wizard, steps and validation as the
+// screens, for screen readers, TERM=dumb and piped input.
+type accessible struct {
+	ctx  context.Context
+	opts Options
+	w    *wizard.Wizard
+	in   *lineReader
+	out  io.Writer
+	res  Result
+	// retry re-asks only the fields that were refused.
+	retry     bool
+	detecting bool
+}
+
+func runAccessible(ctx context.Context, opts Options, w *wizard.Wizard) (Result, error) {
+	a := &accessible{
+		ctx:  ctx,
+		opts: opts,
+		w:    w,
+		in:   newLineReader(opts.In),
+		// huh styles its prompts; plain text reads better aloud and in logs.
+		out: &colorprofile.Writer{Forward: opts.Out, Profile: colorprofile.NoTTY},
+	}
+	if opts.ScreenShare {
+		a.println("SCREEN-SHARE MODE: secrets hidden")
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return a.res, err
+		}
+		var err error
+		switch w.Step() {
+		case wizard.StepStart:
+			err = a.start()
+		case wizard.StepName, wizard.StepType, wizard.StepWhere, wizard.StepAccess:
+			err = a.form()
+		case wizard.StepPolicies:
+			err = a.policies()
+		case wizard.StepTest:
+			err = a.test()
+		case wizard.StepReview:
+			err = a.review()
+		case wizard.StepDone:
+			return a.res, a.done()
+		case wizard.StepConfirmDelete, wizard.StepConfirmRotate, wizard.StepConfirmDiscard:
+			err = a.confirmStep()
+		default:
+			err = fmt.Errorf("setup wizard: unexpected step %q", w.Step())
+		}
+		if errors.Is(err, errQuit) {
+			return a.res, nil
+		}
+		if err != nil {
+			return a.res, err
+		}
+	}
+}
+
+// errQuit ends the accessible loop without an error.
+var errQuit = errors.New("quit")
+
+func (a *accessible) println(s string) { fmt.Fprintln(a.out, s) }
+
+func (a *accessible) wrapped(prefix, s string) {
+	for _, l := range strings.Split(lipgloss.Wrap(s, accessibleWidth-len(prefix), " /-"), "\n") {
+		a.println(prefix + l)
+	}
+}
+
+// heading prints the step's title, progress and intro.
+func (a *accessible) heading() {
+	s := a.w.Step()
+	title := wizard.StepTitle(s)
+	if flow := a.w.Flow(); slices.Contains(flow, s) {
+		title += fmt.Sprintf(" (step %d of %d)", slices.Index(flow, s)+1, len(flow))
+	}
+	a.println("")
+	a.println("== " + title + " ==")
+	if intro := a.w.Intro(); intro != "" {
+		a.wrapped("", intro)
+	}
+	a.println("")
+}
+
+// ask runs one huh field in accessible mode. A prompt that got no answer
+// because the input ended returns ErrInputEnded rather than its default.
+func (a *accessible) ask(f huh.Field, password bool) error {
+	if a.in.eof {
+		return ErrInputEnded
+	}
+	before := a.in.lines
+	form := huh.NewForm(huh.NewGroup(f)).WithAccessible(true).WithShowHelp(false).
+		WithInput(a.in.forPrompt()).WithOutput(a.out)
+	if err := form.RunWithContext(a.ctx); err != nil {
+		return err
+	}
+	// A password is read from the terminal directly, past the counter.
+	if a.in.lines == before && !password {
+		return ErrInputEnded
+	}
+	return nil
+}
+
+// choose asks for one of options (label → value) and returns the value.
+func (a *accessible) choose(title string, labels, values []string, def string) (string, error) {
+	v := def
+	if !slices.Contains(values, v) {
+		v = values[0]
+	}
+	opts := make([]huh.Option[string], len(labels))
+	for i := range labels {
+		opts[i] = huh.NewOption(labels[i], values[i])
+	}
+	err := a.ask(huh.NewSelect[string]().Title(title).Options(opts...).Value(&v), false)
+	return v, err
+}
+
+// yesNo asks a yes/no question.
+func (a *accessible) yesNo(title string, def bool) (bool, error) {
+	b := def
+	err := a.ask(huh.NewConfirm().Title(title).Affirmative("Yes").Negative("No").Value(&b), false)
+	return b, err
+}
+
+func (a *accessible) start() error {
+	a.heading()
+	es := a.w.Entries()
+	var labels, values []string
+	labels = append(labels, "Add a new location")
+	values = append(values, "add:")
+	for _, e := range es {
+		line := e.Name + " — " + e.Type + ", " + e.Where
+		if e.LastTest != nil {
+			if e.LastTest.OK {
+				line += ", last test passed"
+			} else {
+				line += ", last test failed"
+			}
+		}
+		a.println(line)
+		for _, act := range e.Actions {
+			labels = append(labels, actionLabel(act)+" "+e.Name)
+			values = append(values, string(act)+":"+e.Name)
+		}
+	}
+	if len(es) > 0 {
+		a.println("")
+	}
+	labels = append(labels, "Quit")
+	values = append(values, "quit:")
+	v, err := a.choose("What do you want to do?", labels, values, "add:")
+	if err != nil {
+		return err
+	}
+	act, name, _ := strings.Cut(v, ":")
+	switch wizard.Action(act) {
+	case "add":
+		a.w.Add()
+	case "quit":
+		return errQuit
+	case wizard.ActionEdit:
+		err = a.w.Edit(name)
+	case wizard.ActionTest:
+		if err = a.w.Edit(name); err == nil {
+			err = a.w.Goto(wizard.StepTest)
+		}
+	case wizard.ActionRotate:
+		err = a.w.Rotate(name)
+	case wizard.ActionExport:
+		a.res.Location, a.res.ExportNow = name, true
+		return errQuit
+	case wizard.ActionDelete:
+		err = a.w.Delete(name)
+	}
+	if err != nil {
+		a.println("Error: " + err.Error())
+	}
+	return nil
+}
+
+func actionLabel(a wizard.Action) string {
+	switch a {
+	case wizard.ActionEdit:
+		return "Edit"
+	case wizard.ActionTest:
+		return "Test"
+	case wizard.ActionRotate:
+		return "Generate a new external ID for"
+	case wizard.ActionExport:
+		return "Export to"
+	case wizard.ActionDelete:
+		return "Delete"
+	}
+	return string(a)
+}
+
+// form asks the fields of a Name, Type, Where or Access step, then moves
+// on; refused fields are asked again, alone.
+func (a *accessible) form() error {
+	step := a.w.Step()
+	onlyBad := a.retry
+	a.retry = false
+	if !onlyBad {
+		a.heading()
+	}
+	var ids []string
+	for _, f := range a.w.Fields(step) {
+		ids = append(ids, f.ID)
+	}
+	askedAdvanced, showAdvanced := false, false
+	for _, id := range ids {
+		// Fetch again: an earlier answer can show or hide a field (an
+		// endpoint shows path style, SSE-KMS shows the key).
+		f, err := a.w.Field(id)
+		if err != nil || !f.Visible {
+			continue
+		}
+		if f.ReadOnly {
+			if v := a.w.DisplayValue(f); v != "" && !onlyBad {
+				a.println(f.Label + ": " + v)
+				a.wrapped("  ", f.Help)
+				a.println("")
+			}
+			continue
+		}
+		if onlyBad && f.Err == nil {
+			continue
+		}
+		if f.Advanced && !onlyBad && f.Err == nil {
+			if !askedAdvanced {
+				askedAdvanced = true
+				if showAdvanced, err = a.yesNo("Change the advanced settings?", false); err != nil {
+					return err
+				}
+			}
+			if !showAdvanced {
+				continue
+			}
+		}
+		if err := a.askField(f); err != nil {
+			return err
+		}
+	}
+	if err := a.w.Next(); err != nil && a.w.Step() == step {
+		a.println("Please correct these before going on:")
+		for _, e := range strings.Split(err.Error(), "\n") {
+			a.wrapped("  - ", e)
+		}
+		a.retry = true
+	}
+	return nil
+}
+
+// askField asks one field and passes the answer to wizard.Set, asking
+// again until the wizard accepts it.
+func (a *accessible) askField(f wizard.Field) error {
+	if f.Help != "" {
+		a.wrapped("  ", f.Help)
+	}
+	if f.Err != nil {
+		a.wrapped("  ", "Problem: "+f.Err.Error())
+	}
+	title := f.Label
+	switch f.Kind {
+	case wizard.KindSelect:
+		labels, values := []string{}, []string{}
+		custom := f.ID == "region"
+		if custom {
+			labels = append(labels, "Detect from the bucket (the connection test finds it)")
+			values = append(values, detectRegion)
+		}
+		for _, o := range f.Options {
+			l := o.Label
+			if o.Help != "" && f.ID == "type" {
+				l += ": " + o.Help
+			}
+			labels = append(labels, l)
+			values = append(values, o.Value)
+		}
+		def := f.Value
+		if custom && a.detecting {
+			def = detectRegion
+		}
+		v, err := a.choose(title, labels, values, def)
+		if err != nil {
+			return err
+		}
+		if v == detectRegion {
+			a.detecting = true
+			v = detectFallback
+		} else if custom {
+			a.detecting = false
+		}
+		if err := a.w.Set(f.ID, v); err != nil {
+			a.wrapped("  ", "Problem: "+err.Error())
+		}
+		return nil
+	case wizard.KindBool:
+		b, err := a.yesNo(title+"?", f.Value == "true")
+		if err != nil {
+			return err
+		}
+		_ = a.w.Set(f.ID, strconv.FormatBool(b))
+		return nil
+	}
+	cur := f.Value
+	shown := a.w.DisplayValue(f)
+	if f.Kind == wizard.KindSecret {
+		shown = "(empty)"
+		if cur != "" {
+			shown = config.RedactedSecret
+		}
+	}
+	hint := ""
+	switch {
+	case cur != "" && !f.Required:
+		hint = " (enter keeps it, - clears it)"
+	case cur != "":
+		hint = " (enter keeps it)"
+	}
+	if shown == "" {
+		shown = "(empty)"
+	}
+	title = fmt.Sprintf("%s [%s]%s:", f.Label, shown, hint)
+	var v string
+	in := huh.NewInput().Title(title).Value(&v).Validate(func(s string) error {
+		s = strings.TrimSpace(s)
+		switch {
+		case s == "":
+			s = cur
+		case s == "-" && !f.Required:
+			s = ""
+		}
+		return a.w.Set(f.ID, s)
+	})
+	password := f.Kind == wizard.KindSecret && a.in.tty
+	if password {
+		in.EchoMode(huh.EchoModePassword)
+	}
+	return a.ask(in, password)
+}
+
+func (a *accessible) policies() error {
+	a.heading()
+	loc := a.w.Draft()
+	if loc.S3 != nil && loc.S3.Auth == config.AuthRole && loc.S3.ExternalID != "" {
+		f, _ := a.w.Field("external_id")
+		a.wrapped("", "External ID: "+a.w.DisplayValue(f)+". The connection will not work until the trust policy of your role holds this external ID.")
+		a.println("")
+	}
+	docs := a.w.Documents()
+	for _, d := range docs {
+		a.println("--- " + d.Title + " ---")
+		a.wrapped("", "Where it goes: "+d.WhereItGoes)
+		a.println("")
+		if d.Err != nil {
+			a.wrapped("", "This document cannot be generated yet: "+d.Err.Error())
+		} else {
+			text := d.Text
+			if a.opts.ScreenShare {
+				text = d.Display
+			}
+			fmt.Fprint(a.out, strings.TrimRight(text, "\n")+"\n")
+		}
+		a.println("--- end of " + d.Title + " ---")
+		a.println("")
+	}
+	if u, err := policies.QuickCreateURL(loc, a.w.Platform()); err == nil {
+		a.println("CloudFormation quick-create link:")
+		a.println(u)
+		a.println("")
+	}
+	if len(docs) > 0 {
+		save, err := a.yesNo("Save these documents to files in the current folder?", false)
+		if err != nil {
+			return err
+		}
+		if save {
+			for _, d := range docs {
+				if d.Err != nil {
+					continue
+				}
+				path := defaultDocPath(loc.Name, d.Kind)
+				if _, err := os.Stat(path); err == nil {
+					a.println(path + " exists; not replaced.")
+					continue
+				}
+				if err := writeFile(path, d.Text); err != nil {
+					a.println("Error: " + err.Error())
+					continue
+				}
+				a.println(fmt.Sprintf("Saved %s to %s.", d.Title, path))
+			}
+		}
+	}
+	if err := a.w.Next(); err != nil {
+		a.println("Error: " + err.Error())
+	}
+	return nil
+}
+
+// statusWord spells a check's status for reading aloud.
+func statusWord(c providers.Check) string {
+	switch c.Status {
+	case providers.StatusPass:
+		return "pass"
+	case providers.StatusWarn:
+		return "WARNING"
+	case providers.StatusFail:
+		if c.Advisory {
+			return "WARNING"
+		}
+		return "FAILED"
+	case providers.StatusSkipped:
+		return "skipped"
+	}
+	return string(c.Status)
+}
+
+// runTest runs the connection test, printing each check as it finishes.
+func (a *accessible) runTest() (providers.Report, error) {
+	if a.opts.Open == nil {
+		return providers.Report{}, errors.New("no way to open the location was given to the wizard")
+	}
+	a.println("Testing " + where(a.w.Draft()) + " …")
+	p, err := a.opts.Open(a.ctx, a.w.Draft())
+	if err != nil {
+		return providers.Report{}, err
+	}
+	rep, err := p.Test(a.ctx, func(c providers.Check) {
+		if c.Status == providers.StatusRunning {
+			return
+		}
+		line := "[" + statusWord(c) + "] " + c.Title
+		if c.Detail != "" {
+			line += ": " + c.Detail
+		}
+		a.wrapped("", line)
+		if c.Status == providers.StatusFail || c.Status == providers.StatusWarn {
+			if c.Hint != "" {
+				a.wrapped("    ", c.Hint)
+			}
+			if c.Code != "" {
+				a.println("    code " + c.Code)
+			}
+		}
+	})
+	if rep.Started.IsZero() {
+		rep.Started = a.now()
+	}
+	return rep, err
+}
+
+func (a *accessible) now() time.Time {
+	if a.opts.Now != nil {
+		return a.opts.Now()
+	}
+	return time.Now()
+}
+
+func (a *accessible) test() error {
+	a.heading()
+	for {
+		rep, err := a.runTest()
+		if err != nil {
+			a.wrapped("", "The test could not run: "+err.Error())
+			v, cerr := a.choose("What now?", []string{"Test again", "Go back to change a setting", "Continue to the review without a test"}, []string{"retry", "back", "next"}, "retry")
+			if cerr != nil {
+				return cerr
+			}
+			switch v {
+			case "back":
+				a.w.Back()
+				return nil
+			case "next":
+				return a.next()
+			}
+			continue
+		}
+		a.w.SetTestReport(rep)
+		if a.detecting {
+			if fix := regionFix(rep); fix != "" {
+				a.detecting = false
+				if err := a.w.ApplyFix("region", fix); err == nil {
+					a.println("Detected the bucket's region: " + fix + ". Testing again.")
+					continue
+				}
+			}
+			a.detecting = false
+		}
+		if rep.OK() {
+			a.println("All checks passed.")
+			return a.next()
+		}
+		labels := []string{}
+		values := []string{}
+		for _, c := range a.w.TestFailures() {
+			if c.Fix != "" {
+				labels = append(labels, fmt.Sprintf("Set %s to %s and test again", c.Field, c.Fix))
+				values = append(values, "fix:"+c.Field+"="+c.Fix)
+			}
+			if c.Field != "" {
+				labels = append(labels, fmt.Sprintf("Change %s (%s failed)", c.Field, c.Title))
+				values = append(values, "jump:"+c.Field)
+			}
+		}
+		labels = append(labels, "Test again", "Continue to the review anyway")
+		values = append(values, "retry", "next")
+		v, err := a.choose("Some checks failed. What now?", labels, values, values[0])
+		if err != nil {
+			return err
+		}
+		kind, arg, _ := strings.Cut(v, ":")
+		switch kind {
+		case "fix":
+			field, value, _ := strings.Cut(arg, "=")
+			if err := a.w.ApplyFix(field, value); err != nil {
+				a.println("Error: " + err.Error())
+			}
+		case "jump":
+			a.w.JumpToField(arg)
+			a.retry = false
+			return nil
+		case "next":
+			return a.next()
+		}
+	}
+}
+
+// regionFix is the region the test detected for the bucket, if it differs.
+func regionFix(r providers.Report) string {
+	for _, c := range r.Checks {
+		if c.Field == "region" && c.Fix != "" {
+			return c.Fix
+		}
+	}
+	return ""
+}
+
+func (a *accessible) next() error {
+	if err := a.w.Next(); err != nil {
+		a.println("Error: " + err.Error())
+	}
+	return nil
+}
+
+func (a *accessible) review() error {
+	a.heading()
+	for _, l := range a.w.Review() {
+		a.wrapped("", l.Label+": "+l.Value)
+	}
+	a.println("Locations file: " + a.opts.ConfigPath)
+	for _, wn := range a.w.Warnings() {
+		a.wrapped("", "Warning: "+wn)
+	}
+	a.println("")
+	v, err := a.choose("Save this location?", []string{"Save", "Go back to change something", "Quit without saving"}, []string{"save", "back", "quit"}, "save")
+	if err != nil {
+		return err
+	}
+	switch v {
+	case "back":
+		a.w.Back()
+	case "quit":
+		return errQuit
+	case "save":
+		if err := a.w.Save(a.opts.ConfigPath, a.opts.Save); err != nil {
+			a.wrapped("", "Not saved: "+err.Error())
+			return nil
+		}
+		a.res.Saved = true
+		a.res.Location = a.w.Draft().Name
+	}
+	return nil
+}
+
+func (a *accessible) done() error {
+	a.heading()
+	name := a.res.Location
+	a.println("Saved to " + a.opts.ConfigPath + ".")
+	a.println("What to do next:")
+	a.println("  " + shellWord("stowage test "+name) + "   runs the connection test again")
+	a.println("  " + shellWord("stowage export "+name) + " DIR   exports the recordings in DIR")
+	a.println("")
+	now, err := a.yesNo("Start an export to "+name+" now?", false)
+	if err != nil {
+		return err
+	}
+	a.res.ExportNow = now
+	return nil
+}
+
+func (a *accessible) confirmStep() error {
+	a.heading()
+	var err error
+	switch a.w.Step() {
+	case wizard.StepConfirmDelete:
+		var yes bool
+		if yes, err = a.yesNo("Delete location "+a.w.DeleteTarget()+"?", false); err != nil {
+			return err
+		}
+		if !yes {
+			a.w.Back()
+			return nil
+		}
+		if err := a.w.ConfirmDelete(a.opts.ConfigPath, a.opts.Save); err != nil {
+			a.println("Error: " + err.Error())
+			a.w.Back()
+			return nil
+		}
+		a.res.Saved = true
+		a.println("Deleted.")
+	case wizard.StepConfirmRotate:
+		cur, pending := a.w.Rotation()
+		a.println("External ID in force: " + mask(cur, a.opts.ScreenShare))
+		labels := []string{"Generate a new external ID", "Keep the current external ID"}
+		values := []string{"rotate", "keep"}
+		if pending != "" {
+			a.println("New external ID (pending): " + mask(pending, a.opts.ScreenShare))
+			labels = append(labels, "The trust policy now uses the new external ID: finish the rotation", "Cancel the rotation")
+			values = append(values, "confirm", "cancel")
+		}
+		v, err := a.choose("What do you want to do?", labels, values, "keep")
+		if err != nil {
+			return err
+		}
+		switch v {
+		case "rotate":
+			id, err := a.w.ConfirmRotate()
+			if err != nil {
+				a.println("Error: " + err.Error())
+				return nil
+			}
+			a.wrapped("", "New external ID: "+mask(id, a.opts.ScreenShare)+". Put it in the trust policy, then save.")
+		case "confirm":
+			if err := a.w.ConfirmTrustUpdated(); err != nil {
+				a.println("Error: " + err.Error())
+			}
+		case "cancel":
+			a.w.CancelRotation()
+		default:
+			a.w.Back()
+		}
+	case wizard.StepConfirmDiscard:
+		var yes bool
+		if yes, err = a.yesNo("Discard your changes?", false); err != nil {
+			return err
+		}
+		if yes {
+			a.w.ConfirmDiscard()
+		} else {
+			a.w.Back()
+		}
+	}
+	return nil
+}

@@ -1,0 +1,343 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/policies"
+	"github.com/stowage-dev/stowage/wizard"
+)
+
+// docFileMode is the mode of a saved document: these documents hold no
+// secret (ARNs, bucket names, the external ID), so others may read them.
+const docFileMode fs.FileMode = 0o644
+
+// policyState is the Policies step: a tab per document, each scrollable,
+// with copy, save and a plain view for selecting text with the mouse.
+type policyState struct {
+	docs     []wizard.Document
+	tab      int
+	vp       viewport.Model
+	plain    bool
+	location string
+	// externalID is highlighted inside documents; quickCreate is the
+	// CloudFormation console link, both "" when they do not apply.
+	externalID  string
+	quickCreate string
+	screenShare bool
+
+	// prompting asks for the file name of `s`.
+	prompting bool
+	path      textinput.Model
+	// overwrite is the path the user was warned exists; a second enter on
+	// the same path overwrites it.
+	overwrite string
+
+	st styles
+}
+
+func (p *policyState) restyle(st styles) {
+	p.st = st
+	p.path.SetStyles(st.input)
+	p.setContent()
+}
+
+// load renders the documents of the draft.
+func (p *policyState) load(w *wizard.Wizard, st styles) {
+	loc := w.Draft()
+	*p = policyState{docs: w.Documents(), location: loc.Name, st: st, screenShare: w.ScreenShare}
+	if loc.S3 != nil && loc.S3.Auth == config.AuthRole {
+		p.externalID = loc.S3.ExternalID
+	}
+	if u, err := policies.QuickCreateURL(loc, w.Platform()); err == nil {
+		p.quickCreate = u
+	}
+	p.vp = viewport.New()
+	p.vp.SoftWrap = true
+	p.path = textinput.New()
+	p.path.Prompt = "save to: "
+	p.path.SetStyles(st.input)
+	p.setContent()
+}
+
+func (p *policyState) current() (wizard.Document, bool) {
+	if p.tab < len(p.docs) {
+		return p.docs[p.tab], true
+	}
+	return wizard.Document{}, false
+}
+
+// shown is the document text on screen: masked in screen-share mode.
+func (p *policyState) shown(d wizard.Document) string {
+	if p.screenShare {
+		return d.Display
+	}
+	return d.Text
+}
+
+// setContent puts the current document in the viewport, with line numbers
+// and the external ID highlighted unless in plain view.
+func (p *policyState) setContent() {
+	d, ok := p.current()
+	if !ok {
+		p.vp.SetContent("")
+		return
+	}
+	if d.Err != nil {
+		p.vp.LeftGutterFunc = viewport.NoGutter
+		p.vp.SetContent(p.st.err.Render("✗ This document cannot be generated yet: ") + d.Err.Error())
+		return
+	}
+	text := strings.TrimRight(p.shown(d), "\n")
+	if p.plain {
+		p.vp.LeftGutterFunc = viewport.NoGutter
+		p.vp.SetContent(text)
+		return
+	}
+	if id := p.externalID; id != "" && !p.screenShare {
+		text = strings.ReplaceAll(text, id, p.st.mark.Render(id))
+	}
+	gutter := p.st.gutter
+	p.vp.LeftGutterFunc = func(g viewport.GutterContext) string {
+		switch {
+		case g.Soft:
+			return gutter.Render("     ")
+		case g.Index >= g.TotalLines:
+			return gutter.Render("   ~ ")
+		}
+		return gutter.Render(fmt.Sprintf("%4d ", g.Index+1))
+	}
+	p.vp.SetContent(text)
+}
+
+func (p *policyState) setSize(w, h int) {}
+
+// shortTitle is a document's tab label.
+func shortTitle(k policies.Kind) string {
+	switch k {
+	case policies.KindPermissions:
+		return "Permissions"
+	case policies.KindTrust:
+		return "Trust"
+	case policies.KindBucket:
+		return "Bucket"
+	case policies.KindKMS:
+		return "KMS"
+	case policies.KindCloudFormation:
+		return "CloudFormation"
+	case policies.KindTerraform:
+		return "Terraform"
+	case policies.KindAWSCLI:
+		return "AWS CLI"
+	case policies.KindAzureSAS:
+		return "Azure SAS"
+	}
+	return string(k)
+}
+
+// docExt is the file extension a document is saved with.
+func docExt(k policies.Kind) string {
+	switch k {
+	case policies.KindPermissions, policies.KindTrust, policies.KindBucket, policies.KindKMS, policies.KindCloudFormation:
+		return ".json"
+	case policies.KindTerraform:
+		return ".tf"
+	case policies.KindAWSCLI, policies.KindAzureSAS:
+		return ".sh"
+	}
+	return ".txt"
+}
+
+// defaultDocPath is ./<location>-<kind>.<ext>.
+func defaultDocPath(location string, k policies.Kind) string {
+	name := strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == 0 {
+			return '-'
+		}
+		return r
+	}, location)
+	return "./" + name + "-" + string(k) + docExt(k)
+}
+
+func (m *model) updatePolicies(msg tea.Msg) tea.Cmd {
+	p := &m.pol
+	k := m.keys
+	kp, isKey := msg.(tea.KeyPressMsg)
+	if p.prompting {
+		if isKey {
+			switch {
+			case key.Matches(kp, k.Cancel):
+				p.prompting = false
+				return nil
+			case key.Matches(kp, k.Write):
+				return m.writeDoc()
+			}
+		}
+		var cmd tea.Cmd
+		p.path, cmd = p.path.Update(msg)
+		p.overwrite = ""
+		return cmd
+	}
+	if !isKey {
+		return nil
+	}
+	d, ok := p.current()
+	switch {
+	case key.Matches(kp, k.Back):
+		if p.plain {
+			p.plain = false
+			p.setContent()
+			return nil
+		}
+		m.w.Back()
+	case key.Matches(kp, k.Next):
+		m.formNextStep()
+	case key.Matches(kp, k.NextTab):
+		if len(p.docs) > 0 {
+			p.tab = (p.tab + 1) % len(p.docs)
+			p.vp.GotoTop()
+			p.setContent()
+		}
+	case key.Matches(kp, k.PrevTab):
+		if len(p.docs) > 0 {
+			p.tab = (p.tab + len(p.docs) - 1) % len(p.docs)
+			p.vp.GotoTop()
+			p.setContent()
+		}
+	case key.Matches(kp, k.Plain):
+		p.plain = !p.plain
+		p.setContent()
+	case key.Matches(kp, k.Copy) && ok && d.Err == nil:
+		return copyCmd(d.Text, m.clip, m.tmux)
+	case key.Matches(kp, k.CopyURL) && p.quickCreate != "" && ok && d.Kind == policies.KindCloudFormation:
+		return copyCmd(p.quickCreate, m.clip, m.tmux)
+	case key.Matches(kp, k.SaveDoc) && ok && d.Err == nil:
+		p.prompting = true
+		p.overwrite = ""
+		p.path.SetValue(defaultDocPath(p.location, d.Kind))
+		p.path.CursorEnd()
+		p.path.SetWidth(m.contentWidth() - 12)
+		return p.path.Focus()
+	case key.Matches(kp, k.Scroll):
+		var cmd tea.Cmd
+		p.vp, cmd = p.vp.Update(msg)
+		return cmd
+	}
+	return nil
+}
+
+// formNextStep is Next on a step without fields.
+func (m *model) formNextStep() {
+	if err := m.w.Next(); err != nil {
+		m.setStatus(firstLine(err.Error()), true)
+	}
+}
+
+// docSavedMsg reports a document written to a file.
+type docSavedMsg struct {
+	path  string
+	bytes int
+	err   error
+}
+
+// writeDoc writes the current document where the prompt says, asking once
+// before replacing a file.
+func (m *model) writeDoc() tea.Cmd {
+	p := &m.pol
+	d, ok := p.current()
+	if !ok {
+		return nil
+	}
+	path := strings.TrimSpace(p.path.Value())
+	if path == "" {
+		m.setStatus("Enter a file name, e.g. "+defaultDocPath(p.location, d.Kind), true)
+		return nil
+	}
+	if _, err := os.Stat(path); err == nil && p.overwrite != path {
+		p.overwrite = path
+		m.setStatus(path+" exists; press enter again to replace it, or change the name.", true)
+		return nil
+	}
+	p.prompting = false
+	text := d.Text
+	return func() tea.Msg {
+		err := writeFile(path, text)
+		return docSavedMsg{path: path, bytes: len(text), err: err}
+	}
+}
+
+// writeFile writes text to path with mode 0644, creating no folders: a
+// missing folder is more likely a typo than a wish.
+func writeFile(path, text string) error {
+	if err := os.WriteFile(path, []byte(text), docFileMode); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("cannot write %s: the folder %s does not exist; pick an existing folder, e.g. ./%s", path, filepath.Dir(path), filepath.Base(path))
+		}
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	// WriteFile keeps the mode of a file it replaces; documents hold no
+	// secret, so make the mode what the user was told.
+	return os.Chmod(path, docFileMode)
+}
+
+func (m *model) onDocSaved(msg docSavedMsg) {
+	if msg.err != nil {
+		m.setStatus(msg.err.Error(), true)
+		return
+	}
+	m.setStatus(fmt.Sprintf("Saved %s to %s.", plural(msg.bytes, "byte"), msg.path), false)
+}
+
+// view draws the tabs, where the document goes, the external ID notice
+// and the document, in height lines.
+func (p *policyState) view(st styles, width, height int) string {
+	if len(p.docs) == 0 {
+		return wrap(st.muted, "No documents apply to this location.", width)
+	}
+	d, _ := p.current()
+	if p.plain {
+		p.vp.SetWidth(width + 2)
+		p.vp.SetHeight(height)
+		return p.vp.View()
+	}
+	var tabs []string
+	for i, doc := range p.docs {
+		t := shortTitle(doc.Kind)
+		if i == p.tab {
+			tabs = append(tabs, st.tabOn.Render(t))
+		} else {
+			tabs = append(tabs, st.tab.Render(t))
+		}
+	}
+	var head []string
+	head = append(head, clipLines(strings.Join(tabs, "│"), width))
+	head = append(head, wrap(st.muted, d.WhereItGoes, width))
+	if p.externalID != "" && (d.Kind == policies.KindTrust || d.Kind == policies.KindCloudFormation || d.Kind == policies.KindTerraform || d.Kind == policies.KindAWSCLI) {
+		head = append(head, wrap(st.label, "External ID "+st.mark.Render(" "+mask(p.externalID, p.screenShare)+" ")+": the connection will not work until the trust policy holds it.", width))
+	}
+	if d.Kind == policies.KindCloudFormation && p.quickCreate != "" {
+		head = append(head, wrap(st.label, "Quick-create link: press u to copy it, then open it in a browser signed in to the bucket's account.", width))
+	}
+	if p.prompting {
+		head = append(head, p.path.View())
+	}
+	top := strings.Join(head, "\n")
+	vpH := height - lipgloss.Height(top) - 2
+	if vpH < 3 {
+		vpH = 3
+	}
+	p.vp.SetWidth(width - 2)
+	p.vp.SetHeight(vpH)
+	return top + "\n" + st.doc.Render(p.vp.View())
+}

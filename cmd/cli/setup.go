@@ -1,0 +1,337 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/policies"
+	"github.com/stowage-dev/stowage/providers"
+	"github.com/stowage-dev/stowage/tui"
+	"github.com/stowage-dev/stowage/wizard"
+)
+
+func init() {
+	register(newSetupCmd)
+	rootRun = func(c *cobra.Command, g *globals, args []string) error {
+		if len(args) > 0 {
+			return usagef("unknown command %q; run `stowage --help` for the list", args[0])
+		}
+		return runWizard(c.Context(), g, "")
+	}
+}
+
+// Secrets come from the environment or standard input, never from flags, so
+// they stay out of shell history and process listings.
+const (
+	envSecretAccessKey  = "STOWAGE_SECRET_ACCESS_KEY"
+	envConnectionString = "STOWAGE_CONNECTION_STRING"
+)
+
+// setupFlag is one wizard field exposed as a flag.
+type setupFlag struct {
+	field  string // wizard field ID
+	usage  string
+	isBool bool
+}
+
+// setupFlags are the non-secret fields, in wizard order. The flag name is the
+// field ID with "-" for "_".
+var setupFlags = []setupFlag{
+	{"name", "unique location name (may differ from the bucket name), e.g. acme-recordings", false},
+	{"type", "s3-role | s3-keys | s3-default | azure-blob | local", false},
+	{"bucket", "S3 bucket name (case-sensitive)", false},
+	{"region", "AWS region of the bucket, e.g. eu-west-1", false},
+	{"prefix", "key prefix inside the bucket or container, e.g. recordings/", false},
+	{"endpoint", "custom endpoint of an S3-compatible store, e.g. https://minio.example.com:9000", false},
+	{"path_style", "use path-style requests (S3-compatible stores)", true},
+	{"ca_bundle", "PEM file of an extra CA to trust for the endpoint", false},
+	{"checksum_mode", "when_supported | when_required (many S3-compatible stores need when_required)", false},
+	{"encryption", "none | sse-s3 | sse-kms", false},
+	{"kms_key_arn", "KMS key ARN for sse-kms", false},
+	{"bucket_owner_full_control", "send the bucket-owner-full-control ACL with every upload", true},
+	{"read_back", "grant s3:GetObject so exports can be verified and downloaded", true},
+	{"delete", "grant delete (for download --delete-after)", true},
+	{"expiry_days", "lifecycle expiry of exported objects in days (0 = none)", false},
+	{"role_arn", "ARN of the role Stowage assumes, e.g. arn:aws:iam::123456789012:role/stowage-export", false},
+	{"access_key_id", "access key ID of the IAM user (keys mode)", false},
+	{"user_arn", "ARN of that IAM user, for the bucket policy (keys mode)", false},
+	{"container", "Azure container name", false},
+	{"sas_expiry_days", "lifetime in days of the SAS token Stowage suggests", false},
+	{"path", "local or NAS folder", false},
+}
+
+func flagName(field string) string { return strings.ReplaceAll(field, "_", "-") }
+
+func newSetupCmd(g *globals) *cobra.Command {
+	var nonInteractive, secretsFromStdin bool
+	var edit, testMode string
+	c := &cobra.Command{
+		Use:   "setup",
+		Short: "Add or change a location (the wizard; --non-interactive for scripts)",
+		Long: `Add or change a location. Without flags this opens the setup wizard.
+
+With --non-interactive every field is a flag, validated exactly as in the
+wizard. Secrets are never flags: the secret access key comes from
+$` + envSecretAccessKey + ` and the Azure connection string from
+$` + envConnectionString + `, or either from standard input with
+--secrets-from-stdin (one line each, in that order as applicable).
+
+For role locations the external ID is generated; the command prints it with
+the trust policy. A new role location cannot pass the connection test until
+that trust policy is in place, so by default (--test auto) it is tested only
+when it is not new; run 'stowage test NAME' afterwards.`,
+		Example: `  stowage setup
+  stowage setup --non-interactive --name acme --type s3-role --bucket acme-recordings \
+      --region eu-west-1 --prefix calls/ --role-arn arn:aws:iam::123456789012:role/stowage-export
+  STOWAGE_SECRET_ACCESS_KEY=... stowage setup --non-interactive --name globex --type s3-keys \
+      --bucket globex-recordings --region us-west-1 --access-key-id AKIA...
+  stowage setup --non-interactive --name nas --type local --path /mnt/recordings`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if !nonInteractive {
+				changed := []string{}
+				c.Flags().Visit(func(f *pflag.Flag) {
+					if f.Name != "edit" {
+						changed = append(changed, "--"+f.Name)
+					}
+				})
+				if len(changed) > 0 {
+					return usagef("%s need --non-interactive; example: stowage setup --non-interactive --name nas --type local --path /mnt/recordings", strings.Join(changed, ", "))
+				}
+				return runWizard(c.Context(), g, edit)
+			}
+			values := map[string]string{}
+			for _, sf := range setupFlags {
+				if fl := c.Flags().Lookup(flagName(sf.field)); fl.Changed {
+					values[sf.field] = fl.Value.String()
+				}
+			}
+			switch testMode {
+			case "auto", "always", "never":
+			default:
+				return usagef("--test: must be auto, always or never (got %q); example: --test always", testMode)
+			}
+			return setupNonInteractive(c.Context(), g, edit, values, secretsFromStdin, testMode)
+		},
+	}
+	fs := c.Flags()
+	fs.BoolVar(&nonInteractive, "non-interactive", false, "no wizard: take every field from flags and the environment")
+	fs.StringVar(&edit, "edit", "", "change the saved location NAME instead of adding one")
+	fs.BoolVar(&secretsFromStdin, "secrets-from-stdin", false, "read the secret access key / connection string from standard input")
+	fs.StringVar(&testMode, "test", "auto", "run the connection test after saving: auto | always | never")
+	for _, sf := range setupFlags {
+		if sf.isBool {
+			fs.Bool(flagName(sf.field), false, sf.usage)
+		} else {
+			fs.String(flagName(sf.field), "", sf.usage)
+		}
+	}
+	return c
+}
+
+// runWizard opens the full-screen wizard (or its accessible line-by-line
+// form) on the locations file.
+func runWizard(ctx context.Context, g *globals, edit string) error {
+	f, err := loadConfig(g)
+	if err != nil {
+		return err
+	}
+	if edit != "" {
+		if _, err := findLocation(f, edit); err != nil {
+			return err
+		}
+	}
+	res, err := tui.RunWizard(ctx, tui.Options{
+		ConfigPath:  f.Source.Path,
+		File:        f,
+		Platform:    f.Platform,
+		ScreenShare: g.screenShare,
+		Accessible:  g.accessible,
+		In:          g.stdin,
+		Out:         g.stdout,
+		EditName:    edit,
+		Open: func(ctx context.Context, loc config.Location) (providers.Provider, error) {
+			return openProvider(ctx, f, loc, 4)
+		},
+		Save: config.Save,
+	})
+	if err != nil {
+		return err
+	}
+	if res.ExportNow && res.Location != "" {
+		fmt.Fprintf(g.stdout, "Export to %q with:\n  stowage export %s /path/to/recordings\n", res.Location, res.Location)
+	}
+	return nil
+}
+
+// setupNonInteractive drafts, validates, saves and tests a location from
+// flags, with the same wizard steps as the screens.
+func setupNonInteractive(ctx context.Context, g *globals, edit string, values map[string]string, secretsFromStdin bool, testMode string) error {
+	f, err := loadConfig(g)
+	if err != nil {
+		return err
+	}
+	if err := readSecrets(g, values, edit, f, secretsFromStdin); err != nil {
+		return err
+	}
+	var w *wizard.Wizard
+	isNew := edit == ""
+	if isNew {
+		w, err = wizard.FromFlags(f, f.Platform, values, time.Now)
+	} else {
+		w = wizard.New(f, f.Platform, time.Now)
+		if err = w.Edit(edit); err != nil {
+			return &UsageError{Err: err}
+		}
+		if err = w.Apply(values); err == nil {
+			err = w.Advance()
+		}
+	}
+	if err != nil {
+		return &UsageError{Err: flagErrors(err)}
+	}
+	loc := w.Draft()
+	if err := w.Save(f.Source.Path, config.Save); err != nil {
+		return &UsageError{Err: flagErrors(err)}
+	}
+	verb := "Saved"
+	if !isNew {
+		verb = "Updated"
+	}
+	fmt.Fprintf(g.stdout, "%s location %q in %s\n", verb, loc.Name, f.Source.Path)
+	for _, warn := range loc.Warnings() {
+		fmt.Fprintf(g.stderr, "warning: %s\n", warn)
+	}
+	if loc.Type == config.TypeS3 && loc.S3 != nil && loc.S3.Auth == config.AuthRole {
+		fmt.Fprintf(g.stdout, "\nExternal ID: %s\n", loc.S3.ExternalID)
+		if trust, err := policies.Trust(loc, f.Platform); err == nil {
+			fmt.Fprintf(g.stdout, "\nTrust policy — %s\n\n%s", policies.WhereItGoes(policies.KindTrust), trust)
+		} else {
+			fmt.Fprintf(g.stdout, "\nThe trust policy cannot be written yet: %v\n", err)
+		}
+		fmt.Fprintf(g.stdout, "\nPermissions policy: stowage policy %s --kind permissions\n", loc.Name)
+	}
+	runTest := testMode == "always" || (testMode == "auto" && !(isNew && loc.Type == config.TypeS3 && loc.S3 != nil && loc.S3.Auth == config.AuthRole))
+	if !runTest {
+		fmt.Fprintf(g.stdout, "\nWhen the role's trust policy holds the external ID, test it with: stowage test %s\n", loc.Name)
+		return nil
+	}
+	p, err := openProvider(ctx, f, loc, 4)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stdout, "\nTesting %s\n", loc.Name)
+	report, err := p.Test(ctx, func(ch providers.Check) {
+		if ch.Status != providers.StatusRunning {
+			writeCheck(g.stdout, ch)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	saved, _ := f.Find(loc.Name)
+	saved.LastTest = &config.TestResult{At: time.Now().UTC().Truncate(time.Second), OK: report.OK(), Summary: summarize(report)}
+	if err := saveConfig(f); err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stdout, "\n%s\n", saved.LastTest.Summary)
+	if !report.OK() {
+		fmt.Fprintf(g.stdout, "The location is saved; fix what failed and run: stowage test %s\n", loc.Name)
+		return &SilentError{Code: ExitFailed}
+	}
+	return nil
+}
+
+// readSecrets fills the secret fields from the environment or stdin.
+func readSecrets(g *globals, values map[string]string, edit string, f *config.File, fromStdin bool) error {
+	typ := values["type"]
+	if edit != "" && typ == "" {
+		if loc, ok := f.Find(edit); ok {
+			switch {
+			case loc.Type == config.TypeAzure:
+				typ = wizard.ChoiceAzure
+			case loc.Type == config.TypeS3 && loc.S3 != nil && loc.S3.Auth == config.AuthKeys:
+				typ = wizard.ChoiceS3Keys
+			}
+		}
+	}
+	var want []struct{ field, env string }
+	switch typ {
+	case wizard.ChoiceS3Keys, wizard.ChoiceS3Default:
+		want = append(want, struct{ field, env string }{"secret_access_key", envSecretAccessKey})
+	case wizard.ChoiceAzure:
+		want = append(want, struct{ field, env string }{"connection_string", envConnectionString})
+	}
+	var in *bufio.Reader
+	if fromStdin {
+		in = bufio.NewReader(g.stdin)
+	}
+	for _, s := range want {
+		var v string
+		if in != nil {
+			line, err := in.ReadString('\n')
+			if err != nil && !errors.Is(err, io.EOF) {
+				return fmt.Errorf("reading %s from standard input: %w", s.field, err)
+			}
+			v = strings.TrimRight(line, "\r\n")
+		} else {
+			v = os.Getenv(s.env)
+		}
+		if v != "" {
+			values[s.field] = v
+		}
+	}
+	return nil
+}
+
+// flagErrors rewrites wizard field errors in terms of the command's flags.
+func flagErrors(err error) error {
+	var lines []string
+	for _, e := range flatten(err) {
+		var fe *wizard.FieldError
+		if errors.As(e, &fe) {
+			name := "--" + flagName(fe.Field)
+			switch fe.Field {
+			case "secret_access_key":
+				name = "$" + envSecretAccessKey
+			case "connection_string":
+				name = "$" + envConnectionString
+			}
+			lines = append(lines, fmt.Sprintf("%s: %v", name, fe.Err))
+			continue
+		}
+		lines = append(lines, e.Error())
+	}
+	if len(lines) == 1 {
+		return errors.New(lines[0])
+	}
+	return fmt.Errorf("%d problems:\n%s", len(lines), strings.Join(lines, "\n"))
+}
+
+// flatten unwraps errors.Join trees into their leaves.
+func flatten(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var fe *wizard.FieldError
+		if !errors.As(err, &fe) || fe != err {
+			var out []error
+			for _, e := range j.Unwrap() {
+				out = append(out, flatten(e)...)
+			}
+			return out
+		}
+	}
+	return []error{err}
+}

@@ -1,0 +1,128 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stowage-dev/stowage/config"
+)
+
+func TestSetupNonInteractive(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(t.TempDir(), "stowage", "config.yaml")
+	base := []string{"--config", cfg, "setup", "--non-interactive"}
+
+	// A local folder location, tested and saved.
+	out, errOut, code := runCLI(t, "", append(base, "--name", "nas", "--type", "local", "--path", dir)...)
+	if code != 0 || !strings.Contains(out, `Saved location "nas"`) || !strings.Contains(out, "[ok]") {
+		t.Fatalf("local: code %d\n%s%s", code, out, errOut)
+	}
+	st, err := os.Stat(cfg)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("config file mode: %v %v", st, err)
+	}
+
+	// Platform principal first, then a role location: external ID generated
+	// and printed with the trust policy; not tested while new.
+	if _, errOut, code := runCLI(t, "", "--config", cfg, "platform", "--principal-arn", "arn:aws:iam::111122223333:root"); code != 0 {
+		t.Fatalf("platform: %d %s", code, errOut)
+	}
+	out, errOut, code = runCLI(t, "", append(base, "--name", "acme", "--type", "s3-role", "--bucket", "acme-recordings",
+		"--region", "eu-west-1", "--prefix", "calls/", "--role-arn", "arn:aws:iam::444455556666:role/stowage-export")...)
+	if code != 0 {
+		t.Fatalf("role: code %d\n%s%s", code, out, errOut)
+	}
+	f, err := config.Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acme, ok := f.Find("acme")
+	if !ok || acme.S3.ExternalID == "" || !strings.Contains(out, acme.S3.ExternalID) || !strings.Contains(out, "sts:ExternalId") || !strings.Contains(out, "arn:aws:iam::111122223333:root") {
+		t.Fatalf("role location: %+v\n%s", acme, out)
+	}
+	if strings.Contains(out, "Testing acme") {
+		t.Fatal("a new role location was tested before its trust policy could exist")
+	}
+
+	// Keys mode: the secret only from the environment, never printed.
+	const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzSECRETKEY"
+	t.Setenv(envSecretAccessKey, secret)
+	out, errOut, code = runCLI(t, "", append(base, "--name", "globex", "--type", "s3-keys", "--bucket", "globex-recordings",
+		"--region", "us-west-1", "--access-key-id", "AKIAIOSFODNN7EXAMPLE", "--test", "never")...)
+	if code != 0 || strings.Contains(out+errOut, secret) {
+		t.Fatalf("keys: code %d\n%s%s", code, out, errOut)
+	}
+	raw, _ := os.ReadFile(cfg)
+	if !strings.Contains(string(raw), secret) {
+		t.Fatal("the secret did not reach the config file")
+	}
+	// From stdin instead of the environment.
+	t.Setenv(envSecretAccessKey, "")
+	_, errOut, code = runCLI(t, secret+"\n", append(base, "--name", "initech", "--type", "s3-keys", "--bucket", "initech-recordings",
+		"--region", "us-west-1", "--access-key-id", "AKIAIOSFODNN7EXAMPLE", "--secrets-from-stdin", "--test", "never")...)
+	if code != 0 {
+		t.Fatalf("keys from stdin: code %d %s", code, errOut)
+	}
+}
+
+func TestSetupNonInteractiveErrors(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	base := []string{"--config", cfg, "setup", "--non-interactive"}
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"bad bucket and region together", []string{"--name", "acme", "--type", "s3-role", "--bucket", "Acme_Recordings", "--region", "eu-west-9", "--role-arn", "arn:aws:iam::444455556666:role/x"},
+			[]string{"--bucket", "--region", "example"}},
+		{"missing role ARN", []string{"--name", "acme", "--type", "s3-role", "--bucket", "acme-recordings", "--region", "eu-west-1"},
+			[]string{"--role-arn"}},
+		{"keys without secret", []string{"--name", "g", "--type", "s3-keys", "--bucket", "globex-recordings", "--region", "us-west-1", "--access-key-id", "AKIAIOSFODNN7EXAMPLE"},
+			[]string{"$" + envSecretAccessKey}},
+		{"bad type", []string{"--name", "x", "--type", "ftp"}, []string{"--type"}},
+		{"bad test mode", []string{"--name", "x", "--type", "local", "--path", "/tmp", "--test", "sometimes"}, []string{"--test"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, errOut, code := runCLI(t, "", append(base, tt.args...)...)
+			if code != ExitUsage {
+				t.Fatalf("code %d, want 2\n%s", code, errOut)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errOut)
+				}
+			}
+			if _, err := os.Stat(cfg); err == nil {
+				t.Error("an invalid location was saved")
+			}
+		})
+	}
+	// Field flags without --non-interactive are a usage error, not ignored.
+	_, errOut, code := runCLI(t, "", "--config", cfg, "setup", "--bucket", "x")
+	if code != ExitUsage || !strings.Contains(errOut, "--non-interactive") {
+		t.Fatalf("flags without --non-interactive: %d %s", code, errOut)
+	}
+}
+
+func TestPlatformCommand(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	out, _, code := runCLI(t, "", "--config", cfg, "platform")
+	if code != 0 || !strings.Contains(out, "(none") {
+		t.Fatalf("empty platform: %d %s", code, out)
+	}
+	_, errOut, code := runCLI(t, "", "--config", cfg, "platform", "--principal-arn", "arn:aws:iam::12345:root")
+	if code != ExitUsage || !strings.Contains(errOut, "example") {
+		t.Fatalf("bad principal: %d %s", code, errOut)
+	}
+	out, _, code = runCLI(t, "", "--config", cfg, "platform", "--principal-arn", "arn:aws:iam::111122223333:root",
+		"--principal-arn", "arn:aws:iam::444455556666:role/exporter", "--session-duration", "2h")
+	if code != 0 || !strings.Contains(out, "arn:aws:iam::111122223333:root, arn:aws:iam::444455556666:role/exporter") || !strings.Contains(out, "2h0m0s") {
+		t.Fatalf("set: %d %s", code, out)
+	}
+	if _, errOut, code := runCLI(t, "", "--config", cfg, "platform", "--session-duration", "13h"); code != ExitUsage {
+		t.Fatalf("13h accepted: %s", errOut)
+	}
+}

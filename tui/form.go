@@ -45,6 +45,9 @@ type formState struct {
 	detecting bool
 	offset    int
 	width     int
+	// advanced is each field's section as the step was entered.
+	advanced map[string]bool
+	st       styles
 	// anchorTop and anchorBottom are the lines of the highlighted option
 	// in the list renderList drew last, -1 when none.
 	anchorTop, anchorBottom int
@@ -57,6 +60,7 @@ type formItem struct {
 }
 
 func (fs *formState) restyle(st styles) {
+	fs.st = st
 	for _, in := range fs.inputs {
 		in.SetStyles(st.input)
 	}
@@ -67,34 +71,14 @@ func (fs *formState) restyle(st styles) {
 // field the wizard asks for (a jump from a failed check), else the first.
 func (fs *formState) load(w *wizard.Wizard, step wizard.Step, st styles, screenShare bool) {
 	keepDetect := fs.detecting
-	*fs = formState{step: step, inputs: map[string]*textinput.Model{}, revealed: map[string]bool{}, width: fs.width, detecting: keepDetect}
+	*fs = formState{step: step, inputs: map[string]*textinput.Model{}, revealed: map[string]bool{},
+		advanced: map[string]bool{}, width: fs.width, detecting: keepDetect, st: st}
 	for _, f := range w.Fields(step) {
-		if f.ReadOnly || (f.Kind != wizard.KindText && f.Kind != wizard.KindSecret && f.Kind != wizard.KindNumber) {
-			continue
-		}
-		in := textinput.New()
-		in.Prompt = "> "
-		in.SetStyles(st.input)
-		in.SetValue(f.Value)
-		in.CursorEnd()
-		if f.Kind == wizard.KindSecret {
-			// No echo at all, and no width: a padded input would shrink
-			// as the secret grows and so tell its length.
-			in.EchoMode = textinput.EchoNone
-		} else {
-			in.SetWidth(fs.inputWidth())
-		}
-		if f.ID == "region" && len(f.Options) > 0 {
-			// A custom endpoint makes the region free text; the known
-			// regions become suggestions.
-			sugg := make([]string, len(f.Options))
-			for i, o := range f.Options {
-				sugg[i] = o.Value
-			}
-			in.ShowSuggestions = true
-			in.SetSuggestions(sugg)
-		}
-		fs.inputs[f.ID] = &in
+		// Fields keep the section they had when the step was entered:
+		// an endpoint typed in the advanced section stays there rather
+		// than jump to the top under the cursor.
+		fs.advanced[f.ID] = f.Advanced
+		fs.input(f)
 	}
 	fs.filter = textinput.New()
 	fs.filter.Prompt = "filter: "
@@ -122,6 +106,50 @@ func (fs *formState) load(w *wizard.Wizard, step wizard.Step, st styles, screenS
 		}
 	}
 	fs.focusChanged(w)
+}
+
+// input returns the text input of a typed field, creating it on first
+// use: a field can become typed while the step is shown (the region turns
+// free text when an endpoint is set). It returns nil for other fields.
+func (fs *formState) input(f wizard.Field) *textinput.Model {
+	if f.ReadOnly || (f.Kind != wizard.KindText && f.Kind != wizard.KindSecret && f.Kind != wizard.KindNumber) {
+		return nil
+	}
+	if in := fs.inputs[f.ID]; in != nil {
+		return in
+	}
+	in := textinput.New()
+	in.Prompt = "> "
+	in.SetStyles(fs.st.input)
+	in.SetValue(f.Value)
+	in.CursorEnd()
+	if f.Kind == wizard.KindSecret {
+		// No echo at all, and no width: a padded input would shrink as
+		// the secret grows and so tell its length.
+		in.EchoMode = textinput.EchoNone
+	} else {
+		in.SetWidth(fs.inputWidth())
+	}
+	if f.ID == "region" && len(f.Options) > 0 {
+		// A custom endpoint makes the region free text; the known regions
+		// become suggestions.
+		sugg := make([]string, len(f.Options))
+		for i, o := range f.Options {
+			sugg[i] = o.Value
+		}
+		in.ShowSuggestions = true
+		in.SetSuggestions(sugg)
+	}
+	fs.inputs[f.ID] = &in
+	return &in
+}
+
+// isAdvanced reports whether f belongs to the folded section.
+func (fs *formState) isAdvanced(f wizard.Field) bool {
+	if a, ok := fs.advanced[f.ID]; ok {
+		return a
+	}
+	return f.Advanced
 }
 
 // inputWidth is the width of a text input, leaving room for the prompt.
@@ -153,27 +181,30 @@ func isDefault(v string) bool {
 	return false
 }
 
-// items lists what the form shows, in order: visible fields, with the
-// advanced ones folded behind one line unless unfolded or worth showing.
+// items lists what the form shows, in order: the visible basic fields,
+// then one line that folds the advanced ones away, then those advanced
+// fields that are unfolded or worth showing (an error, a changed value).
 func (fs *formState) items(w *wizard.Wizard) []formItem {
-	var out []formItem
-	folded := false
+	var basic, adv []formItem
+	hasAdvanced := false
 	for _, f := range w.Fields(fs.step) {
 		if !f.Visible {
 			continue
 		}
-		if f.Advanced {
-			if !folded {
-				out = append(out, formItem{fold: true, f: wizard.Field{ID: foldID}})
-				folded = true
-			}
-			if !fs.showAdvanced && f.Err == nil && isDefault(f.Value) {
-				continue
-			}
+		if !fs.isAdvanced(f) {
+			basic = append(basic, formItem{f: f})
+			continue
 		}
-		out = append(out, formItem{f: f})
+		hasAdvanced = true
+		if fs.showAdvanced || f.Err != nil || !isDefault(f.Value) {
+			adv = append(adv, formItem{f: f})
+		}
 	}
-	return out
+	if !hasAdvanced {
+		return basic
+	}
+	out := append(basic, formItem{fold: true, f: wizard.Field{ID: foldID}})
+	return append(out, adv...)
 }
 
 // focusable lists the IDs that take the focus, in order.
@@ -210,7 +241,12 @@ func (fs *formState) focusChanged(w *wizard.Wizard) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	if in := fs.inputs[it.f.ID]; in != nil {
+	if in := fs.input(it.f); in != nil {
+		if in.Value() != it.f.Value {
+			// The value changed elsewhere (a fix from the test).
+			in.SetValue(it.f.Value)
+			in.CursorEnd()
+		}
 		return in.Focus()
 	}
 	if it.f.Kind == wizard.KindSelect {
@@ -330,7 +366,7 @@ func (m *model) updateForm(msg tea.Msg) tea.Cmd {
 		return nil
 	case key.Matches(kp, k.Reveal) && ok && it.f.Kind == wizard.KindSecret:
 		fs.revealed[it.f.ID] = !fs.revealed[it.f.ID]
-		if in := fs.inputs[it.f.ID]; in != nil {
+		if in := fs.input(it.f); in != nil {
 			if fs.revealed[it.f.ID] {
 				in.EchoMode = textinput.EchoNormal
 				in.SetWidth(fs.inputWidth())
@@ -386,7 +422,7 @@ func (m *model) formNext() tea.Cmd {
 		if m.w.Step() == before {
 			if id := m.w.Focus(); id != "" {
 				m.form.focus = id
-				if it, ok := m.form.current(m.w); !ok || it.f.Advanced {
+				if _, ok := m.form.current(m.w); !ok {
 					m.form.showAdvanced = true
 				}
 				m.setStatus("Fix the highlighted field to continue.", true)
@@ -415,7 +451,7 @@ func (fs *formState) updateInput(w *wizard.Wizard, it formItem, msg tea.Msg) tea
 		}
 		return cmd
 	}
-	in := fs.inputs[it.f.ID]
+	in := fs.input(it.f)
 	if in == nil {
 		return nil
 	}
@@ -519,7 +555,7 @@ func (fs *formState) renderItem(w *wizard.Wizard, it formItem, st styles, width 
 		b.WriteString(fs.renderList(f, st, width))
 	case f.Kind == wizard.KindSecret:
 		b.WriteString(ls.Render(marker+label) + "\n")
-		in := fs.inputs[f.ID]
+		in := fs.input(f)
 		state := "(empty)"
 		if f.Value != "" {
 			state = config.RedactedSecret
@@ -535,7 +571,7 @@ func (fs *formState) renderItem(w *wizard.Wizard, it formItem, st styles, width 
 		}
 	default:
 		b.WriteString(ls.Render(marker+label) + "\n")
-		if in := fs.inputs[f.ID]; in != nil {
+		if in := fs.input(f); in != nil {
 			if focused {
 				b.WriteString("  " + in.View())
 			} else {
@@ -599,17 +635,15 @@ func (fs *formState) renderList(f wizard.Field, st styles, width int) string {
 		if o.Value == sel && (sel != "" || i == fs.cursor) {
 			dot = "●"
 		}
-		row := "  " + dot + " " + o.Label
+		row := dot + " " + o.Label
 		if i == fs.cursor {
 			fs.anchorTop = strings.Count(b.String(), "\n")
-		}
-		if i == fs.cursor {
-			b.WriteString(st.selected.Render("  ›"+row) + "\n")
+			b.WriteString("  " + st.selected.Render("› "+row) + "\n")
 		} else {
-			b.WriteString("   " + row + "\n")
+			b.WriteString("    " + row + "\n")
 		}
 		if o.Help != "" && f.ID == "type" {
-			b.WriteString(indent(wrap(st.muted, o.Help, width-8), "        ") + "\n")
+			b.WriteString(indent(wrap(st.muted, o.Help, width-6), "      ") + "\n")
 		}
 		if i == fs.cursor {
 			fs.anchorBottom = strings.Count(b.String(), "\n")

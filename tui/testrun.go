@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/stowage-dev/stowage/config"
 	"github.com/stowage-dev/stowage/providers"
@@ -278,75 +279,31 @@ func (m *model) symbol(c providers.Check) string {
 func (m *model) viewTest(height int) string {
 	t := &m.test
 	width := m.contentWidth()
-	var lines []string
-	loc := m.w.Draft()
+	var head string
 	switch {
 	case t.running:
-		lines = append(lines, m.test.spin.View()+" Testing "+where(loc)+" …")
+		head = m.test.spin.View() + " Testing " + where(m.w.Draft()) + " …"
 	case t.err != nil:
-		lines = append(lines, wrap(m.st.err, "✗ The test could not run: "+t.err.Error(), width))
+		head = wrap(m.st.err, "✗ The test could not run: "+t.err.Error(), width)
 	default:
-		lines = append(lines, m.testSummary())
+		head = m.testSummary()
 	}
-	lines = append(lines, "")
+	head += "\n"
+	var lines []string
 	top, bottom := 0, 0
-	titleW := 0
-	for _, c := range t.checks {
-		titleW = max(titleW, len(c.Title))
-	}
-	titleW = min(titleW, 30)
 	for i, c := range t.checks {
 		start := len(lines)
-		marker := "  "
-		if i == t.cursor && !t.running {
-			marker = "› "
-		}
-		title := fmt.Sprintf("%-*s", titleW, c.Title)
-		if i == t.cursor && !t.running {
-			title = m.st.selected.Render(title)
-		}
-		head := marker + m.symbol(c) + " " + title
-		dur := ""
-		if c.Status != providers.StatusRunning && c.Duration >= time.Millisecond {
-			dur = m.st.muted.Render(" " + c.Duration.Round(time.Millisecond).String())
-		}
-		if c.Detail != "" {
-			rest := width - titleW - 5
-			d := wrap(m.st.value, c.Detail, max(20, rest-8))
-			dl := strings.Split(d, "\n")
-			lines = append(lines, head+"  "+dl[0]+dur)
-			for _, more := range dl[1:] {
-				lines = append(lines, strings.Repeat(" ", titleW+6)+more)
-			}
-		} else {
-			lines = append(lines, head+dur)
-		}
-		if c.Status == providers.StatusFail || c.Status == providers.StatusWarn {
-			if c.Hint != "" {
-				lines = append(lines, indent(wrap(m.st.muted, c.Hint, width-6), "      "))
-			}
-			var extra []string
-			if c.Code != "" {
-				extra = append(extra, "code "+c.Code)
-			}
-			if c.Field != "" {
-				extra = append(extra, "field "+c.Field)
-			}
-			if c.Fix != "" {
-				extra = append(extra, "fix: "+c.Field+" = "+c.Fix)
-			}
-			if len(extra) > 0 {
-				lines = append(lines, m.st.muted.Render("      "+strings.Join(extra, " · ")))
-			}
-		}
+		lines = append(lines, m.checkLines(c, i == t.cursor && !t.running, width)...)
 		if i == t.cursor {
 			top, bottom = start, len(lines)
 		}
 	}
-	// Scroll so the selected check is in view.
+	// Scroll the checklist so the selected check is in view; the summary
+	// stays on top.
+	room := max(1, height-lipgloss.Height(head))
 	off := 0
-	if bottom > height {
-		off = bottom - height
+	if bottom > room {
+		off = bottom - room
 	}
 	if top < off {
 		off = top
@@ -354,7 +311,52 @@ func (m *model) viewTest(height int) string {
 	if off > 0 {
 		lines = lines[off:]
 	}
-	return strings.Join(lines, "\n")
+	return head + "\n" + strings.Join(lines, "\n")
+}
+
+// checkLines draws one check: status symbol, title and duration, then the
+// detail (on the same line when it fits), and for a failure or warning the
+// hint, the error code, the field behind it and the fix.
+func (m *model) checkLines(c providers.Check, selected bool, width int) []string {
+	marker := "  "
+	title := c.Title
+	if selected {
+		marker = "› "
+		title = m.st.selected.Render(title)
+	}
+	dur := ""
+	if c.Status != providers.StatusRunning && c.Duration >= time.Millisecond {
+		dur = m.st.muted.Render(" (" + c.Duration.Round(time.Millisecond).String() + ")")
+	}
+	head := marker + m.symbol(c) + " " + title
+	var out []string
+	if c.Detail != "" && lipgloss.Width(head)+3+len(c.Detail)+lipgloss.Width(dur) <= width {
+		out = append(out, head+" — "+c.Detail+dur)
+	} else {
+		out = append(out, head+dur)
+		if c.Detail != "" {
+			out = append(out, strings.Split(indent(wrap(m.st.value, c.Detail, width-6), "      "), "\n")...)
+		}
+	}
+	if c.Status == providers.StatusFail || c.Status == providers.StatusWarn {
+		if c.Hint != "" {
+			out = append(out, strings.Split(indent(wrap(m.st.muted, c.Hint, width-6), "      "), "\n")...)
+		}
+		var extra []string
+		if c.Code != "" {
+			extra = append(extra, "code "+c.Code)
+		}
+		if c.Field != "" {
+			extra = append(extra, "field "+c.Field)
+		}
+		if c.Fix != "" {
+			extra = append(extra, "fix: "+c.Field+" = "+c.Fix)
+		}
+		if len(extra) > 0 {
+			out = append(out, m.st.muted.Render("      "+strings.Join(extra, " · ")))
+		}
+	}
+	return out
 }
 
 // testSummary says how the finished test went.

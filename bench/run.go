@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// result is one measured run of one tool over one data set.
+type result struct {
+	Tool, Set  string
+	Files      int
+	Bytes      int64
+	Wall       time.Duration // process start to exit
+	CPU        time.Duration // user + system of the process and its children
+	MaxRSS     int64         // peak resident set, bytes
+	ServerCPU  time.Duration // MinIO's CPU time during the run
+	Load       float64       // 1-minute load average just before the run
+	Err        string        // non-empty when the run failed or the bucket is incomplete
+	Engine     time.Duration // Stowage only: the engine's own elapsed time
+	Skipped    int           // Stowage only: files the journal skipped
+	objects    int
+	objectSize int64
+}
+
+// MiBps is the data set's size over the wall time.
+func (r result) MiBps() float64 {
+	if r.Wall <= 0 {
+		return 0
+	}
+	return float64(r.Bytes) / (1 << 20) / r.Wall.Seconds()
+}
+
+// tool describes how to run one uploader against the server.
+type tool struct {
+	Name    string
+	Version string
+	// command returns the process that copies dir into bucket; rerun is
+	// true when the same data was copied into the same bucket before.
+	command func(ctx context.Context, dir, bucket, state string, rerun bool) (*exec.Cmd, error)
+}
+
+// measure runs cmd to completion and collects wall time, CPU, peak RSS and
+// MinIO's CPU over the same interval. stdout is returned for the Stowage
+// child's JSON; stderr is kept in logPath.
+func measure(ctx context.Context, srv *server, cmd *exec.Cmd, logPath string) (result, []byte, error) {
+	var stdout bytes.Buffer
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return result{}, nil, err
+	}
+	defer logf.Close()
+	cmd.Stdout = &stdout
+	cmd.Stderr = logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+
+	r := result{Load: loadAvg()}
+	srvBefore := srv.cpuTime()
+	start := time.Now()
+	runErr := cmd.Run()
+	r.Wall = time.Since(start)
+	r.ServerCPU = srv.cpuTime() - srvBefore
+	if st := cmd.ProcessState; st != nil {
+		r.CPU = st.UserTime() + st.SystemTime()
+		if ru, ok := st.SysUsage().(*syscall.Rusage); ok {
+			r.MaxRSS = ru.Maxrss << 10 // KiB on Linux
+		}
+	}
+	if runErr != nil {
+		r.Err = fmt.Sprintf("%v (log: %s)", runErr, logPath)
+	}
+	return r, stdout.Bytes(), nil
+}
+
+// stowageTool runs this program's own binary in child mode: the export
+// engine and the S3 provider as `stowage export` uses them.
+func stowageTool(self string, srv *server, concurrency int, profileDir string) tool {
+	seq := 0
+	return tool{
+		Name:    "stowage",
+		Version: "export engine @ " + gitDescribe(),
+		command: func(ctx context.Context, dir, bucket, state string, rerun bool) (*exec.Cmd, error) {
+			seq++
+			spec := childSpec{
+				Sources:     []string{dir},
+				JournalPath: filepath.Join(state, "journal-"+bucket, "bench.db"),
+				Endpoint:    srv.Endpoint, Bucket: bucket, CAFile: srv.CAFile,
+				AccessKey: srv.AccessKey, Secret: srv.Secret,
+				Concurrency: concurrency,
+			}
+			if profileDir != "" {
+				name := fmt.Sprintf("stowage-%02d-%s", seq, bucket)
+				if rerun {
+					name += "-rerun"
+				}
+				spec.CPUProfile = filepath.Join(profileDir, name+".cpu.pprof")
+				spec.HeapProfile = filepath.Join(profileDir, name+".allocs.pprof")
+			}
+			b, err := json.Marshal(spec)
+			if err != nil {
+				return nil, err
+			}
+			specPath := filepath.Join(state, fmt.Sprintf("child-%02d.json", seq))
+			if err := os.WriteFile(specPath, b, 0o600); err != nil {
+				return nil, err
+			}
+			cmd := exec.CommandContext(ctx, self, "-child", specPath)
+			cmd.Env = cleanEnv()
+			return cmd, nil
+		},
+	}
+}
+
+// rcloneTool runs `rclone copy` at its defaults, with the remote defined by
+// environment variables (no config file) and the CA passed by --ca-cert.
+func rcloneTool(bin string, srv *server) tool {
+	return tool{
+		Name:    "rclone",
+		Version: firstLine(exec.Command(bin, "version").Output()),
+		command: func(ctx context.Context, dir, bucket, state string, rerun bool) (*exec.Cmd, error) {
+			conf := filepath.Join(state, "rclone.conf")
+			if err := os.WriteFile(conf, nil, 0o600); err != nil {
+				return nil, err
+			}
+			cmd := exec.CommandContext(ctx, bin, "copy", dir, "bench:"+bucket, "--ca-cert", srv.CAFile)
+			cmd.Env = append(cleanEnv(),
+				"RCLONE_CONFIG="+conf,
+				"RCLONE_CONFIG_BENCH_TYPE=s3",
+				"RCLONE_CONFIG_BENCH_PROVIDER=Minio",
+				"RCLONE_CONFIG_BENCH_ENDPOINT="+srv.Endpoint,
+				"RCLONE_CONFIG_BENCH_REGION="+region,
+				"RCLONE_CONFIG_BENCH_ACCESS_KEY_ID="+srv.AccessKey,
+				"RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY="+srv.Secret,
+			)
+			return cmd, nil
+		},
+	}
+}
+
+// awsTool runs `aws s3 cp --recursive` (or `aws s3 sync` for the rerun
+// comparison, since cp always uploads again) with keys in the environment,
+// empty config files, and the CA in AWS_CA_BUNDLE. --only-show-errors drops
+// the per-file progress output, which only makes the CLI faster.
+func awsTool(bin string, srv *server) tool {
+	out, _ := exec.Command(bin, "--version").CombinedOutput()
+	return tool{
+		Name:    "aws",
+		Version: firstLine(out, nil),
+		command: func(ctx context.Context, dir, bucket, state string, rerun bool) (*exec.Cmd, error) {
+			conf := filepath.Join(state, "aws-config")
+			if err := os.WriteFile(conf, nil, 0o600); err != nil {
+				return nil, err
+			}
+			args := []string{"s3", "cp", dir, "s3://" + bucket + "/", "--recursive"}
+			if rerun {
+				args = []string{"s3", "sync", dir, "s3://" + bucket + "/"}
+			}
+			args = append(args, "--endpoint-url", srv.Endpoint, "--only-show-errors")
+			cmd := exec.CommandContext(ctx, bin, args...)
+			cmd.Env = append(cleanEnv(),
+				"AWS_CONFIG_FILE="+conf,
+				"AWS_SHARED_CREDENTIALS_FILE="+conf,
+				"AWS_ACCESS_KEY_ID="+srv.AccessKey,
+				"AWS_SECRET_ACCESS_KEY="+srv.Secret,
+				"AWS_DEFAULT_REGION="+region,
+				"AWS_CA_BUNDLE="+srv.CAFile,
+				"AWS_PAGER=",
+			)
+			return cmd, nil
+		},
+	}
+}
+
+// awsSyncTool is the AWS CLI for the tiny set: `aws s3 sync` both for the
+// first copy and the rerun, the command someone would schedule.
+func awsSyncTool(t tool) tool {
+	inner := t.command
+	t.command = func(ctx context.Context, dir, bucket, state string, _ bool) (*exec.Cmd, error) {
+		return inner(ctx, dir, bucket, state, true)
+	}
+	return t
+}
+
+func firstLine(out []byte, _ error) string {
+	s, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	return strings.TrimSpace(s)
+}
+
+func gitDescribe() string {
+	out, err := exec.Command("git", "describe", "--always", "--dirty").Output()
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// loadAvg is the 1-minute load average.
+func loadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return -1
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return -1
+	}
+	v, _ := strconv.ParseFloat(f[0], 64)
+	return v
+}

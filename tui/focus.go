@@ -12,7 +12,8 @@ func (m *model) syncKeys() {
 	k := &m.keys
 	switch m.w.Step() {
 	case wizard.StepStart:
-		k.only(&k.Up, &k.Down, &k.Add, &k.QuitStart, &k.Quit)
+		// q and ctrl+c both quit here, with nothing to lose: one help item.
+		k.only(&k.Up, &k.Down, &k.Add, &k.QuitStart)
 		if e, ok := m.selected(); ok {
 			on := map[wizard.Action]bool{}
 			for _, a := range e.Actions {
@@ -34,16 +35,13 @@ func (m *model) syncKeys() {
 			k.only(&k.Write, &k.Cancel, &k.Quit)
 			return
 		}
-		k.only(&k.Next, &k.PrevTab, &k.NextTab, &k.Scroll, &k.Plain, &k.Back, &k.Quit)
+		k.only(&k.Next, &k.Tabs, &k.Scroll, &k.Plain, &k.Back, &k.Quit)
 		if d, ok := p.current(); ok && d.Err == nil {
 			k.Copy.SetEnabled(true)
 			k.SaveDoc.SetEnabled(true)
 			k.CopyURL.SetEnabled(d.Kind == policies.KindCloudFormation && p.quickCreate != "")
 		}
-		if len(p.docs) < 2 {
-			k.PrevTab.SetEnabled(false)
-			k.NextTab.SetEnabled(false)
-		}
+		k.Tabs.SetEnabled(len(p.docs) > 1)
 		k.Plain.SetHelp("p", "plain view")
 		if p.plain {
 			k.Plain.SetHelp("p", "framed view")

@@ -605,6 +605,11 @@ func (fs *formState) displaySelect(w *wizard.Wizard, f wizard.Field) string {
 	}
 	v := w.DisplayValue(f)
 	if v == "" {
+		for _, o := range f.Options {
+			if o.Value == "" {
+				return o.Label
+			}
+		}
 		return "(not chosen)"
 	}
 	return v

@@ -98,3 +98,6 @@ func typeText(m *model, s string) {
 
 // screen is the rendered screen without ANSI sequences.
 func screen(m *model) string { return ansi.Strip(m.render()) }
+
+// displayWidth is the number of terminal cells s takes.
+func displayWidth(s string) int { return ansi.StringWidth(s) }

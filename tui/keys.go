@@ -38,8 +38,8 @@ type keyMap struct {
 	AddOnStart key.Binding // enter on the "add a new location" row
 
 	// Policies.
-	PrevTab key.Binding
-	NextTab key.Binding
+	// Tabs moves between documents: left/shift+tab back, right/tab on.
+	Tabs    key.Binding
 	Scroll  key.Binding
 	Copy    key.Binding
 	CopyURL key.Binding
@@ -84,9 +84,9 @@ func defaultKeyMap() keyMap {
 		Down: b([]string{"down", "j"}, "↓/j", "down"),
 
 		NextField:    b([]string{"tab", "down"}, "tab/↓", "next field"),
-		PrevField:    b([]string{"shift+tab", "up"}, "shift+tab/↑", "previous field"),
+		PrevField:    b([]string{"shift+tab", "up"}, "shift+tab/↑", "prev field"),
 		TabField:     b([]string{"tab"}, "tab", "next field"),
-		BackTabField: b([]string{"shift+tab"}, "shift+tab", "previous field"),
+		BackTabField: b([]string{"shift+tab"}, "shift+tab", "prev field"),
 		Choose:       b([]string{"up", "down"}, "↑/↓", "choose"),
 		Toggle:       b([]string{"space", "left", "right"}, "space", "toggle"),
 		Unfold:       b([]string{"enter", "space"}, "enter", "show/hide"),
@@ -99,11 +99,10 @@ func defaultKeyMap() keyMap {
 		Rotate:     b([]string{"r"}, "r", "rotate external ID"),
 		ExportLoc:  b([]string{"x"}, "x", "export"),
 		DeleteLoc:  b([]string{"d", "delete"}, "d", "delete"),
-		QuitStart:  b([]string{"q"}, "q", "quit"),
+		QuitStart:  b([]string{"q", "ctrl+c"}, "q", "quit"),
 		AddOnStart: b([]string{"enter"}, "enter", "add"),
 
-		PrevTab: b([]string{"left", "shift+tab", "h"}, "←", "previous document"),
-		NextTab: b([]string{"right", "tab", "l"}, "→", "next document"),
+		Tabs:    b([]string{"left", "right", "tab", "shift+tab", "h", "l"}, "←/→", "document"),
 		Scroll:  b([]string{"up", "down", "pgup", "pgdown", "k", "j"}, "↑/↓", "scroll"),
 		Copy:    b([]string{"c"}, "c", "copy"),
 		CopyURL: b([]string{"u"}, "u", "copy quick-create link"),
@@ -137,7 +136,7 @@ func (k *keyMap) all() []*key.Binding {
 		&k.Yes, &k.No, &k.TrustUpdated, &k.CancelRotate,
 		&k.Up, &k.Down, &k.Choose, &k.NextField, &k.PrevField, &k.TabField, &k.BackTabField, &k.Toggle, &k.Reveal,
 		&k.Add, &k.TestLoc, &k.Rotate, &k.ExportLoc, &k.DeleteLoc,
-		&k.PrevTab, &k.NextTab, &k.Scroll, &k.Copy, &k.CopyURL, &k.SaveDoc, &k.Plain,
+		&k.Tabs, &k.Scroll, &k.Copy, &k.CopyURL, &k.SaveDoc, &k.Plain,
 		&k.Retry, &k.Fix, &k.ExportNow,
 		&k.Back, &k.Cancel, &k.QuitStart, &k.Quit,
 	}

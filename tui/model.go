@@ -279,7 +279,11 @@ func (m *model) header() string {
 	if m.opts.ScreenShare {
 		lines = append(lines, m.st.banner.Render(" SCREEN-SHARE MODE: secrets hidden "))
 	}
-	if step == wizard.StepPolicies && m.pol.plain {
+	if step == wizard.StepPolicies {
+		// Each document says where it goes; the room is the document's.
+		if !m.pol.plain {
+			lines = append(lines, "")
+		}
 		return strings.Join(lines, "\n")
 	}
 	if intro := m.w.Intro(); intro != "" {

@@ -203,18 +203,15 @@ func (m *model) updatePolicies(msg tea.Msg) tea.Cmd {
 		m.w.Back()
 	case key.Matches(kp, k.Next):
 		m.formNextStep()
-	case key.Matches(kp, k.NextTab):
-		if len(p.docs) > 0 {
-			p.tab = (p.tab + 1) % len(p.docs)
-			p.vp.GotoTop()
-			p.setContent()
+	case key.Matches(kp, k.Tabs):
+		step := 1
+		switch kp.String() {
+		case "left", "shift+tab", "h":
+			step = len(p.docs) - 1
 		}
-	case key.Matches(kp, k.PrevTab):
-		if len(p.docs) > 0 {
-			p.tab = (p.tab + len(p.docs) - 1) % len(p.docs)
-			p.vp.GotoTop()
-			p.setContent()
-		}
+		p.tab = (p.tab + step) % len(p.docs)
+		p.vp.GotoTop()
+		p.setContent()
 	case key.Matches(kp, k.Plain):
 		p.plain = !p.plain
 		p.setContent()
@@ -324,7 +321,12 @@ func (p *policyState) view(st styles, width, height int) string {
 	head = append(head, clipLines(strings.Join(tabs, "│"), width))
 	head = append(head, wrap(st.muted, d.WhereItGoes, width))
 	if p.externalID != "" && (d.Kind == policies.KindTrust || d.Kind == policies.KindCloudFormation || d.Kind == policies.KindTerraform || d.Kind == policies.KindAWSCLI) {
-		head = append(head, wrap(st.label, "External ID "+st.mark.Render(" "+mask(p.externalID, p.screenShare)+" ")+": the connection will not work until the trust policy holds it.", width))
+		line := "External ID " + st.mark.Render(" "+mask(p.externalID, p.screenShare)+" ")
+		if d.Kind != policies.KindTrust {
+			// The trust policy's own note already says this.
+			line += " — the connection will not work until the trust policy holds it."
+		}
+		head = append(head, wrap(st.label, line, width))
 	}
 	if d.Kind == policies.KindCloudFormation && p.quickCreate != "" {
 		head = append(head, wrap(st.label, "Quick-create link: press u to copy it, then open it in a browser signed in to the bucket's account.", width))

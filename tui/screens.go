@@ -68,7 +68,7 @@ func (m *model) reviewText(width int) string {
 	for _, l := range lines {
 		labelW = max(labelW, len(l.Label))
 	}
-	labelW = min(labelW, 24)
+	labelW = min(labelW, 26)
 	var b strings.Builder
 	valW := max(20, width-labelW-4)
 	for _, l := range lines {
@@ -125,9 +125,9 @@ func (m *model) viewDone() string {
 	}
 	b.WriteString("What to do next:\n\n")
 	b.WriteString("  " + m.st.label.Bold(true).Render(shellWord("stowage test "+name)) + "\n")
-	b.WriteString(wrap(m.st.muted, "      runs the connection test again, e.g. after changing a policy", width) + "\n\n")
+	b.WriteString(indent(wrap(m.st.muted, "runs the connection test again, e.g. after changing a policy", width-6), "      ") + "\n\n")
 	b.WriteString("  " + m.st.label.Bold(true).Render(shellWord("stowage export "+name)+" DIR") + "\n")
-	b.WriteString(wrap(m.st.muted, "      exports the recordings in DIR to this location; it resumes where it stopped", width) + "\n\n")
+	b.WriteString(indent(wrap(m.st.muted, "exports the recordings in DIR to this location; it resumes where it stopped", width-6), "      ") + "\n\n")
 	b.WriteString(wrap(m.st.intro, "Press x to start an export now, or enter to finish.", width))
 	return b.String()
 }

@@ -59,7 +59,7 @@ func TestFlowS3RoleMinIO(t *testing.T) {
 	s.typeText("calls")
 	s.press("enter")
 	s.waitFor("› ▸ Advanced settings")
-	s.press("enter") // unfold
+	s.press("space") // unfold
 	s.waitFor("▾ Advanced settings", "Endpoint")
 	s.press("tab")
 	s.waitFor("› Endpoint")

@@ -93,13 +93,12 @@ func (m *model) syncFormKeys() {
 	}
 	switch {
 	case it.fold:
-		k.Next.SetEnabled(false)
 		k.Unfold.SetEnabled(true)
 		k.NextField.SetEnabled(true)
 		k.PrevField.SetEnabled(true)
-		k.Unfold.SetHelp("enter", "show advanced")
+		k.Unfold.SetHelp("space", "show advanced")
 		if m.form.showAdvanced {
-			k.Unfold.SetHelp("enter", "hide advanced")
+			k.Unfold.SetHelp("space", "hide advanced")
 		}
 	case it.f.Kind == wizard.KindSelect:
 		k.Choose.SetEnabled(true)

@@ -515,7 +515,7 @@ func (fs *formState) renderItem(w *wizard.Wizard, it formItem, st styles, width 
 		marker = "› "
 	}
 	if it.fold {
-		label := "▸ Advanced settings (hidden)"
+		label := "▸ Advanced settings (space to show)"
 		if fs.showAdvanced {
 			label = "▾ Advanced settings"
 		}

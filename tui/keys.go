@@ -23,7 +23,7 @@ type keyMap struct {
 	BackTabField key.Binding
 	Choose       key.Binding // ↑/↓ on a select field
 	Toggle       key.Binding // space on a yes/no field
-	Unfold       key.Binding // enter on the "advanced settings" line
+	Unfold       key.Binding // space on the "advanced settings" line
 	Reveal       key.Binding // ctrl+r on a secret field, never in screen-share mode
 	Next         key.Binding
 
@@ -89,7 +89,7 @@ func defaultKeyMap() keyMap {
 		BackTabField: b([]string{"shift+tab"}, "shift+tab", "prev field"),
 		Choose:       b([]string{"up", "down"}, "↑/↓", "choose"),
 		Toggle:       b([]string{"space", "left", "right"}, "space", "toggle"),
-		Unfold:       b([]string{"enter", "space"}, "enter", "show/hide"),
+		Unfold:       b([]string{"space", "right", "left"}, "space", "show/hide"),
 		Reveal:       b([]string{"ctrl+r"}, "ctrl+r", "reveal"),
 		Next:         b([]string{"enter"}, "enter", "next"),
 
@@ -132,9 +132,9 @@ func defaultKeyMap() keyMap {
 // all lists the bindings in help-line order.
 func (k *keyMap) all() []*key.Binding {
 	return []*key.Binding{
-		&k.Next, &k.AddOnStart, &k.Edit, &k.Jump, &k.Proceed, &k.Save, &k.Write, &k.Finish, &k.Unfold,
+		&k.Next, &k.AddOnStart, &k.Edit, &k.Jump, &k.Proceed, &k.Save, &k.Write, &k.Finish,
 		&k.Yes, &k.No, &k.TrustUpdated, &k.CancelRotate,
-		&k.Up, &k.Down, &k.Choose, &k.NextField, &k.PrevField, &k.TabField, &k.BackTabField, &k.Toggle, &k.Reveal,
+		&k.Up, &k.Down, &k.Choose, &k.NextField, &k.PrevField, &k.TabField, &k.BackTabField, &k.Toggle, &k.Unfold, &k.Reveal,
 		&k.Add, &k.TestLoc, &k.Rotate, &k.ExportLoc, &k.DeleteLoc,
 		&k.Tabs, &k.Scroll, &k.Copy, &k.CopyURL, &k.SaveDoc, &k.Plain,
 		&k.Retry, &k.Fix, &k.ExportNow,

@@ -106,9 +106,11 @@ type Options struct {
 	BaseBackoff, MaxBackoff time.Duration
 
 	// Events receives progress events, one call at a time in order, from a
-	// goroutine of the run; it must return promptly. Progress events are
-	// dropped rather than delayed when the consumer falls behind; every
-	// other event is delivered before Run returns.
+	// goroutine of the run; it must return promptly. FileProgress, periodic
+	// Totals and interim ScanProgress events are dropped rather than
+	// delayed when the consumer falls behind (a later one supersedes
+	// them); every other event, and the final Totals, is delivered before
+	// Run returns.
 	Events func(Event)
 	// StatsInterval is how often a Totals event is sent and the throughput
 	// average updated. Zero means one second.

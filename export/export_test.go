@@ -939,3 +939,46 @@ func TestSourceKinds(t *testing.T) {
 		}
 	})
 }
+
+// TestMultipartResumesFromJournalWhenListPartsDenied: the least-privilege
+// policy has no s3:ListMultipartUploadParts, so a resumed upload must fall
+// back to the parts the journal recorded and still send only the missing ones.
+func TestMultipartResumesFromJournalWhenListPartsDenied(t *testing.T) {
+	const size = 10<<20 + 12345
+	e := newEnv(t)
+	data := content("big", size)
+	e.write(t, "big.wav", data)
+	o := e.opts()
+	o.PartSize = 1 << 20
+	o.MultipartThreshold = 1 << 20
+	o.Concurrency = 1
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	calls := 0
+	crash := &recorder{fullProvider: e.p, denyList: true, before: func(op, key string, n int, _ *os.File) error {
+		if op != "part" {
+			return nil
+		}
+		if calls++; calls == 5 {
+			cancel()
+			return context.Canceled
+		}
+		return nil
+	}}
+	if _, err := Run(ctx, crash, "t", o); !errors.Is(err, context.Canceled) {
+		t.Fatalf("crashed run: %v", err)
+	}
+	rec := &recorder{fullProvider: e.p, denyList: true}
+	if _, err := Run(context.Background(), rec, "t", o); err != nil {
+		t.Fatalf("resumed run: %v", err)
+	}
+	want := []int{5, 6, 7, 8, 9, 10, 11}
+	if got := rec.partNumbers(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("resumed run sent parts %v, want only the missing %v", got, want)
+	}
+	if rec.creates != 0 || rec.lists != 1 || rec.complete != 1 {
+		t.Fatalf("resumed run: %d creates, %d lists, %d completes; want 0, 1, 1", rec.creates, rec.lists, rec.complete)
+	}
+	mustEqualBytes(t, "big.wav", e.objects(t)["big.wav"], data)
+}

@@ -61,6 +61,9 @@ type recorder struct {
 	// (op is "put", "part", "complete", "stat"); a non-nil error is returned
 	// instead of calling the provider.
 	before func(op, key string, n int, src *os.File) error
+	// denyList makes ListParts answer AccessDenied, as AWS does under the
+	// least-privilege policy (no s3:ListMultipartUploadParts).
+	denyList bool
 	// statSize, when set, replaces the size Stat reports for a key.
 	statSize func(key string, size int64) int64
 }
@@ -103,6 +106,9 @@ func (r *recorder) ListParts(ctx context.Context, key, id string) ([]providers.P
 	r.mu.Lock()
 	r.lists++
 	r.mu.Unlock()
+	if r.denyList {
+		return nil, &providers.Error{Kind: providers.ErrAccessDenied, Op: "list-parts", Action: "s3:ListMultipartUploadParts", Code: "AccessDenied"}
+	}
 	return r.fullProvider.ListParts(ctx, key, id)
 }
 

@@ -101,6 +101,23 @@ func (e *engine) startMultipart(t *fileTask, file *os.File, before identity, sta
 			case e.ctx.Err() != nil:
 				fail(err, nil)
 				return
+			case errors.Is(err, providers.ErrAccessDenied):
+				// The least-privilege policy grants s3:PutObject (which
+				// covers UploadPart and CompleteMultipartUpload) but not
+				// s3:ListMultipartUploadParts: trust the journal's parts,
+				// each recorded only after the store acknowledged it. If
+				// the upload is gone after all, Complete fails and the
+				// next run starts over.
+				uploadID, partSize = rec.UploadID, rec.PartSize
+				n := int((t.size + partSize - 1) / partSize)
+				for _, p := range rec.Parts {
+					if p.Number < 1 || p.Number > n {
+						continue
+					}
+					if _, want := partBounds(t.size, partSize, p.Number); p.Size == want {
+						have[p.Number] = p
+					}
+				}
 			default:
 				// The upload expired or was aborted: start over.
 			}

@@ -110,7 +110,7 @@ func writeCheck(w io.Writer, ch providers.Check) {
 	case ch.Duration > 0:
 		line += " (<1ms)"
 	}
-	if ch.Code != "" {
+	if ch.Code != "" && !strings.Contains(ch.Detail, "["+ch.Code+"]") {
 		line += " [" + ch.Code + "]"
 	}
 	fmt.Fprintln(w, line)

@@ -98,6 +98,7 @@ func TestTestCommandS3NamesMissingPermission(t *testing.T) {
 	cfg := saveLocations(t, loc)
 
 	out, errOut, code := runCLI(t, "", "--config", cfg, "test", "minio")
+	t.Log("\n" + out)
 	if code != ExitFailed {
 		t.Fatalf("code %d, want 1\n%s%s", code, out, errOut)
 	}

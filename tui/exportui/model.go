@@ -1,0 +1,330 @@
+package exportui
+
+import (
+	"fmt"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/progress"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/stowage-dev/stowage/export"
+)
+
+// control is what the screen asks of a running export. The model calls it
+// only from commands, so Update stays free of side effects.
+type control interface {
+	// Next blocks until the run reports events or ends (an eventsMsg).
+	Next() tea.Msg
+	Stats() export.Stats
+	Pause()
+	Resume()
+	// Stop is the graceful stop, Kill the hard one.
+	Stop()
+	Kill()
+}
+
+// Messages.
+type (
+	// eventsMsg is a batch of engine events; End is set once, with or
+	// after the run's last events.
+	eventsMsg struct {
+		Events []export.Event
+		End    *finishedMsg
+	}
+	// finishedMsg is the run's outcome.
+	finishedMsg struct {
+		Summary export.Summary
+		Err     error
+		Started bool
+		Stopped bool
+	}
+	// statsMsg is a fresh Stats snapshot, polled between Totals events so
+	// the bar moves smoothly.
+	statsMsg export.Stats
+	// interruptMsg is SIGINT or SIGTERM: handled as ctrl+c.
+	interruptMsg struct{}
+	// stopMsg asks for a graceful stop only (the caller's context ended).
+	stopMsg struct{}
+)
+
+// statsEvery is how often the model polls Stats.
+const statsEvery = 250 * time.Millisecond
+
+// Pane sizes.
+const (
+	paneErrors    = 5 // latest errors shown while running
+	FrameFailures = 5 // failed files named on the summary frame
+	minWidth      = 40
+)
+
+// upload is one file in flight.
+type upload struct {
+	path, key     string
+	size, done    int64
+	parts, resume int
+}
+
+// large reports whether the file gets its own bar: a multipart upload or a
+// file big enough to take a while.
+func (u *upload) large() bool { return u.parts > 0 || u.size >= 8<<20 }
+
+// paneLine is one entry of the errors pane.
+type paneLine struct {
+	kind string // "failed", "retry", "kept"
+	name string
+	text string
+}
+
+// model is the export screen.
+type model struct {
+	ctl      control
+	location string
+	resume   string
+
+	width, height int
+	keys          keyMap
+	help          help.Model
+	spin          spinner.Model
+	bar           progress.Model
+	fileBar       progress.Model
+	st            styles
+
+	stats     export.Stats
+	scanFiles int
+	scanBytes int64
+	scanDone  bool
+	active    []*upload
+	pane      []paneLine
+	failures  []export.FileFailed // the first FrameFailures, for the summary
+	failed    int
+	retries   int
+
+	paused   bool
+	stopping bool
+	killing  bool
+	end      *finishedMsg
+}
+
+func newModel(location string, ctl control, resume string) *model {
+	m := &model{
+		ctl:      ctl,
+		location: location,
+		resume:   resume,
+		width:    80,
+		height:   24,
+		keys:     newKeyMap(),
+		help:     help.New(),
+		spin:     spinner.New(spinner.WithSpinner(spinner.Line)),
+		bar:      newBar(70),
+		fileBar:  newBar(12),
+		st:       newStyles(),
+		stats:    export.Stats{ETA: -1, Counting: true},
+	}
+	m.help.Styles.ShortKey = m.help.Styles.ShortKey.Bold(true)
+	m.resize(m.width, m.height)
+	m.syncKeys()
+	return m
+}
+
+// Init starts reading events, polling stats and the spinner.
+func (m *model) Init() tea.Cmd {
+	return tea.Batch(m.next(), m.poll(), m.spin.Tick)
+}
+
+func (m *model) next() tea.Cmd {
+	ctl := m.ctl
+	return func() tea.Msg { return ctl.Next() }
+}
+
+func (m *model) poll() tea.Cmd {
+	ctl := m.ctl
+	return tea.Tick(statsEvery, func(time.Time) tea.Msg { return statsMsg(ctl.Stats()) })
+}
+
+// Update applies one message.
+func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	var cmd tea.Cmd
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.resize(msg.Width, msg.Height)
+	case tea.KeyPressMsg:
+		cmd = m.key(msg)
+	case interruptMsg:
+		cmd = m.interrupt()
+	case stopMsg:
+		cmd = m.stop()
+	case eventsMsg:
+		for _, ev := range msg.Events {
+			m.apply(ev)
+		}
+		if msg.End != nil {
+			m.end = msg.End
+			m.paused = false
+			// The last Totals event has the final numbers; the summary
+			// frame is drawn from it and left on the terminal.
+			cmd = tea.Quit
+		} else {
+			cmd = m.next()
+		}
+	case statsMsg:
+		if m.end == nil {
+			m.stats = export.Stats(msg)
+			cmd = m.poll()
+		}
+	case spinner.TickMsg:
+		if m.end == nil {
+			m.spin, cmd = m.spin.Update(msg)
+		}
+	}
+	m.syncKeys()
+	return m, cmd
+}
+
+func (m *model) resize(w, h int) {
+	m.width, m.height = w, h
+	m.bar.SetWidth(max(10, m.contentWidth()-8))
+	m.fileBar.SetWidth(12 + max(0, m.contentWidth()-80)/3)
+	m.help.SetWidth(m.contentWidth())
+}
+
+// contentWidth is the width frames are laid out in; narrower terminals
+// than minWidth are drawn at minWidth and cut by the terminal.
+func (m *model) contentWidth() int { return max(minWidth, m.width) }
+
+func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
+	if m.end != nil {
+		return nil
+	}
+	switch {
+	case key.Matches(k, m.keys.Pause):
+		m.paused = true
+		ctl := m.ctl
+		return func() tea.Msg { ctl.Pause(); return nil }
+	case key.Matches(k, m.keys.Resume):
+		m.paused = false
+		ctl := m.ctl
+		return func() tea.Msg { ctl.Resume(); return nil }
+	case key.Matches(k, m.keys.Stop):
+		return m.stop()
+	case key.Matches(k, m.keys.Abort):
+		return m.interrupt()
+	case k.String() == "ctrl+c" && m.killing:
+		// A third ctrl+c: stop drawing; the caller still waits for the
+		// run to end.
+		return tea.Quit
+	}
+	return nil
+}
+
+// interrupt is ctrl+c: the first a graceful stop, the next a hard one.
+func (m *model) interrupt() tea.Cmd {
+	if !m.stopping {
+		return m.stop()
+	}
+	if m.killing {
+		return nil
+	}
+	m.killing = true
+	ctl := m.ctl
+	return func() tea.Msg { ctl.Kill(); return nil }
+}
+
+// stop asks for a graceful stop: in-flight uploads finish, nothing new
+// starts (a pause no longer holds them back).
+func (m *model) stop() tea.Cmd {
+	if m.stopping || m.end != nil {
+		return nil
+	}
+	m.stopping = true
+	m.paused = false
+	ctl := m.ctl
+	return func() tea.Msg { ctl.Stop(); return nil }
+}
+
+// apply folds one engine event into the model.
+func (m *model) apply(ev export.Event) {
+	switch ev := ev.(type) {
+	case export.ScanProgress:
+		m.scanFiles, m.scanBytes = ev.Files, ev.Bytes
+		m.scanDone = m.scanDone || ev.Done
+	case export.Totals:
+		m.stats = ev.Stats
+	case export.FileStarted:
+		m.active = append(m.active, &upload{path: ev.Path, key: ev.Key, size: ev.Size, parts: ev.Parts, resume: ev.Resumed})
+	case export.FileProgress:
+		if u := m.find(ev.Path); u != nil {
+			u.done, u.size = ev.Done, ev.Size
+		}
+	case export.FileDone:
+		m.remove(ev.Path)
+	case export.FileFailed:
+		m.remove(ev.Path)
+		m.failed++
+		if len(m.failures) < FrameFailures {
+			m.failures = append(m.failures, ev)
+		}
+		m.addPane(paneLine{kind: "failed", name: nameOf(ev.Key, ev.Path), text: errText(ev.Err)})
+	case export.Retry:
+		m.retries++
+		name := nameOf(m.keyOf(ev.Path), ev.Path)
+		if ev.Part > 0 {
+			name += fmt.Sprintf(" part %d", ev.Part)
+		}
+		m.addPane(paneLine{kind: "retry", name: name, text: fmt.Sprintf("%s (attempt %d, again in %s)", errText(ev.Err), ev.Attempt, ev.Wait.Round(time.Millisecond))})
+	case export.Deleted:
+		if ev.Err != nil {
+			m.addPane(paneLine{kind: "kept", name: ev.Path, text: errText(ev.Err)})
+		}
+	}
+}
+
+func (m *model) addPane(l paneLine) {
+	m.pane = append(m.pane, l)
+	if len(m.pane) > paneErrors {
+		m.pane = m.pane[len(m.pane)-paneErrors:]
+	}
+}
+
+func (m *model) find(path string) *upload {
+	for _, u := range m.active {
+		if u.path == path {
+			return u
+		}
+	}
+	return nil
+}
+
+func (m *model) keyOf(path string) string {
+	if u := m.find(path); u != nil {
+		return u.key
+	}
+	return ""
+}
+
+func (m *model) remove(path string) {
+	for i, u := range m.active {
+		if u.path == path {
+			m.active = append(m.active[:i], m.active[i+1:]...)
+			return
+		}
+	}
+}
+
+// nameOf is what a file is called on screen: its object key, which is
+// shorter than the source path and is what the user will look for.
+func nameOf(key, path string) string {
+	if key != "" {
+		return key
+	}
+	return path
+}
+
+func errText(err error) string {
+	if err == nil {
+		return "unknown error"
+	}
+	return err.Error()
+}

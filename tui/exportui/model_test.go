@@ -1,0 +1,507 @@
+package exportui
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/stowage-dev/stowage/export"
+)
+
+// fakeControl records the calls the screen's commands make.
+type fakeControl struct {
+	mu    sync.Mutex
+	calls []string
+}
+
+func (f *fakeControl) record(s string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, s)
+}
+
+func (f *fakeControl) Next() tea.Msg       { return nil }
+func (f *fakeControl) Stats() export.Stats { return export.Stats{} }
+func (f *fakeControl) Pause()              { f.record("pause") }
+func (f *fakeControl) Resume()             { f.record("resume") }
+func (f *fakeControl) Stop()               { f.record("stop") }
+func (f *fakeControl) Kill()               { f.record("kill") }
+
+func (f *fakeControl) Calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.calls...)
+}
+
+const mib = 1 << 20
+
+// newTestModel is a model at w×h driven by ctl.
+func newTestModel(t *testing.T, w, h int) (*model, *fakeControl) {
+	t.Helper()
+	ctl := &fakeControl{}
+	m := newModel("acme", ctl, "stowage export acme /data/calls")
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	return m, ctl
+}
+
+// send applies msgs and runs the commands they return (one level: the
+// controller calls), like the program would.
+func send(m *model, msgs ...tea.Msg) {
+	for _, msg := range msgs {
+		_, cmd := m.Update(msg)
+		run(cmd)
+	}
+}
+
+// run executes cmd unless it is one that waits (ticks, Next) or quits.
+func run(cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	done := make(chan tea.Msg, 1)
+	go func() { done <- cmd() }()
+	select {
+	case msg := <-done:
+		if batch, ok := msg.(tea.BatchMsg); ok {
+			for _, c := range batch {
+				run(c)
+			}
+		}
+	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+func events(evs ...export.Event) eventsMsg { return eventsMsg{Events: evs} }
+
+func press(s string) tea.KeyPressMsg {
+	switch s {
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	}
+	return tea.KeyPressMsg{Code: rune(s[0]), Text: s}
+}
+
+// frame is the rendered screen without escape codes.
+func frame(m *model) string { return ansi.Strip(m.View().Content) }
+
+// requireFits fails when the frame is wider or taller than the terminal.
+func requireFits(t *testing.T, f string, w, h int) {
+	t.Helper()
+	lines := strings.Split(f, "\n")
+	if len(lines) > h {
+		t.Errorf("frame has %d lines, terminal %d:\n%s", len(lines), h, f)
+	}
+	for i, l := range lines {
+		if n := ansi.StringWidth(l); n > w {
+			t.Errorf("line %d is %d columns, terminal %d: %q", i+1, n, w, l)
+		}
+	}
+}
+
+func stats(total, done, inflight int64, files, finished int) export.Stats {
+	return export.Stats{
+		FilesTotal: files, BytesTotal: total, FilesDone: finished, BytesDone: done, BytesInFlight: inflight,
+		FilesActive: 3, Throughput: 42.5 * mib, ETA: 95 * time.Second, Elapsed: 61 * time.Second,
+	}
+}
+
+// scenarios build the screens the golden files hold.
+var scenarios = []struct {
+	name string
+	msgs func() []tea.Msg
+}{
+	{"counting", func() []tea.Msg {
+		s := stats(300*mib, 20*mib, 4*mib, 120, 40)
+		s.Counting = true
+		return []tea.Msg{events(
+			export.ScanProgress{Files: 120, Bytes: 300 * mib},
+			export.FileStarted{Path: "/data/calls/2024/05/01/call-0001.wav", Key: "2024/05/01/call-0001.wav", Size: 3 * mib},
+			export.Totals{Stats: s},
+		)}
+	}},
+	{"uploading", func() []tea.Msg {
+		evs := []export.Event{export.ScanProgress{Files: 300, Bytes: 2048 * mib, Done: true}}
+		for i := range 30 {
+			evs = append(evs, export.FileStarted{Path: fmt.Sprintf("/data/calls/2024/05/call-%04d.wav", i), Key: fmt.Sprintf("2024/05/call-%04d.wav", i), Size: int64(i+1) * 100 * 1024})
+		}
+		evs = append(evs,
+			export.FileStarted{Path: "/data/screens/2024/05/screen-recording-of-a-very-long-meeting-0001.mp4", Key: "2024/05/screen-recording-of-a-very-long-meeting-0001.mp4", Size: 900 * mib, Parts: 57},
+			export.FileProgress{Path: "/data/screens/2024/05/screen-recording-of-a-very-long-meeting-0001.mp4", Done: 300 * mib, Size: 900 * mib},
+			export.FileFailed{Path: "/data/calls/bad.wav", Key: "bad.wav", Size: 10, Err: errors.New("open source: permission denied")},
+			export.Retry{Path: "/data/screens/2024/05/screen-recording-of-a-very-long-meeting-0001.mp4", Part: 7, Attempt: 2, Wait: 400 * time.Millisecond, Err: errors.New("SlowDown: please reduce your request rate")},
+			export.Totals{Stats: stats(2048*mib, 700*mib, 64*mib, 300, 150)},
+		)
+		return []tea.Msg{events(evs...)}
+	}},
+	{"paused", func() []tea.Msg {
+		return []tea.Msg{
+			events(export.ScanProgress{Files: 10, Bytes: 10 * mib, Done: true},
+				export.FileStarted{Path: "/d/a.wav", Key: "a.wav", Size: mib},
+				export.Totals{Stats: stats(10*mib, 5*mib, 0, 10, 5)}),
+			press("p"),
+		}
+	}},
+	{"stopping", func() []tea.Msg {
+		return []tea.Msg{
+			events(export.ScanProgress{Files: 10, Bytes: 10 * mib, Done: true},
+				export.FileStarted{Path: "/d/a.wav", Key: "a.wav", Size: mib},
+				export.FileStarted{Path: "/d/b.wav", Key: "b.wav", Size: mib},
+				export.Totals{Stats: stats(10*mib, 5*mib, 0, 10, 5)}),
+			press("q"),
+		}
+	}},
+	{"finished", func() []tea.Msg {
+		s := stats(10*mib, 10*mib, 0, 10, 10)
+		return []tea.Msg{
+			events(export.ScanProgress{Files: 10, Bytes: 10 * mib, Done: true}, export.Totals{Stats: s}),
+			eventsMsg{End: &finishedMsg{Started: true, Summary: export.Summary{
+				Location: "acme", Files: 8, Skipped: 2, Bytes: 8 * mib, Elapsed: 1500 * time.Millisecond, MiBps: 5.3,
+				ManifestCSV:   "/home/user/.config/stowage/journals/acme-20261123T120000Z.csv",
+				ManifestJSONL: "/home/user/.config/stowage/journals/acme-20261123T120000Z.jsonl",
+			}}},
+		}
+	}},
+	{"failed", func() []tea.Msg {
+		var evs []export.Event
+		for i := range 7 {
+			evs = append(evs, export.FileFailed{Path: fmt.Sprintf("/data/calls/c%d.wav", i), Key: fmt.Sprintf("c%d.wav", i), Err: errors.New("open source: permission denied")})
+		}
+		return []tea.Msg{
+			events(evs...),
+			eventsMsg{End: &finishedMsg{Started: true, Err: fmt.Errorf("%w: 7 of 10 files failed", export.ErrFilesFailed), Summary: export.Summary{
+				Location: "acme", Files: 3, Failed: 7, Bytes: 3 * mib, Elapsed: time.Second, MiBps: 3,
+				ManifestCSV: "/tmp/m.csv", ManifestJSONL: "/tmp/m.jsonl",
+			}}},
+		}
+	}},
+	{"stopped", func() []tea.Msg {
+		return []tea.Msg{
+			press("q"),
+			eventsMsg{End: &finishedMsg{Started: true, Stopped: true, Err: export.ErrStopped, Summary: export.Summary{
+				Location: "acme", Files: 3, NotStarted: 7, Interrupted: 1, Bytes: 3 * mib, Elapsed: time.Second, MiBps: 3, Stopped: true,
+				ManifestCSV: "/tmp/m.csv", ManifestJSONL: "/tmp/m.jsonl",
+			}}},
+		}
+	}},
+	{"not_started", func() []tea.Msg {
+		return []tea.Msg{eventsMsg{End: &finishedMsg{Err: export.ErrJournalBusy}}}
+	}},
+}
+
+// TestFrames renders each scenario at 80×24 against its golden file, and
+// checks it fits at every size.
+func TestFrames(t *testing.T) {
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			m, _ := newTestModel(t, 80, 24)
+			send(m, sc.msgs()...)
+			f := frame(m)
+			requireFits(t, f, 80, 24)
+			golden.RequireEqual(t, f)
+			for _, size := range [][2]int{{100, 30}, {80, 24}, {132, 50}} {
+				m.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+				requireFits(t, frame(m), size[0], size[1])
+			}
+		})
+	}
+}
+
+func TestRunningScreen(t *testing.T) {
+	m, _ := newTestModel(t, 80, 24)
+	msgs := scenarios[1].msgs()
+	send(m, msgs...)
+	f := frame(m)
+	for _, want := range []string{
+		"Exporting to acme", "uploading",
+		"150 of 300 files",                 // files done / total
+		"42.5 MiB/s", "ETA 1m35s",          // smoothed throughput and ETA
+		"In flight (31)", "… and ", "more", // capped list
+		"Latest errors (1 failed, 1 retry)",
+		"failed", "bad.wav: open source: permission denied",
+		"part 7: SlowDown",
+		"p pause", "q stop", "ctrl+c stop",
+	} {
+		if !strings.Contains(f, want) {
+			t.Errorf("frame lacks %q:\n%s", want, f)
+		}
+	}
+	// The large file has its own bar at a third.
+	var line string
+	for _, l := range strings.Split(f, "\n") {
+		if strings.Contains(l, "meeting-0001.mp4") {
+			line = l
+		}
+	}
+	if !strings.Contains(line, "█") || !strings.Contains(line, "33%") || !strings.Contains(line, "300.0/900.0 MiB") {
+		t.Errorf("large file line has no bar: %q", line)
+	}
+	if !strings.Contains(f, "█") || !strings.Contains(f, "37.3%") {
+		t.Errorf("overall bar should be at (700+64)/2048 MiB = 37.3%%:\n%s", f)
+	}
+}
+
+// TestBarFollowsEngineStats: a retried part's bytes roll back out of the
+// bar instead of being counted twice.
+func TestBarFollowsEngineStats(t *testing.T) {
+	m, _ := newTestModel(t, 80, 24)
+	tests := []struct {
+		name     string
+		s        export.Stats
+		want     float64
+		counting bool
+	}{
+		{"in flight", export.Stats{BytesTotal: 100, BytesDone: 40, BytesInFlight: 20, ETA: -1}, 0.6, false},
+		{"retry rolled back", export.Stats{BytesTotal: 100, BytesDone: 40, BytesInFlight: 5, ETA: -1}, 0.45, false},
+		{"skipped and failed leave the work", export.Stats{BytesTotal: 100, BytesSkipped: 50, BytesFailed: 10, BytesDone: 20, ETA: -1}, 0.5, false},
+		{"all skipped", export.Stats{BytesTotal: 100, BytesSkipped: 100, ETA: -1}, 1, false},
+		{"nothing found yet", export.Stats{Counting: true, ETA: -1}, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			send(m, statsMsg(tt.s))
+			if got := m.fraction(); got < tt.want-1e-9 || got > tt.want+1e-9 {
+				t.Fatalf("fraction %v, want %v", got, tt.want)
+			}
+			if tt.counting != strings.Contains(frame(m), "still counting") {
+				t.Fatalf("counting %v, frame:\n%s", tt.counting, frame(m))
+			}
+		})
+	}
+}
+
+func TestKeys(t *testing.T) {
+	tests := []struct {
+		name      string
+		keys      []tea.Msg
+		calls     []string
+		want      []string
+		notWanted []string
+	}{
+		{"pause", []tea.Msg{press("p")}, []string{"pause"}, []string{"PAUSED", "p resume", "paused: uploads in flight finish"}, []string{"p pause"}},
+		{"resume", []tea.Msg{press("p"), press("p")}, []string{"pause", "resume"}, []string{"uploading", "p pause"}, []string{"PAUSED"}},
+		{"q stops gracefully", []tea.Msg{press("q")}, []string{"stop"}, []string{"STOPPING", "stopping: finishing 2 in-flight uploads…", "ctrl+c stop at once"}, []string{"p pause", "q stop"}},
+		{"ctrl+c stops gracefully", []tea.Msg{press("ctrl+c")}, []string{"stop"}, []string{"stopping: finishing 2 in-flight uploads…"}, nil},
+		{"second ctrl+c stops at once", []tea.Msg{press("ctrl+c"), press("ctrl+c")}, []string{"stop", "kill"}, []string{"STOPPING NOW", "abandoning uploads in flight"}, []string{"ctrl+c"}},
+		{"q then ctrl+c", []tea.Msg{press("q"), press("q"), press("ctrl+c")}, []string{"stop", "kill"}, []string{"STOPPING NOW"}, nil},
+		{"signal counts as ctrl+c", []tea.Msg{interruptMsg{}, interruptMsg{}}, []string{"stop", "kill"}, []string{"STOPPING NOW"}, nil},
+		{"context end is only graceful", []tea.Msg{stopMsg{}, stopMsg{}}, []string{"stop"}, []string{"STOPPING"}, []string{"STOPPING NOW"}},
+		{"pause while stopping does nothing", []tea.Msg{press("q"), press("p")}, []string{"stop"}, []string{"STOPPING"}, []string{"PAUSED"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, ctl := newTestModel(t, 80, 24)
+			send(m, events(
+				export.FileStarted{Path: "/d/a.wav", Key: "a.wav", Size: mib},
+				export.FileStarted{Path: "/d/b.wav", Key: "b.wav", Size: mib},
+			))
+			send(m, tt.keys...)
+			if got := ctl.Calls(); strings.Join(got, ",") != strings.Join(tt.calls, ",") {
+				t.Errorf("controller calls %v, want %v", got, tt.calls)
+			}
+			f := frame(m)
+			requireFits(t, f, 80, 24)
+			for _, w := range tt.want {
+				if !strings.Contains(f, w) {
+					t.Errorf("frame lacks %q:\n%s", w, f)
+				}
+			}
+			for _, w := range tt.notWanted {
+				if strings.Contains(f, w) {
+					t.Errorf("frame has %q:\n%s", w, f)
+				}
+			}
+		})
+	}
+}
+
+func TestErrorPaneKeepsLatestFive(t *testing.T) {
+	m, _ := newTestModel(t, 80, 24)
+	for i := range 9 {
+		send(m, events(export.FileFailed{Path: fmt.Sprintf("/d/f%d.wav", i), Key: fmt.Sprintf("f%d.wav", i), Err: fmt.Errorf("reason %d", i)}))
+	}
+	f := frame(m)
+	for i := range 9 {
+		has := strings.Contains(f, fmt.Sprintf("f%d.wav: reason %d", i, i))
+		if want := i >= 4; has != want {
+			t.Errorf("f%d shown %v, want %v:\n%s", i, has, want, f)
+		}
+	}
+	if !strings.Contains(f, "Latest errors (9 failed)") {
+		t.Errorf("pane title lacks the count:\n%s", f)
+	}
+}
+
+// TestInFlightFitsHeight: more uploads than lines are summed up, at any
+// height, with the errors pane shown too.
+func TestInFlightFitsHeight(t *testing.T) {
+	for _, h := range []int{24, 30, 40} {
+		t.Run(fmt.Sprint(h), func(t *testing.T) {
+			m, _ := newTestModel(t, 80, h)
+			var evs []export.Event
+			for i := range 100 {
+				evs = append(evs, export.FileStarted{Path: fmt.Sprint(i), Key: fmt.Sprintf("k%03d.wav", i), Size: 1000})
+			}
+			for i := range 5 {
+				evs = append(evs, export.FileFailed{Path: fmt.Sprint("x", i), Err: errors.New("no")})
+			}
+			send(m, events(evs...), press("p"))
+			f := frame(m)
+			lines := strings.Split(f, "\n")
+			if len(lines) != h {
+				t.Errorf("frame has %d lines, want all %d used", len(lines), h)
+			}
+			requireFits(t, f, 80, h)
+			shown := strings.Count(f, ".wav")
+			if !strings.Contains(f, fmt.Sprintf("… and %d more", 100-shown)) {
+				t.Errorf("%d uploads shown but no matching count of the rest:\n%s", shown, f)
+			}
+		})
+	}
+}
+
+func TestResizeRedraws(t *testing.T) {
+	m, _ := newTestModel(t, 80, 24)
+	send(m, scenarios[1].msgs()...)
+	narrow := frame(m)
+	send(m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	wide := frame(m)
+	requireFits(t, wide, 120, 40)
+	barWidth := func(f string) int { return strings.Count(strings.Split(f, "\n")[1], "█") + strings.Count(strings.Split(f, "\n")[1], "░") }
+	if barWidth(wide) <= barWidth(narrow) {
+		t.Errorf("bar did not grow: %d then %d columns", barWidth(narrow), barWidth(wide))
+	}
+	if strings.Count(wide, ".wav") <= strings.Count(narrow, ".wav") {
+		t.Errorf("a taller terminal should list more uploads")
+	}
+}
+
+func TestSummaryEndsProgram(t *testing.T) {
+	m, _ := newTestModel(t, 80, 24)
+	_, cmd := m.Update(eventsMsg{End: &finishedMsg{Started: true, Summary: export.Summary{Location: "acme"}}})
+	if cmd == nil {
+		t.Fatal("no command after the end")
+	}
+	if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Fatal("the program does not quit after the end")
+	}
+	if m.View().ProgressBar != nil {
+		t.Error("the terminal progress bar should be cleared on the summary")
+	}
+	// Keys after the end do nothing.
+	if _, cmd := m.Update(press("p")); cmd != nil {
+		t.Error("p after the end returned a command")
+	}
+}
+
+func TestStoppedSummaryShowsResumeCommand(t *testing.T) {
+	m, _ := newTestModel(t, 80, 24)
+	m.resume = "stowage --config '/home/user/my configs/stowage.yaml' export acme /data/calls/2024 /data/screens/2024 --include '*.wav' --since 2024-05-01 --concurrency 64"
+	send(m, scenarios[6].msgs()...)
+	f := frame(m)
+	requireFits(t, f, 80, 24)
+	i := strings.Index(f, "To continue where it stopped, run:")
+	if i < 0 {
+		t.Fatalf("no resume command:\n%s", f)
+	}
+	cmd := strings.TrimSpace(f[i+len("To continue where it stopped, run:"):])
+	joined := strings.Join(strings.Fields(strings.ReplaceAll(cmd, "\\\n", " ")), " ")
+	if joined != m.resume {
+		t.Errorf("continued lines do not rebuild the command:\n%s\n%s", joined, m.resume)
+	}
+	if !strings.Contains(cmd, "'/home/user/my configs/stowage.yaml'") {
+		t.Errorf("a quoted word was split across lines:\n%s", cmd)
+	}
+}
+
+func TestFeedCoalescesAndKeepsOrder(t *testing.T) {
+	f := newFeed()
+	f.push(export.FileStarted{Path: "a"})
+	f.push(export.FileProgress{Path: "a", Done: 1})
+	f.push(export.Totals{Stats: export.Stats{FilesDone: 1}})
+	f.push(export.FileProgress{Path: "a", Done: 2})
+	f.push(export.FileDone{Path: "a"})
+	f.push(export.Totals{Stats: export.Stats{FilesDone: 2}})
+	msg := f.next().(eventsMsg)
+	want := []string{"file_started", "file_progress", "totals", "file_done"}
+	var got []string
+	for _, ev := range msg.Events {
+		got = append(got, ev.Kind())
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("events %v, want %v", got, want)
+	}
+	if msg.Events[1].(export.FileProgress).Done != 2 || msg.Events[2].(export.Totals).FilesDone != 2 {
+		t.Fatalf("coalesced events are not the latest: %+v", msg.Events)
+	}
+	f.push(export.FileStarted{Path: "b"})
+	f.finish(finishedMsg{Started: true})
+	msg = f.next().(eventsMsg)
+	if len(msg.Events) != 1 || msg.End == nil {
+		t.Fatalf("the end should come with the last events: %+v", msg)
+	}
+}
+
+func TestNoColor(t *testing.T) {
+	tests := []struct {
+		env  []string
+		want bool
+	}{
+		{[]string{"TERM=xterm-256color"}, false},
+		{[]string{"NO_COLOR="}, false},
+		{[]string{"NO_COLOR=1"}, true},
+		{[]string{"NO_COLOR=yes please"}, true},
+		{[]string{"NO_COLOR=0"}, true}, // any non-empty value, as no-color.org says
+		{[]string{"NO_COLOR=1", "NO_COLOR="}, false},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.env, " "), func(t *testing.T) {
+			if got := noColor(tt.env); got != tt.want {
+				t.Fatalf("noColor = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestNoColorKeepsMeaning renders through the profile NO_COLOR selects: no
+// colour codes reach the terminal, and bold and reverse still mark state.
+func TestNoColorKeepsMeaning(t *testing.T) {
+	m, _ := newTestModel(t, 80, 24)
+	send(m, scenarios[1].msgs()...)
+	send(m, press("p"))
+	var colour, plain strings.Builder
+	(&colorprofile.Writer{Forward: &colour, Profile: colorprofile.ANSI}).WriteString(m.View().Content)
+	(&colorprofile.Writer{Forward: &plain, Profile: colorprofile.Ascii}).WriteString(m.View().Content)
+	sgr := regexp.MustCompile(`\x1b\[[0-9;]*m`)
+	hasColour := func(s string) bool {
+		for _, seq := range sgr.FindAllString(s, -1) {
+			for _, p := range strings.Split(strings.Trim(seq, "\x1b[m"), ";") {
+				if n, err := strconv.Atoi(p); err == nil && (n >= 30 && n <= 49 || n >= 90 && n <= 107) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if !hasColour(colour.String()) {
+		t.Fatal("the coloured render has no colour; the test checks nothing")
+	}
+	if hasColour(plain.String()) {
+		t.Errorf("colour codes left under NO_COLOR: %q", plain.String())
+	}
+	if !strings.Contains(plain.String(), "PAUSED") || !regexp.MustCompile(`\x1b\[[0-9;]*7[0-9;]*m PAUSED`).MatchString(plain.String()) {
+		t.Errorf("reverse lost on PAUSED under NO_COLOR: %q", plain.String())
+	}
+	if !regexp.MustCompile(`\x1b\[[0-9;]*1[0-9;]*mExporting to acme`).MatchString(plain.String()) {
+		t.Errorf("bold title lost under NO_COLOR: %q", plain.String())
+	}
+}

@@ -1,0 +1,322 @@
+// Package exportui is the progress screen of a bulk export: an overall bar
+// by acknowledged bytes, one line per upload in flight, the latest errors
+// and a summary frame left on the terminal when the run ends. The export
+// itself runs in package export, in a goroutine started here; the model
+// only renders the events it reports and turns keys into calls on its
+// Controller.
+package exportui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/term"
+
+	"github.com/stowage-dev/stowage/export"
+	"github.com/stowage-dev/stowage/providers"
+)
+
+// Screen configures the terminal side of RunExportScreen. The zero value
+// uses the process's terminal and environment.
+type Screen struct {
+	// In and Out are the terminal; nil means os.Stdin and os.Stdout.
+	In  io.Reader
+	Out io.Writer
+	// Env is consulted for NO_COLOR and TERM; nil means os.Environ().
+	Env []string
+	// ResumeCommand is shown when the run stops before the end, e.g.
+	// "stowage export acme /data/calls". Empty shows no command.
+	ResumeCommand string
+	// NoSignals leaves SIGINT and SIGTERM alone (for embedding in a program
+	// that handles them itself); by default the first is a graceful stop and
+	// the second a hard one, as ctrl+c is.
+	NoSignals bool
+}
+
+// Result is what happened to the run.
+type Result struct {
+	// Started is false when the export could not start (bad options, the
+	// journal is busy); the error says why and nothing was uploaded.
+	Started bool
+	Summary export.Summary
+	// Stopped is true when the user (or a signal) stopped the run before
+	// the end; it continues when run again.
+	Stopped bool
+	// Failures holds the first MaxFailures failed files; FailedTotal counts
+	// them all.
+	Failures    []export.FileFailed
+	FailedTotal int
+}
+
+// MaxFailures is how many failed files Result keeps.
+const MaxFailures = 20
+
+// RunExportScreen runs an export of opts to the location p (named location)
+// behind the progress screen, and returns when the run has ended and its
+// summary frame is on the terminal.
+//
+// The keys are p (pause/resume), q or ctrl+c (graceful stop: uploads in
+// flight finish) and a second ctrl+c (hard stop: in-flight requests are
+// abandoned; the journal keeps everything that finished). Cancelling ctx
+// is a graceful stop too. opts.Controller and opts.Events may be set; the
+// screen adds its own handling to them.
+//
+// The error is the engine's: nil when every file was exported,
+// export.ErrStopped after a graceful stop, a wrapped export.ErrFilesFailed
+// when files failed, a context error after a hard stop.
+func RunExportScreen(ctx context.Context, p providers.Provider, location string, opts export.Options, scr Screen) (Result, error) {
+	if scr.In == nil {
+		scr.In = os.Stdin
+	}
+	if scr.Out == nil {
+		scr.Out = os.Stdout
+	}
+	if scr.Env == nil {
+		scr.Env = os.Environ()
+	}
+	s := start(ctx, p, location, opts)
+	m := newModel(location, s, scr.ResumeCommand)
+	popts := []tea.ProgramOption{
+		tea.WithInput(scr.In),
+		tea.WithOutput(scr.Out),
+		tea.WithEnvironment(scr.Env),
+		tea.WithColorProfile(colorProfile(scr.Out, scr.Env)),
+		// ctrl+c arrives as a key in raw mode; signals from elsewhere are
+		// counted below the same way, instead of quitting the program.
+		tea.WithoutSignalHandler(),
+	}
+	if !isTerminal(scr.Out) {
+		// No terminal to ask for its size (a log, a test): draw at the
+		// smallest size the screen is made for.
+		popts = append(popts, tea.WithWindowSize(80, 24))
+	}
+	prog := tea.NewProgram(m, popts...)
+
+	watchDone := make(chan struct{})
+	var watch sync.WaitGroup
+	watch.Add(1)
+	go func() {
+		defer watch.Done()
+		var sigs chan os.Signal
+		if !scr.NoSignals {
+			sigs = make(chan os.Signal, 2)
+			signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+			defer signal.Stop(sigs)
+		}
+		done := ctx.Done()
+		for {
+			select {
+			case <-watchDone:
+				return
+			case <-done:
+				done = nil
+				prog.Send(stopMsg{})
+			case <-sigs:
+				prog.Send(interruptMsg{})
+			}
+		}
+	}()
+
+	_, runErr := prog.Run()
+	close(watchDone)
+	watch.Wait()
+	if runErr != nil {
+		// The screen broke (no terminal, say); the export must not go on
+		// unseen, so it stops as gracefully as a q would.
+		s.Stop()
+	}
+	<-s.ended
+	res, err := s.result()
+	if runErr != nil {
+		err = errors.Join(fmt.Errorf("export screen: %w", runErr), err)
+	}
+	return res, err
+}
+
+// session is one export run in its own goroutine, seen by the model
+// through the control interface.
+type session struct {
+	ctl    *export.Controller
+	cancel context.CancelFunc // hard stop
+	feed   *feed
+	ended  chan struct{}
+
+	mu       sync.Mutex
+	failures []export.FileFailed
+	failed   int
+	sum      export.Summary
+	err      error
+	stopped  bool
+}
+
+// start begins the export. The run's context is detached from ctx so that
+// cancelling ctx can be a graceful stop; the hard stop is session.Kill.
+func start(ctx context.Context, p providers.Provider, location string, opts export.Options) *session {
+	hard, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s := &session{cancel: cancel, feed: newFeed(), ended: make(chan struct{})}
+	if opts.Controller == nil {
+		opts.Controller = export.NewController()
+	}
+	s.ctl = opts.Controller
+	outer := opts.Events
+	opts.Events = func(ev export.Event) {
+		if ff, ok := ev.(export.FileFailed); ok {
+			s.mu.Lock()
+			s.failed++
+			if len(s.failures) < MaxFailures {
+				s.failures = append(s.failures, ff)
+			}
+			s.mu.Unlock()
+		}
+		if outer != nil {
+			outer(ev)
+		}
+		s.feed.push(ev)
+	}
+	go func() {
+		defer close(s.ended)
+		defer cancel()
+		sum, err := export.Run(hard, p, location, opts)
+		st := stopped(err, hard)
+		s.mu.Lock()
+		s.sum, s.err, s.stopped = sum, err, st
+		s.mu.Unlock()
+		s.feed.finish(finishedMsg{Summary: sum, Err: err, Started: err == nil || sum.Location != "", Stopped: st})
+	}()
+	return s
+}
+
+// stopped reports whether a run that returned err ended early because it
+// was asked to.
+func stopped(err error, hard context.Context) bool {
+	return errors.Is(err, export.ErrStopped) || (err != nil && hard.Err() != nil)
+}
+
+// result is the outcome once the run ended.
+func (s *session) result() (Result, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Result{
+		Started:     s.err == nil || s.sum.Location != "",
+		Summary:     s.sum,
+		Stopped:     s.stopped,
+		Failures:    append([]export.FileFailed(nil), s.failures...),
+		FailedTotal: s.failed,
+	}, s.err
+}
+
+func (s *session) Stats() export.Stats { return s.ctl.Stats() }
+func (s *session) Pause()              { s.ctl.Pause() }
+func (s *session) Resume()             { s.ctl.Resume() }
+func (s *session) Stop()               { s.ctl.Stop() }
+func (s *session) Kill()               { s.cancel() }
+func (s *session) Next() tea.Msg       { return s.feed.next() }
+
+// feed carries events from the engine to the program without ever blocking
+// the engine: events queue up and the model takes them in batches. Progress
+// of one file and Totals are coalesced to their latest value.
+type feed struct {
+	mu      sync.Mutex
+	pending []export.Event
+	latest  map[string]int // index in pending of the newest coalescable event
+	end     *finishedMsg
+	wake    chan struct{}
+}
+
+func newFeed() *feed {
+	return &feed{latest: map[string]int{}, wake: make(chan struct{}, 1)}
+}
+
+func (f *feed) push(ev export.Event) {
+	f.mu.Lock()
+	key := ""
+	switch ev := ev.(type) {
+	case export.FileProgress:
+		key = "p:" + ev.Path
+	case export.Totals:
+		key = "totals"
+	case export.ScanProgress:
+		key = "scan"
+	}
+	if i, ok := f.latest[key]; ok && key != "" {
+		f.pending[i] = ev
+	} else {
+		if key != "" {
+			f.latest[key] = len(f.pending)
+		}
+		f.pending = append(f.pending, ev)
+	}
+	f.mu.Unlock()
+	f.signal()
+}
+
+func (f *feed) finish(m finishedMsg) {
+	f.mu.Lock()
+	f.end = &m
+	f.mu.Unlock()
+	f.signal()
+}
+
+func (f *feed) signal() {
+	select {
+	case f.wake <- struct{}{}:
+	default:
+	}
+}
+
+// next blocks until there are events or the run ended, and returns them
+// as one message; the end comes with or after the run's last events, and
+// nothing follows it.
+func (f *feed) next() tea.Msg {
+	for range f.wake {
+		f.mu.Lock()
+		evs, end := f.pending, f.end
+		f.pending, f.latest = nil, map[string]int{}
+		if end != nil {
+			f.end = nil
+		}
+		f.mu.Unlock()
+		if len(evs) > 0 || end != nil {
+			return eventsMsg{Events: evs, End: end}
+		}
+	}
+	return nil
+}
+
+// colorProfile is the output's colour profile, without colours when
+// NO_COLOR is set to anything (no-color.org; colorprofile only honours
+// values that parse as true). Bold and reverse stay: they carry the meaning.
+func colorProfile(out io.Writer, env []string) colorprofile.Profile {
+	p := colorprofile.Detect(out, env)
+	if noColor(env) && p > colorprofile.Ascii {
+		p = colorprofile.Ascii
+	}
+	return p
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(interface{ Fd() uintptr })
+	return ok && term.IsTerminal(f.Fd())
+}
+
+// noColor reports whether env sets NO_COLOR to a non-empty value (the last
+// entry wins, as in os/exec).
+func noColor(env []string) bool {
+	no := false
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "NO_COLOR="); ok {
+			no = v != ""
+		}
+	}
+	return no
+}

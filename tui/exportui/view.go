@@ -1,0 +1,435 @@
+package exportui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stowage-dev/stowage/export"
+)
+
+// View draws the running screen, or the summary once the run ended. The
+// screen is inline (not the alternate screen) so the summary frame stays
+// on the terminal after the program exits.
+func (m *model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.WindowTitle = "stowage export " + m.location
+	if m.end == nil {
+		state := tea.ProgressBarDefault
+		switch {
+		case m.paused || m.stopping:
+			state = tea.ProgressBarWarning
+		case m.failed > 0:
+			state = tea.ProgressBarError
+		}
+		v.ProgressBar = tea.NewProgressBar(state, int(m.fraction()*100))
+	}
+	return v
+}
+
+// render is the frame as text, every line at most the terminal's width and
+// the frame at most its height.
+func (m *model) render() string {
+	var lines, resume []string
+	if m.end != nil {
+		lines = m.summaryLines()
+		resume = m.resumeLines()
+	} else {
+		lines = m.runningLines()
+	}
+	w := m.contentWidth()
+	for i, l := range lines {
+		if ansi.StringWidth(l) > w {
+			lines[i] = ansi.Truncate(l, w, "…")
+		}
+	}
+	// The resume command is never cut: a word too long for a line is left
+	// for the terminal to wrap, which copies back as one line.
+	if h := max(m.height, 5) - len(resume); len(lines) > h {
+		lines = lines[:max(h, 1)]
+	}
+	return strings.Join(append(lines, resume...), "\n")
+}
+
+// fraction is the overall progress: bytes sent (acknowledged, plus those of
+// requests in flight, which a retry rolls back) of the bytes to send
+// (found, less skipped and failed files).
+func (m *model) fraction() float64 {
+	s := m.stats
+	work := s.BytesTotal - s.BytesSkipped - s.BytesFailed
+	sent := s.BytesDone + s.BytesInFlight
+	switch {
+	case work <= 0 && !s.Counting:
+		return 1
+	case work <= 0:
+		return 0
+	}
+	return min(1, max(0, float64(sent)/float64(work)))
+}
+
+func (m *model) runningLines() []string {
+	w := m.contentWidth()
+	s := m.stats
+	st := m.st
+
+	// Title, with the state on the right.
+	var state string
+	switch {
+	case m.killing:
+		state = st.paused.Render(" STOPPING NOW ")
+	case m.stopping:
+		state = st.paused.Render(" STOPPING ")
+	case m.paused:
+		state = st.paused.Render(" PAUSED ")
+	default:
+		state = m.spin.View() + " " + st.state.Render("uploading")
+	}
+	title := st.title.Render("Exporting to " + m.location)
+	lines := []string{spread(title, state, w)}
+
+	frac := m.fraction()
+	lines = append(lines, m.bar.ViewAs(frac)+fmt.Sprintf(" %5.1f%%", frac*100))
+
+	work := s.BytesTotal - s.BytesSkipped - s.BytesFailed
+	files := fmt.Sprintf("%d of %d files", s.FilesFinished(), s.FilesTotal)
+	if m.counting() {
+		files = fmt.Sprintf("%d of %d+ files, still counting…", s.FilesFinished(), max(s.FilesTotal, m.scanFiles))
+	}
+	lines = append(lines, fmt.Sprintf("%s of %s · %s", formatBytes(s.BytesDone+s.BytesInFlight), formatBytes(max(work, 0)), files))
+
+	rate := formatBytes(int64(s.Throughput)) + "/s"
+	eta := "ETA —"
+	switch {
+	case m.paused:
+		eta = "ETA paused"
+	case m.counting():
+		eta = "ETA after counting"
+	case s.ETA >= 0:
+		eta = "ETA " + s.ETA.Round(time.Second).String()
+	}
+	parts := []string{rate, eta, "elapsed " + s.Elapsed.Round(time.Second).String()}
+	if s.FilesSkipped > 0 {
+		parts = append(parts, fmt.Sprintf("%d skipped", s.FilesSkipped))
+	}
+	if m.failed > 0 {
+		parts = append(parts, st.err.Render(fmt.Sprintf("%d failed", m.failed)))
+	}
+	if m.retries > 0 {
+		parts = append(parts, plural(m.retries, "retry", "retries"))
+	}
+	lines = append(lines, strings.Join(parts, " · "))
+
+	switch {
+	case m.killing:
+		lines = append(lines, st.warn.Render("stopping now: abandoning uploads in flight; the journal keeps every finished file"))
+	case m.stopping:
+		lines = append(lines, st.warn.Render(fmt.Sprintf("stopping: finishing %d in-flight uploads… (ctrl+c again stops at once)", len(m.active))))
+	case m.paused:
+		lines = append(lines, st.warn.Render("paused: uploads in flight finish, no new ones start; p resumes"))
+	}
+
+	// The errors pane and help are fixed; the in-flight list gets the rest.
+	var tail []string
+	if len(m.pane) > 0 {
+		tail = append(tail, "", st.header.Render(m.paneTitle()))
+		for _, l := range m.pane {
+			tail = append(tail, m.paneLine(l, w))
+		}
+	}
+	tail = append(tail, "", m.help.ShortHelpView(m.keys.ShortHelp()))
+
+	room := max(m.height, 5) - len(lines) - len(tail) - 2 // blank + header
+	lines = append(lines, "", st.header.Render(fmt.Sprintf("In flight (%d)", len(m.active))))
+	lines = append(lines, m.uploadLines(w, max(room, 1))...)
+	return append(lines, tail...)
+}
+
+func (m *model) counting() bool { return !m.scanDone && m.stats.Counting }
+
+func (m *model) paneTitle() string {
+	var bits []string
+	if m.failed > 0 {
+		bits = append(bits, fmt.Sprintf("%d failed", m.failed))
+	}
+	if m.retries > 0 {
+		bits = append(bits, plural(m.retries, "retry", "retries"))
+	}
+	t := "Latest errors"
+	if len(bits) > 0 {
+		t += " (" + strings.Join(bits, ", ") + ")"
+	}
+	return t
+}
+
+func (m *model) paneLine(l paneLine, w int) string {
+	kind := m.st.warn.Render(fmt.Sprintf("%-6s", l.kind))
+	if l.kind == "failed" {
+		kind = m.st.err.Render(fmt.Sprintf("%-6s", l.kind))
+	}
+	// The reason matters more than the full key: shorten the name first.
+	name := truncLeft(l.name, max(12, (w-10)/3))
+	return "  " + kind + " " + name + ": " + oneLine(l.text)
+}
+
+// uploadLines lists uploads in flight in at most room lines: a bar for
+// large files, the size for small ones, and a count of those left out.
+func (m *model) uploadLines(w, room int) []string {
+	if len(m.active) == 0 {
+		if m.stats.FilesActive == 0 && m.counting() {
+			return []string{m.st.muted.Render("  looking for files…")}
+		}
+		return []string{m.st.muted.Render("  none")}
+	}
+	// Large files first: they run longest and have their own bars.
+	show := make([]*upload, 0, len(m.active))
+	for _, u := range m.active {
+		if u.large() {
+			show = append(show, u)
+		}
+	}
+	for _, u := range m.active {
+		if !u.large() {
+			show = append(show, u)
+		}
+	}
+	more := 0
+	if len(show) > room {
+		show, more = show[:room-1], len(show)-(room-1)
+	}
+	// Right of the name: bar, percentage and "300.0/900.0 MiB".
+	const sizeW = 21
+	barW := m.fileBar.Width()
+	right := barW + 1 + 4 + 1 + sizeW
+	nameW := max(10, w-2-1-right)
+	var out []string
+	for _, u := range show {
+		name := padRight(truncLeft(u.key, nameW), nameW)
+		var tail string
+		if u.large() {
+			f := 0.0
+			if u.size > 0 {
+				f = min(1, float64(u.done)/float64(u.size))
+			}
+			tail = m.fileBar.ViewAs(f) + fmt.Sprintf(" %3.0f%% ", f*100) + padLeft(bytesOf(u.done, u.size), sizeW)
+		} else {
+			tail = padLeft(formatBytes(u.size), right)
+		}
+		out = append(out, "  "+name+" "+tail)
+	}
+	if more > 0 {
+		out = append(out, m.st.muted.Render(fmt.Sprintf("  … and %d more", more)))
+	}
+	return out
+}
+
+// summaryLines is the frame left on the terminal when the run ended.
+func (m *model) summaryLines() []string {
+	w := m.contentWidth()
+	st := m.st
+	end := m.end
+	sum := end.Summary
+	if !end.Started {
+		return append([]string{st.err.Render("Export to " + m.location + " could not start")},
+			wrapIndent(errText(end.Err), w, "  ")...)
+	}
+	var head string
+	switch {
+	case end.Stopped && errors.Is(end.Err, export.ErrStopped):
+		head = st.warn.Render("Export to " + m.location + " stopped")
+	case end.Stopped:
+		head = st.warn.Render("Export to " + m.location + " stopped at once")
+	case sum.Failed > 0:
+		head = st.err.Render("Export to " + m.location + " finished with failures")
+	case end.Err != nil:
+		head = st.err.Render("Export to " + m.location + " ended with an error")
+	default:
+		head = st.ok.Render("Export to " + m.location + " finished")
+	}
+	lines := []string{st.title.Render(head)}
+	frac := m.fraction()
+	lines = append(lines, m.bar.ViewAs(frac)+fmt.Sprintf(" %5.1f%%", frac*100))
+
+	label := func(s string) string { return st.label.Render(fmt.Sprintf("%-9s", s)) }
+	exported := fmt.Sprintf("%d files (%s) in %s, %.1f MiB/s", sum.Files, formatBytes(sum.Bytes), sum.Elapsed.Round(time.Millisecond), sum.MiBps)
+	if sum.Changed > 0 {
+		exported += fmt.Sprintf(", %d changed", sum.Changed)
+	}
+	lines = append(lines, label("exported")+" "+exported)
+	lines = append(lines, label("skipped")+" "+fmt.Sprintf("%d files (already exported)", sum.Skipped))
+	failed := fmt.Sprintf("%d files", sum.Failed)
+	if sum.Failed > 0 {
+		failed = st.err.Render(failed)
+	}
+	lines = append(lines, label("failed")+" "+failed)
+	if sum.Interrupted > 0 || sum.NotStarted > 0 {
+		lines = append(lines, label("left")+" "+fmt.Sprintf("%d interrupted, %d not started (the next run continues)", sum.Interrupted, sum.NotStarted))
+	}
+	if sum.Deleted > 0 {
+		lines = append(lines, label("deleted")+" "+fmt.Sprintf("%d source files", sum.Deleted))
+	}
+	if sum.ManifestCSV != "" {
+		for i, p := range []string{sum.ManifestCSV, sum.ManifestJSONL} {
+			lab := label("")
+			if i == 0 {
+				lab = label("manifest")
+			}
+			wrapped := ansi.Hardwrap(p, w-10, true)
+			for j, l := range strings.Split(wrapped, "\n") {
+				if j > 0 {
+					lab = label("")
+				}
+				lines = append(lines, lab+" "+l)
+			}
+		}
+	}
+	if end.Err != nil && !end.Stopped && !errors.Is(end.Err, export.ErrFilesFailed) {
+		lines = append(lines, label("error")+" "+st.err.Render(oneLine(errText(end.Err))))
+	}
+	if len(m.failures) > 0 {
+		lines = append(lines, "", st.header.Render(fmt.Sprintf("Failed files (%d)", m.failed)))
+		for _, f := range m.failures {
+			lines = append(lines, "  "+truncLeft(nameOf(f.Key, f.Path), max(12, (w-4)/3))+": "+oneLine(errText(f.Err)))
+		}
+		if more := m.failed - len(m.failures); more > 0 {
+			lines = append(lines, st.muted.Render(fmt.Sprintf("  … and %d more; the CSV manifest lists every one", more)))
+		}
+	}
+	return lines
+}
+
+// resumeLines tell how to continue a stopped run.
+func (m *model) resumeLines() []string {
+	if !m.end.Stopped || m.resume == "" {
+		return nil
+	}
+	return append([]string{"", "To continue where it stopped, run:"}, shellLines(m.resume, m.contentWidth(), "  ")...)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// spread puts left and right on one line of width w.
+func spread(left, right string, w int) string {
+	gap := w - ansi.StringWidth(left) - ansi.StringWidth(right)
+	if gap < 1 {
+		return left + " " + right
+	}
+	return left + strings.Repeat(" ", gap) + right
+}
+
+// truncLeft keeps the end of s (the file name) within w columns.
+func truncLeft(s string, w int) string {
+	if n := ansi.StringWidth(s); n > w {
+		return ansi.TruncateLeft(s, n-w+1, "…")
+	}
+	return s
+}
+
+func padRight(s string, w int) string {
+	return s + strings.Repeat(" ", max(0, w-ansi.StringWidth(s)))
+}
+
+func padLeft(s string, w int) string {
+	return strings.Repeat(" ", max(0, w-ansi.StringWidth(s))) + s
+}
+
+// oneLine folds an error message onto one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// wrapIndent wraps s to width w with indent before every line.
+func wrapIndent(s string, w int, indent string) []string {
+	wrapped := ansi.Wrap(oneLine(s), w-len(indent), " ")
+	var out []string
+	for _, l := range strings.Split(wrapped, "\n") {
+		out = append(out, indent+l)
+	}
+	return out
+}
+
+// shellLines breaks a shell command into lines of at most w columns at word
+// boundaries, each continued with " \", so pasting them runs the command.
+// A single word longer than a line is left whole for the same reason.
+func shellLines(cmd string, w int, indent string) []string {
+	words := shellWords(cmd)
+	var out []string
+	cur := ""
+	for _, word := range words {
+		switch {
+		case cur == "":
+			cur = word
+		case ansi.StringWidth(cur)+1+ansi.StringWidth(word)+2 <= w-len(indent):
+			cur += " " + word
+		default:
+			out = append(out, indent+cur+" \\")
+			cur = word
+		}
+	}
+	if cur != "" {
+		out = append(out, indent+cur)
+	}
+	return out
+}
+
+// shellWords splits a command at spaces outside single quotes, keeping the
+// quotes, so a quoted path with spaces stays one word.
+func shellWords(cmd string) []string {
+	var words []string
+	var cur strings.Builder
+	quoted, escaped := false, false
+	for _, r := range cmd {
+		switch {
+		case escaped:
+			escaped = false
+		case r == '\\' && !quoted:
+			escaped = true
+		case r == '\'':
+			quoted = !quoted
+		case r == ' ' && !quoted:
+			if cur.Len() > 0 {
+				words = append(words, cur.String())
+				cur.Reset()
+			}
+			continue
+		}
+		cur.WriteRune(r)
+	}
+	if cur.Len() > 0 {
+		words = append(words, cur.String())
+	}
+	return words
+}
+
+// bytesOf renders "300.0/900.0 MiB", or both units when they differ.
+func bytesOf(done, size int64) string {
+	d, s := formatBytes(done), formatBytes(size)
+	dn, du, _ := strings.Cut(d, " ")
+	sn, su, _ := strings.Cut(s, " ")
+	if du == su {
+		return dn + "/" + sn + " " + su
+	}
+	return d + "/" + s
+}
+
+// formatBytes renders n in binary units with one decimal ("1.5 GiB").
+func formatBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for x := n / unit; x >= unit && exp < 5; x /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

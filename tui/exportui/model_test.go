@@ -223,8 +223,8 @@ func TestRunningScreen(t *testing.T) {
 	f := frame(m)
 	for _, want := range []string{
 		"Exporting to acme", "uploading",
-		"150 of 300 files",                 // files done / total
-		"42.5 MiB/s", "ETA 1m35s",          // smoothed throughput and ETA
+		"150 of 300 files",        // files done / total
+		"42.5 MiB/s", "ETA 1m35s", // smoothed throughput and ETA
 		"In flight (31)", "… and ", "more", // capped list
 		"Latest errors (1 failed, 1 retry)",
 		"failed", "bad.wav: open source: permission denied",
@@ -376,7 +376,9 @@ func TestResizeRedraws(t *testing.T) {
 	send(m, tea.WindowSizeMsg{Width: 120, Height: 40})
 	wide := frame(m)
 	requireFits(t, wide, 120, 40)
-	barWidth := func(f string) int { return strings.Count(strings.Split(f, "\n")[1], "█") + strings.Count(strings.Split(f, "\n")[1], "░") }
+	barWidth := func(f string) int {
+		return strings.Count(strings.Split(f, "\n")[1], "█") + strings.Count(strings.Split(f, "\n")[1], "░")
+	}
 	if barWidth(wide) <= barWidth(narrow) {
 		t.Errorf("bar did not grow: %d then %d columns", barWidth(narrow), barWidth(wide))
 	}

@@ -323,8 +323,14 @@ func run(ctx context.Context, o options) error {
 			// Rotate the order each round so no tool always goes first.
 			for i := range tools {
 				t := tools[(i+round)%len(tools)]
-				if err := record(t, ds, ds.Name, fmt.Sprintf("%s-%s-r%d", t.Name, ds.Name, round+1), false); err != nil {
+				bucket := fmt.Sprintf("%s-%s-r%d", t.Name, ds.Name, round+1)
+				if err := record(t, ds, ds.Name, bucket, false); err != nil {
 					return err
+				}
+				if !o.keep {
+					if err := srv.empty(ctx, bucket); err != nil {
+						return err
+					}
 				}
 			}
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/stowage-dev/stowage/internal/testenv"
 )
@@ -170,6 +171,34 @@ func (s *server) contents(ctx context.Context, bucket string) (objects int, byte
 		}
 	}
 	return objects, bytes, nil
+}
+
+// empty deletes every object of a bucket, so repeated rounds over the big
+// data sets do not fill the disk.
+func (s *server) empty(ctx context.Context, bucket string) error {
+	pages := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list bucket %s: %w", bucket, err)
+		}
+		if len(page.Contents) == 0 {
+			continue
+		}
+		var ids []types.ObjectIdentifier
+		for _, o := range page.Contents {
+			ids = append(ids, types.ObjectIdentifier{Key: o.Key})
+		}
+		out, err := s.client.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(bucket),
+			Delete: &types.Delete{Objects: ids, Quiet: aws.Bool(true)}})
+		if err != nil {
+			return fmt.Errorf("empty bucket %s: %w", bucket, err)
+		}
+		if len(out.Errors) > 0 {
+			return fmt.Errorf("empty bucket %s: %s: %s", bucket, aws.ToString(out.Errors[0].Key), aws.ToString(out.Errors[0].Message))
+		}
+	}
+	return nil
 }
 
 // cpuTime is the CPU time MinIO has used so far, from /proc/PID/stat.

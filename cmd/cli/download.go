@@ -1,0 +1,222 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/download"
+)
+
+func init() { register(newDownloadCmd) }
+
+// downloadFlags are the flags of `stowage download`.
+type downloadFlags struct {
+	prefix      string
+	include     []string
+	since       string
+	deleteAfter bool
+	concurrency int
+	noTUI       bool
+	asJSON      bool
+}
+
+func newDownloadCmd(g *globals) *cobra.Command {
+	var fl downloadFlags
+	c := &cobra.Command{
+		Use:   "download NAME DEST",
+		Short: "Download a location's recordings into a local folder, resumably",
+		Long: `Download the objects of location NAME into the folder DEST, each at its key
+(relative to the location's prefix). Listing and downloading run together,
+many requests at once; objects of 64 MiB or more are fetched as parallel
+16 MiB ranges.
+
+Each file is written as DEST/<dir>/.<name>.stowage-partial and renamed only
+once its size, and its checksum when the store keeps one (CRC32C, SHA-256,
+MD5, ...), match. A journal in DEST/` + download.JournalName + ` records what is done:
+running the same command again skips finished files and resumes large ones
+from the ranges already on disk (each re-checked first). An object changed in
+the store after it was listed is reported and its new version fetched.
+
+--delete-after removes each object from the store once its local copy is
+verified, and only if the store still holds that same version. It needs the
+delete permission, which the location grants only with ` + "`delete: true`" + `.
+
+When the location has a lifecycle expiry, the days left for the oldest object
+of each top-level folder are shown, with a warning for objects expiring
+within 3 days.
+
+Progress is a status line on stderr every few seconds; --json prints one JSON
+event per line on stdout instead.
+
+Exit status: 0 when every object is in DEST, 1 when some failed, 2 for bad
+usage, 130 when interrupted (rerun to resume).`,
+		Example: `  stowage download acme ./recordings
+  stowage download acme /srv/calls --prefix 2026/05/ --include '*.wav'
+  stowage download sea ./sea --since 2026-11-01 --delete-after --json`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runDownload(c, g, &fl, args[0], args[1])
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&fl.prefix, "prefix", "", "only keys starting with `PREFIX` (relative to the location's prefix, e.g. 2026/05/)")
+	f.StringArrayVar(&fl.include, "include", nil, "only keys matching `GLOB` (repeatable; '*.wav', '2026/**/*.mp4', 'calls/')")
+	f.StringVar(&fl.since, "since", "", "only objects modified at or after `DATE` (2006-01-02 in local time, or RFC 3339)")
+	f.BoolVar(&fl.deleteAfter, "delete-after", false, "delete each object from the store once its local copy is verified")
+	f.IntVar(&fl.concurrency, "concurrency", download.DefaultConcurrency, "requests in flight at once (1-1024)")
+	f.BoolVar(&fl.noTUI, "no-tui", false, "print plain status lines (the default; there is no progress screen for downloads yet)")
+	f.BoolVar(&fl.asJSON, "json", false, "print progress events and the summary as JSON Lines on stdout")
+	return c
+}
+
+func runDownload(c *cobra.Command, g *globals, fl *downloadFlags, name, dest string) error {
+	if fl.noTUI && fl.asJSON {
+		return usagef("--no-tui and --json exclude each other; example: stowage download %s %s --json", name, dest)
+	}
+	if fl.concurrency < 1 || fl.concurrency > 1024 {
+		return usagef("--concurrency: must be between 1 and 1024, got %d; example: --concurrency 16", fl.concurrency)
+	}
+	since, err := parseDownloadSince(fl.since)
+	if err != nil {
+		return err
+	}
+	f, err := loadConfig(g)
+	if err != nil {
+		return err
+	}
+	loc, err := findLocation(f, name)
+	if err != nil {
+		return err
+	}
+	if fl.deleteAfter {
+		if err := checkDeleteAllowed(loc); err != nil {
+			return err
+		}
+	}
+	if w := readBackWarning(loc); w != "" {
+		fmt.Fprintln(g.stderr, "warning: "+w)
+	}
+	opts := download.Options{
+		Location: loc.Name, Dest: dest, Prefix: fl.prefix, Include: fl.include, Since: since,
+		DeleteAfter: fl.deleteAfter, Concurrency: fl.concurrency,
+	}
+	if loc.S3 != nil {
+		opts.ExpiryDays = loc.S3.ExpiryDays
+	}
+	var out io.Writer = g.stderr
+	if fl.asJSON {
+		jp := download.NewJSONPrinter(g.stdout)
+		opts.Events = jp.Event
+	} else {
+		sp := download.NewStatusPrinter(g.stderr, 5*time.Second)
+		opts.Events = sp.Event
+		out = g.stdout
+	}
+
+	ctx := c.Context()
+	p, err := openProvider(ctx, f, *loc, fl.concurrency)
+	if err != nil {
+		return err
+	}
+	if !fl.asJSON {
+		fmt.Fprintf(g.stderr, "Downloading %s (%s) into %s\n", loc.Name, where(*loc), dest)
+	}
+	res, err := download.Run(ctx, p, opts)
+	if err != nil && res.JournalPath == "" {
+		// The run could not start; bad options are *validate.Error values,
+		// which exit with the usage code.
+		return err
+	}
+	if fl.asJSON {
+		enc := json.NewEncoder(g.stdout)
+		sum := map[string]any{"type": "summary", "location": loc.Name, "dest": dest, "journal": res.JournalPath,
+			"files_total": res.FilesTotal, "files_done": res.FilesDone, "files_skipped": res.FilesSkipped,
+			"files_failed": res.FilesFailed, "files_deleted": res.FilesDeleted, "bytes_done": res.BytesDone,
+			"elapsed_ms": res.Elapsed.Milliseconds(), "ok": err == nil && res.FilesFailed == 0}
+		if err != nil {
+			sum["error"] = err.Error()
+		}
+		_ = enc.Encode(sum)
+	} else {
+		writeDownloadSummary(out, res, fl.deleteAfter)
+	}
+	switch {
+	case ctx.Err() != nil:
+		fmt.Fprintf(g.stderr, "stopped; run the same command again to resume (journal %s)\n", res.JournalPath)
+		return ErrInterrupted
+	case err != nil:
+		return err
+	case res.FilesFailed > 0:
+		return &SilentError{Code: ExitFailed}
+	}
+	return nil
+}
+
+// parseDownloadSince reads --since: a date in local time or RFC 3339.
+func parseDownloadSince(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02", s, time.Local); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, usagef("--since: %q is not a date; use 2006-01-02 (local time) or RFC 3339; example: --since 2026-11-01", s)
+}
+
+// checkDeleteAllowed refuses --delete-after when the location was set up
+// without the delete permission: the policy Stowage generated for it does
+// not grant s3:DeleteObject (or the SAS lacks "d").
+func checkDeleteAllowed(loc *config.Location) error {
+	allowed := true
+	switch {
+	case loc.S3 != nil:
+		allowed = loc.S3.Delete
+	case loc.Azure != nil:
+		allowed = loc.Azure.Delete
+	}
+	if allowed {
+		return nil
+	}
+	return usagef("--delete-after: location %q was set up without the delete permission; set `delete: true` on it "+
+		"(run `stowage setup` and turn on \"Allow delete\", or edit the locations file), apply the updated policy "+
+		"(`stowage policy %s`), then run the download again", loc.Name, loc.Name)
+}
+
+// readBackWarning notes a location saved without read permission: the
+// download will most likely be denied.
+func readBackWarning(loc *config.Location) string {
+	switch {
+	case loc.S3 != nil && !loc.S3.ReadBack:
+		return fmt.Sprintf("location %q was set up without read-back (`read_back: true`), so its policy may not grant s3:GetObject; downloads will fail with access denied until it does", loc.Name)
+	case loc.Azure != nil && !loc.Azure.ReadBack:
+		return fmt.Sprintf("location %q was set up without read-back (`read_back: true`); its SAS may lack read (r) permission", loc.Name)
+	}
+	return ""
+}
+
+// writeDownloadSummary prints the outcome and every failure.
+func writeDownloadSummary(w io.Writer, r download.Result, deleteAfter bool) {
+	fmt.Fprintf(w, "\n%d downloaded, %d already there, %d failed", r.FilesDone, r.FilesSkipped, r.FilesFailed)
+	if deleteAfter {
+		fmt.Fprintf(w, ", %d deleted from the store", r.FilesDeleted)
+	}
+	fmt.Fprintf(w, " — %s in %s\n", download.FormatBytes(r.BytesDone), r.Elapsed.Round(time.Millisecond))
+	for i, f := range r.Failed {
+		if i == 20 {
+			fmt.Fprintf(w, "  … and %d more failed\n", len(r.Failed)-20)
+			break
+		}
+		fmt.Fprintf(w, "  failed: %s: %v\n", f.Key, f.Err)
+	}
+	if r.FilesFailed > 0 {
+		fmt.Fprintln(w, "Run the same command again to retry the failed objects; finished ones are skipped.")
+	}
+}

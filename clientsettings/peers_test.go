@@ -207,3 +207,44 @@ func TestRcloneAzure(t *testing.T) {
 		})
 	}
 }
+
+// TestAWSCLIRoleProfile feeds a role-mode profile to the AWS CLI: it must
+// assume the role through STS with the external ID, signed by the source
+// profile's keys. MinIO's STS ignores the role ARN and external ID (see
+// TESTENV.md), so this checks the CLI accepts and uses the profile as
+// written; AWS itself enforces the external ID.
+func TestAWSCLIRoleProfile(t *testing.T) {
+	awsBin := peer(t, "aws", "install the AWS CLI (apt-get install awscli, or pip install awscli)")
+	keys, names := minioLocation(t)
+	loc := keys
+	s3c := *keys.S3
+	s3c.Auth, s3c.AccessKeyID, s3c.SecretAccessKey = config.AuthRole, "", ""
+	s3c.RoleARN, s3c.ExternalID = "arn:aws:iam::444455556666:role/stowage-export", "abcdefghijklmnopqrstuvwxyz234567"
+	loc.S3 = &s3c
+	s, err := FromLocation(loc, config.Platform{AWSProfile: "platform"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, creds, err := AWSProfile(s, Options{Reveal: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if creds != "" {
+		t.Fatalf("role mode needs no credentials section, got:\n%s", creds)
+	}
+	// The platform profile holds the base keys (here: the MinIO user's).
+	dir := t.TempDir()
+	cfgFile, credFile := filepath.Join(dir, "config"), filepath.Join(dir, "credentials")
+	platform := "[profile platform]\nregion = " + keys.S3.Region + "\nendpoint_url = " + keys.S3.Endpoint + "\nca_bundle = " + keys.S3.CABundle + "\n"
+	if err := os.WriteFile(cfgFile, []byte(platform+"\n"+cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(credFile, []byte("[platform]\naws_access_key_id = "+keys.S3.AccessKeyID+"\naws_secret_access_key = "+keys.S3.SecretAccessKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"AWS_CONFIG_FILE=" + cfgFile, "AWS_SHARED_CREDENTIALS_FILE=" + credFile,
+		"AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_SESSION_TOKEN=", "AWS_PROFILE=", "AWS_DEFAULT_PROFILE=",
+		"AWS_CA_BUNDLE=", "AWS_ENDPOINT_URL=", "AWS_EC2_METADATA_DISABLED=true"}
+	out := run(t, env, awsBin, "s3", "ls", "--recursive", "s3://"+loc.S3.Bucket+"/"+loc.S3.Prefix, "--profile", "stowage-lab_minio")
+	wantListed(t, out, names)
+}

@@ -177,3 +177,42 @@ func TestDownloadDeleteAfter(t *testing.T) {
 		t.Fatalf("local copy: %q %v", b, err)
 	}
 }
+
+func TestDownloadAndVerifyAzure(t *testing.T) {
+	a := testenv.SharedAzurite(t)
+	container := testenv.UniqueName("cli")
+	a.CreateContainer(t, container)
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	f := &config.File{Version: config.CurrentVersion}
+	loc := config.Location{Name: "az", Type: config.TypeAzure, Azure: &config.Azure{Container: container, Prefix: "rec/",
+		ConnectionString: a.SAS(t, container, "racwdl", time.Now().Add(time.Hour)), ReadBack: true}}
+	if err := f.Upsert(loc, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := config.Save(path, f); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{"2026/a.wav": rnd(t, 500), "2026/b.wav": rnd(t, 70_000)}
+	exportWithManifest(t, path, "az", files)
+
+	out, errOut, code := runCLI(t, "", "--config", path, "verify", "az")
+	if code != ExitOK || !strings.Contains(out, "2 match (2 confirmed by checksum)") {
+		t.Fatalf("verify: code %d\n%s%s", code, out, errOut)
+	}
+	dest := t.TempDir()
+	out, errOut, code = runCLI(t, "", "--config", path, "download", "az", dest)
+	if code != ExitOK || !strings.Contains(out, "2 downloaded") {
+		t.Fatalf("download: code %d\n%s%s", code, out, errOut)
+	}
+	for k, b := range files {
+		got, err := os.ReadFile(filepath.Join(dest, filepath.FromSlash(k)))
+		if err != nil || !bytes.Equal(got, b) {
+			t.Fatalf("%s: %v", k, err)
+		}
+	}
+	// Delete is off for this location: --delete-after is refused.
+	_, errOut, code = runCLI(t, "", "--config", path, "download", "az", dest, "--delete-after")
+	if code != ExitUsage || !strings.Contains(errOut, "delete: true") {
+		t.Fatalf("delete-after: code %d %s", code, errOut)
+	}
+}

@@ -573,3 +573,36 @@ func TestChecksums(t *testing.T) {
 		t.Error("composite or unknown checksums must not be verified")
 	}
 }
+
+func TestCancelThenResume(t *testing.T) {
+	e := newMinio(t)
+	want := map[string][]byte{}
+	for i := 0; i < 12; i++ {
+		k := "c/" + string(rune('a'+i)) + ".wav"
+		want[k] = randBytes(t, 5000)
+		e.put(t, k, want[k], true)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p := newCounting(e.open(t))
+	var n atomic.Int32
+	p.beforeGet = func(string, int64, int64) error {
+		if n.Add(1) == 4 {
+			cancel()
+		}
+		return nil
+	}
+	dest := t.TempDir()
+	opts := Options{Location: e.loc.Name, Dest: dest, Concurrency: 2}
+	res, err := Run(ctx, p, opts)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("want context.Canceled, got %v", err)
+	}
+	if res.FilesFailed != 0 {
+		t.Fatalf("an interrupted run must not report files as failed: %+v", res.Failed)
+	}
+	res, err = Run(context.Background(), e.open(t), opts)
+	if err != nil || res.FilesDone+res.FilesSkipped != len(want) || res.FilesSkipped == 0 {
+		t.Fatalf("resume: %v done %d skipped %d", err, res.FilesDone, res.FilesSkipped)
+	}
+	checkTree(t, dest, want)
+}

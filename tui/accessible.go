@@ -102,8 +102,8 @@ func (a *accessible) wrapped(prefix, s string) {
 func (a *accessible) heading() {
 	s := a.w.Step()
 	title := wizard.StepTitle(s)
-	if flow := a.w.Flow(); slices.Contains(flow, s) {
-		title += fmt.Sprintf(" (step %d of %d)", slices.Index(flow, s)+1, len(flow))
+	if p := progress(a.w, s); p != "" {
+		title += " (" + p + ")"
 	}
 	a.println("")
 	a.println("== " + title + " ==")

@@ -294,15 +294,19 @@ func (m *model) header() string {
 }
 
 // progress is "step 3 of 7" for the add/edit flow.
-func (m *model) progress(s wizard.Step) string {
-	flow := m.w.Flow()
+func (m *model) progress(s wizard.Step) string { return progress(m.w, s) }
+
+// progress is "step 3 of 7" for step s of w's flow, "step 2" while the
+// number of steps is not known yet, "" outside the flow.
+func progress(w *wizard.Wizard, s wizard.Step) string {
+	flow := w.Flow()
 	i := slices.Index(flow, s)
 	if i < 0 {
 		return ""
 	}
 	if s == wizard.StepName || s == wizard.StepType {
 		// The number of steps depends on the storage type.
-		if f, err := m.w.Field("type"); err == nil && f.Value == "" {
+		if f, err := w.Field("type"); err == nil && f.Value == "" {
 			return fmt.Sprintf("step %d", i+1)
 		}
 	}

@@ -1,0 +1,125 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/providers"
+)
+
+func accessibleOptions(t *testing.T, input string, out *bytes.Buffer) (Options, string) {
+	t.Helper()
+	cfg := filepath.Join(t.TempDir(), "locations.yaml")
+	return Options{
+		ConfigPath: cfg,
+		In:         strings.NewReader(input),
+		Out:        out,
+		Save:       config.Save,
+		Now:        func() time.Time { return fixedNow },
+		Env:        []string{"TERM=xterm-256color"},
+		Open: func(ctx context.Context, loc config.Location) (providers.Provider, error) {
+			return providers.Open(ctx, loc, providers.Options{})
+		},
+	}, cfg
+}
+
+// TestAccessibleLocalFolder answers the line-by-line prompts from a pipe
+// (which turns accessible mode on by itself) and saves a local location;
+// a refused answer is asked again with the wizard's message.
+func TestAccessibleLocalFolder(t *testing.T) {
+	target := t.TempDir()
+	input := strings.Join([]string{
+		"Bad Name!",   // refused by the name rule
+		"nas-archive", // accepted
+		"5",           // Local or NAS folder
+		"relative/path",
+		target,
+		"1", // Save
+		"y", // export now
+	}, "\n") + "\n"
+	var out bytes.Buffer
+	opts, cfg := accessibleOptions(t, input, &out)
+	res, err := RunWizard(context.Background(), opts)
+	if err != nil {
+		t.Fatalf("RunWizard: %v\n%s", err, out.String())
+	}
+	if !res.Saved || res.Location != "nas-archive" || !res.ExportNow {
+		t.Fatalf("result = %+v\n%s", res, out.String())
+	}
+	text := out.String()
+	for _, want := range []string{"== Name (step 1) ==", "name:", "Local or NAS folder", "[pass]", "== Review (step 5 of 5) ==", "stowage export nas-archive DIR"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "\x1b[") {
+		t.Errorf("accessible output has escape sequences:\n%q", text)
+	}
+	f, err := config.Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, ok := f.Find("nas-archive")
+	if !ok || loc.Local == nil || loc.Local.Path != target || loc.LastTest == nil || !loc.LastTest.OK {
+		t.Fatalf("saved = %+v", loc)
+	}
+}
+
+// TestAccessibleInputEnds stops with ErrInputEnded, not a default answer,
+// when the input runs out, and saves nothing.
+func TestAccessibleInputEnds(t *testing.T) {
+	tests := []struct {
+		name  string
+		input string
+	}{
+		{"nothing", ""},
+		{"after the name", "nas\n"},
+		{"last line without a newline", "nas\n5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			opts, cfg := accessibleOptions(t, tt.input, &out)
+			res, err := RunWizard(context.Background(), opts)
+			if !errors.Is(err, ErrInputEnded) {
+				t.Fatalf("err = %v, want ErrInputEnded\n%s", err, out.String())
+			}
+			if res.Saved {
+				t.Fatal("saved although the input ended")
+			}
+			if _, err := os.Stat(cfg); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("locations file written: %v", err)
+			}
+		})
+	}
+}
+
+// TestAccessibleSecretNeverEchoed types an Azure connection string and
+// checks the output never repeats its key.
+func TestAccessibleSecretNeverEchoed(t *testing.T) {
+	conn := "DefaultEndpointsProtocol=https;AccountName=acmestorage;AccountKey=" + fixtureAccountKey + ";EndpointSuffix=core.windows.net"
+	input := strings.Join([]string{"az", "4", "call-recordings", conn, "", "n", "n"}, "\n") + "\n"
+	var out bytes.Buffer
+	opts, _ := accessibleOptions(t, input, &out)
+	opts.Open = func(context.Context, config.Location) (providers.Provider, error) {
+		return nil, errors.New("not reachable in this test")
+	}
+	_, err := RunWizard(context.Background(), opts)
+	if !errors.Is(err, ErrInputEnded) {
+		t.Fatalf("err = %v\n%s", err, out.String())
+	}
+	text := out.String()
+	if !strings.Contains(text, "Azure SAS") || !strings.Contains(text, "The test could not run") {
+		t.Fatalf("did not reach the policies and test:\n%s", text)
+	}
+	if strings.Contains(text, fixtureAccountKey[:12]) {
+		t.Fatalf("output shows the account key:\n%s", text)
+	}
+}

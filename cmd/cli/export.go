@@ -282,13 +282,21 @@ func formatSize(n int64) string {
 }
 
 // resumeCommand rebuilds the command line that continues this export: the
-// same location, sources and flags.
+// same location, sources and flags (global flags first, each group in name
+// order).
 func resumeCommand(c *cobra.Command) string {
-	words := []string{programName()}
-	c.Root().PersistentFlags().Visit(func(f *pflag.Flag) { words = append(words, flagWords(f)...) })
+	var global, local []string
+	c.Flags().Visit(func(f *pflag.Flag) {
+		if c.LocalFlags().Lookup(f.Name) != nil {
+			local = append(local, flagWords(f)...)
+		} else {
+			global = append(global, flagWords(f)...)
+		}
+	})
+	words := append([]string{programName()}, global...)
 	words = append(words, c.Name())
 	words = append(words, c.Flags().Args()...)
-	c.LocalFlags().Visit(func(f *pflag.Flag) { words = append(words, flagWords(f)...) })
+	words = append(words, local...)
 	for i, w := range words {
 		words[i] = shellQuote(w)
 	}
@@ -507,7 +515,9 @@ func runExportLines(ctx context.Context, g *globals, mode exportMode, p provider
 		// The run could not start; nothing was uploaded.
 		return engineError(err)
 	}
-	stopped := errors.Is(err, export.ErrStopped) || hard.Err() != nil
+	// Summary.Stopped also covers a stop before the scan found anything,
+	// which the engine reports without an error.
+	stopped := sum.Stopped || errors.Is(err, export.ErrStopped) || hard.Err() != nil
 	if mode == modeJSON {
 		if jerr := writeJSONLine(g.stdout, summaryJSON(sum, err, stopped, resume)); jerr != nil && err == nil {
 			err = jerr
@@ -539,10 +549,10 @@ func runExportScreen(ctx context.Context, g *globals, p providers.Provider, loc 
 // already told the user what happened.
 func exportExit(err error, stopped bool) error {
 	switch {
-	case err == nil:
-		return nil
 	case stopped:
 		return &SilentError{Code: ExitInterrupted}
+	case err == nil:
+		return nil
 	case errors.Is(err, export.ErrFilesFailed):
 		return &SilentError{Code: ExitFailed}
 	}

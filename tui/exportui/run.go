@@ -186,7 +186,7 @@ func start(ctx context.Context, p providers.Provider, location string, opts expo
 		defer close(s.ended)
 		defer cancel()
 		sum, err := export.Run(hard, p, location, opts)
-		st := stopped(err, hard)
+		st := sum.Stopped || stopped(err, hard)
 		s.mu.Lock()
 		s.sum, s.err, s.stopped = sum, err, st
 		s.mu.Unlock()

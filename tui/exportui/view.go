@@ -238,10 +238,10 @@ func (m *model) summaryLines() []string {
 	}
 	var head string
 	switch {
-	case end.Stopped && errors.Is(end.Err, export.ErrStopped):
-		head = st.warn.Render("Export to " + m.location + " stopped")
-	case end.Stopped:
+	case end.Stopped && m.killing:
 		head = st.warn.Render("Export to " + m.location + " stopped at once")
+	case end.Stopped:
+		head = st.warn.Render("Export to " + m.location + " stopped")
 	case sum.Failed > 0:
 		head = st.err.Render("Export to " + m.location + " finished with failures")
 	case end.Err != nil:

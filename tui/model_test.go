@@ -2,6 +2,7 @@ package tui
 
 import (
 	"bytes"
+	"image/color"
 	"errors"
 	"io/fs"
 	"os"
@@ -540,4 +541,25 @@ func inputLine(screen string) string {
 		}
 	}
 	return ""
+}
+
+// TestBackgroundPicksPalette switches to the light palette when the
+// terminal reports a light background, and back.
+func TestBackgroundPicksPalette(t *testing.T) {
+	m := newTestModel(t, Options{Platform: fixturePlatform})
+	if !m.st.isDark {
+		t.Fatal("the palette before any answer should be the dark one")
+	}
+	send(m, tea.BackgroundColorMsg{Color: color.White})
+	if m.st.isDark {
+		t.Fatal("a white background kept the dark palette")
+	}
+	light := m.render()
+	send(m, tea.BackgroundColorMsg{Color: color.Black})
+	if !m.st.isDark {
+		t.Fatal("a black background kept the light palette")
+	}
+	if ansi.Strip(light) != ansi.Strip(m.render()) {
+		t.Fatal("the palette changed the text, not only its colours")
+	}
 }

@@ -79,7 +79,7 @@ func (m *model) reviewText(width int) string {
 			b.WriteString(strings.Repeat(" ", labelW+4) + more + "\n")
 		}
 	}
-	b.WriteString("\n" + wrap(m.st.muted, "Saved to "+m.opts.ConfigPath+" (mode 0600: it may hold secret keys).", width) + "\n")
+	b.WriteString("\n" + wrap(m.st.muted, "Saves to "+m.opts.ConfigPath+" (mode 0600: it may hold secret keys).", width) + "\n")
 	for _, wn := range m.w.Warnings() {
 		b.WriteString(indent(wrap(m.st.warn, "! "+wn, width-2), "") + "\n")
 	}

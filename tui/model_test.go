@@ -2,8 +2,8 @@ package tui
 
 import (
 	"bytes"
-	"image/color"
 	"errors"
+	"image/color"
 	"io/fs"
 	"os"
 	"path/filepath"

@@ -1,0 +1,333 @@
+package wizard
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stowage-dev/stowage/internal/testenv"
+)
+
+// Terminal size of every session: the smallest the wizard promises to fit.
+const (
+	cols = 80
+	rows = 24
+)
+
+// waitTimeout bounds every wait for a screen. The connection test against
+// MinIO takes about a second; the margin is for a loaded 2-core machine.
+const waitTimeout = 30 * time.Second
+
+// terminal is the wizard running in its own tmux server, driven by
+// send-keys and read with capture-pane. It keeps every distinct screen it
+// captured and the raw bytes the program wrote, so a test can check that
+// nothing secret was ever on screen, even for a moment between captures.
+type terminal struct {
+	t      *testing.T
+	tmux   string
+	sock   string
+	conf   string
+	rawLog string
+	frames []string
+}
+
+const session = "e2e"
+
+// requireTmux returns tmux's path; without tmux the test fails under CI
+// and skips elsewhere, like the storage servers.
+func requireTmux(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("tmux")
+	if err != nil {
+		if testenv.InCI() {
+			t.Fatalf("tmux is required for the terminal end-to-end tests under CI: %v (install the tmux package)", err)
+		}
+		t.Skipf("tmux not installed: %v", err)
+	}
+	return p
+}
+
+// startTerminal runs the binary with args in a fresh 80×24 tmux session.
+// The program sees only env (plus nothing inherited: it is started
+// through env -i), so the test controls TERM, NO_COLOR, HOME and the AWS
+// variables exactly.
+func startTerminal(t *testing.T, env []string, args ...string) *terminal {
+	t.Helper()
+	tmuxPath := requireTmux(t)
+	// A socket path must stay under about 100 bytes; t.TempDir() paths
+	// carry the test name and can be longer.
+	sockDir, err := os.MkdirTemp("", "stowage-tmux-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(sockDir) })
+	dir := t.TempDir()
+	tm := &terminal{
+		t:      t,
+		tmux:   tmuxPath,
+		sock:   filepath.Join(sockDir, "sock"),
+		conf:   filepath.Join(dir, "tmux.conf"),
+		rawLog: filepath.Join(dir, "raw.log"),
+	}
+	// No status line (the pane gets all 24 rows), the pane kept after the
+	// program exits (for its exit status and last screen), and no escape
+	// delay so Escape is a key of its own.
+	conf := "set -g status off\nset -g remain-on-exit on\nset -s escape-time 0\nset -g history-limit 2000\n"
+	if err := os.WriteFile(tm.conf, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The program waits for one line before it starts, so pipe-pane is
+	// recording before its first byte. env -i drops whatever tmux adds
+	// (TMUX, TMUX_PANE, its own TERM).
+	var script strings.Builder
+	script.WriteString("#!/bin/sh\nIFS= read -r _\nexec env -i")
+	for _, kv := range env {
+		script.WriteString(" " + shellQuote(kv))
+	}
+	script.WriteString(" " + shellQuote(binary))
+	for _, a := range args {
+		script.WriteString(" " + shellQuote(a))
+	}
+	script.WriteString("\n")
+	run := filepath.Join(dir, "run.sh")
+	// 0700: the script holds the platform's base credentials.
+	if err := os.WriteFile(run, []byte(script.String()), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tm.run("new-session", "-d", "-x", strconv.Itoa(cols), "-y", strconv.Itoa(rows), "-s", session, run); err != nil {
+		t.Fatalf("starting tmux: %v", err)
+	}
+	t.Cleanup(func() {
+		_, _ = tm.run("kill-server")
+		tm.dump()
+	})
+	if _, err := tm.run("pipe-pane", "-O", "-t", session, "cat >> "+shellQuote(tm.rawLog)); err != nil {
+		t.Fatalf("tmux pipe-pane: %v", err)
+	}
+	tm.keys("Enter")
+	return tm
+}
+
+// run runs one tmux command against this terminal's server.
+func (tm *terminal) run(args ...string) (string, error) {
+	full := append([]string{"-u", "-S", tm.sock, "-f", tm.conf}, args...)
+	cmd := exec.Command(tm.tmux, full...)
+	// The tmux server inherits this environment; keep it small and fixed.
+	cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + filepath.Dir(tm.conf), "LANG=C.UTF-8", "TERM=xterm-256color"}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return string(out), fmt.Errorf("tmux %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return string(out), nil
+}
+
+// keys sends named keys (tmux names: Enter, Tab, BTab, Space, Down,
+// Escape, C-c).
+func (tm *terminal) keys(keys ...string) {
+	tm.t.Helper()
+	if _, err := tm.run(append([]string{"send-keys", "-t", session}, keys...)...); err != nil {
+		tm.t.Fatal(err)
+	}
+}
+
+// typeText types s literally, as keystrokes.
+func (tm *terminal) typeText(s string) {
+	tm.t.Helper()
+	if _, err := tm.run("send-keys", "-t", session, "-l", s); err != nil {
+		tm.t.Fatal(err)
+	}
+}
+
+// capture returns the visible pane and records it.
+func (tm *terminal) capture() string {
+	tm.t.Helper()
+	out, err := tm.run("capture-pane", "-p", "-t", session)
+	if err != nil {
+		tm.t.Fatal(err)
+	}
+	out = strings.TrimRight(out, "\n")
+	if n := len(tm.frames); n == 0 || tm.frames[n-1] != out {
+		tm.frames = append(tm.frames, out)
+	}
+	return out
+}
+
+// dead reports whether the program has exited, and its exit status.
+func (tm *terminal) dead() (bool, int) {
+	tm.t.Helper()
+	out, err := tm.run("display-message", "-p", "-t", session, "#{pane_dead} #{pane_dead_status} #{pane_dead_signal}")
+	if err != nil {
+		tm.t.Fatal(err)
+	}
+	f := strings.Fields(out)
+	if len(f) == 0 || f[0] != "1" {
+		return false, 0
+	}
+	if len(f) == 1 {
+		// Dead, but tmux has not collected the status yet.
+		return false, 0
+	}
+	// A program killed by a signal has no exit status: report it as
+	// 128+signal, as shells do.
+	code := -1
+	if len(f) > 1 {
+		code, _ = strconv.Atoi(f[1])
+	}
+	if len(f) > 2 {
+		if sig, err := strconv.Atoi(f[2]); err == nil && sig > 0 {
+			code = 128 + sig
+		}
+	}
+	return true, code
+}
+
+// waitFor polls the screen until it shows every one of want, and returns
+// that screen. On timeout, or if the program exits first, the test fails
+// with the whole pane.
+func (tm *terminal) waitFor(want ...string) string {
+	tm.t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		screen := tm.capture()
+		missing := ""
+		for _, w := range want {
+			if !strings.Contains(screen, w) {
+				missing = w
+				break
+			}
+		}
+		if missing == "" {
+			return screen
+		}
+		if d, code := tm.dead(); d {
+			tm.t.Fatalf("the program exited (status %d) before the screen showed %q; last screen:\n%s", code, missing, frame(tm.capture()))
+		}
+		if time.Now().After(deadline) {
+			tm.t.Fatalf("after %s the screen still does not show %q; screen:\n%s", waitTimeout, missing, frame(screen))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitStep waits for a step's title on the first row — which also proves
+// the screen did not overflow 24 rows and push its title off — and for
+// every one of want.
+func (tm *terminal) waitStep(title string, want ...string) string {
+	tm.t.Helper()
+	screen := tm.waitFor(append([]string{"Stowage · " + title}, want...)...)
+	if first, _, _ := strings.Cut(screen, "\n"); !strings.HasPrefix(first, "Stowage · "+title) {
+		tm.t.Fatalf("the first row is %q, want the title %q (did the screen overflow %d rows?); screen:\n%s", first, "Stowage · "+title, rows, frame(screen))
+	}
+	return screen
+}
+
+// pressUntil presses key, up to n times, until the screen shows want.
+func (tm *terminal) pressUntil(key string, n int, want string) string {
+	tm.t.Helper()
+	screen := tm.capture()
+	for i := 0; i < n && !strings.Contains(screen, want); i++ {
+		before := screen
+		tm.keys(key)
+		// Wait for the key to take effect before judging the screen.
+		deadline := time.Now().Add(5 * time.Second)
+		for screen = tm.capture(); screen == before && time.Now().Before(deadline); screen = tm.capture() {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if !strings.Contains(screen, want) {
+		tm.t.Fatalf("after pressing %s %d times the screen does not show %q; screen:\n%s", key, n, want, frame(screen))
+	}
+	return screen
+}
+
+// waitExit waits for the program to end and returns its exit status.
+func (tm *terminal) waitExit() int {
+	tm.t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		if d, code := tm.dead(); d {
+			return code
+		}
+		if time.Now().After(deadline) {
+			tm.t.Fatalf("the program did not exit within %s; screen:\n%s", waitTimeout, frame(tm.capture()))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// dumpEnv names a folder to write every captured screen of each test to,
+// for reviewing the screens by eye.
+const dumpEnv = "STOWAGE_E2E_DUMP"
+
+func (tm *terminal) dump() {
+	dir := os.Getenv(dumpEnv)
+	if dir == "" {
+		return
+	}
+	var b strings.Builder
+	for _, f := range tm.frames {
+		b.WriteString(frame(f) + "\n")
+	}
+	name := strings.ReplaceAll(tm.t.Name(), "/", "_") + ".screens"
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(b.String()), 0o600); err != nil {
+		tm.t.Logf("writing the screens: %v", err)
+	}
+}
+
+// screens is every distinct screen captured, in order.
+func (tm *terminal) screens() string { return strings.Join(tm.frames, "\n") }
+
+// output is everything the program wrote to the terminal, escape
+// sequences removed: it holds what was drawn between two captures too,
+// though not laid out in lines.
+func (tm *terminal) output() string {
+	tm.t.Helper()
+	raw, err := os.ReadFile(tm.rawLog)
+	if err != nil {
+		tm.t.Fatalf("reading the pane's output log: %v", err)
+	}
+	return ansi.Strip(string(raw))
+}
+
+// exitReport describes how the program ended: its status, the last
+// screen and the end of what it wrote (an error printed after it left
+// the alternate screen shows there).
+func (tm *terminal) exitReport(code int) string {
+	tail := ""
+	if raw, err := os.ReadFile(tm.rawLog); err == nil {
+		s := ansi.Strip(string(raw))
+		tail = s[max(0, len(s)-1500):]
+	}
+	return fmt.Sprintf("status %d; screen:\n%s\nend of its output:\n%s", code, frame(tm.capture()), tail)
+}
+
+// frame draws a screen with a ruler, so trailing blanks and the 80×24
+// edges are visible in a failure message.
+func frame(screen string) string {
+	var b strings.Builder
+	b.WriteString("┌" + strings.Repeat("─", cols) + "┐\n")
+	for _, l := range strings.Split(screen, "\n") {
+		pad := cols - ansi.StringWidth(l)
+		if pad < 0 {
+			pad = 0
+		}
+		b.WriteString("│" + l + strings.Repeat(" ", pad) + "│\n")
+	}
+	b.WriteString("└" + strings.Repeat("─", cols) + "┘")
+	return b.String()
+}
+
+// shellQuote quotes s for sh.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -120,7 +120,7 @@ func TestGoldenScreens(t *testing.T) {
 		}},
 		{"where-s3-advanced", func(t *testing.T) *model {
 			m := editing(t, "acme-recordings", wizard.StepWhere, false)
-			press(m, "tab", "tab", "tab", "enter", "tab")
+			press(m, "tab", "tab", "tab", "space", "tab")
 			return m
 		}},
 		{"where-azure", func(t *testing.T) *model {

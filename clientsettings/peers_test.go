@@ -91,12 +91,34 @@ func run(t *testing.T, env []string, name string, args ...string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = childEnv(env)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, out)
 	}
 	return string(out)
+}
+
+// childEnv is the test's environment with env applied: "KEY=value" sets
+// KEY, "KEY=" removes it. Removing matters: botocore reads an empty
+// AWS_CA_BUNDLE as "do not verify TLS".
+func childEnv(env []string) []string {
+	drop := map[string]bool{}
+	var set []string
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		drop[k] = true
+		if v != "" {
+			set = append(set, kv)
+		}
+	}
+	var out []string
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); !drop[k] {
+			out = append(out, kv)
+		}
+	}
+	return append(out, set...)
 }
 
 // wantListed checks that every name appears in out and the object outside
@@ -107,6 +129,9 @@ func wantListed(t *testing.T, out string, names []string) {
 		if !strings.Contains(out, filepathBase(n)) {
 			t.Errorf("listing lacks %s:\n%s", n, out)
 		}
+	}
+	if strings.Contains(out, "InsecureRequestWarning") {
+		t.Errorf("the client did not verify the server's certificate:\n%s", out)
 	}
 	if strings.Contains(out, "outside.txt") {
 		t.Errorf("listing shows an object outside the prefix:\n%s", out)
@@ -244,7 +269,11 @@ func TestAWSCLIRoleProfile(t *testing.T) {
 	}
 	env := []string{"AWS_CONFIG_FILE=" + cfgFile, "AWS_SHARED_CREDENTIALS_FILE=" + credFile,
 		"AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_SESSION_TOKEN=", "AWS_PROFILE=", "AWS_DEFAULT_PROFILE=",
-		"AWS_CA_BUNDLE=", "AWS_ENDPOINT_URL=", "AWS_EC2_METADATA_DISABLED=true"}
+		"AWS_CA_BUNDLE=", "AWS_ENDPOINT_URL=", "AWS_EC2_METADATA_DISABLED=true",
+		// The CLI caches assumed-role credentials under ~/.aws/cli/cache,
+		// keyed by the role ARN: a fresh home keeps another server's from
+		// being reused.
+		"HOME=" + t.TempDir()}
 	out := run(t, env, awsBin, "s3", "ls", "--recursive", "s3://"+loc.S3.Bucket+"/"+loc.S3.Prefix, "--profile", "stowage-lab_minio")
 	wantListed(t, out, names)
 }

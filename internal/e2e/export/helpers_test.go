@@ -223,16 +223,7 @@ func assertBucketHolds(t testing.TB, c *s3.Client, bucket, prefix string, want m
 		if got[key] != int64(len(b)) {
 			t.Fatalf("%s: %d bytes in the bucket, the source has %d", key, got[key], len(b))
 		}
-		out, err := c.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
-		if err != nil {
-			t.Fatalf("get %s: %v", key, err)
-		}
-		body, err := io.ReadAll(out.Body)
-		out.Body.Close()
-		if err != nil {
-			t.Fatalf("read %s: %v", key, err)
-		}
-		if !bytes.Equal(body, b) {
+		if body := getObject(t, c, bucket, key); !bytes.Equal(body, b) {
 			t.Fatalf("%s: stored bytes differ from the source (%s stored, %s source)", key, crc32c(body), crc32c(b))
 		}
 	}
@@ -391,4 +382,19 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// getObject reads one object directly from MinIO.
+func getObject(t testing.TB, c *s3.Client, bucket, key string) []byte {
+	t.Helper()
+	out, err := c.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatalf("get %s: %v", key, err)
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	if err != nil {
+		t.Fatalf("read %s: %v", key, err)
+	}
+	return b
 }

@@ -250,6 +250,40 @@ func (tm *terminal) pressUntil(key string, n int, want string) string {
 	return screen
 }
 
+// scrollToEnd presses key until the screen stops changing (the end of a
+// scrolled document), at most n times, and returns every screen on the
+// way, the first included.
+func (tm *terminal) scrollToEnd(key string, n int) string {
+	tm.t.Helper()
+	screen := tm.capture()
+	all := []string{screen}
+	for range n {
+		before := screen
+		tm.keys(key)
+		// A key that changes nothing redraws nothing: give it a moment.
+		deadline := time.Now().Add(500 * time.Millisecond)
+		for screen = tm.capture(); screen == before && time.Now().Before(deadline); screen = tm.capture() {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if screen == before {
+			return strings.Join(all, "\n")
+		}
+		all = append(all, screen)
+	}
+	tm.t.Fatalf("the screen still changed after pressing %s %d times; screen:\n%s", key, n, frame(screen))
+	return ""
+}
+
+// cursor returns the terminal cursor's column and row.
+func (tm *terminal) cursor() string {
+	tm.t.Helper()
+	out, err := tm.run("display-message", "-p", "-t", session, "#{cursor_x},#{cursor_y} #{cursor_flag}")
+	if err != nil {
+		tm.t.Fatal(err)
+	}
+	return strings.TrimSpace(out)
+}
+
 // waitExit waits for the program to end and returns its exit status.
 func (tm *terminal) waitExit() int {
 	tm.t.Helper()

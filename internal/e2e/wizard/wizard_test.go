@@ -238,3 +238,224 @@ func TestS3RoleScreenShare(t *testing.T) {
 	// field does, so that one line is left out.
 	assertNeverShown(t, withoutLine(tm.screens(), "> "+roleARN), map[string]string{"role's account ID": roleAccount})
 }
+
+// TestS3RoleTrustPolicyScreenShare opens a saved Amazon S3 role location
+// in the built binary in screen-share mode, walks to the Policies step and
+// reads every document to its end: the trust policy must name the external
+// ID condition, and neither the external ID nor any account ID may show in
+// full on any of them. (With an S3-compatible endpoint there is no trust
+// policy, so this location points at Amazon S3 and is never tested.)
+func TestS3RoleTrustPolicyScreenShare(t *testing.T) {
+	requireTmux(t)
+	home := t.TempDir()
+	cfg := filepath.Join(home, "config.yaml")
+	env := platformEnv(t, home)
+	stowage(t, env, "", "platform", "--principal-arn", principalARN, "--config", cfg)
+	stowage(t, env, "", "setup", "--non-interactive", "--config", cfg, "--name", "aws-role", "--type", "s3-role",
+		"--bucket", "acme-call-recordings", "--region", "eu-west-1", "--prefix", "calls/", "--role-arn", roleARN)
+	loc, _ := loadSaved(t, cfg, "aws-role")
+	extID := loc.S3.ExternalID
+	if len(extID) != 32 {
+		t.Fatalf("external ID = %q, want 32 characters", extID)
+	}
+
+	// The list of locations opens first; enter edits the highlighted one.
+	tm := startTerminal(t, env, "--config", cfg, "--screen-share")
+	tm.waitStep("Export locations", "SCREEN-SHARE MODE", "› aws-role", "s3://acme-call-recordings/calls/")
+	tm.keys("Enter")
+	tm.waitStep("Name", "> aws-role")
+	tm.keys("Enter")
+	tm.waitStep("Storage type", "● Amazon S3 — IAM role")
+	tm.keys("Enter")
+	tm.waitStep("Where recordings go", "acme-call-recordings")
+	tm.pressUntil("Enter", 20, "Stowage · Access")
+	tm.waitStep("Access", "> "+roleARN, "••••••••"+extID[28:])
+	tm.keys("Enter")
+
+	tm.waitStep("Policies to apply", "Permissions │ Trust")
+	docs := []struct {
+		tab  string // a text only that document's screen shows
+		want []string
+	}{
+		{"IAM console → Policies", []string{`"s3:PutObject"`, "arn:aws:s3:::acme-call-recordings/calls/*"}},
+		{"Trust relationships", []string{`"sts:ExternalId": "••••••••` + extID[28:] + `"`, `"AWS": "arn:aws:iam::••••••••3333:root"`, "sts:AssumeRole"}},
+		{"CloudFormation console", []string{"AWSTemplateFormatVersion"}},
+		{"Terraform", []string{"aws_iam_role"}},
+		{"AWS CLI", []string{"aws iam create-role"}},
+	}
+	for i, d := range docs {
+		if i > 0 {
+			tm.keys("Right")
+		}
+		tm.waitStep("Policies to apply", d.tab)
+		// Read the document to its end, so every line of it is captured
+		// and checked, and find what it must hold on the way.
+		read := tm.scrollToEnd("PageDown", 100)
+		for _, w := range d.want {
+			if !strings.Contains(read, w) {
+				t.Errorf("the %q document never showed %q while scrolled through; last screen:\n%s", d.tab, w, frame(tm.capture()))
+			}
+		}
+	}
+	// The plain view (for selecting text to copy) is masked the same way.
+	tm.keys("Left", "Left", "Left")
+	tm.waitStep("Policies to apply", "Trust relationships")
+	tm.keys("p")
+	tm.waitFor(`"sts:ExternalId": "••••••••` + extID[28:] + `"`)
+	tm.keys("p")
+
+	tm.keys("C-c")
+	if code := tm.waitExit(); code != 0 {
+		t.Fatalf("stowage exited: %s", tm.exitReport(code))
+	}
+	secrets := map[string]string{"external ID": extID}
+	assertNeverShown(t, tm.screens(), secrets)
+	assertNeverShown(t, tm.output(), secrets)
+	// The focused role ARN input shows its value as it is, to be edited;
+	// that line aside, account IDs are partly masked everywhere.
+	assertNeverShown(t, withoutLine(tm.screens(), "> "+roleARN), map[string]string{"role's account ID": roleAccount, "platform's account ID": "111122223333"})
+}
+
+// fieldLines returns the line of screen that starts with label and the
+// line below it (where the field's value is drawn).
+func fieldLines(t *testing.T, screen, label string) string {
+	t.Helper()
+	lines := strings.Split(screen, "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, label) && i+1 < len(lines) {
+			return l + "\n" + lines[i+1]
+		}
+	}
+	t.Fatalf("no line starts with %q; screen:\n%s", label, frame(screen))
+	return ""
+}
+
+// TestS3KeysSecretScreenShare types an IAM user's secret access key into
+// the built binary in screen-share mode and checks it is never echoed,
+// and that nothing on screen (not a row of bullets, not the cursor) grows
+// with it and so tells its length. The keys are a MinIO user's, so the
+// connection test proves the typed secret arrived intact.
+func TestS3KeysSecretScreenShare(t *testing.T) {
+	requireTmux(t)
+	m := testenv.SharedMinIO(t, testenv.MinIOOptions{TLS: true})
+	bucket := testenv.UniqueName("e2e-keys")
+	m.CreateBucket(t, bucket)
+	want := config.S3{
+		Bucket: bucket, Region: testenv.DefaultRegion,
+		Endpoint: m.Endpoint, PathStyle: true, CABundle: m.CAFile, ChecksumMode: config.ChecksumWhenRequired,
+		Auth: config.AuthKeys,
+	}
+	policy, err := policies.Permissions(config.Location{Name: "e2e-keys", Type: config.TypeS3, S3: &want})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ak, sk := m.CreateUser(t, policy)
+	want.AccessKeyID, want.SecretAccessKey = ak, sk
+	if len(sk) < 8 {
+		t.Fatalf("MinIO secret key %d characters long; the length checks need a longer one", len(sk))
+	}
+
+	home := t.TempDir()
+	cfg := filepath.Join(home, "config.yaml")
+	// No AWS keys in the environment: only the typed ones can work.
+	tm := startTerminal(t, platformEnv(t, home), "--config", cfg, "--screen-share")
+
+	tm.waitStep("Name", "SCREEN-SHARE MODE")
+	tm.typeText("e2e-keys")
+	tm.waitFor("> e2e-keys")
+	tm.keys("Enter")
+	tm.waitStep("Storage type")
+	tm.keys("Down")
+	tm.waitFor("› ● Amazon S3 — access keys")
+	tm.keys("Enter")
+
+	tm.waitStep("Where recordings go", "› Bucket *")
+	tm.typeText(bucket)
+	tm.keys("Enter")
+	tm.waitFor("› Region *", "filter:")
+	tm.typeText(testenv.DefaultRegion)
+	tm.waitFor("› ● " + testenv.DefaultRegion)
+	tm.keys("Enter")
+	tm.waitFor("› Prefix")
+	tm.keys("Enter")
+	tm.waitFor("› ▸ Advanced settings")
+	tm.keys("Space")
+	tm.waitFor("› ▾ Advanced settings")
+	tm.keys("Tab")
+	tm.waitFor("› Endpoint")
+	tm.typeText(m.Endpoint)
+	tm.keys("Tab")
+	tm.waitFor("› [ ] Path-style addressing")
+	tm.keys("Space")
+	tm.waitFor("› [x] Path-style addressing")
+	tm.keys("Tab")
+	tm.waitFor("› CA bundle")
+	tm.typeText(m.CAFile)
+	tm.keys("Enter")
+	tm.waitFor("› Checksum mode")
+	tm.pressUntil("Down", 3, "● When required")
+	tm.pressUntil("Tab", 10, "› Expire after (days)")
+	tm.keys("Enter")
+
+	tm.waitStep("Access", "› Access key ID *")
+	tm.typeText(ak)
+	tm.waitFor("> " + ak)
+	tm.keys("Enter")
+	empty := fieldLines(t, tm.waitFor("› Secret access key *"), "› Secret access key *")
+	if strings.Contains(empty, "(set)") {
+		t.Fatalf("the secret field shows a value before one was typed:\n%s", empty)
+	}
+	// Type the secret in two parts and look at the field after each, in
+	// the same state (focused, reached again with shift+tab after tab, so
+	// every typed key has been handled): the two must be identical.
+	half := len(sk) / 2
+	var shown, cursors []string
+	for _, part := range []string{sk[:half], sk[half:]} {
+		tm.typeText(part)
+		tm.keys("Tab")
+		tm.waitFor("› IAM user ARN")
+		tm.keys("BTab")
+		screen := tm.waitFor("› Secret access key *", "(set)")
+		shown = append(shown, fieldLines(t, screen, "› Secret access key *"))
+		cursors = append(cursors, tm.cursor())
+	}
+	if shown[0] != shown[1] {
+		t.Errorf("the secret field changes as the secret grows, telling its length:\nafter %d characters:\n%s\nafter %d:\n%s", half, shown[0], len(sk), shown[1])
+	}
+	if cursors[0] != cursors[1] {
+		t.Errorf("the cursor moves as the secret grows (%s after %d characters, %s after %d), telling its length", cursors[0], half, cursors[1], len(sk))
+	}
+	tm.keys("Enter")
+	tm.waitFor("› IAM user ARN")
+	tm.keys("Enter")
+
+	tm.waitStep("Policies to apply", "Permissions", "arn:aws:s3:::"+bucket)
+	tm.keys("Enter")
+	tm.waitStep("Test connection")
+	screen := tm.waitFor("checks passed")
+	if strings.Contains(screen, "✗") {
+		t.Fatalf("the connection test failed:\n%s", frame(screen))
+	}
+	tm.keys("Enter")
+	tm.waitStep("Review", "SCREEN-SHARE MODE", "Secret access key", "•••• (set)", "••••••••"+ak[len(ak)-4:])
+	tm.keys("Enter")
+	tm.waitStep("Saved", `Location "e2e-keys" is saved`)
+	tm.keys("Enter")
+	if code := tm.waitExit(); code != 0 {
+		t.Fatalf("stowage exited: %s", tm.exitReport(code))
+	}
+
+	loc, raw := loadSaved(t, cfg, "e2e-keys")
+	if loc.S3 == nil || *loc.S3 != want {
+		t.Errorf("saved S3 settings:\n got %+v\nwant %+v", loc.S3, want)
+	}
+	if !strings.Contains(raw, sk) {
+		t.Errorf("the locations file does not hold the secret key")
+	}
+
+	assertNeverShown(t, tm.screens(), map[string]string{"secret access key": sk})
+	assertNeverShown(t, tm.output(), map[string]string{"secret access key": sk})
+	for _, mark := range []string{"*", "•", "●"} {
+		assertNeverShown(t, tm.screens(), map[string]string{"secret's length as a row of " + mark: strings.Repeat(mark, len(sk))})
+	}
+}

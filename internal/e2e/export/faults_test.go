@@ -80,7 +80,7 @@ func TestExportThroughFaultyNetwork(t *testing.T) {
 	if sum.Files != len(tr.files) || sum.Failed != 0 {
 		t.Fatalf("summary %+v, want %d files exported and none failed", sum, len(tr.files))
 	}
-	for f := slowDown; f < nFaults; f++ {
+	for f := slowDown; f <= resetResponse; f++ {
 		if px.injected[f].Load() == 0 {
 			t.Errorf("the proxy never injected %s; the test would prove nothing about it", f)
 		}

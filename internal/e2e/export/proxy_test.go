@@ -40,11 +40,13 @@ const (
 	// then resets the connection in the middle of the response headers: the
 	// client cannot know whether the request took effect.
 	resetResponse
+	// denied answers 403 AccessDenied, which no retry fixes.
+	denied
 	nFaults
 )
 
 func (f fault) String() string {
-	return [...]string{"pass", "503 SlowDown", "429", "reset mid-request", "reset mid-response"}[f]
+	return [...]string{"pass", "503 SlowDown", "429", "reset mid-request", "reset mid-response", "403 AccessDenied"}[f]
 }
 
 // rule says which fault a request gets and for how many of its attempts.
@@ -291,6 +293,12 @@ func (p *faultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		w.WriteHeader(http.StatusTooManyRequests)
 		io.WriteString(w, "Too Many Requests\n")
+	case denied:
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusForbidden)
+		io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+
+			`<Error><Code>AccessDenied</Code><Message>Access Denied.</Message></Error>`)
 	case resetRequest:
 		// Take half of the body (or a little of a large one) first, so the
 		// client is caught in the middle of sending.

@@ -87,16 +87,24 @@ func SecretAccessKey(s string, customEndpoint bool) error {
 		return newErr(field, example, "looks like an access key ID (20 characters starting with AKIA or ASIA); paste the secret access key shown next to it")
 	}
 	if customEndpoint {
-		if n < 8 || n > 256 {
-			return newErr(field, example, "must be 8–256 characters long (got %d)", n)
+		// The secret's length is not named: it would leak on a shared screen.
+		if n < 8 {
+			return newErr(field, example, "must be 8–256 characters long (this one is shorter)")
+		}
+		if n > 256 {
+			return newErr(field, example, "must be 8–256 characters long (this one is longer)")
 		}
 		if _, pos := firstBad(s, printableNoSpace); pos > 0 {
 			return newErr(field, example, "has a space, control or non-ASCII character at position %d", pos)
 		}
 		return nil
 	}
-	if n != 40 {
-		return newErr(field, example, "must be 40 characters long (got %d)", n)
+	// The secret's length is not named: it would leak on a shared screen.
+	if n < 40 {
+		return newErr(field, example, "must be 40 characters long (this one is shorter: check the copy and paste)")
+	}
+	if n > 40 {
+		return newErr(field, example, "must be 40 characters long (this one is longer: check the copy and paste)")
 	}
 	if _, pos := firstBad(s, func(r rune) bool { return isAlnum(r) || r == '/' || r == '+' }); pos > 0 {
 		return newErr(field, example, "character %d is not a letter, digit, \"/\" or \"+\"", pos)

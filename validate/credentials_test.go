@@ -46,8 +46,8 @@ func TestSecretAccessKey(t *testing.T) {
 		custom bool
 	}{
 		{tc{"aws", testSecret + "E", true, ""}, false},
-		{tc{"39", testSecret, false, "40 characters long (got 39)"}, false},
-		{tc{"41", testSecret + "EE", false, "got 41"}, false},
+		{tc{"39", testSecret, false, "40 characters long (this one is shorter"}, false},
+		{tc{"41", testSecret + "EE", false, "this one is longer"}, false},
 		{tc{"bad char", testSecret[:20] + "-" + testSecret[20:], false, "character 21"}, false},
 		{tc{"access key pasted", "AKIAIOSFODNN7EXAMPLE", false, "looks like an access key ID"}, false},
 		{tc{"empty", "", false, "required"}, false},
@@ -55,8 +55,8 @@ func TestSecretAccessKey(t *testing.T) {
 		{tc{"custom minio", "minioadmin", true, ""}, true},
 		{tc{"custom 8", "12345678", true, ""}, true},
 		{tc{"custom 256", strings.Repeat("s", 256), true, ""}, true},
-		{tc{"custom 7", "1234567", false, "8–256 characters long (got 7)"}, true},
-		{tc{"custom 257", strings.Repeat("s", 257), false, "got 257"}, true},
+		{tc{"custom 7", "1234567", false, "8–256 characters long (this one is shorter)"}, true},
+		{tc{"custom 257", strings.Repeat("s", 257), false, "this one is longer"}, true},
 		{tc{"custom space", "secret value", false, "position 7"}, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {

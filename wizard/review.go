@@ -130,6 +130,8 @@ func (w *Wizard) Review() []ReviewLine {
 			if v == "" {
 				if e, ok := emptyText[f.ID]; ok {
 					v = e
+				} else if label, ok := emptyOptionLabel(f); ok {
+					v = label
 				} else if f.Kind == KindNumber || f.Kind == KindBool || (f.Kind == KindText && !f.Required) {
 					continue
 				} else {
@@ -163,3 +165,17 @@ func (w *Wizard) testLine() string {
 // Warnings returns advice about the draft that does not stop a save, such
 // as a bucket name with dots or a pending external ID rotation.
 func (w *Wizard) Warnings() []string { return w.Draft().Warnings() }
+
+// emptyOptionLabel is the label of a select field's option for no value
+// ("Automatic"), so Review does not call a chosen default "not set".
+func emptyOptionLabel(f Field) (string, bool) {
+	if f.Kind != KindSelect {
+		return "", false
+	}
+	for _, o := range f.Options {
+		if o.Value == "" {
+			return o.Label, true
+		}
+	}
+	return "", false
+}

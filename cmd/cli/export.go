@@ -112,6 +112,13 @@ func runExport(c *cobra.Command, g *globals, fl *exportFlags, name string, sourc
 	if err != nil {
 		return err
 	}
+	// Checked here as well as by the engine so a typo is reported before
+	// the progress screen opens, in this command's words.
+	for _, src := range sources {
+		if _, err := os.Stat(src); err != nil {
+			return &validate.Error{Field: "SRC", Rule: fmt.Sprintf("%q cannot be read: %v", src, errors.Unwrap(err)), Example: "stowage export NAME /var/spool/recordings"}
+		}
+	}
 	if fl.noTUI && fl.asJSON {
 		return usagef("--no-tui and --json exclude each other (--json never shows the screen); example: stowage export %s %s --json", name, strings.Join(sources, " "))
 	}
@@ -539,7 +546,9 @@ func runExportScreen(ctx context.Context, g *globals, p providers.Provider, loc 
 	if !res.Started {
 		return engineError(err)
 	}
-	if res.FailedTotal > 0 {
+	// The summary frame names the first few failed files; a longer list
+	// follows it as plain text.
+	if res.FailedTotal > exportui.FrameFailures {
 		writeFailures(g.stdout, res.Failures, res.FailedTotal)
 	}
 	return exportExit(err, res.Stopped)

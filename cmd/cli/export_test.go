@@ -509,3 +509,65 @@ func TestExportS3(t *testing.T) {
 		t.Fatalf("S3 part-size bounds: code %d: %s", code, errOut)
 	}
 }
+
+// TestExportLocationInsideSource: a local location inside the source
+// folder is not exported into itself.
+func TestExportLocationInsideSource(t *testing.T) {
+	src := recordings(t, 5, 10)
+	dst := filepath.Join(src, "exported")
+	if err := os.Mkdir(dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := saveLocations(t, config.Location{Name: "nas", Type: config.TypeLocal, Local: &config.Local{Path: dst}})
+	for _, want := range []string{"exported: 5 files (50 B)\n  skipped:  0 files", "exported: 0 files (0 B)\n  skipped:  5 files"} {
+		out, errOut, code := runCLI(t, "", "--config", cfg, "export", "nas", src)
+		if code != ExitOK || !strings.Contains(out, want) {
+			t.Fatalf("want %q: code %d\n%s%s", want, code, out, errOut)
+		}
+	}
+	if n := countFiles(t, dst); n != 5 {
+		t.Fatalf("%d files in the location, want 5", n)
+	}
+}
+
+func TestShellQuote(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"/data/calls", "/data/calls"},
+		{"--since=2024-05-01", "--since=2024-05-01"},
+		{"my calls", "'my calls'"},
+		{"*.wav", "'*.wav'"},
+		{"{mtime:2006/01/02}/{base}", "'{mtime:2006/01/02}/{base}'"},
+		{"it's", `'it'\''s'`},
+		{"", "''"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := shellQuote(tt.in); got != tt.want {
+				t.Fatalf("shellQuote(%q) = %s, want %s", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestResumeCommandKeepsFlags: the printed command repeats every flag
+// given, quoted for the shell, so running it continues the same export.
+func TestResumeCommandKeepsFlags(t *testing.T) {
+	cfg, _ := localExportConfig(t)
+	src := filepath.Join(t.TempDir(), "my recordings")
+	os.MkdirAll(src, 0o755)
+	os.WriteFile(filepath.Join(src, "a.wav"), []byte("a"), 0o644)
+	sigs := fakeInterrupts(t)
+	out, errOut := newSignalWriter(""), newSignalWriter("Exporting to nas")
+	done := make(chan int)
+	go func() {
+		done <- run(context.Background(), []string{"--config", cfg, "export", "nas", src, "--include", "*.wav", "--include", "*.mp4",
+			"--key-template", "{mtime:2006}/{base}", "--since", "2000-01-01", "--no-tui"}, strings.NewReader(""), out, errOut)
+	}()
+	<-errOut.seen
+	sigs <- os.Interrupt
+	<-done
+	want := fmt.Sprintf("stowage --config %s export nas '%s' --include '*.wav' --include '*.mp4' --key-template '{mtime:2006}/{base}' --no-tui --since 2000-01-01", cfg, src)
+	if !strings.Contains(out.String(), want) {
+		t.Fatalf("resume command missing or different; want\n%s\nin\n%s", want, out.String())
+	}
+}

@@ -49,10 +49,12 @@ func (m *model) render() string {
 	}
 	// The resume command is never cut: a word too long for a line is left
 	// for the terminal to wrap, which copies back as one line.
-	if h := max(m.height, 5) - len(resume); len(lines) > h {
+	if h := m.rows() - len(resume); len(lines) > h {
 		lines = lines[:max(h, 1)]
 	}
-	return strings.Join(append(lines, resume...), "\n")
+	// The frame ends with a newline: Bubble Tea erases the line the cursor
+	// is left on when it exits, which must not be the summary's last line.
+	return strings.Join(append(lines, resume...), "\n") + "\n"
 }
 
 // fraction is the overall progress: bytes sent (acknowledged, plus those of
@@ -142,11 +144,15 @@ func (m *model) runningLines() []string {
 	}
 	tail = append(tail, "", m.help.ShortHelpView(m.keys.ShortHelp()))
 
-	room := max(m.height, 5) - len(lines) - len(tail) - 2 // blank + header
+	room := m.rows() - len(lines) - len(tail) - 2 // blank + header
 	lines = append(lines, "", st.header.Render(fmt.Sprintf("In flight (%d)", len(m.active))))
 	lines = append(lines, m.uploadLines(w, max(room, 1))...)
 	return append(lines, tail...)
 }
+
+// rows is how many lines a frame may have: the terminal's height less the
+// line the cursor rests on below the frame.
+func (m *model) rows() int { return max(m.height, 6) - 1 }
 
 func (m *model) counting() bool { return !m.scanDone && m.stats.Counting }
 
@@ -214,7 +220,12 @@ func (m *model) uploadLines(w, room int) []string {
 			if u.size > 0 {
 				f = min(1, float64(u.done)/float64(u.size))
 			}
-			tail = m.fileBar.ViewAs(f) + fmt.Sprintf(" %3.0f%% ", f*100) + padLeft(bytesOf(u.done, u.size), sizeW)
+			size := bytesOf(u.done, u.size)
+			if u.parts > 0 && u.done >= u.size {
+				// Every part is in; the store is assembling the object.
+				size = "completing…"
+			}
+			tail = m.fileBar.ViewAs(f) + fmt.Sprintf(" %3.0f%% ", f*100) + padLeft(size, sizeW)
 		} else {
 			tail = padLeft(formatBytes(u.size), right)
 		}

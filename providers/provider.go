@@ -99,3 +99,9 @@ type Part struct {
 	ETag     string
 	Checksum string // "ALGO:base64", as Object.Checksum
 }
+
+// RegionDetector is implemented by providers that can find the region their
+// bucket is in, for the wizard's "detect from the bucket".
+type RegionDetector interface {
+	DetectRegion(ctx context.Context) (string, error)
+}

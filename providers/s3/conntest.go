@@ -369,7 +369,9 @@ func (r *testRun) detectRegion() (string, error) {
 	if err != nil {
 		// AWS names the bucket's region on HeadBucket answers even when it
 		// denies the request (403) or redirects it (301).
-		if _, h := httpResponse(err); h.Get("X-Amz-Bucket-Region") != "" {
+		// A 404 is no such bucket, whatever region header a store adds
+		// (MinIO sends its own region on every answer).
+		if status, h := httpResponse(err); status != http.StatusNotFound && h.Get("X-Amz-Bucket-Region") != "" {
 			return h.Get("X-Amz-Bucket-Region"), nil
 		}
 		err = p.mapErr("head-bucket", "s3:ListBucket", true, err)

@@ -36,7 +36,15 @@ type terminal struct {
 	sock   string
 	conf   string
 	rawLog string
-	frames []string
+	frames []capture
+}
+
+// capture is one distinct screen and how many times in a row it was
+// captured: a screen seen more than once was drawn completely, not caught
+// halfway through a redraw.
+type capture struct {
+	text  string
+	times int
 }
 
 const session = "e2e"
@@ -156,8 +164,10 @@ func (tm *terminal) capture() string {
 		tm.t.Fatal(err)
 	}
 	out = strings.TrimRight(out, "\n")
-	if n := len(tm.frames); n == 0 || tm.frames[n-1] != out {
-		tm.frames = append(tm.frames, out)
+	if n := len(tm.frames); n > 0 && tm.frames[n-1].text == out {
+		tm.frames[n-1].times++
+	} else {
+		tm.frames = append(tm.frames, capture{text: out, times: 1})
 	}
 	return out
 }
@@ -196,24 +206,32 @@ func (tm *terminal) dead() (bool, int) {
 // with the whole pane.
 func (tm *terminal) waitFor(want ...string) string {
 	tm.t.Helper()
+	return tm.waitUntil(func(screen string) string {
+		for _, w := range want {
+			if !strings.Contains(screen, w) {
+				return fmt.Sprintf("the screen does not show %q", w)
+			}
+		}
+		return ""
+	})
+}
+
+// waitUntil polls the screen until missing (which says what is missing,
+// or "" when nothing is) accepts it.
+func (tm *terminal) waitUntil(missing func(screen string) string) string {
+	tm.t.Helper()
 	deadline := time.Now().Add(waitTimeout)
 	for {
 		screen := tm.capture()
-		missing := ""
-		for _, w := range want {
-			if !strings.Contains(screen, w) {
-				missing = w
-				break
-			}
-		}
-		if missing == "" {
+		why := missing(screen)
+		if why == "" {
 			return screen
 		}
 		if d, code := tm.dead(); d {
-			tm.t.Fatalf("the program exited (status %d) before the screen showed %q; last screen:\n%s", code, missing, frame(tm.capture()))
+			tm.t.Fatalf("the program exited before the wait was over (%s): %s", why, tm.exitReport(code))
 		}
 		if time.Now().After(deadline) {
-			tm.t.Fatalf("after %s the screen still does not show %q; screen:\n%s", waitTimeout, missing, frame(screen))
+			tm.t.Fatalf("after %s %s; screen:\n%s", waitTimeout, why, frame(screen))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -224,11 +242,17 @@ func (tm *terminal) waitFor(want ...string) string {
 // every one of want.
 func (tm *terminal) waitStep(title string, want ...string) string {
 	tm.t.Helper()
-	screen := tm.waitFor(append([]string{"Stowage · " + title}, want...)...)
-	if first, _, _ := strings.Cut(screen, "\n"); !strings.HasPrefix(first, "Stowage · "+title) {
-		tm.t.Fatalf("the first row is %q, want the title %q (did the screen overflow %d rows?); screen:\n%s", first, "Stowage · "+title, rows, frame(screen))
-	}
-	return screen
+	return tm.waitUntil(func(screen string) string {
+		if first, _, _ := strings.Cut(screen, "\n"); !strings.HasPrefix(first, "Stowage · "+title) {
+			return fmt.Sprintf("the first row is %q, not the title %q (or the screen overflowed %d rows)", first, "Stowage · "+title, rows)
+		}
+		for _, w := range want {
+			if !strings.Contains(screen, w) {
+				return fmt.Sprintf("the screen does not show %q", w)
+			}
+		}
+		return ""
+	})
 }
 
 // pressUntil presses key, up to n times, until the screen shows want.
@@ -310,7 +334,7 @@ func (tm *terminal) dump() {
 	}
 	var b strings.Builder
 	for _, f := range tm.frames {
-		b.WriteString(frame(f) + "\n")
+		b.WriteString(frame(f.text) + "\n")
 	}
 	name := strings.ReplaceAll(tm.t.Name(), "/", "_") + ".screens"
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(b.String()), 0o600); err != nil {
@@ -318,8 +342,27 @@ func (tm *terminal) dump() {
 	}
 }
 
-// screens is every distinct screen captured, in order.
-func (tm *terminal) screens() string { return strings.Join(tm.frames, "\n") }
+// screens is every distinct screen captured, in order, including screens
+// caught halfway through a redraw.
+func (tm *terminal) screens() string {
+	var all []string
+	for _, f := range tm.frames {
+		all = append(all, f.text)
+	}
+	return strings.Join(all, "\n")
+}
+
+// stableScreens is every screen that was captured at least twice in a
+// row, so was on screen as drawn rather than mid-redraw.
+func (tm *terminal) stableScreens() string {
+	var all []string
+	for _, f := range tm.frames {
+		if f.times > 1 {
+			all = append(all, f.text)
+		}
+	}
+	return strings.Join(all, "\n")
+}
 
 // output is everything the program wrote to the terminal, escape
 // sequences removed: it holds what was drawn between two captures too,
@@ -330,7 +373,12 @@ func (tm *terminal) output() string {
 	if err != nil {
 		tm.t.Fatalf("reading the pane's output log: %v", err)
 	}
-	return ansi.Strip(string(raw))
+	out := ansi.Strip(string(raw))
+	// An empty log would make every check on it pass: prove it recorded.
+	if !strings.Contains(out, "Stowage · ") {
+		tm.t.Fatalf("the pane's output log (%d bytes) does not hold the wizard's screens; pipe-pane recorded nothing useful", len(raw))
+	}
+	return out
 }
 
 // exitReport describes how the program ended: its status, the last

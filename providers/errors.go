@@ -19,6 +19,9 @@ var (
 	ErrPreconditionFailed = errors.New("precondition failed")
 	ErrInvalidConfig      = errors.New("invalid location settings")
 	ErrServer             = errors.New("server error")
+	// ErrIntegrity is a body that did not match the checksum sent with it:
+	// damaged in transit, or the source file changed while it was read.
+	ErrIntegrity = errors.New("data did not match its checksum")
 )
 
 // Error is a storage error with what the user needs to act on it.

@@ -66,12 +66,13 @@ var (
 		"ServiceUnavailable", "XMinioServerNotInitialized")
 	codesServer = set("InternalError", "InternalFailure", "ServiceException", "RequestTimeout",
 		"RequestTimeoutException", "InternalServerError", "BadGateway", "GatewayTimeout")
+	codesIntegrity    = set("BadDigest", "XAmzContentChecksumMismatch", "XAmzContentSHA256Mismatch")
 	codesPrecondition = set("PreconditionFailed", "ConditionalRequestConflict")
 	codesConfig       = set("InvalidBucketName", "InvalidArgument", "InvalidRequest",
-		"InvalidDigest", "BadDigest", "InvalidPart", "InvalidPartOrder", "EntityTooSmall",
+		"InvalidDigest", "InvalidPart", "InvalidPartOrder", "EntityTooSmall",
 		"EntityTooLarge", "KeyTooLongError", "InvalidStorageClass", "InvalidEncryptionAlgorithmError",
 		"KMS.NotFoundException", "KMS.DisabledException", "KMS.KMSInvalidStateException",
-		"KMS.InvalidKeyUsageException", "XAmzContentChecksumMismatch", "XAmzContentSHA256Mismatch",
+		"KMS.InvalidKeyUsageException",
 		"NotImplemented", "MalformedPolicyDocument", "ValidationError")
 )
 
@@ -167,6 +168,12 @@ func classify(err error, in errInput) error {
 		if code == "NoSuchUpload" {
 			e.Hint = "the multipart upload is gone (completed, aborted, or removed by a lifecycle rule); start the upload again"
 		}
+	case codesIntegrity[code]:
+		// Retried: a body damaged in transit goes through the next time; a
+		// source file that changed is caught by the caller's own check.
+		e.Kind = providers.ErrIntegrity
+		e.Retryable = true
+		e.Hint = "the store computed a different checksum than the one sent: the data changed in transit or the file changed while it was read"
 	case codesThrottled[code] || status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable:
 		e.Kind = providers.ErrThrottled
 		e.Retryable = true

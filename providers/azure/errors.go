@@ -196,8 +196,9 @@ func (p *Provider) classify(e *providers.Error, op string, se *serviceError) {
 			e.Hint = "a listed block is not staged (it may have expired after 7 days); list the parts and send the missing ones again"
 		}
 	case code == bloberror.MD5Mismatch || code == bloberror.InvalidMD5:
-		// The bytes changed on the way; sending them again fixes it.
-		e.Kind = providers.ErrServer
+		// The bytes changed on the way (or in the file); sending them again
+		// fixes the first, the exporter's own check catches the second.
+		e.Kind = providers.ErrIntegrity
 		e.Retryable = true
 		e.Hint = "the service received other bytes than were sent (MD5 mismatch); the part is sent again"
 	case code == bloberror.InvalidRange || se.Status == 416:

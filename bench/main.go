@@ -468,8 +468,8 @@ func report(w io.Writer, o options, tools []tool, notes []string, srv *server, r
 	}
 	fmt.Fprintf(w, "- command: go run ./bench %s\n\n", strings.Join(os.Args[1:], " "))
 
-	fmt.Fprintln(w, "| tool | data set | files | MiB | seconds | MiB/s | CPU s | peak RSS MiB | MinIO CPU s | load | note |")
-	fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|")
+	fmt.Fprintln(w, "| tool | data set | files | MiB | seconds | MiB/s | CPU s | peak RSS MiB | MinIO CPU s | tool+MinIO CPU s | load | note |")
+	fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|")
 	for _, r := range results {
 		note := r.Err
 		if r.Tool == "stowage" && r.Err == "" {
@@ -478,9 +478,9 @@ func report(w io.Writer, o options, tools []tool, notes []string, srv *server, r
 				note += fmt.Sprintf(", %d skipped", r.Skipped)
 			}
 		}
-		fmt.Fprintf(w, "| %s | %s | %d | %.0f | %.2f | %.1f | %.2f | %.1f | %.2f | %.2f | %s |\n",
+		fmt.Fprintf(w, "| %s | %s | %d | %.0f | %.2f | %.1f | %.2f | %.1f | %.2f | %.2f | %.2f | %s |\n",
 			r.Tool, r.Set, r.Files, float64(r.Bytes)/(1<<20), r.Wall.Seconds(), r.MiBps(),
-			r.CPU.Seconds(), float64(r.MaxRSS)/(1<<20), r.ServerCPU.Seconds(), r.Load, note)
+			r.CPU.Seconds(), float64(r.MaxRSS)/(1<<20), r.ServerCPU.Seconds(), (r.CPU + r.ServerCPU).Seconds(), r.Load, note)
 	}
 
 	fmt.Fprintf(w, "\n### Stowage vs peers")
@@ -499,11 +499,16 @@ func report(w io.Writer, o options, tools []tool, notes []string, srv *server, r
 			if !ok {
 				continue
 			}
-			fmt.Fprintf(w, "- %-10s vs %-6s: %.2f× the throughput (%.2f s vs %.2f s), %.2f× the CPU, %.2f× the peak RSS\n",
+			fmt.Fprintf(w, "- %-10s vs %-6s: %.2f× the throughput (%.2f s vs %.2f s), %.2f× the CPU, %.2f× the peak RSS; CPU-bound estimate %.2f×\n",
 				set, peer, p.Wall.Seconds()/s.Wall.Seconds(), s.Wall.Seconds(), p.Wall.Seconds(),
-				ratio(s.CPU.Seconds(), p.CPU.Seconds()), ratio(float64(s.MaxRSS), float64(p.MaxRSS)))
+				ratio(s.CPU.Seconds(), p.CPU.Seconds()), ratio(float64(s.MaxRSS), float64(p.MaxRSS)),
+				ratio(medianCPU(results, peer, set), medianCPU(results, "stowage", set)))
 		}
 	}
+
+	fmt.Fprintln(w, "\nCPU-bound estimate: the peer's tool+MinIO CPU seconds over Stowage's (medians). Client and server share")
+	fmt.Fprintln(w, "the same cores here, so on a machine saturated by them this is the throughput ratio; it moves less with")
+	fmt.Fprintln(w, "other load than wall time does.")
 
 	fmt.Fprintf(w, "\n### Targets\n\n")
 	verdict := func(ok bool) string {
@@ -545,6 +550,21 @@ func report(w io.Writer, o options, tools []tool, notes []string, srv *server, r
 		fmt.Fprintf(w, "- rerun over %d already-exported files < %s: %.2f s (engine %.2f s) %s\n",
 			r.Files, targetRerun, r.Wall.Seconds(), r.Engine.Seconds(), verdict(r.Err == "" && r.Wall < targetRerun))
 	}
+}
+
+// medianCPU is the median tool+MinIO CPU seconds of tool over set.
+func medianCPU(results []result, tool, set string) float64 {
+	var v []float64
+	for _, r := range results {
+		if r.Tool == tool && r.Set == set {
+			v = append(v, (r.CPU + r.ServerCPU).Seconds())
+		}
+	}
+	if len(v) == 0 {
+		return 0
+	}
+	slices.Sort(v)
+	return v[(len(v)-1)/2]
 }
 
 func ratio(a, b float64) float64 {

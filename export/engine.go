@@ -126,8 +126,8 @@ func Run(ctx context.Context, p providers.Provider, loc string, opts Options) (S
 	e.mp, _ = p.(providers.Multipart)
 	e.stater, _ = p.(providers.Stater)
 	if s.DeleteSource && e.stater == nil {
-		return Summary{}, optErr("--delete-source", "stowage export --location other-location --delete-source",
-			"location %q cannot look objects up, so Stowage cannot confirm an upload before deleting its source; run without --delete-source", loc)
+		return Summary{}, optErr("--delete-source", "stowage export OTHER-LOCATION "+shellWords(opts.Sources)+" --delete-source",
+			"location %q cannot look objects up, so Stowage cannot confirm an upload before deleting its source; run without --delete-source, or export to a location that can", loc)
 	}
 	if e.j, err = OpenJournal(s.JournalPath); err != nil {
 		return Summary{}, err
@@ -262,6 +262,23 @@ func (e *engine) run() (Summary, error) {
 }
 
 var errHalted = errors.New("export halted")
+
+// shellWords joins words for a command line people can paste, quoting any
+// word a POSIX shell would split or expand.
+func shellWords(words []string) string {
+	out := make([]string, len(words))
+	for i, w := range words {
+		safe := w != "" && strings.IndexFunc(w, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,+@%", r))
+		}) < 0
+		if safe {
+			out[i] = w
+		} else {
+			out[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(out, " ")
+}
 
 // halt stops taking new files; what is in flight finishes.
 func (e *engine) halt() {

@@ -494,9 +494,21 @@ func TestDeleteSource(t *testing.T) {
 		e.write(t, "a.wav", content("a", 64))
 		o := e.opts()
 		o.DeleteSource = true
+		other := filepath.Join(e.src, "it's here")
+		if err := os.Mkdir(other, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		o.Sources = []string{filepath.Join(e.src, "a.wav"), other}
 		_, err := Run(context.Background(), putOnly{e.p}, "t", o)
-		if !errors.Is(err, validate.ErrInvalid) || !strings.Contains(err.Error(), "--delete-source") {
-			t.Fatalf("err = %v, want an error naming --delete-source", err)
+		var ve *validate.Error
+		if !errors.As(err, &ve) || ve.Field != "--delete-source" {
+			t.Fatalf("err = %v, want a validation error naming --delete-source", err)
+		}
+		// The command is "stowage export NAME SRC... [flags]"; there is no
+		// --location flag. The sources are quoted for the shell.
+		want := "stowage export OTHER-LOCATION " + filepath.Join(e.src, "a.wav") + " '" + e.src + "/it'\\''s here' --delete-source"
+		if ve.Example != want {
+			t.Fatalf("example = %s\nwant      %s", ve.Example, want)
 		}
 	})
 }
@@ -822,19 +834,24 @@ func TestOptionsValidation(t *testing.T) {
 	sub := filepath.Join(dir, "sub")
 	os.MkdirAll(sub, 0o755)
 	journal := filepath.Join(dir, "j.db")
+	missing := filepath.Join(dir, "nope")
 	cases := []struct {
 		name  string
 		opts  Options
 		field string
+		// rule must be in the error's rule; example must start the example.
+		rule, example string
 	}{
-		{"no source", Options{JournalPath: journal}, "--source"},
-		{"missing source", Options{Sources: []string{filepath.Join(dir, "nope")}, JournalPath: journal}, "--source"},
-		{"overlapping sources", Options{Sources: []string{dir, sub}, JournalPath: journal}, "--source"},
-		{"no journal", Options{Sources: []string{dir}}, "journal path"},
-		{"unknown field", Options{Sources: []string{dir}, JournalPath: journal, KeyTemplate: "{date}/{base}"}, "--key-template"},
-		{"concurrency", Options{Sources: []string{dir}, JournalPath: journal, Concurrency: -1}, "--concurrency"},
-		{"part size", Options{Sources: []string{dir}, JournalPath: journal, PartSize: -5}, "--part-size"},
-		{"exclude", Options{Sources: []string{dir}, JournalPath: journal, Exclude: []string{"a//b"}}, "--exclude"},
+		// The command takes sources as positional SRC arguments, so the
+		// errors name SRC and show that form, never a --source flag.
+		{"no source", Options{JournalPath: journal}, "SRC", "at least one", "stowage export NAME /"},
+		{"missing source", Options{Sources: []string{missing}, JournalPath: journal}, "SRC", missing + " does not exist", "stowage export NAME /"},
+		{"overlapping sources", Options{Sources: []string{dir, sub}, JournalPath: journal}, "SRC", "overlap", "stowage export NAME /data/calls /data/screens"},
+		{"no journal", Options{Sources: []string{dir}}, "journal path", "required", ""},
+		{"unknown field", Options{Sources: []string{dir}, JournalPath: journal, KeyTemplate: "{date}/{base}"}, "--key-template", "", ""},
+		{"concurrency", Options{Sources: []string{dir}, JournalPath: journal, Concurrency: -1}, "--concurrency", "between", "--concurrency 32"},
+		{"part size", Options{Sources: []string{dir}, JournalPath: journal, PartSize: -5}, "--part-size", "between", "--part-size 16MiB"},
+		{"exclude", Options{Sources: []string{dir}, JournalPath: journal, Exclude: []string{"a//b"}}, "--exclude", "", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -842,6 +859,12 @@ func TestOptionsValidation(t *testing.T) {
 			var ve *validate.Error
 			if !errors.As(err, &ve) || ve.Field != c.field || ve.Example == "" {
 				t.Fatalf("err = %v, want a validation error for %s with an example", err, c.field)
+			}
+			if !strings.Contains(ve.Rule, c.rule) || !strings.HasPrefix(ve.Example, c.example) {
+				t.Fatalf("err = %v, want rule containing %q and example starting %q", err, c.rule, c.example)
+			}
+			if strings.Contains(err.Error(), "--source") {
+				t.Fatalf("err = %v names --source, a flag the command does not have", err)
 			}
 		})
 	}

@@ -1,7 +1,9 @@
 package export
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -165,6 +167,13 @@ type source struct {
 	name   string // {source}
 }
 
+// srcField and srcExample name the sources in option errors the way the
+// export command takes them: positional SRC arguments after the location.
+const (
+	srcField   = "SRC"
+	srcExample = "stowage export NAME /var/spool/recordings"
+)
+
 func optErr(field, example, format string, args ...any) error {
 	return &validate.Error{Field: field, Rule: fmt.Sprintf(format, args...), Example: example}
 }
@@ -174,19 +183,26 @@ func optErr(field, example, format string, args ...any) error {
 func prepare(opts Options, needJournal bool) (*settings, error) {
 	s := &settings{Options: opts}
 	if len(opts.Sources) == 0 {
-		return nil, optErr("--source", "--source /var/spool/recordings", "at least one folder or file to export is needed")
+		return nil, optErr(srcField, srcExample, "at least one folder or file to export is needed")
 	}
 	for _, src := range opts.Sources {
 		if strings.TrimSpace(src) == "" {
-			return nil, optErr("--source", "--source /var/spool/recordings", "a source path is empty")
+			return nil, optErr(srcField, srcExample, "a source path is empty")
 		}
 		abs, err := filepath.Abs(src)
 		if err != nil {
-			return nil, optErr("--source", "--source /var/spool/recordings", "cannot resolve %q: %v", src, err)
+			return nil, optErr(srcField, srcExample, "cannot resolve %q: %v", src, err)
 		}
 		fi, err := os.Stat(abs)
-		if err != nil {
-			return nil, optErr("--source", "--source /var/spool/recordings", "%q cannot be read: %v", src, err)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, optErr(srcField, srcExample, "%s does not exist", src)
+		case err != nil:
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // the path is already named
+			}
+			return nil, optErr(srcField, srcExample, "%s cannot be read: %v", src, err)
 		}
 		// A source is often a link to a NAS mount; the walk starts at its
 		// target (a walk does not enter a root that is a link), while
@@ -198,15 +214,15 @@ func prepare(opts Options, needJournal bool) (*settings, error) {
 		so := source{abs: abs, isFile: !fi.IsDir(), root: abs, name: filepath.Base(given)}
 		if so.isFile {
 			if !fi.Mode().IsRegular() {
-				return nil, optErr("--source", "--source /var/spool/recordings", "%q is neither a folder nor a regular file", src)
+				return nil, optErr(srcField, srcExample, "%s is neither a folder nor a regular file", src)
 			}
 			so.root = filepath.Dir(abs)
 			so.name = filepath.Base(filepath.Dir(given))
 		}
 		for _, other := range s.sources {
 			if within(abs, other.abs) || within(other.abs, abs) {
-				return nil, optErr("--source", "--source /data/a --source /data/b",
-					"%q and %q overlap; give each folder once, or only the outer one", other.abs, abs)
+				return nil, optErr(srcField, "stowage export NAME /data/calls /data/screens",
+					"%s and %s overlap; give each folder once, or only the outer one", other.abs, abs)
 			}
 		}
 		s.sources = append(s.sources, so)

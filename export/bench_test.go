@@ -15,7 +15,7 @@ import (
 
 // seedDone writes n small files and a journal that records them all as
 // exported, in one transaction, so the benchmark measures only the rerun.
-func seedDone(b *testing.B, e *env, n int) Options {
+func seedDone(b testing.TB, e *env, n int) Options {
 	b.Helper()
 	o := e.opts()
 	o.Events = nil

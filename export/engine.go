@@ -37,7 +37,9 @@ type Summary struct {
 	Failed  int
 	// Interrupted: large files stopped half-way; the next run resumes them.
 	Interrupted int
-	// NotStarted: files found but not started because the run was stopped.
+	// NotStarted: files found but not started because the run was stopped
+	// (or halted by a location error). When ScanComplete is false, files
+	// the scan never reached are not counted anywhere.
 	NotStarted int
 	// Deleted: source files removed after their object was confirmed.
 	Deleted int
@@ -50,8 +52,18 @@ type Summary struct {
 	// run).
 	ManifestCSV   string
 	ManifestJSONL string
-	Stopped       bool
-	DryRun        bool
+	// Stopped is true when the run was asked to stop (Controller.Stop or a
+	// cancelled context) before it finished. A run halted by an error
+	// (ErrLocationUnusable, a journal that cannot be written) is not
+	// Stopped; Run's error says why.
+	Stopped bool
+	// ScanComplete is true when the scan read every source to the end, so
+	// the counts cover every file that passes the filters. It is false when
+	// a stop or an error ended the scan early: files in the part not yet
+	// scanned were neither counted nor exported, and the manifests end with
+	// a RowScanIncomplete row. A rerun scans everything again.
+	ScanComplete bool
+	DryRun       bool
 }
 
 // String is a one-line account of the run for people.
@@ -74,6 +86,9 @@ func (s Summary) String() string {
 	}
 	if s.NotStarted > 0 {
 		fmt.Fprintf(&b, ", %d not started", s.NotStarted)
+	}
+	if !s.ScanComplete {
+		b.WriteString("; the scan stopped before reading every source, so more files may remain")
 	}
 	if s.Deleted > 0 {
 		fmt.Fprintf(&b, "; %d source files deleted", s.Deleted)
@@ -98,7 +113,14 @@ type engine struct {
 	budget *semaphore.Weighted
 	cls    *classifier
 
-	halted   atomic.Bool
+	halted atomic.Bool
+	// stopAsked is set when Controller.Stop or the context ended the run,
+	// as opposed to an error halting it.
+	stopAsked atomic.Bool
+	// scanCtx ends the walk as soon as the run halts, even inside folders
+	// whose files the filters leave out; stopScan cancels it.
+	scanCtx  context.Context
+	stopScan context.CancelCauseFunc
 	fatalMu  sync.Mutex
 	fatalErr error
 
@@ -123,6 +145,8 @@ func Run(ctx context.Context, p providers.Provider, loc string, opts Options) (S
 		return Summary{}, errors.New("export: no provider given")
 	}
 	e := &engine{ctx: ctx, p: p, loc: loc, s: s}
+	e.scanCtx, e.stopScan = context.WithCancelCause(ctx)
+	defer e.stopScan(nil)
 	e.mp, _ = p.(providers.Multipart)
 	e.stater, _ = p.(providers.Stater)
 	if s.DeleteSource && e.stater == nil {
@@ -169,6 +193,7 @@ func (e *engine) run() (Summary, error) {
 		case <-done:
 			return
 		}
+		e.stopAsked.Store(true)
 		e.halt()
 	}()
 
@@ -195,7 +220,10 @@ func (e *engine) run() (Summary, error) {
 		defer close(scanDone)
 		scanErr = e.scan()
 		e.tr.counting.Store(false)
-		e.ev.emit(ScanProgress{Files: int(e.tr.filesTotal.Load()), Bytes: e.tr.bytesTotal.Load(), Done: true})
+		// Done promises final totals; a halted scan's totals are not.
+		if scanErr == nil {
+			e.ev.emit(ScanProgress{Files: int(e.tr.filesTotal.Load()), Bytes: e.tr.bytesTotal.Load(), Done: true})
+		}
 		e.sched.endScan()
 	}()
 
@@ -219,6 +247,13 @@ func (e *engine) run() (Summary, error) {
 	e.tr.finish(end)
 	e.ev.emit(Totals{e.ctl.Stats()})
 	e.ev.close()
+	if scanErr != nil {
+		// Rows list only the files the scan reached; this row says so, so a
+		// manifest of a stopped scan cannot pass for a complete one.
+		e.man.write(ManifestRow{Status: RowScanIncomplete, DurationMS: time.Since(e.tr.start).Milliseconds(),
+			Error: "the scan stopped before reading every source (" + e.scanEndReason(scanErr) +
+				"); files it did not reach are not listed here; run the export again to continue"})
+	}
 	manErr := e.man.close()
 
 	st := e.tr.snapshot()
@@ -242,7 +277,8 @@ func (e *engine) run() (Summary, error) {
 	if secs := sum.Elapsed.Seconds(); secs > 0 {
 		sum.MiBps = float64(sum.Bytes) / (1 << 20) / secs
 	}
-	sum.Stopped = e.halted.Load()
+	sum.Stopped = e.stopAsked.Load() || e.ctx.Err() != nil
+	sum.ScanComplete = scanErr == nil
 
 	switch {
 	case e.ctx.Err() != nil:
@@ -251,7 +287,7 @@ func (e *engine) run() (Summary, error) {
 		return sum, e.fatal()
 	case scanErr != nil && !errors.Is(scanErr, errHalted):
 		return sum, scanErr
-	case sum.Stopped && (sum.NotStarted > 0 || sum.Interrupted > 0):
+	case sum.Stopped && (sum.NotStarted > 0 || sum.Interrupted > 0 || !sum.ScanComplete):
 		return sum, ErrStopped
 	case sum.Failed > 0:
 		return sum, fmt.Errorf("%w: %d of %d files failed; see %s", ErrFilesFailed, sum.Failed, st.FilesTotal, sum.ManifestCSV)
@@ -280,13 +316,30 @@ func shellWords(words []string) string {
 	return strings.Join(out, " ")
 }
 
-// halt stops taking new files; what is in flight finishes.
+// halt stops taking new files and ends the scan; what is in flight
+// finishes.
 func (e *engine) halt() {
 	// Not a sync.Once: stop may finish abandoned files, whose journal
 	// failure calls halt again from inside.
 	if e.halted.CompareAndSwap(false, true) {
+		e.stopScan(errHalted)
 		e.sched.stop()
 	}
+}
+
+// scanEndReason says in the manifest why the scan ended early.
+func (e *engine) scanEndReason(scanErr error) string {
+	switch {
+	case e.ctx.Err() != nil:
+		return "the export was interrupted"
+	case e.fatal() != nil:
+		return "the export stopped on an error: " + e.fatal().Error()
+	case e.stopAsked.Load():
+		return "the export was stopped"
+	case errors.Is(scanErr, errHalted):
+		return "the export stopped"
+	}
+	return scanErr.Error()
 }
 
 // setFatal records an error that makes going on pointless (the journal
@@ -313,7 +366,7 @@ func (e *engine) scan() error {
 		e.tr.filesTotal.Add(1)
 		e.failFile(&fileTask{path: p}, fmt.Errorf("cannot read: %w", err), time.Now(), nil)
 	}
-	return scan(e.ctx, e.s, func(f found) error {
+	return scan(e.scanCtx, e.s, func(f found) error {
 		if e.halted.Load() {
 			return errHalted
 		}

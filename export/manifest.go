@@ -19,6 +19,11 @@ const (
 	RowSkipped     = "skipped"
 	RowFailed      = "failed"
 	RowInterrupted = "interrupted" // stopped mid-upload; the next run resumes it
+	// RowScanIncomplete is the last row of a run whose scan ended before it
+	// read every source (Summary.ScanComplete false): files the scan did not
+	// reach have no row. It names no file: Source and Key are empty and
+	// Error says why the scan ended.
+	RowScanIncomplete = "scan_incomplete"
 )
 
 // ManifestRow is one file of a run, as written to the CSV and JSON Lines

@@ -125,6 +125,6 @@ func Plan(ctx context.Context, opts Options) (PlanResult, error) {
 func dryRun(ctx context.Context, loc string, opts Options) (Summary, error) {
 	res, err := Plan(ctx, opts)
 	sum := Summary{Location: loc, DryRun: true, Files: res.Files, Changed: res.Changed, Skipped: res.Skipped,
-		Failed: res.ProblemsTotal, Bytes: res.Bytes, Elapsed: res.Elapsed}
+		Failed: res.ProblemsTotal, Bytes: res.Bytes, Elapsed: res.Elapsed, ScanComplete: err == nil}
 	return sum, err
 }

@@ -29,6 +29,9 @@ func scan(ctx context.Context, s *settings, fn func(found) error, onErr func(pat
 		skip[p] = true
 	}
 	for _, so := range s.sources {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
 		if so.isFile {
 			fi, err := os.Stat(so.abs)
 			if err != nil {
@@ -41,8 +44,9 @@ func scan(ctx context.Context, s *settings, fn func(found) error, onErr func(pat
 			continue
 		}
 		err := filepath.WalkDir(so.abs, func(p string, d fs.DirEntry, err error) error {
-			if ctxErr := ctx.Err(); ctxErr != nil {
-				return ctxErr
+			if ctx.Err() != nil {
+				// The cause tells a halted run (errHalted) from a hard stop.
+				return context.Cause(ctx)
 			}
 			if err != nil {
 				if p == so.abs {

@@ -24,6 +24,56 @@ var ErrStopped = errors.New("export stopped before every file was exported; run 
 // files could not be exported; the manifest and FileFailed events say why.
 var ErrFilesFailed = errors.New("some files were not exported")
 
+// ErrLocationUnusable is returned (wrapped, together with the provider's
+// error) by Run when the location cannot take any upload: its bucket,
+// container or folder does not exist (providers.ErrNoSuchBucket), or its
+// credentials are refused (providers.ErrInvalidCredentials, ErrExpired,
+// ErrTrustDenied). The run stops taking files at the first such error;
+// files it did not attempt count as not started, so a rerun after fixing
+// the location exports them. Access denied on one key is not such an
+// error: a policy may deny single keys, and the other files go on.
+var ErrLocationUnusable = errors.New("the location cannot take uploads")
+
+// locationError is the error of a run halted by ErrLocationUnusable.
+type locationError struct {
+	msg string
+	err error
+}
+
+func (e *locationError) Error() string   { return e.msg }
+func (e *locationError) Unwrap() []error { return []error{ErrLocationUnusable, e.err} }
+
+// checkLocation halts the run when err means no upload to the location can
+// succeed, so thousands of files are not each failed with the same error.
+func (e *engine) checkLocation(err error) {
+	var what, next string
+	switch {
+	case errors.Is(err, providers.ErrNoSuchBucket):
+		what = "the location's bucket/folder does not exist"
+		next = fmt.Sprintf("run `stowage test %s`", e.loc)
+	case errors.Is(err, providers.ErrExpired):
+		what = "the location's credentials have expired"
+		next = fmt.Sprintf("run `stowage test %s`, and `stowage setup --edit %s` to give it new ones", e.loc, e.loc)
+	case errors.Is(err, providers.ErrInvalidCredentials):
+		what = "the location's credentials were refused"
+		next = fmt.Sprintf("run `stowage test %s`, and `stowage setup --edit %s` to correct them", e.loc, e.loc)
+	case errors.Is(err, providers.ErrTrustDenied):
+		what = "the location's role does not trust Stowage (its trust policy denies sts:AssumeRole)"
+		next = fmt.Sprintf("run `stowage test %s`", e.loc)
+	default:
+		return
+	}
+	hint := ""
+	var pe *providers.Error
+	if errors.As(err, &pe) && pe.Hint != "" {
+		hint = "; " + pe.Hint
+	}
+	e.setFatal(&locationError{
+		msg: fmt.Sprintf("export stopped: %s: %s (%v%s); files not yet attempted are left for the next run", what, next, err, hint),
+		err: err,
+	})
+}
+
 // Summary is the outcome of a run.
 type Summary struct {
 	Location string

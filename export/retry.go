@@ -59,6 +59,7 @@ func (e *engine) do(path string, part int, op func(ctx context.Context) error) e
 			return err
 		}
 		if !retryable(ctx, err) {
+			e.checkLocation(err)
 			return err
 		}
 		if attempt > e.s.maxTries {

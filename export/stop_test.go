@@ -5,10 +5,14 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+
+	"github.com/stowage-dev/stowage/providers"
 )
 
 // manifestRows reads both manifests of a run, in order, and fails when they
@@ -157,4 +161,118 @@ func TestStopDuringScan(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLocationErrorsStopTheRun: an error that no upload to the location can
+// get past halts the run at the first file, instead of failing every file
+// one by one; access denied on one key stays that file's failure.
+func TestLocationErrorsStopTheRun(t *testing.T) {
+	const files, conc = 60, 2
+	expired := &providers.Error{Kind: providers.ErrExpired, Op: "put", Code: "ExpiredToken"}
+	cases := []struct {
+		name string
+		// removeDst deletes the location's folder, so the real local
+		// provider answers ErrNoSuchBucket.
+		removeDst bool
+		// fail answers every upload with this error.
+		fail      error
+		multipart bool
+		kind      error
+		hint      string
+	}{
+		{name: "folder gone", removeDst: true, kind: providers.ErrNoSuchBucket,
+			hint: "the location's bucket/folder does not exist: run `stowage test t`"},
+		{name: "folder gone, large files", removeDst: true, multipart: true, kind: providers.ErrNoSuchBucket,
+			hint: "the location's bucket/folder does not exist: run `stowage test t`"},
+		{name: "credentials invalid", fail: &providers.Error{Kind: providers.ErrInvalidCredentials, Op: "put", Code: "InvalidAccessKeyId"},
+			kind: providers.ErrInvalidCredentials, hint: "credentials were refused: run `stowage test t`"},
+		{name: "credentials expired", fail: expired, kind: providers.ErrExpired, hint: "expired: run `stowage test t`"},
+		{name: "trust denied", fail: &providers.Error{Kind: providers.ErrTrustDenied, Op: "assume-role", Action: "sts:AssumeRole"},
+			kind: providers.ErrTrustDenied, hint: "run `stowage test t`"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t)
+			size := 100
+			if c.multipart {
+				size = 1<<20 + 100
+			}
+			for i := 0; i < files; i++ {
+				rel := fmt.Sprintf("d%d/f%03d.wav", i%3, i)
+				e.write(t, rel, content(rel, size))
+			}
+			var failing atomic.Bool
+			failing.Store(c.fail != nil)
+			rec := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ *os.File) error {
+				if failing.Load() && (op == "put" || op == "part") {
+					return c.fail
+				}
+				return nil
+			}}
+			if c.removeDst {
+				if err := os.RemoveAll(e.dst); err != nil {
+					t.Fatal(err)
+				}
+			}
+			o := e.opts()
+			o.Concurrency = conc
+			o.PartSize, o.MultipartThreshold = 1<<20, 1<<20
+			var evs events
+			o.Events = evs.add
+			sum, err := Run(context.Background(), rec, "t", o)
+			if !errors.Is(err, ErrLocationUnusable) || !errors.Is(err, c.kind) || errors.Is(err, ErrFilesFailed) {
+				t.Fatalf("err = %v, want ErrLocationUnusable wrapping %v", err, c.kind)
+			}
+			if !strings.Contains(err.Error(), c.hint) {
+				t.Fatalf("err = %v, want the hint %q", err, c.hint)
+			}
+			// Only requests already in flight may fail; the rest were never
+			// attempted.
+			if sum.Failed > conc || len(rec.puts)+len(rec.parts)+rec.creates > 2*conc || countKind[FileFailed](evs.list()) != sum.Failed {
+				t.Fatalf("summary %+v after %d puts, %d parts, %d creates: want at most %d files tried", sum, len(rec.puts), len(rec.parts), rec.creates, conc)
+			}
+			if sum.Files != 0 || sum.Stopped {
+				t.Fatalf("summary %+v: want nothing exported and Stopped false (an error halted it)", sum)
+			}
+			if sum.ScanComplete && sum.Failed+sum.Interrupted+sum.NotStarted != files {
+				t.Fatalf("summary %+v: failed + interrupted + not started must be all %d files", sum, files)
+			}
+			if sum.NotStarted < files/2 && sum.ScanComplete {
+				t.Fatalf("summary %+v: the files not attempted must count as not started", sum)
+			}
+
+			// Fixed, the next run exports every file.
+			failing.Store(false)
+			if err := os.MkdirAll(e.dst, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			sum, err = Run(context.Background(), rec, "t", e.opts2(o))
+			if err != nil || sum.Files != files {
+				t.Fatalf("rerun: err %v, summary %+v", err, sum)
+			}
+			if n := len(e.objects(t)); n != files {
+				t.Fatalf("%d objects after the rerun, want %d", n, files)
+			}
+		})
+	}
+
+	t.Run("access denied on one key stays per file", func(t *testing.T) {
+		e := newEnv(t)
+		for i := 0; i < files; i++ {
+			rel := fmt.Sprintf("f%03d.wav", i)
+			e.write(t, rel, content(rel, 100))
+		}
+		rec := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ *os.File) error {
+			if key == "f007.wav" {
+				return &providers.Error{Kind: providers.ErrAccessDenied, Op: "put", Action: "s3:PutObject", Code: "AccessDenied"}
+			}
+			return nil
+		}}
+		o := e.opts()
+		o.Concurrency = conc
+		sum, err := Run(context.Background(), rec, "t", o)
+		if !errors.Is(err, ErrFilesFailed) || errors.Is(err, ErrLocationUnusable) || sum.Failed != 1 || sum.Files != files-1 {
+			t.Fatalf("err %v, summary %+v: want one failed file and the rest exported", err, sum)
+		}
+	})
 }

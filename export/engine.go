@@ -93,6 +93,17 @@ type Summary struct {
 	NotStarted int
 	// Deleted: source files removed after their object was confirmed.
 	Deleted int
+	// Kept: source files kept although Options.DeleteSource was set,
+	// KeptUnconfirmed included. Each has a Deleted event with the reason,
+	// except those counted in KeptUnconfirmed.
+	Kept int
+	// KeptUnconfirmed: files kept because the location's credentials may
+	// not look objects up (providers.ErrAccessDenied from Stat, e.g. an S3
+	// policy without s3:GetObject because read_back is off). One Warning
+	// event, also in Warnings, says why for all of them.
+	KeptUnconfirmed int
+	// Warnings are the messages of the run's Warning events, each once.
+	Warnings []string
 	// Bytes uploaded in this run.
 	Bytes   int64
 	Elapsed time.Duration
@@ -143,6 +154,12 @@ func (s Summary) String() string {
 	if s.Deleted > 0 {
 		fmt.Fprintf(&b, "; %d source files deleted", s.Deleted)
 	}
+	if s.Kept > 0 {
+		fmt.Fprintf(&b, "; %d source files kept", s.Kept)
+		if s.KeptUnconfirmed > 0 {
+			fmt.Fprintf(&b, " (%d could not be confirmed: the location may not read objects)", s.KeptUnconfirmed)
+		}
+	}
 	return b.String()
 }
 
@@ -175,6 +192,11 @@ type engine struct {
 	fatalErr error
 
 	exported, changed, interrupted, deleted atomic.Int64
+	kept, keptUnconfirmed                   atomic.Int64
+
+	warnMu   sync.Mutex
+	warned   map[string]bool
+	warnings []string
 }
 
 // Run exports the files of opts.Sources to the location p (named loc for
@@ -308,17 +330,19 @@ func (e *engine) run() (Summary, error) {
 
 	st := e.tr.snapshot()
 	sum := Summary{
-		Location:      e.loc,
-		Files:         int(e.exported.Load()),
-		Changed:       int(e.changed.Load()),
-		Skipped:       st.FilesSkipped,
-		Failed:        st.FilesFailed,
-		Interrupted:   int(e.interrupted.Load()),
-		Deleted:       int(e.deleted.Load()),
-		Bytes:         st.BytesDone,
-		Elapsed:       st.Elapsed,
-		ManifestCSV:   e.man.csvPath,
-		ManifestJSONL: e.man.jsonlPath,
+		Location:        e.loc,
+		Files:           int(e.exported.Load()),
+		Changed:         int(e.changed.Load()),
+		Skipped:         st.FilesSkipped,
+		Failed:          st.FilesFailed,
+		Interrupted:     int(e.interrupted.Load()),
+		Deleted:         int(e.deleted.Load()),
+		Kept:            int(e.kept.Load()),
+		KeptUnconfirmed: int(e.keptUnconfirmed.Load()),
+		Bytes:           st.BytesDone,
+		Elapsed:         st.Elapsed,
+		ManifestCSV:     e.man.csvPath,
+		ManifestJSONL:   e.man.jsonlPath,
 	}
 	sum.NotStarted = st.FilesTotal - sum.Files - sum.Skipped - sum.Failed - sum.Interrupted
 	if sum.NotStarted < 0 {
@@ -328,6 +352,9 @@ func (e *engine) run() (Summary, error) {
 		sum.MiBps = float64(sum.Bytes) / (1 << 20) / secs
 	}
 	sum.Stopped = e.stopAsked.Load() || e.ctx.Err() != nil
+	e.warnMu.Lock()
+	sum.Warnings = append([]string(nil), e.warnings...)
+	e.warnMu.Unlock()
 	sum.ScanComplete = scanErr == nil
 
 	switch {
@@ -659,7 +686,21 @@ func (e *engine) deleteSource(path, key string, want identity, checksum string) 
 		obj, err = e.stater.Stat(ctx, key)
 		return err
 	})
+	unconfirmed := false
 	switch {
+	case err != nil && errors.Is(err, providers.ErrAccessDenied):
+		// Looking an object up needs read access (s3:GetObject for
+		// HeadObject), which the least-privilege policy grants only with
+		// read_back; every file would be kept for the same reason.
+		unconfirmed = true
+		var pe *providers.Error
+		if errors.As(err, &pe) && pe.Action != "" {
+			// A cloud location: the permission is named, and read_back is
+			// the setting that grants it.
+			err = fmt.Errorf("source kept: cannot confirm %s: %s is not granted; turn on read_back for this location (stowage setup --edit %s) to use --delete-source (%w)", key, pe.Action, e.loc, err)
+		} else {
+			err = fmt.Errorf("source kept: cannot confirm %s: the location denies looking objects up; check its permissions with `stowage test %s` to use --delete-source (%w)", key, e.loc, err)
+		}
 	case err != nil:
 		err = fmt.Errorf("source kept: cannot confirm %s in the location: %w", key, err)
 	case obj.Size != want.size:
@@ -679,12 +720,37 @@ func (e *engine) deleteSource(path, key string, want identity, checksum string) 
 			err = fmt.Errorf("delete source: %w", rerr)
 		}
 	}
-	e.ev.emit(Deleted{Path: path, Err: err})
-	if err != nil {
+	switch {
+	case unconfirmed:
+		e.kept.Add(1)
+		e.keptUnconfirmed.Add(1)
+		e.warnOnce("stat-denied", fmt.Errorf("%w; every file affected is kept, and the summary counts them", err))
+		return false
+	case err != nil:
+		e.kept.Add(1)
+		e.ev.emit(Deleted{Path: path, Err: err})
 		return false
 	}
+	e.ev.emit(Deleted{Path: path})
 	e.deleted.Add(1)
 	return true
+}
+
+// warnOnce sends a Warning event the first time a condition (kind) occurs
+// in the run and records it for the Summary.
+func (e *engine) warnOnce(kind string, err error) {
+	e.warnMu.Lock()
+	if e.warned[kind] {
+		e.warnMu.Unlock()
+		return
+	}
+	if e.warned == nil {
+		e.warned = map[string]bool{}
+	}
+	e.warned[kind] = true
+	e.warnings = append(e.warnings, err.Error())
+	e.warnMu.Unlock()
+	e.ev.emit(Warning{Err: err})
 }
 
 // checksumsAgree compares two "ALGO:value" checksums when both are known

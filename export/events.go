@@ -6,7 +6,7 @@ import (
 
 // Event is one progress report of a run. The concrete types are
 // ScanProgress, FileStarted, FileProgress, FileDone, FileSkipped,
-// FileFailed, Retry, Deleted and Totals.
+// FileFailed, Retry, Deleted, Warning and Totals.
 type Event interface {
 	// Kind names the event type in JSON output ("file_done", ...).
 	Kind() string
@@ -80,10 +80,20 @@ type Retry struct {
 }
 
 // Deleted: a source file was removed after its object was confirmed
-// (Err == nil), or could not be (Err says why; the file stays).
+// (Err == nil), or could not be (Err says why; the file stays). Files kept
+// because the location may not look objects up at all get no Deleted
+// event: one Warning says it for all of them.
 type Deleted struct {
 	Path string
 	Err  error
+}
+
+// Warning: a condition that affects many files, sent once per run rather
+// than once per file (e.g. --delete-source cannot confirm any object
+// because the location's credentials may not read them). Summary.Warnings
+// repeats it.
+type Warning struct {
+	Err error
 }
 
 // Totals is a periodic Stats snapshot, sent every Options.StatsInterval and
@@ -100,6 +110,7 @@ func (FileSkipped) Kind() string  { return "file_skipped" }
 func (FileFailed) Kind() string   { return "file_failed" }
 func (Retry) Kind() string        { return "retry" }
 func (Deleted) Kind() string      { return "deleted" }
+func (Warning) Kind() string      { return "warning" }
 func (Totals) Kind() string       { return "totals" }
 
 // Stats is a snapshot of a run's progress.

@@ -84,7 +84,10 @@ type Options struct {
 
 	// DeleteSource removes each local file once its object is confirmed in
 	// the location (same size, and same checksum when both sides know it).
-	// The provider must be able to look objects up (providers.Stater).
+	// The provider must be able to look objects up (providers.Stater), and
+	// the credentials must allow it (on S3, s3:GetObject, which the
+	// least-privilege policy grants with read_back); when they do not,
+	// every source is kept and one Warning event says why.
 	DeleteSource bool
 
 	// JournalPath is the bbolt file that records what was exported, so a

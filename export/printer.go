@@ -46,6 +46,8 @@ func (p *StatusPrinter) Event(ev Event) {
 		if ev.Err != nil {
 			fmt.Fprintf(p.W, "kept: %s: %v\n", ev.Path, ev.Err)
 		}
+	case Warning:
+		fmt.Fprintf(p.W, "warning: %v\n", ev.Err)
 	case ScanProgress:
 		if ev.Done {
 			fmt.Fprintf(p.W, "found %d files (%s)\n", ev.Files, formatBytes(ev.Bytes))
@@ -151,6 +153,8 @@ func eventJSON(ev Event, now time.Time) map[string]any {
 		if ev.Err != nil {
 			m["error"] = ev.Err.Error()
 		}
+	case Warning:
+		m["message"] = errText(ev.Err)
 	case Totals:
 		s := ev.Stats
 		m["counting"], m["files_total"], m["bytes_total"] = s.Counting, s.FilesTotal, s.BytesTotal

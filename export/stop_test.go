@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stowage-dev/stowage/providers"
 )
@@ -275,4 +276,95 @@ func TestLocationErrorsStopTheRun(t *testing.T) {
 			t.Fatalf("err %v, summary %+v: want one failed file and the rest exported", err, sum)
 		}
 	})
+}
+
+// TestDeleteSourceWithoutReadAccess: under the least-privilege S3 policy
+// without read_back, HeadObject is denied, so no object can be confirmed
+// and every source is kept. That is said once, as a Warning naming
+// s3:GetObject and read_back, with a count in the summary, rather than
+// once per file.
+func TestDeleteSourceWithoutReadAccess(t *testing.T) {
+	const files = 40
+	cases := []struct {
+		name string
+		// rerun: the files were exported earlier, so only the confirmation
+		// runs (Options.DeleteSource on a skipped file).
+		rerun bool
+	}{
+		{"new files", false},
+		{"files exported earlier", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t)
+			for i := 0; i < files; i++ {
+				rel := fmt.Sprintf("f%03d.wav", i)
+				e.write(t, rel, content(rel, 64))
+			}
+			if c.rerun {
+				if _, err := Run(context.Background(), e.p, "t", e.opts()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rec := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ *os.File) error {
+				if op == "stat" {
+					// What the S3 provider answers to HeadObject without
+					// s3:GetObject.
+					return &providers.Error{Kind: providers.ErrAccessDenied, Op: "stat", Action: "s3:GetObject", Code: "403"}
+				}
+				return nil
+			}}
+			o := e.opts()
+			o.DeleteSource = true
+			var evs events
+			o.Events = evs.add
+			sum, err := Run(context.Background(), rec, "t", o)
+			if err != nil {
+				t.Fatalf("err = %v: kept sources are not a failure", err)
+			}
+			if left, _ := os.ReadDir(e.src); len(left) != files || sum.Deleted != 0 {
+				t.Fatalf("%d sources left, %d deleted; want all %d kept", len(left), sum.Deleted, files)
+			}
+			if sum.Kept != files || sum.KeptUnconfirmed != files {
+				t.Fatalf("summary %+v: want Kept and KeptUnconfirmed = %d", sum, files)
+			}
+			var warnings []Warning
+			for _, ev := range evs.list() {
+				switch ev := ev.(type) {
+				case Warning:
+					warnings = append(warnings, ev)
+				case Deleted:
+					t.Fatalf("Deleted event %+v: the denied look-up must be reported once, as a Warning", ev)
+				}
+			}
+			if len(warnings) != 1 || len(sum.Warnings) != 1 || sum.Warnings[0] != warnings[0].Err.Error() {
+				t.Fatalf("warnings %v, summary warnings %q: want exactly one", warnings, sum.Warnings)
+			}
+			msg := warnings[0].Err.Error()
+			want := ": s3:GetObject is not granted; turn on read_back for this location (stowage setup --edit t) to use --delete-source"
+			if !strings.HasPrefix(msg, "source kept: cannot confirm f0") || !strings.Contains(msg, want) || !errors.Is(warnings[0].Err, providers.ErrAccessDenied) {
+				t.Fatalf("warning %q, want it to contain %q", msg, want)
+			}
+			if m := eventJSON(warnings[0], time.Now()); m["type"] != "warning" || m["message"] != msg {
+				t.Fatalf("JSON of the warning = %v", m)
+			}
+			if !strings.Contains(sum.String(), "40 source files kept (40 could not be confirmed") {
+				t.Fatalf("summary line %q does not count the kept files", sum.String())
+			}
+			var plain strings.Builder
+			sp := NewStatusPrinter(&plain, time.Hour)
+			for _, ev := range evs.list() {
+				sp.Event(ev)
+			}
+			lines := 0
+			for _, l := range strings.Split(plain.String(), "\n") {
+				if strings.Contains(l, "s3:GetObject") {
+					lines++
+				}
+			}
+			if lines != 1 || !strings.Contains(plain.String(), "warning: source kept") {
+				t.Fatalf("status output has %d lines naming s3:GetObject, want one warning:\n%s", lines, plain.String())
+			}
+		})
+	}
 }

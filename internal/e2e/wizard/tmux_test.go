@@ -2,12 +2,15 @@ package wizard
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -36,7 +39,10 @@ type terminal struct {
 	sock   string
 	conf   string
 	rawLog string
-	frames []capture
+	// statusFile receives the program's exit status and pidFile its pid,
+	// written by the script that runs it.
+	statusFile, pidFile string
+	frames              []capture
 }
 
 // capture is one distinct screen and how many times in a row it was
@@ -84,19 +90,25 @@ func startTerminal(t *testing.T, env []string, args ...string) *terminal {
 		sock:   filepath.Join(sockDir, "sock"),
 		conf:   filepath.Join(dir, "tmux.conf"),
 		rawLog: filepath.Join(dir, "raw.log"),
+
+		statusFile: filepath.Join(dir, "status"),
+		pidFile:    filepath.Join(dir, "pid"),
 	}
 	// No status line (the pane gets all 24 rows), the pane kept after the
-	// program exits (for its exit status and last screen), and no escape
-	// delay so Escape is a key of its own.
+	// program exits (for its last screen and any error it printed), and no
+	// escape delay so Escape is a key of its own.
 	conf := "set -g status off\nset -g remain-on-exit on\nset -s escape-time 0\nset -g history-limit 2000\n"
 	if err := os.WriteFile(tm.conf, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	// The program waits for one line before it starts, so pipe-pane is
 	// recording before its first byte. env -i drops whatever tmux adds
-	// (TMUX, TMUX_PANE, its own TERM).
+	// (TMUX, TMUX_PANE, its own TERM). The script, not tmux, reports the
+	// exit status: tmux 3.3 here sometimes leaves the exited program a
+	// zombie, and the pane alive, for many seconds.
 	var script strings.Builder
-	script.WriteString("#!/bin/sh\nIFS= read -r _\nexec env -i")
+	script.WriteString("#!/bin/sh\nIFS= read -r _\n")
+	script.WriteString(`sh -c 'echo $$ > "$0"; exec "$@"' ` + shellQuote(tm.pidFile) + " env -i")
 	for _, kv := range env {
 		script.WriteString(" " + shellQuote(kv))
 	}
@@ -105,6 +117,7 @@ func startTerminal(t *testing.T, env []string, args ...string) *terminal {
 		script.WriteString(" " + shellQuote(a))
 	}
 	script.WriteString("\n")
+	script.WriteString(fmt.Sprintf("echo $? > %[1]s.tmp && mv %[1]s.tmp %[1]s\n", shellQuote(tm.statusFile)))
 	run := filepath.Join(dir, "run.sh")
 	// 0700: the script holds the platform's base credentials.
 	if err := os.WriteFile(run, []byte(script.String()), 0o700); err != nil {
@@ -175,28 +188,16 @@ func (tm *terminal) capture() string {
 // dead reports whether the program has exited, and its exit status.
 func (tm *terminal) dead() (bool, int) {
 	tm.t.Helper()
-	out, err := tm.run("display-message", "-p", "-t", session, "#{pane_dead} #{pane_dead_status} #{pane_dead_signal}")
+	b, err := os.ReadFile(tm.statusFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, 0
+	}
 	if err != nil {
 		tm.t.Fatal(err)
 	}
-	f := strings.Fields(out)
-	if len(f) == 0 || f[0] != "1" {
-		return false, 0
-	}
-	if len(f) == 1 {
-		// Dead, but tmux has not collected the status yet.
-		return false, 0
-	}
-	// A program killed by a signal has no exit status: report it as
-	// 128+signal, as shells do.
-	code := -1
-	if len(f) > 1 {
-		code, _ = strconv.Atoi(f[1])
-	}
-	if len(f) > 2 {
-		if sig, err := strconv.Atoi(f[2]); err == nil && sig > 0 {
-			code = 128 + sig
-		}
+	code, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		tm.t.Fatalf("exit status file holds %q", b)
 	}
 	return true, code
 }
@@ -317,7 +318,7 @@ func (tm *terminal) waitExit() int {
 			return code
 		}
 		if time.Now().After(deadline) {
-			tm.t.Fatalf("the program did not exit within %s; screen:\n%s", waitTimeout, frame(tm.capture()))
+			tm.t.Fatalf("the program did not exit within %s; screen:\n%s\n%s", waitTimeout, frame(tm.capture()), tm.goroutines())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -340,6 +341,67 @@ func (tm *terminal) dump() {
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(b.String()), 0o600); err != nil {
 		tm.t.Logf("writing the screens: %v", err)
 	}
+}
+
+// goroutines makes a hung program print its goroutines (SIGQUIT, as Go
+// programs answer it) and returns the pane's whole history, which then
+// holds them.
+func (tm *terminal) goroutines() string {
+	b, err := os.ReadFile(tm.pidFile)
+	if err != nil {
+		return "no pid: " + err.Error()
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return fmt.Sprintf("pid file holds %q", b)
+	}
+	proc := procInfo(pid)
+	// The pid is the shell exec'd into env and then into stowage, so the
+	// program itself.
+	if p, err := os.FindProcess(pid); err == nil {
+		_ = p.Signal(syscall.SIGQUIT)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if d, _ := tm.dead(); d {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	hist, err := tm.run("capture-pane", "-p", "-S", "-", "-t", session)
+	if err != nil {
+		return err.Error()
+	}
+	return proc + "\ngoroutines after SIGQUIT:\n" + hist
+}
+
+// procInfo describes a process from /proc (Linux only): its command line,
+// state and what each thread waits in.
+func procInfo(pid int) string {
+	dir := fmt.Sprintf("/proc/%d", pid)
+	cmdline, err := os.ReadFile(dir + "/cmdline")
+	if err != nil {
+		return fmt.Sprintf("pid %d: %v", pid, err)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "pid %d: %s\n", pid, strings.ReplaceAll(string(cmdline), "\x00", " "))
+	if st, err := os.ReadFile(dir + "/status"); err == nil {
+		for _, l := range strings.Split(string(st), "\n") {
+			if strings.HasPrefix(l, "State:") || strings.HasPrefix(l, "SigBlk:") || strings.HasPrefix(l, "SigIgn:") || strings.HasPrefix(l, "SigCgt:") {
+				b.WriteString("  " + l + "\n")
+			}
+		}
+	}
+	tasks, _ := os.ReadDir(dir + "/task")
+	for _, t := range tasks {
+		wchan, _ := os.ReadFile(dir + "/task/" + t.Name() + "/wchan")
+		stat, _ := os.ReadFile(dir + "/task/" + t.Name() + "/stat")
+		fmt.Fprintf(&b, "  thread %s wchan=%s stat=%s\n", t.Name(), wchan, strings.TrimSpace(string(stat)))
+	}
+	if kids, err := os.ReadFile(fmt.Sprintf("%s/task/%d/children", dir, pid)); err == nil {
+		fmt.Fprintf(&b, "  children: %s\n", kids)
+	}
+	return b.String()
 }
 
 // screens is every distinct screen captured, in order, including screens

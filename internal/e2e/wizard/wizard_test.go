@@ -303,8 +303,9 @@ func TestS3RoleTrustPolicyScreenShare(t *testing.T) {
 	tm.keys("Left", "Left", "Left")
 	tm.waitStep("Policies to apply", "Trust relationships")
 	tm.keys("p")
-	tm.waitFor(`"sts:ExternalId": "••••••••` + extID[28:] + `"`)
+	tm.waitFor("p framed view", `"sts:ExternalId": "••••••••`+extID[28:]+`"`, `"AWS": "arn:aws:iam::••••••••3333:root"`)
 	tm.keys("p")
+	tm.waitFor("p plain view")
 
 	tm.keys("C-c")
 	if code := tm.waitExit(); code != 0 {

@@ -100,7 +100,7 @@ when it is not new; run 'stowage test NAME' afterwards.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			if !nonInteractive {
 				changed := []string{}
-				c.Flags().Visit(func(f *pflag.Flag) {
+				c.LocalNonPersistentFlags().Visit(func(f *pflag.Flag) {
 					if f.Name != "edit" {
 						changed = append(changed, "--"+f.Name)
 					}

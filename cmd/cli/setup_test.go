@@ -126,3 +126,15 @@ func TestPlatformCommand(t *testing.T) {
 		t.Fatalf("13h accepted: %s", errOut)
 	}
 }
+
+// TestSetupAcceptsGlobalFlags: --config, --accessible and --screen-share are
+// the root's flags, not wizard fields, so setup without --non-interactive
+// takes them.
+func TestSetupAcceptsGlobalFlags(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	dir := t.TempDir()
+	_, errOut, code := runCLI(t, "nas\n5\n"+dir+"\n\n\n\n", "--config", cfg, "setup", "--accessible", "--screen-share")
+	if strings.Contains(errOut, "need --non-interactive") {
+		t.Fatalf("global flags refused: code %d %s", code, errOut)
+	}
+}

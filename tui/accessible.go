@@ -51,6 +51,7 @@ func runAccessible(ctx context.Context, opts Options, w *wizard.Wizard) (Result,
 		in:   newLineReader(opts.In),
 		// huh styles its prompts; plain text reads better aloud and in logs.
 		out: &colorprofile.Writer{Forward: opts.Out, Profile: colorprofile.NoTTY},
+		res: Result{Accessible: true},
 	}
 	if opts.ScreenShare {
 		a.println("SCREEN-SHARE MODE: secrets hidden")
@@ -198,7 +199,9 @@ func (a *accessible) start() error {
 	case wizard.ActionRotate:
 		err = a.w.Rotate(name)
 	case wizard.ActionExport:
-		a.res.Location, a.res.ExportNow = name, true
+		if err := a.askSources(name); err != nil {
+			return err
+		}
 		return errQuit
 	case wizard.ActionDelete:
 		err = a.w.Delete(name)
@@ -614,10 +617,29 @@ func (a *accessible) done() error {
 	a.println("  " + shellWord("stowage export "+name) + " DIR   exports the recordings in DIR")
 	a.println("")
 	now, err := a.yesNo("Start an export to "+name+" now?", false)
+	if err != nil || !now {
+		return err
+	}
+	return a.askSources(name)
+}
+
+// askSources asks which folders to export to the location name, until
+// every one given is an existing folder, and hands them to the caller.
+func (a *accessible) askSources(name string) error {
+	var v string
+	in := huh.NewInput().Title("Folders of recordings to export to " + name + " (several separated by commas, e.g. " + sourcesExample + "):").
+		Value(&v).Validate(func(s string) error {
+		_, err := sourceFolders(s)
+		return err
+	})
+	if err := a.ask(in, false); err != nil {
+		return err
+	}
+	srcs, err := sourceFolders(v)
 	if err != nil {
 		return err
 	}
-	a.res.ExportNow = now
+	a.res.Location, a.res.ExportNow, a.res.Sources = name, true, srcs
 	return nil
 }
 

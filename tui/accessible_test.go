@@ -35,14 +35,17 @@ func accessibleOptions(t *testing.T, input string, out *bytes.Buffer) (Options, 
 // a refused answer is asked again with the wizard's message.
 func TestAccessibleLocalFolder(t *testing.T) {
 	target := t.TempDir()
+	src := t.TempDir()
 	input := strings.Join([]string{
 		"Bad Name!",   // refused by the name rule
 		"nas-archive", // accepted
 		"5",           // Local or NAS folder
 		"relative/path",
 		target,
-		"1", // Save
-		"y", // export now
+		"1",                           // Save
+		"y",                           // export now
+		filepath.Join(src, "missing"), // refused: no such folder
+		src,
 	}, "\n") + "\n"
 	var out bytes.Buffer
 	opts, cfg := accessibleOptions(t, input, &out)
@@ -50,11 +53,13 @@ func TestAccessibleLocalFolder(t *testing.T) {
 	if err != nil {
 		t.Fatalf("RunWizard: %v\n%s", err, out.String())
 	}
-	if !res.Saved || res.Location != "nas-archive" || !res.ExportNow {
+	if !res.Saved || res.Location != "nas-archive" || !res.ExportNow || !res.Accessible ||
+		len(res.Sources) != 1 || res.Sources[0] != src {
 		t.Fatalf("result = %+v\n%s", res, out.String())
 	}
 	text := out.String()
-	for _, want := range []string{"== Name (step 1) ==", "name:", "Local or NAS folder", "[pass]", "== Review (step 5 of 5) ==", "stowage export nas-archive DIR"} {
+	for _, want := range []string{"== Name (step 1) ==", "name:", "Local or NAS folder", "[pass]", "== Review (step 5 of 5) ==",
+		"Saved to " + cfg, "stowage export nas-archive DIR", "Folders of recordings to export to nas-archive", `folders: folder "` + filepath.Join(src, "missing") + `" does not exist`} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}

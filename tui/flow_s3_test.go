@@ -95,10 +95,14 @@ func TestFlowS3RoleMinIO(t *testing.T) {
 	s.press("enter")
 	s.waitFor("What to do next")
 	s.press("x")
+	s.waitFor("Export to minio-role", "Folders of recordings")
+	src := t.TempDir()
+	s.typeText(src)
+	s.press("enter")
 	res := s.result()
 	s.dump("s3role")
-	if !res.Saved || res.Location != "minio-role" || !res.ExportNow {
-		t.Fatalf("result = %+v, want minio-role saved and export now", res)
+	if !res.Saved || res.Location != "minio-role" || !res.ExportNow || len(res.Sources) != 1 || res.Sources[0] != src {
+		t.Fatalf("result = %+v, want minio-role saved and export now from %s", res, src)
 	}
 	f, err := config.Load(cfg)
 	if err != nil {

@@ -10,6 +10,11 @@ import (
 // enabled, and Update only acts on enabled keys.
 func (m *model) syncKeys() {
 	k := &m.keys
+	if m.exp.active {
+		k.only(&k.StartExport, &k.Cancel, &k.Quit)
+		k.StartExport.SetEnabled(!m.exp.checking)
+		return
+	}
 	switch m.w.Step() {
 	case wizard.StepStart:
 		// q and ctrl+c both quit here, with nothing to lose: one help item.
@@ -119,6 +124,9 @@ func (m *model) syncFormKeys() {
 			}
 		}
 	}
+	// The region is asked of the bucket on the region field, whether it
+	// is a list (AWS) or typed (a custom endpoint).
+	k.Detect.SetEnabled(it.f.ID == "region" && !it.fold)
 	ids := m.form.focusable(m.w)
 	if len(ids) < 2 {
 		k.NextField.SetEnabled(false)

@@ -41,16 +41,24 @@ type formState struct {
 	revealed     map[string]bool
 	showAdvanced bool
 	// detecting is set when the user asked to detect the region from the
-	// bucket: the test finds it and the fix is applied without asking.
+	// bucket and no region was found yet: the connection test finds it
+	// and the fix is applied without asking.
 	detecting bool
-	offset    int
-	width     int
+	// note is the line under the region field (a probe running, its
+	// outcome); the model sets it before drawing.
+	note    string
+	noteBad bool
+	offset  int
+	width   int
 	// advanced is each field's section as the step was entered.
 	advanced map[string]bool
 	st       styles
 	// anchorTop and anchorBottom are the lines of the highlighted option
 	// in the list renderList drew last, -1 when none.
 	anchorTop, anchorBottom int
+	// anchorNote is the last line of the note under the item renderItem
+	// drew last, from the item's first line; -1 when none.
+	anchorNote int
 }
 
 // formItem is one row group of the form.
@@ -290,7 +298,7 @@ func (fs *formState) options(f wizard.Field) []wizard.Option {
 	if f.ID != "region" {
 		return f.Options
 	}
-	out := []wizard.Option{{Value: detectRegion, Label: "Detect from the bucket", Help: "The connection test finds the bucket's region and sets it."}}
+	out := []wizard.Option{{Value: detectRegion, Label: "Detect from the bucket", Help: "Asks the bucket for its region now (enter, or ctrl+d on the field)."}}
 	q := strings.ToLower(strings.TrimSpace(fs.filter.Value()))
 	for _, o := range f.Options {
 		if q == "" || strings.Contains(strings.ToLower(o.Value+" "+o.Label), q) {
@@ -393,6 +401,16 @@ func (m *model) updateForm(msg tea.Msg) tea.Cmd {
 		}
 		_ = w.Set(it.f.ID, v)
 		return nil
+	case key.Matches(kp, k.Detect) && ok && it.f.ID == "region":
+		if it.f.Kind == wizard.KindSelect {
+			fs.cursor = 0
+		}
+		return m.startDetect()
+	case key.Matches(kp, k.Next) && ok && it.f.ID == "region" && it.f.Kind == wizard.KindSelect &&
+		fs.onDetect(it.f) && !m.detectSettled():
+		// Choosing "detect from the bucket" asks the bucket now and stays
+		// on the field to show the answer; enter again moves on.
+		return m.startDetect()
 	case key.Matches(kp, k.NextField), key.Matches(kp, k.TabField):
 		return fs.move(w, 1)
 	case key.Matches(kp, k.PrevField), key.Matches(kp, k.BackTabField):
@@ -460,8 +478,19 @@ func (fs *formState) updateInput(w *wizard.Wizard, it formItem, msg tea.Msg) tea
 	*in = next
 	if in.Value() != before {
 		_ = w.Set(it.f.ID, in.Value())
+		if it.f.ID == "region" {
+			// A typed region replaces any detection asked for.
+			fs.detecting = false
+		}
 	}
 	return cmd
+}
+
+// onDetect reports whether the cursor of the region list is on "detect
+// from the bucket".
+func (fs *formState) onDetect(f wizard.Field) bool {
+	opts := fs.options(f)
+	return fs.cursor < len(opts) && opts[fs.cursor].Value == detectRegion
 }
 
 // view renders the form into height lines, scrolled so the focused field
@@ -471,7 +500,7 @@ func (fs *formState) view(w *wizard.Wizard, st styles, width, height int, screen
 	top, bottom := 0, 0
 	for _, it := range fs.items(w) {
 		start := len(lines)
-		fs.anchorTop, fs.anchorBottom = -1, -1
+		fs.anchorTop, fs.anchorBottom, fs.anchorNote = -1, -1, -1
 		lines = append(lines, strings.Split(fs.renderItem(w, it, st, width, screenShare), "\n")...)
 		lines = append(lines, "")
 		if it.f.ID == fs.focus {
@@ -480,6 +509,11 @@ func (fs *formState) view(w *wizard.Wizard, st styles, width, height int, screen
 				// A long list scrolls to its highlighted option, not to
 				// the whole list.
 				top, bottom = start+1+fs.anchorTop, start+1+fs.anchorBottom
+			}
+			if fs.anchorNote >= 0 {
+				// The outcome of a region probe is the news: keep it in
+				// view too.
+				bottom = max(bottom, start+fs.anchorNote)
 			}
 		}
 	}
@@ -583,7 +617,20 @@ func (fs *formState) renderItem(w *wizard.Wizard, it formItem, st styles, width 
 			}
 		}
 	}
-	if f.ID == "region" && fs.detecting && !focused {
+	if f.ID == "region" && fs.note != "" {
+		ns := st.ok
+		switch {
+		case fs.noteBad:
+			ns = st.err
+		case fs.detecting:
+			ns = st.muted
+		}
+		b.WriteString("\n" + indent(wrap(ns, fs.note, width-4), "    "))
+		// The line after the note, as a list's anchor ends after its
+		// row: the last line shown may become a "more below" marker.
+		fs.anchorNote = strings.Count(b.String(), "\n") + 1
+	}
+	if f.ID == "region" && fs.detecting && !focused && (fs.note == "" || fs.noteBad) {
 		b.WriteString("\n" + wrap(st.muted, "    The connection test will detect the bucket's region and set it.", width))
 	}
 	if f.Err != nil {

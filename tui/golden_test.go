@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -58,6 +59,23 @@ func editing(t *testing.T, name string, step wizard.Step, screenShare bool) *mod
 		m.enterStep()
 		_ = m.stepCmd() // starts the test on the Test step; its command is not run
 	}
+	return m
+}
+
+// detectingModel edits the role location on its Where step with the
+// region field focused; its provider is never opened, as the golden tests
+// do not run commands.
+func detectingModel(t *testing.T) *model {
+	t.Helper()
+	m := newTestModel(t, Options{File: fixtureFile(), Platform: fixturePlatform, EditName: "acme-recordings",
+		Open: func(context.Context, config.Location) (providers.Provider, error) {
+			return nil, errors.New("not opened by golden tests")
+		}})
+	if err := m.w.Goto(wizard.StepWhere); err != nil {
+		t.Fatal(err)
+	}
+	m.enterStep()
+	press(m, "tab")
 	return m
 }
 
@@ -203,6 +221,28 @@ func TestGoldenScreens(t *testing.T) {
 			m := editing(t, "nas", wizard.StepReview, false)
 			m.opts.Save = func(string, *config.File) error { return nil }
 			press(m, "enter")
+			return m
+		}},
+		{"export-folders-missing", func(t *testing.T) *model {
+			m := editing(t, "nas", wizard.StepReview, false)
+			m.opts.Save = func(string, *config.File) error { return nil }
+			press(m, "enter", "x")
+			const typed = "/nonexistent/stowage-recordings"
+			typeText(m, typed)
+			_, err := sourceFolders(typed)
+			send(m, keyMsg("enter"))
+			send(m, sourcesMsg{text: typed, err: err})
+			return m
+		}},
+		{"where-s3-region-detecting", func(t *testing.T) *model {
+			m := detectingModel(t)
+			press(m, "ctrl+d")
+			return m
+		}},
+		{"where-s3-region-detected", func(t *testing.T) *model {
+			m := detectingModel(t)
+			press(m, "ctrl+d")
+			send(m, detectedMsg{run: m.detect.run, region: "eu-central-1"})
 			return m
 		}},
 		{"confirm-delete", func(t *testing.T) *model {

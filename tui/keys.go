@@ -25,7 +25,10 @@ type keyMap struct {
 	Toggle       key.Binding // space on a yes/no field
 	Unfold       key.Binding // space on the "advanced settings" line
 	Reveal       key.Binding // ctrl+r on a secret field, never in screen-share mode
-	Next         key.Binding
+	// Detect asks the bucket for its region, on the region field. Not a
+	// plain letter: the region list filters and the region input types.
+	Detect key.Binding
+	Next   key.Binding
 
 	// Start screen.
 	Edit       key.Binding
@@ -59,6 +62,9 @@ type keyMap struct {
 	ExportNow key.Binding
 	Finish    key.Binding
 
+	// Export prompt: the folders to export.
+	StartExport key.Binding
+
 	// Confirmations.
 	Yes          key.Binding
 	No           key.Binding
@@ -91,6 +97,7 @@ func defaultKeyMap() keyMap {
 		Toggle:       b([]string{"space", "left", "right"}, "space", "toggle"),
 		Unfold:       b([]string{"space", "right", "left"}, "space", "show/hide"),
 		Reveal:       b([]string{"ctrl+r"}, "ctrl+r", "reveal"),
+		Detect:       b([]string{"ctrl+d"}, "ctrl+d", "detect region"),
 		Next:         b([]string{"enter"}, "enter", "next"),
 
 		Edit:       b([]string{"enter", "e"}, "enter", "edit"),
@@ -119,6 +126,8 @@ func defaultKeyMap() keyMap {
 		ExportNow: b([]string{"x"}, "x", "export now"),
 		Finish:    b([]string{"enter", "q"}, "enter", "finish"),
 
+		StartExport: b([]string{"enter"}, "enter", "start export"),
+
 		Yes:          b([]string{"y"}, "y", "yes"),
 		No:           b([]string{"n", "esc"}, "n", "no"),
 		TrustUpdated: b([]string{"c"}, "c", "trust policy updated"),
@@ -132,9 +141,9 @@ func defaultKeyMap() keyMap {
 // all lists the bindings in help-line order.
 func (k *keyMap) all() []*key.Binding {
 	return []*key.Binding{
-		&k.Next, &k.AddOnStart, &k.Edit, &k.Jump, &k.Proceed, &k.Save, &k.Write, &k.Finish,
+		&k.Next, &k.AddOnStart, &k.Edit, &k.Jump, &k.Proceed, &k.Save, &k.Write, &k.Finish, &k.StartExport,
 		&k.Yes, &k.No, &k.TrustUpdated, &k.CancelRotate,
-		&k.Up, &k.Down, &k.Choose, &k.NextField, &k.PrevField, &k.TabField, &k.BackTabField, &k.Toggle, &k.Unfold, &k.Reveal,
+		&k.Up, &k.Down, &k.Choose, &k.NextField, &k.PrevField, &k.TabField, &k.BackTabField, &k.Toggle, &k.Unfold, &k.Reveal, &k.Detect,
 		&k.Add, &k.TestLoc, &k.Rotate, &k.ExportLoc, &k.DeleteLoc,
 		&k.Tabs, &k.Scroll, &k.Copy, &k.CopyURL, &k.SaveDoc, &k.Plain,
 		&k.Retry, &k.Fix, &k.ExportNow,

@@ -8,6 +8,7 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -49,6 +50,9 @@ type model struct {
 	pol    policyState
 	test   testState
 	review reviewState
+	detect detectState
+	// exp asks for the folders to export before leaving for the export.
+	exp exportPrompt
 
 	// quitOnDiscard is set when ctrl+c led to the discard question, so
 	// "yes" leaves the program rather than returning to the list.
@@ -72,6 +76,7 @@ func newModel(ctx context.Context, opts Options, w *wizard.Wizard, getenv func(s
 	}
 	m.setStyles(true)
 	m.test.spin = newSpinner()
+	m.detect.spin = newSpinner()
 	m.enterStep()
 	return m
 }
@@ -139,6 +144,22 @@ func (m *model) updateStep(msg tea.Msg) tea.Cmd {
 	case docSavedMsg:
 		m.onDocSaved(msg)
 		return nil
+	case detectedMsg:
+		return m.onDetected(msg)
+	case spinner.TickMsg:
+		if msg.ID == m.detect.spin.ID() {
+			if !m.detect.running {
+				return nil
+			}
+			var cmd tea.Cmd
+			m.detect.spin, cmd = m.detect.spin.Update(msg)
+			return cmd
+		}
+	case sourcesMsg:
+		return m.onSources(msg)
+	}
+	if m.exp.active {
+		return m.updateExport(msg)
 	}
 	switch m.w.Step() {
 	case wizard.StepStart:
@@ -209,6 +230,7 @@ func (m *model) requestQuit() tea.Cmd {
 func (m *model) quit() {
 	m.quitting = true
 	m.test.stop()
+	m.detect.stop()
 }
 
 func (m *model) setStatus(s string, bad bool) {
@@ -271,6 +293,9 @@ func (m *model) contentWidth() int {
 
 func (m *model) header() string {
 	step := m.w.Step()
+	if m.exp.active {
+		return m.exportHeader()
+	}
 	title := m.st.title.Render("Stowage · " + wizard.StepTitle(step))
 	if p := m.progress(step); p != "" {
 		title += "  " + m.st.progress.Render(p)
@@ -357,10 +382,14 @@ func (m *model) helpView() string {
 
 // body renders the current step into height lines at most.
 func (m *model) body(height int) string {
+	if m.exp.active {
+		return m.viewExport()
+	}
 	switch m.w.Step() {
 	case wizard.StepStart:
 		return m.viewStart(height)
 	case wizard.StepName, wizard.StepType, wizard.StepWhere, wizard.StepAccess:
+		m.form.note, m.form.noteBad = m.regionNote()
 		return m.form.view(m.w, m.st, m.contentWidth(), height, m.opts.ScreenShare)
 	case wizard.StepPolicies:
 		return m.pol.view(m.st, m.contentWidth(), height)

@@ -53,4 +53,10 @@ type Result struct {
 	Location string
 	// ExportNow asks the caller to start the export screen for Location.
 	ExportNow bool
+	// Sources are the folders to export when ExportNow is set: absolute
+	// paths of existing folders, as the user picked them in the wizard.
+	Sources []string
+	// Accessible is true when the wizard asked line by line rather than
+	// drawing screens, so the export should report in lines too.
+	Accessible bool
 }

@@ -100,8 +100,9 @@ func (m *model) updateDone(msg tea.Msg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(kp, m.keys.ExportNow):
-		m.result.ExportNow = true
-		m.quit()
+		// Which folders to export is asked here, so the export can start
+		// as soon as the wizard closes.
+		return m.openExport(m.result.Location)
 	case key.Matches(kp, m.keys.Finish):
 		m.quit()
 	case key.Matches(kp, m.keys.Back):

@@ -51,9 +51,11 @@ func (m *model) updateStart(msg tea.Msg) tea.Cmd {
 		m.start.cursor = min(n, m.start.cursor+1)
 	case key.Matches(kp, k.Add), key.Matches(kp, k.AddOnStart):
 		m.form.detecting = false
+		m.detect.stop()
 		m.w.Add()
 	case key.Matches(kp, k.Edit) && onLoc:
 		m.form.detecting = false
+		m.detect.stop()
 		err = m.w.Edit(loc.Name)
 	case key.Matches(kp, k.TestLoc) && onLoc:
 		m.form.detecting = false
@@ -63,8 +65,7 @@ func (m *model) updateStart(msg tea.Msg) tea.Cmd {
 	case key.Matches(kp, k.Rotate) && onLoc && offers(loc, wizard.ActionRotate):
 		err = m.w.Rotate(loc.Name)
 	case key.Matches(kp, k.ExportLoc) && onLoc:
-		m.result.Location, m.result.ExportNow = loc.Name, true
-		m.quit()
+		return m.openExport(loc.Name)
 	case key.Matches(kp, k.DeleteLoc) && onLoc:
 		err = m.w.Delete(loc.Name)
 	case key.Matches(kp, k.QuitStart):

@@ -29,8 +29,11 @@ type childSpec struct {
 	AccessKey   string   `json:"access_key"`
 	Secret      string   `json:"secret"`
 	Concurrency int      `json:"concurrency"`
-	CPUProfile  string   `json:"cpu_profile,omitempty"`
-	HeapProfile string   `json:"heap_profile,omitempty"`
+	// ChecksumMode is the location's checksum_mode; empty is the provider's
+	// default (when_required on a custom endpoint such as MinIO).
+	ChecksumMode string `json:"checksum_mode,omitempty"`
+	CPUProfile   string `json:"cpu_profile,omitempty"`
+	HeapProfile  string `json:"heap_profile,omitempty"`
 }
 
 // childResult is what the child prints on stdout as one JSON object.
@@ -82,6 +85,7 @@ func runChild(specPath string) int {
 	loc := config.Location{Name: "bench", Type: config.TypeS3, S3: &config.S3{
 		Bucket: spec.Bucket, Region: region, Endpoint: spec.Endpoint, PathStyle: true, CABundle: spec.CAFile,
 		Auth: config.AuthKeys, AccessKeyID: spec.AccessKey, SecretAccessKey: spec.Secret,
+		ChecksumMode: spec.ChecksumMode,
 	}}
 	p, err := providers.Open(ctx, loc, providers.Options{Concurrency: conc})
 	res.OpenSeconds = time.Since(start).Seconds()

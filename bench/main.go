@@ -57,6 +57,7 @@ type options struct {
 	tools       string
 	sets        string
 	concurrency int
+	checksum    string
 	profileDir  string
 	minio       string
 	rclone      string
@@ -86,6 +87,7 @@ func mainCode() int {
 	flag.StringVar(&o.tools, "tools", "stowage,rclone,aws", "comma-separated tools to run; missing peers are left out with a note")
 	flag.StringVar(&o.sets, "sets", "small,big,rerun", "comma-separated measurements: small, big, rerun")
 	flag.IntVar(&o.concurrency, "concurrency", 0, "Stowage's Options.Concurrency (0: the engine's default)")
+	flag.StringVar(&o.checksum, "checksum-mode", "", "Stowage's checksum_mode: when_required or when_supported (default: the provider's, when_required on MinIO)")
 	flag.StringVar(&o.profileDir, "profile", "", "write CPU and allocation profiles of every Stowage run into `dir`")
 	flag.StringVar(&o.minio, "minio", "", "MinIO binary (default: .tools/bin/minio from scripts/install-tools.sh)")
 	flag.StringVar(&o.rclone, "rclone", "", "rclone binary (default: .tools/bin/rclone, else PATH)")
@@ -137,6 +139,9 @@ func (o *options) resolve(bigSize string) error {
 		return errors.New("-runs must be at least 1, e.g. -runs 3")
 	case o.concurrency < 0:
 		return errors.New("-concurrency must be 0 (engine default) or more, e.g. -concurrency 32")
+	}
+	if o.checksum != "" && o.checksum != "when_required" && o.checksum != "when_supported" {
+		return fmt.Errorf("-checksum-mode: %q is not a checksum mode; use when_required or when_supported, e.g. -checksum-mode when_supported", o.checksum)
 	}
 	for _, s := range splitList(o.sets) {
 		if s != "small" && s != "big" && s != "rerun" {
@@ -360,7 +365,7 @@ func pickTools(o options, root, self string, srv *server) ([]tool, []string) {
 	var tools []tool
 	var notes []string
 	if slices.Contains(want, "stowage") {
-		tools = append(tools, stowageTool(self, srv, o.concurrency, o.profileDir))
+		tools = append(tools, stowageTool(self, srv, o.concurrency, o.checksum, o.profileDir))
 	}
 	if slices.Contains(want, "rclone") {
 		bin := o.rclone
@@ -465,6 +470,9 @@ func report(w io.Writer, o options, tools []tool, notes []string, srv *server, r
 	}
 	for _, n := range notes {
 		fmt.Fprintf(w, "- note: %s\n", n)
+	}
+	if o.checksum != "" || o.concurrency != 0 {
+		fmt.Fprintf(w, "- Stowage settings: checksum_mode %q, concurrency %d (0: engine default)\n", o.checksum, o.concurrency)
 	}
 	fmt.Fprintf(w, "- command: go run ./bench %s\n\n", strings.Join(os.Args[1:], " "))
 

@@ -60,6 +60,7 @@ func TestResolveRejectsBadFlags(t *testing.T) {
 		{name: "tool", o: options{runs: 1, sets: "small", tools: "stowage,s3cmd"}, field: "-tools"},
 		{name: "big size", o: options{runs: 1, sets: "small", tools: "stowage"}, bigSize: "lots", field: "-big-size"},
 		{name: "files", o: options{runs: 1, files: -3, sets: "small", tools: "stowage"}, field: "-files"},
+		{name: "checksum", o: options{runs: 1, sets: "small", tools: "stowage", checksum: "crc32"}, field: "-checksum-mode"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -83,7 +83,7 @@ func measure(ctx context.Context, srv *server, cmd *exec.Cmd, logPath string) (r
 
 // stowageTool runs this program's own binary in child mode: the export
 // engine and the S3 provider as `stowage export` uses them.
-func stowageTool(self string, srv *server, concurrency int, profileDir string) tool {
+func stowageTool(self string, srv *server, concurrency int, checksumMode, profileDir string) tool {
 	seq := 0
 	return tool{
 		Name:    "stowage",
@@ -95,7 +95,7 @@ func stowageTool(self string, srv *server, concurrency int, profileDir string) t
 				JournalPath: filepath.Join(state, "journal-"+bucket, "bench.db"),
 				Endpoint:    srv.Endpoint, Bucket: bucket, CAFile: srv.CAFile,
 				AccessKey: srv.AccessKey, Secret: srv.Secret,
-				Concurrency: concurrency,
+				Concurrency: concurrency, ChecksumMode: checksumMode,
 			}
 			if profileDir != "" {
 				name := fmt.Sprintf("stowage-%02d-%s", seq, bucket)

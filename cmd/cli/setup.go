@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -14,9 +15,12 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/export"
 	"github.com/stowage-dev/stowage/policies"
 	"github.com/stowage-dev/stowage/providers"
 	"github.com/stowage-dev/stowage/tui"
+	"github.com/stowage-dev/stowage/tui/exportui"
+	"github.com/stowage-dev/stowage/validate"
 	"github.com/stowage-dev/stowage/wizard"
 )
 
@@ -168,10 +172,16 @@ func runWizard(ctx context.Context, g *globals, edit string) error {
 	if err != nil {
 		return err
 	}
-	if res.ExportNow && res.Location != "" {
-		fmt.Fprintf(g.stdout, "Export to %q with:\n  stowage export %s /path/to/recordings\n", res.Location, res.Location)
+	if !res.ExportNow || res.Location == "" {
+		return nil
 	}
-	return nil
+	if len(res.Sources) == 0 {
+		// Every way to "export now" asks for the folders; should none
+		// come back, say how to start it rather than export nothing.
+		fmt.Fprintf(g.stdout, "Export to %q with:\n  %s\n", res.Location, wizardExportCommand(res.Location, []string{"/path/to/recordings"}))
+		return nil
+	}
+	return exportFromWizard(ctx, g, f, res)
 }
 
 // setupNonInteractive drafts, validates, saves and tests a location from
@@ -334,4 +344,72 @@ func flatten(err error) []error {
 		}
 	}
 	return []error{err}
+}
+
+// exportFromWizard runs the export the wizard's "export now" asked for:
+// the folders in res.Sources to the location res.Location, with the same
+// options, journal, progress and exit status as `stowage export NAME
+// SRC...` with no flags. The wizard drew screens, so the export does too;
+// after the accessible wizard it reports in lines.
+func exportFromWizard(ctx context.Context, g *globals, f *config.File, res tui.Result) error {
+	loc, err := findLocation(f, res.Location)
+	if err != nil {
+		return err
+	}
+	fl := exportFlags{concurrency: export.DefaultConcurrency}
+	opts, err := fl.options(res.Sources)
+	if err != nil {
+		return err
+	}
+	// The wizard checked the folders; one may have gone since.
+	for _, src := range res.Sources {
+		if _, err := os.Stat(src); err != nil {
+			return &validate.Error{Field: "SRC", Rule: fmt.Sprintf("%q cannot be read: %v", src, errors.Unwrap(err)), Example: "stowage export NAME /var/spool/recordings"}
+		}
+	}
+	cfgPath, err := filepath.Abs(f.Source.Path)
+	if err != nil {
+		return fmt.Errorf("locate the locations file %s: %w", f.Source.Path, err)
+	}
+	opts.JournalPath = export.DefaultJournalPath(cfgPath, loc.Name)
+	if loc.Type == config.TypeLocal && loc.Local != nil {
+		// A local location inside a source folder must not be exported
+		// into itself.
+		opts.SkipPaths = append(opts.SkipPaths, loc.Local.Path)
+	}
+	p, err := openProvider(ctx, f, *loc, opts.Concurrency)
+	if err != nil {
+		return err
+	}
+	if root, ok := p.(interface{ Root() string }); ok {
+		opts.SkipPaths = append(opts.SkipPaths, root.Root())
+	}
+	resume := wizardExportCommand(loc.Name, res.Sources)
+	if res.Accessible {
+		return runExportLines(ctx, g, modeLines, p, loc, opts, resume)
+	}
+	r, err := exportui.RunExportScreen(ctx, p, loc.Name, opts, exportui.Screen{
+		In:            g.stdin,
+		Out:           g.stdout,
+		ResumeCommand: resume,
+	})
+	if !r.Started {
+		return engineError(err)
+	}
+	// The summary frame names the first few failed files; a longer list
+	// follows it as plain text.
+	if r.FailedTotal > exportui.FrameFailures {
+		writeFailures(g.stdout, r.Failures, r.FailedTotal)
+	}
+	return exportExit(err, r.Stopped)
+}
+
+// wizardExportCommand is the export command line that does (or resumes)
+// what the wizard's "export now" started.
+func wizardExportCommand(name string, sources []string) string {
+	words := append([]string{programName(), "export", name}, sources...)
+	for i, w := range words {
+		words[i] = shellQuote(w)
+	}
+	return strings.Join(words, " ")
 }

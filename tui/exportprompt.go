@@ -132,7 +132,9 @@ func (m *model) viewExport() string {
 	case e.checking:
 		b.WriteString("\n" + m.st.muted.Render("    checking the folders…"))
 	case e.err != "":
+		// The error ends with an example; the help would repeat it.
 		b.WriteString("\n" + indent(wrap(m.st.err, "✗ "+e.err, width-4), "    "))
+		return b.String()
 	}
 	b.WriteString("\n" + indent(wrap(m.st.muted, "Separate several folders with commas; ~ is your home folder. For example: "+sourcesExample, width-4), "    "))
 	return b.String()

@@ -104,8 +104,10 @@ when it is not new; run 'stowage test NAME' afterwards.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			if !nonInteractive {
 				changed := []string{}
-				c.LocalNonPersistentFlags().Visit(func(f *pflag.Flag) {
-					if f.Name != "edit" {
+				// Only setup's own flags: --config, --accessible and
+				// --screen-share belong to the root and work with the wizard.
+				c.LocalNonPersistentFlags().VisitAll(func(f *pflag.Flag) {
+					if f.Changed && f.Name != "edit" {
 						changed = append(changed, "--"+f.Name)
 					}
 				})

@@ -169,6 +169,7 @@ type engine struct {
 	p      providers.Provider
 	mp     providers.Multipart // nil when the provider has no multipart
 	stater providers.Stater    // nil when the provider cannot stat
+	lister providers.Lister    // nil when the provider cannot list
 	loc    string
 	s      *settings
 	j      *Journal
@@ -221,6 +222,7 @@ func Run(ctx context.Context, p providers.Provider, loc string, opts Options) (S
 	defer e.stopScan(nil)
 	e.mp, _ = p.(providers.Multipart)
 	e.stater, _ = p.(providers.Stater)
+	e.lister, _ = p.(providers.Lister)
 	if s.DeleteSource && e.stater == nil {
 		return Summary{}, optErr("--delete-source", "stowage export OTHER-LOCATION "+shellWords(opts.Sources)+" --delete-source",
 			"location %q cannot look objects up, so Stowage cannot confirm an upload before deleting its source; run without --delete-source, or export to a location that can", loc)
@@ -562,7 +564,7 @@ func (e *engine) runFile(t *fileTask) {
 		defer e.budget.Release(n)
 		var err error
 		obj, err = e.p.Put(ctx, t.key, file, t.size, providers.PutOptions{Progress: fl.report})
-		return err
+		return sourceFirst(err, file, t.path, before)
 	})
 	if err == nil && obj.Size != 0 && obj.Size != t.size {
 		err = fmt.Errorf("the store reports %d bytes for %s but %d were sent", obj.Size, t.key, t.size)
@@ -643,6 +645,22 @@ func (e *engine) interruptFile(t *fileTask, start time.Time) {
 }
 
 var errSourceChanged = errors.New("source changed during upload")
+
+// sourceFirst returns, for a failed request, errSourceChanged when the
+// file changed since the upload began, and err otherwise. A change explains
+// the failure better than the store's answer (a body that no longer
+// matches the checksum sent with it: providers.ErrIntegrity), and it is
+// not retryable, so a file that keeps changing is not sent again and
+// again.
+func sourceFirst(err error, file *os.File, path string, before identity) error {
+	if err == nil || errors.Is(err, errSourceChanged) {
+		return err
+	}
+	if cerr := unchanged(file, path, before); cerr != nil {
+		return cerr
+	}
+	return err
+}
 
 // unchanged checks that the file still has the identity it had before the
 // upload, both through the open descriptor (appends, rewrites) and by path

@@ -118,6 +118,24 @@ func (e *engine) startMultipart(t *fileTask, file *os.File, before identity, sta
 						have[p.Number] = p
 					}
 				}
+			case errors.Is(err, providers.ErrNoSuchKey) && journalledAll(rec, t.size):
+				// Every part was sent, so the upload may have been
+				// completed by a run whose answer was lost (or that ended
+				// before journalling it). If the object is there as those
+				// parts make it, the file is done; otherwise start over.
+				if obj, cerr := e.confirmCompleted(t, rec.Parts); cerr == nil {
+					n := len(rec.Parts)
+					e.tr.bytesSkipped.Add(t.size)
+					e.ev.emit(FileStarted{Path: t.path, Key: t.key, Size: t.size, Parts: n, Resumed: n})
+					file.Close()
+					e.tr.filesActive.Add(-1)
+					e.finishDone(t, obj, before, start)
+					e.sched.fileFinished()
+					return
+				} else if e.ctx.Err() != nil {
+					fail(cerr, nil)
+					return
+				}
 			default:
 				// The upload expired or was aborted: start over.
 			}
@@ -181,6 +199,32 @@ func (e *engine) startMultipart(t *fileTask, file *os.File, before identity, sta
 	e.sched.pushParts(tasks)
 }
 
+// journalledAll reports whether rec holds every part of a file of size
+// bytes, each of the size its number calls for.
+func journalledAll(rec *Record, size int64) bool {
+	if rec.PartSize <= 0 {
+		return false
+	}
+	n := int((size + rec.PartSize - 1) / rec.PartSize)
+	if n == 0 {
+		n = 1
+	}
+	if len(rec.Parts) != n {
+		return false
+	}
+	seen := make([]bool, n+1)
+	for _, p := range rec.Parts {
+		if p.Number < 1 || p.Number > n || seen[p.Number] {
+			return false
+		}
+		if _, want := partBounds(size, rec.PartSize, p.Number); p.Size != want {
+			return false
+		}
+		seen[p.Number] = true
+	}
+	return true
+}
+
 // runPart uploads one part.
 func (e *engine) runPart(pt *partTask) {
 	mf := pt.mf
@@ -203,7 +247,7 @@ func (e *engine) runPart(pt *partTask) {
 		var err error
 		part, err = e.mp.UploadPart(ctx, t.key, mf.uploadID, pt.number, mf.file, pt.offset, pt.size,
 			providers.PutOptions{Progress: fl.report})
-		return err
+		return sourceFirst(err, mf.file, t.path, mf.before)
 	})
 	if err == nil {
 		if part.Number == 0 {
@@ -288,6 +332,17 @@ func (e *engine) finishMultipart(mf *multipartFile) {
 	perr, interrupted := mf.err, mf.interrupted
 	mf.mu.Unlock()
 	switch {
+	case perr != nil && errors.Is(perr, errSourceChanged):
+		// The parts sent hold the old bytes; a rerun starts over with the
+		// file as it is then. The message is the change itself, not the
+		// part that noticed it.
+		err := unchanged(mf.file, t.path, mf.before)
+		if err == nil {
+			err = perr
+		}
+		e.abortQuietly(t.key, mf.uploadID)
+		e.failFile(t, err, mf.start, &Record{Size: t.size, MTime: t.mtime, Key: t.key})
+		return
 	case perr != nil:
 		// The upload stays open and recorded: the next run sends only the
 		// parts still missing.
@@ -310,6 +365,17 @@ func (e *engine) finishMultipart(mf *multipartFile) {
 	})
 	if err == nil && obj.Size != 0 && obj.Size != t.size {
 		err = fmt.Errorf("the store reports %d bytes for %s but %d were sent", obj.Size, t.key, t.size)
+	}
+	if err != nil && errors.Is(err, providers.ErrNoSuchKey) && e.ctx.Err() == nil {
+		// NoSuchUpload: the store completed the upload but its answer was
+		// lost, and the retry found the upload gone; or the upload expired
+		// or was aborted. The object decides which.
+		got, cerr := e.confirmCompleted(t, mf.parts)
+		if cerr != nil {
+			e.failFile(t, fmt.Errorf("complete multipart upload: %w; %v", err, cerr), mf.start, journalled())
+			return
+		}
+		obj, err = got, nil
 	}
 	if err != nil {
 		e.failFile(t, fmt.Errorf("complete multipart upload: %w", err), mf.start, journalled())

@@ -56,9 +56,11 @@ type recorder struct {
 	lists    int
 	complete int
 	stats    int
+	listings int
 
 	// before, when set, runs before each Put / UploadPart / Complete / Stat
-	// (op is "put", "part", "complete", "stat"); a non-nil error is returned
+	// / List (op is "put", "part", "complete", "stat", "list"); a non-nil
+	// error is returned
 	// instead of calling the provider.
 	before func(op, key string, n int, src *os.File) error
 	// denyList makes ListParts answer AccessDenied, as AWS does under the
@@ -66,6 +68,10 @@ type recorder struct {
 	denyList bool
 	// statSize, when set, replaces the size Stat reports for a key.
 	statSize func(key string, size int64) int64
+	// afterComplete, when set, sees what the provider answered to
+	// CompleteMultipart and returns what the engine gets instead (a lost
+	// answer: the store completed, the caller sees NoSuchUpload).
+	afterComplete func(obj providers.Object, err error) (providers.Object, error)
 }
 
 func (r *recorder) hook(op, key string, n int, src *os.File) error {
@@ -119,7 +125,23 @@ func (r *recorder) CompleteMultipart(ctx context.Context, key, id string, parts 
 	if err := r.hook("complete", key, 0, nil); err != nil {
 		return providers.Object{}, err
 	}
-	return r.fullProvider.CompleteMultipart(ctx, key, id, parts)
+	obj, err := r.fullProvider.CompleteMultipart(ctx, key, id, parts)
+	if r.afterComplete != nil {
+		return r.afterComplete(obj, err)
+	}
+	return obj, err
+}
+
+// List forwards to the provider (the local one lists) and runs the hook
+// with op "list".
+func (r *recorder) List(ctx context.Context, prefix string, fn func(providers.Object) error) error {
+	r.mu.Lock()
+	r.listings++
+	r.mu.Unlock()
+	if err := r.hook("list", prefix, 0, nil); err != nil {
+		return err
+	}
+	return r.fullProvider.(providers.Lister).List(ctx, prefix, fn)
 }
 
 func (r *recorder) Stat(ctx context.Context, key string) (providers.Object, error) {

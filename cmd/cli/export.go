@@ -348,13 +348,11 @@ func shellQuote(w string) string {
 	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
 }
 
-// engineError rewords the engine's option errors for this command, whose
-// sources are arguments rather than a --source flag.
+// engineError is the error of a run that could not start. The engine's
+// option errors already name SRC and give this command's positional form
+// in their examples, so they pass through unchanged; the wizard's export
+// (setup.go) reports its errors the same way.
 func engineError(err error) error {
-	var ve *validate.Error
-	if errors.As(err, &ve) && ve.Field == "--source" {
-		return &validate.Error{Field: "SRC", Rule: ve.Rule, Example: "stowage export NAME /var/spool/recordings"}
-	}
 	return err
 }
 
@@ -522,15 +520,16 @@ func runExportLines(ctx context.Context, g *globals, mode exportMode, p provider
 		// The run could not start; nothing was uploaded.
 		return engineError(err)
 	}
-	// Summary.Stopped also covers a stop before the scan found anything,
-	// which the engine reports without an error.
+	// Summary.Stopped is true whenever a stop was asked for, also when the
+	// run had nothing left to do and Run returned nil; a stop during the
+	// scan comes back as ErrStopped (or the hard stop's context error).
 	stopped := sum.Stopped || errors.Is(err, export.ErrStopped) || hard.Err() != nil
 	if mode == modeJSON {
 		if jerr := writeJSONLine(g.stdout, summaryJSON(sum, err, stopped, resume)); jerr != nil && err == nil {
 			err = jerr
 		}
 	} else {
-		writeSummary(g.stdout, sum, failures.first, failures.total, stopped, resume)
+		writeSummary(g.stdout, sum, err, failures.first, failures.total, stopped, resume)
 	}
 	return exportExit(err, stopped)
 }
@@ -568,10 +567,16 @@ func exportExit(err error, stopped bool) error {
 	return err
 }
 
-// writeSummary prints the outcome of a run for people.
-func writeSummary(w io.Writer, sum export.Summary, failed []export.FileFailed, failedTotal int, stopped bool, resume string) {
+// writeSummary prints the outcome of a run for people. err is Run's
+// error: a location error (export.ErrLocationUnusable) halts the run like
+// a stop, so the heading says so and the resume command follows; the error
+// itself, with what to fix, is printed on stderr as the command's error.
+func writeSummary(w io.Writer, sum export.Summary, err error, failed []export.FileFailed, failedTotal int, stopped bool, resume string) {
 	head := "Export finished"
+	locErr := errors.Is(err, export.ErrLocationUnusable)
 	switch {
+	case locErr:
+		head = "Export stopped by a location error"
 	case stopped:
 		head = "Export stopped"
 	case sum.Failed > 0:
@@ -588,8 +593,21 @@ func writeSummary(w io.Writer, sum export.Summary, failed []export.FileFailed, f
 	if sum.Interrupted > 0 || sum.NotStarted > 0 {
 		fmt.Fprintf(w, "  left:     %d interrupted, %d not started (the next run continues)\n", sum.Interrupted, sum.NotStarted)
 	}
+	if !sum.ScanComplete && !sum.DryRun {
+		fmt.Fprintln(w, "  scan:     stopped before every source was read; more files may remain (the next run continues)")
+	}
 	if sum.Deleted > 0 {
 		fmt.Fprintf(w, "  deleted:  %d source files\n", sum.Deleted)
+	}
+	if sum.Kept > 0 {
+		fmt.Fprintf(w, "  kept:     %d source files", sum.Kept)
+		if sum.KeptUnconfirmed > 0 {
+			fmt.Fprintf(w, " (%d could not be confirmed in the location)", sum.KeptUnconfirmed)
+		}
+		fmt.Fprintln(w)
+	}
+	for _, warn := range sum.Warnings {
+		fmt.Fprintf(w, "  warning:  %s\n", warn)
 	}
 	fmt.Fprintf(w, "  time:     %s at %.1f MiB/s\n", sum.Elapsed.Round(time.Millisecond), sum.MiBps)
 	if sum.ManifestCSV != "" {
@@ -599,7 +617,7 @@ func writeSummary(w io.Writer, sum export.Summary, failed []export.FileFailed, f
 	if failedTotal > 0 {
 		writeFailures(w, failed, failedTotal)
 	}
-	if stopped {
+	if stopped || locErr {
 		fmt.Fprintf(w, "\nTo continue where it stopped, run:\n  %s\n", resume)
 	}
 }
@@ -618,17 +636,24 @@ func writeFailures(w io.Writer, failed []export.FileFailed, total int) {
 
 // summaryJSON is the last --json line.
 func summaryJSON(sum export.Summary, err error, stopped bool, resume string) map[string]any {
+	// An empty list rather than null, so consumers can always iterate.
+	warnings := append([]string{}, sum.Warnings...)
 	m := map[string]any{
 		"type": "summary", "time": time.Now().UTC().Format(time.RFC3339Nano), "location": sum.Location,
 		"files": sum.Files, "changed": sum.Changed, "skipped": sum.Skipped, "failed": sum.Failed,
 		"interrupted": sum.Interrupted, "not_started": sum.NotStarted, "deleted": sum.Deleted,
 		"bytes": sum.Bytes, "elapsed_ms": sum.Elapsed.Milliseconds(), "mib_per_second": sum.MiBps,
 		"manifest_csv": sum.ManifestCSV, "manifest_jsonl": sum.ManifestJSONL, "stopped": stopped,
+		"scan_complete": sum.ScanComplete, "kept": sum.Kept, "kept_unconfirmed": sum.KeptUnconfirmed,
+		"warnings": warnings,
 	}
 	if err != nil {
 		m["error"] = err.Error()
 	}
-	if stopped {
+	if errors.Is(err, export.ErrLocationUnusable) {
+		m["location_error"] = true
+	}
+	if stopped || errors.Is(err, export.ErrLocationUnusable) {
 		m["resume_command"] = resume
 	}
 	return m

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/export"
 	"github.com/stowage-dev/stowage/internal/testenv"
 )
 
@@ -569,5 +570,131 @@ func TestResumeCommandKeepsFlags(t *testing.T) {
 	want := fmt.Sprintf("stowage --config %s export nas '%s' --include '*.wav' --include '*.mp4' --key-template '{mtime:2006}/{base}' --no-tui --since 2000-01-01", cfg, src)
 	if !strings.Contains(out.String(), want) {
 		t.Fatalf("resume command missing or different; want\n%s\nin\n%s", want, out.String())
+	}
+}
+
+// TestWriteSummary checks the summary lines for the Summary fields a run
+// can end with: an incomplete scan, kept sources, warnings and a location
+// error, which stops the run and still gives the command to continue.
+func TestWriteSummary(t *testing.T) {
+	const resume = "stowage export nas /data/calls"
+	const scanLine = "  scan:     stopped before every source was read; more files may remain (the next run continues)\n"
+	locErr := fmt.Errorf("export stopped: the location's bucket/folder does not exist: %w", export.ErrLocationUnusable)
+	done := export.Summary{Location: "nas", Files: 3, ScanComplete: true}
+	cases := []struct {
+		name    string
+		sum     export.Summary
+		err     error
+		stopped bool
+		want    []string
+		notWant []string
+	}{
+		{name: "complete run", sum: done,
+			want:    []string{"Export finished: nas\n", "  exported: 3 files"},
+			notWant: []string{"scan:", "kept:", "warning:", "To continue"}},
+		{name: "stop during the scan", sum: export.Summary{Location: "nas", Files: 1, NotStarted: 2, Stopped: true}, stopped: true,
+			err:  export.ErrStopped,
+			want: []string{"Export stopped: nas\n", scanLine, "To continue where it stopped, run:\n  " + resume + "\n"}},
+		{name: "dry run has no scan line", sum: export.Summary{Location: "nas", DryRun: true},
+			notWant: []string{"scan:"}},
+		{name: "sources kept", sum: export.Summary{Location: "nas", Files: 3, ScanComplete: true, Kept: 3, KeptUnconfirmed: 3,
+			Warnings: []string{"source kept: cannot confirm a.wav: s3:GetObject is not granted", "second warning"}},
+			want: []string{"  kept:     3 source files (3 could not be confirmed in the location)\n",
+				"  warning:  source kept: cannot confirm a.wav: s3:GetObject is not granted\n", "  warning:  second warning\n"},
+			notWant: []string{"deleted:"}},
+		{name: "some kept, some deleted", sum: export.Summary{Location: "nas", Files: 3, ScanComplete: true, Deleted: 2, Kept: 1},
+			want: []string{"  deleted:  2 source files\n", "  kept:     1 source files\n"}},
+		{name: "location error", sum: export.Summary{Location: "nas", NotStarted: 5}, err: locErr,
+			want:    []string{"Export stopped by a location error: nas\n", scanLine, "To continue where it stopped, run:\n  " + resume + "\n"},
+			notWant: []string{"Export finished"}},
+		{name: "failures", sum: export.Summary{Location: "nas", Files: 2, Failed: 1, ScanComplete: true}, err: export.ErrFilesFailed,
+			want:    []string{"Export finished with failures: nas\n"},
+			notWant: []string{"To continue", "scan:"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var b strings.Builder
+			writeSummary(&b, c.sum, c.err, nil, 0, c.stopped, resume)
+			for _, w := range c.want {
+				if !strings.Contains(b.String(), w) {
+					t.Errorf("summary lacks %q:\n%s", w, b.String())
+				}
+			}
+			for _, w := range c.notWant {
+				if strings.Contains(b.String(), w) {
+					t.Errorf("summary has %q:\n%s", w, b.String())
+				}
+			}
+		})
+	}
+}
+
+// TestSummaryJSON checks the --json summary's fields for the scan, kept
+// sources and warnings, and the resume command after a location error.
+func TestSummaryJSON(t *testing.T) {
+	locErr := fmt.Errorf("export stopped: %w", export.ErrLocationUnusable)
+	cases := []struct {
+		name    string
+		sum     export.Summary
+		err     error
+		stopped bool
+		want    map[string]any
+		// resume: the line carries resume_command.
+		resume bool
+	}{
+		{"complete", export.Summary{Location: "nas", ScanComplete: true}, nil, false,
+			map[string]any{"scan_complete": true, "kept": 0.0, "kept_unconfirmed": 0.0, "warnings": []any{}}, false},
+		{"stopped during the scan", export.Summary{Location: "nas"}, export.ErrStopped, true,
+			map[string]any{"scan_complete": false, "stopped": true}, true},
+		{"kept with a warning", export.Summary{Location: "nas", ScanComplete: true, Kept: 4, KeptUnconfirmed: 3, Warnings: []string{"w1"}}, nil, false,
+			map[string]any{"kept": 4.0, "kept_unconfirmed": 3.0, "warnings": []any{"w1"}}, false},
+		{"location error", export.Summary{Location: "nas"}, locErr, false,
+			map[string]any{"stopped": false, "location_error": true, "error": locErr.Error()}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := writeJSONLine(&b, summaryJSON(c.sum, c.err, c.stopped, "stowage export nas /x")); err != nil {
+				t.Fatal(err)
+			}
+			var got map[string]any
+			if err := json.Unmarshal(b.Bytes(), &got); err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range c.want {
+				if fmt.Sprint(got[k]) != fmt.Sprint(v) || (v != nil && got[k] == nil) {
+					t.Errorf("%s = %#v, want %#v (line %s)", k, got[k], v, b.String())
+				}
+			}
+			if _, ok := got["resume_command"]; ok != c.resume {
+				t.Errorf("resume_command present %v, want %v (line %s)", ok, c.resume, b.String())
+			}
+		})
+	}
+}
+
+// TestExportLocationError: a local location whose folder is gone stops the
+// run at the first file (exit 1, not one failure per file), says so in the
+// summary heading and on stderr, and gives the command to continue.
+func TestExportLocationError(t *testing.T) {
+	cfg, dst := localExportConfig(t)
+	src := recordings(t, 30, 10)
+	if err := os.RemoveAll(dst); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runCLI(t, "", "--config", cfg, "export", "nas", src, "--no-tui", "--concurrency", "1")
+	if code != ExitFailed {
+		t.Fatalf("code %d, want 1\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"Export stopped by a location error: nas", "To continue where it stopped, run:\n  stowage --config " + cfg + " export nas " + src} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errOut, "error: export stopped: the location's bucket/folder does not exist") {
+		t.Errorf("stderr does not give the location error:\n%s", errOut)
+	}
+	if n := strings.Count(errOut, "failed: "); n > 1 {
+		t.Errorf("%d files reported failed; the run should stop at the first:\n%s", n, errOut)
 	}
 }

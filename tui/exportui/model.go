@@ -73,8 +73,8 @@ func (u *upload) large() bool { return u.parts > 0 || u.size >= 8<<20 }
 
 // paneLine is one entry of the errors pane.
 type paneLine struct {
-	kind string // "failed", "retry", "kept"
-	name string
+	kind string // "failed", "retry", "kept", "warn"
+	name string // empty for a warning, which is about the run
 	text string
 }
 
@@ -98,9 +98,13 @@ type model struct {
 	scanDone  bool
 	active    []*upload
 	pane      []paneLine
-	failures  []export.FileFailed // the first FrameFailures, for the summary
-	failed    int
-	retries   int
+	// warnings are the run's Warning events, each once; they stay at the
+	// top of the errors pane, as they apply to many files, and are
+	// repeated on the summary frame.
+	warnings []string
+	failures []export.FileFailed // the first FrameFailures, for the summary
+	failed   int
+	retries  int
 
 	paused   bool
 	stopping bool
@@ -278,6 +282,14 @@ func (m *model) apply(ev export.Event) {
 		if ev.Err != nil {
 			m.addPane(paneLine{kind: "kept", name: ev.Path, text: errText(ev.Err)})
 		}
+	case export.Warning:
+		text := errText(ev.Err)
+		for _, w := range m.warnings {
+			if w == text {
+				return
+			}
+		}
+		m.warnings = append(m.warnings, text)
 	}
 }
 

@@ -165,7 +165,7 @@ var scenarios = []struct {
 		return []tea.Msg{
 			events(export.ScanProgress{Files: 10, Bytes: 10 * mib, Done: true}, export.Totals{Stats: s}),
 			eventsMsg{End: &finishedMsg{Started: true, Summary: export.Summary{
-				Location: "acme", Files: 8, Skipped: 2, Bytes: 8 * mib, Elapsed: 1500 * time.Millisecond, MiBps: 5.3,
+				Location: "acme", Files: 8, Skipped: 2, Bytes: 8 * mib, Elapsed: 1500 * time.Millisecond, MiBps: 5.3, ScanComplete: true,
 				ManifestCSV:   "/home/user/.config/stowage/journals/acme-20261123T120000Z.csv",
 				ManifestJSONL: "/home/user/.config/stowage/journals/acme-20261123T120000Z.jsonl",
 			}}},
@@ -179,7 +179,7 @@ var scenarios = []struct {
 		return []tea.Msg{
 			events(evs...),
 			eventsMsg{End: &finishedMsg{Started: true, Err: fmt.Errorf("%w: 7 of 10 files failed", export.ErrFilesFailed), Summary: export.Summary{
-				Location: "acme", Files: 3, Failed: 7, Bytes: 3 * mib, Elapsed: time.Second, MiBps: 3,
+				Location: "acme", Files: 3, Failed: 7, Bytes: 3 * mib, Elapsed: time.Second, MiBps: 3, ScanComplete: true,
 				ManifestCSV: "/tmp/m.csv", ManifestJSONL: "/tmp/m.jsonl",
 			}}},
 		}
@@ -196,7 +196,43 @@ var scenarios = []struct {
 	{"not_started", func() []tea.Msg {
 		return []tea.Msg{eventsMsg{End: &finishedMsg{Err: export.ErrJournalBusy}}}
 	}},
+	// --delete-source without read access: one warning for every file,
+	// pinned above the errors that come after it.
+	{"warning", func() []tea.Msg {
+		evs := []export.Event{
+			export.ScanProgress{Files: 40, Bytes: 40 * mib, Done: true},
+			export.FileStarted{Path: "/d/a.wav", Key: "a.wav", Size: mib},
+			export.Warning{Err: errors.New(keptWarning)},
+		}
+		for i := range 6 {
+			evs = append(evs, export.Retry{Path: "/d/a.wav", Attempt: i + 1, Wait: time.Second, Err: errors.New("SlowDown")})
+		}
+		evs = append(evs, export.Warning{Err: errors.New(keptWarning)}, export.Totals{Stats: stats(40*mib, 20*mib, 0, 40, 20)})
+		return []tea.Msg{events(evs...)}
+	}},
+	{"kept", func() []tea.Msg {
+		return []tea.Msg{
+			events(export.Warning{Err: errors.New(keptWarning)}),
+			eventsMsg{End: &finishedMsg{Started: true, Summary: export.Summary{
+				Location: "acme", Files: 40, Bytes: 40 * mib, Elapsed: 2 * time.Second, MiBps: 20, ScanComplete: true,
+				Kept: 40, KeptUnconfirmed: 40, Warnings: []string{keptWarning},
+				ManifestCSV: "/tmp/m.csv", ManifestJSONL: "/tmp/m.jsonl",
+			}}},
+		}
+	}},
+	{"location_error", func() []tea.Msg {
+		return []tea.Msg{
+			events(export.FileFailed{Path: "/data/calls/a.wav", Key: "a.wav", Err: errors.New("put: no such bucket or container")}),
+			eventsMsg{End: &finishedMsg{Started: true, Err: fmt.Errorf("export stopped: the location's bucket/folder does not exist: run `stowage test acme`: %w", export.ErrLocationUnusable),
+				Summary: export.Summary{Location: "acme", Failed: 1, NotStarted: 9, Elapsed: time.Second,
+					ManifestCSV: "/tmp/m.csv", ManifestJSONL: "/tmp/m.jsonl"}}},
+		}
+	}},
 }
+
+// keptWarning is the engine's Warning when --delete-source cannot look
+// objects up.
+const keptWarning = "source kept: cannot confirm 2024/05/call-0001.wav: s3:GetObject is not granted; turn on read_back for this location (stowage setup --edit acme) to use --delete-source (stat: access denied (s3:GetObject) [AccessDenied]); every file affected is kept, and the summary counts them"
 
 // TestFrames renders each scenario at 80×24 against its golden file, and
 // checks it fits at every size.
@@ -505,5 +541,50 @@ func TestNoColorKeepsMeaning(t *testing.T) {
 	}
 	if !regexp.MustCompile(`\x1b\[[0-9;]*1[0-9;]*mExporting to acme`).MatchString(plain.String()) {
 		t.Errorf("bold title lost under NO_COLOR: %q", plain.String())
+	}
+}
+
+// TestWarningPinnedOnce: a Warning is shown once however often it comes,
+// stays in the errors pane while later errors scroll through it, and is
+// repeated on the summary frame.
+func TestWarningPinnedOnce(t *testing.T) {
+	cases := []struct {
+		name string
+		// fromSummary: the summary carries the warning (the engine's
+		// Summary.Warnings); otherwise only the event did.
+		fromSummary bool
+	}{
+		{"warning in the summary", true},
+		{"warning only as an event", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m, _ := newTestModel(t, 100, 30)
+			send(m, events(export.Warning{Err: errors.New("cannot confirm: turn on read_back")}))
+			for i := range 9 {
+				send(m, events(export.FileFailed{Path: fmt.Sprintf("/d/f%d.wav", i), Key: fmt.Sprintf("f%d.wav", i), Err: fmt.Errorf("reason %d", i)}),
+					events(export.Warning{Err: errors.New("cannot confirm: turn on read_back")}))
+			}
+			f := frame(m)
+			if n := strings.Count(f, "turn on read_back"); n != 1 {
+				t.Fatalf("warning shown %d times, want once:\n%s", n, f)
+			}
+			if !strings.Contains(f, "Latest errors (9 failed, 1 warning)") || !strings.Contains(f, "f8.wav: reason 8") || strings.Contains(f, "f3.wav") {
+				t.Fatalf("pane should hold the warning and the latest five errors:\n%s", f)
+			}
+			sum := export.Summary{Location: "acme", Failed: 9, ScanComplete: true}
+			if c.fromSummary {
+				sum.Warnings = []string{"cannot confirm: turn on read_back"}
+			}
+			send(m, eventsMsg{End: &finishedMsg{Started: true, Summary: sum}})
+			f = frame(m)
+			requireFits(t, f, 100, 30)
+			if n := strings.Count(f, "warning   cannot confirm: turn on read_back"); n != 1 {
+				t.Fatalf("summary frame shows the warning %d times, want once:\n%s", n, f)
+			}
+			if strings.Contains(f, "scan ") {
+				t.Fatalf("a complete scan is reported as stopped:\n%s", f)
+			}
+		})
 	}
 }

@@ -136,8 +136,19 @@ func (m *model) runningLines() []string {
 
 	// The errors pane and help are fixed; the in-flight list gets the rest.
 	var tail []string
-	if len(m.pane) > 0 {
+	if len(m.pane) > 0 || len(m.warnings) > 0 {
 		tail = append(tail, "", st.header.Render(m.paneTitle()))
+		for _, text := range m.warnings {
+			// Up to three lines: the end of a warning says what to change.
+			kind := m.st.warn.Render(fmt.Sprintf("%-6s", "warn"))
+			for j, l := range wrapLines(text, w-9, 3) {
+				if j == 0 {
+					tail = append(tail, "  "+kind+" "+l)
+				} else {
+					tail = append(tail, strings.Repeat(" ", 9)+l)
+				}
+			}
+		}
 		for _, l := range m.pane {
 			tail = append(tail, m.paneLine(l, w))
 		}
@@ -164,6 +175,9 @@ func (m *model) paneTitle() string {
 	if m.retries > 0 {
 		bits = append(bits, plural(m.retries, "retry", "retries"))
 	}
+	if len(m.warnings) > 0 {
+		bits = append(bits, plural(len(m.warnings), "warning", "warnings"))
+	}
 	t := "Latest errors"
 	if len(bits) > 0 {
 		t += " (" + strings.Join(bits, ", ") + ")"
@@ -175,6 +189,9 @@ func (m *model) paneLine(l paneLine, w int) string {
 	kind := m.st.warn.Render(fmt.Sprintf("%-6s", l.kind))
 	if l.kind == "failed" {
 		kind = m.st.err.Render(fmt.Sprintf("%-6s", l.kind))
+	}
+	if l.name == "" {
+		return "  " + kind + " " + oneLine(l.text)
 	}
 	// The reason matters more than the full key: shorten the name first.
 	name := truncLeft(l.name, max(12, (w-10)/3))
@@ -249,6 +266,8 @@ func (m *model) summaryLines() []string {
 	}
 	var head string
 	switch {
+	case m.locationError():
+		head = st.err.Render("Export to " + m.location + " stopped by a location error")
 	case end.Stopped && m.killing:
 		head = st.warn.Render("Export to " + m.location + " stopped at once")
 	case end.Stopped:
@@ -279,8 +298,32 @@ func (m *model) summaryLines() []string {
 	if sum.Interrupted > 0 || sum.NotStarted > 0 {
 		lines = append(lines, label("left")+" "+fmt.Sprintf("%d interrupted, %d not started (the next run continues)", sum.Interrupted, sum.NotStarted))
 	}
+	if !sum.ScanComplete && !sum.DryRun {
+		lines = append(lines, label("scan")+" "+st.warn.Render("stopped early; more files may remain (the next run continues)"))
+	}
 	if sum.Deleted > 0 {
 		lines = append(lines, label("deleted")+" "+fmt.Sprintf("%d source files", sum.Deleted))
+	}
+	if sum.Kept > 0 {
+		kept := fmt.Sprintf("%d source files", sum.Kept)
+		if sum.KeptUnconfirmed > 0 {
+			kept += fmt.Sprintf(" (%d could not be confirmed in the location)", sum.KeptUnconfirmed)
+		}
+		lines = append(lines, label("kept")+" "+kept)
+	}
+	warnings := sum.Warnings
+	if len(warnings) == 0 {
+		warnings = m.warnings
+	}
+	for _, text := range warnings {
+		// Wrapped, not cut: a warning names the setting to change.
+		for j, l := range wrapLines(text, w-10, 0) {
+			lab := label("")
+			if j == 0 {
+				lab = label("warning")
+			}
+			lines = append(lines, lab+" "+st.warn.Render(l))
+		}
 	}
 	if sum.ManifestCSV != "" {
 		for i, p := range []string{sum.ManifestCSV, sum.ManifestJSONL} {
@@ -298,7 +341,14 @@ func (m *model) summaryLines() []string {
 		}
 	}
 	if end.Err != nil && !end.Stopped && !errors.Is(end.Err, export.ErrFilesFailed) {
-		lines = append(lines, label("error")+" "+st.err.Render(oneLine(errText(end.Err))))
+		// Up to four lines: a location error ends with what to run.
+		for j, l := range wrapLines(errText(end.Err), w-10, 4) {
+			lab := label("")
+			if j == 0 {
+				lab = label("error")
+			}
+			lines = append(lines, lab+" "+st.err.Render(l))
+		}
 	}
 	if len(m.failures) > 0 {
 		lines = append(lines, "", st.header.Render(fmt.Sprintf("Failed files (%d)", m.failed)))
@@ -312,12 +362,19 @@ func (m *model) summaryLines() []string {
 	return lines
 }
 
-// resumeLines tell how to continue a stopped run.
+// resumeLines tell how to continue a stopped run, or one a location error
+// halted: files not attempted are left for the next run.
 func (m *model) resumeLines() []string {
-	if !m.end.Stopped || m.resume == "" {
+	if !m.end.Stopped && !m.locationError() || m.resume == "" {
 		return nil
 	}
 	return append([]string{"", "To continue where it stopped, run:"}, shellLines(m.resume, m.contentWidth(), "  ")...)
+}
+
+// locationError reports whether the run was halted because the location
+// cannot take uploads.
+func (m *model) locationError() bool {
+	return m.end != nil && errors.Is(m.end.Err, export.ErrLocationUnusable)
 }
 
 func plural(n int, one, many string) string {
@@ -365,6 +422,17 @@ func wrapIndent(s string, w int, indent string) []string {
 		out = append(out, indent+l)
 	}
 	return out
+}
+
+// wrapLines wraps s, folded onto one line first, to width w; with limit >
+// 0 it keeps at most limit lines, the last cut with "…".
+func wrapLines(s string, w, limit int) []string {
+	lines := strings.Split(ansi.Wrap(oneLine(s), max(w, 10), " "), "\n")
+	if limit > 0 && len(lines) > limit {
+		rest := strings.Join(lines[limit-1:], " ")
+		lines = append(lines[:limit-1], ansi.Truncate(rest, max(w, 10), "…"))
+	}
+	return lines
 }
 
 // shellLines breaks a shell command into lines of at most w columns at word

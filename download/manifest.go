@@ -22,7 +22,10 @@ var ErrNoManifest = errors.New("no export manifest found")
 
 // ReadManifest reads an export manifest: JSON Lines (".jsonl") or CSV
 // (".csv", with the header row the export writes). A malformed row is an
-// error naming its line.
+// error naming its line. Rows that name no object are left out: the
+// export's closing scan_incomplete row (export.RowScanIncomplete), and
+// failed rows of files that never got a key (a file that could not be
+// read, a key template that does not apply).
 func ReadManifest(path string) ([]export.ManifestRow, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -47,6 +50,9 @@ func readJSONL(path string, r io.Reader) ([]export.ManifestRow, error) {
 		var row export.ManifestRow
 		if err := json.Unmarshal(b, &row); err != nil {
 			return nil, fmt.Errorf("manifest %s:%d: not a JSON manifest row: %v", path, line, err)
+		}
+		if noObject(row) {
+			continue
 		}
 		if row.Key == "" {
 			return nil, fmt.Errorf("manifest %s:%d: row has no \"key\"", path, line)
@@ -98,12 +104,22 @@ func readCSV(path string, r io.Reader) ([]export.ManifestRow, error) {
 		row := export.ManifestRow{Source: get(rec, "source"), Key: get(rec, "key"), Size: size,
 			Checksum: get(rec, "checksum"), ETag: get(rec, "etag"), VersionID: get(rec, "version_id"),
 			Status: get(rec, "status"), Error: get(rec, "error")}
+		if noObject(row) {
+			continue
+		}
 		if row.Key == "" {
 			return nil, fmt.Errorf("manifest %s:%d: row has no key", path, line)
 		}
 		rows = append(rows, row)
 	}
 	return rows, nil
+}
+
+// noObject reports whether a manifest row names no object to check: the
+// row a run whose scan stopped early ends with, or a file that failed
+// before it had a key.
+func noObject(row export.ManifestRow) bool {
+	return row.Status == export.RowScanIncomplete || row.Key == "" && row.Status == export.RowFailed
 }
 
 // manifestName matches "<name>-20060102T150405Z[-N].jsonl".

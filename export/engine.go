@@ -94,13 +94,13 @@ type Summary struct {
 	// Deleted: source files removed after their object was confirmed.
 	Deleted int
 	// Kept: source files kept although Options.DeleteSource was set,
-	// KeptUnconfirmed included. Each has a Deleted event with the reason,
-	// except those counted in KeptUnconfirmed.
+	// KeptUnconfirmed included. Each has a Deleted event with the reason.
 	Kept int
 	// KeptUnconfirmed: files kept because the location's credentials may
 	// not look objects up (providers.ErrAccessDenied from Stat, e.g. an S3
-	// policy without s3:GetObject because read_back is off). One Warning
-	// event, also in Warnings, says why for all of them.
+	// policy without s3:GetObject because read_back is off). Besides each
+	// file's Deleted event, one Warning event, also in Warnings, says what
+	// to change.
 	KeptUnconfirmed int
 	// Warnings are the messages of the run's Warning events, each once.
 	Warnings []string
@@ -704,21 +704,23 @@ func (e *engine) deleteSource(path, key string, want identity, checksum string) 
 		obj, err = e.stater.Stat(ctx, key)
 		return err
 	})
-	unconfirmed := false
+	var warning error // why every file will be kept, said once
 	switch {
 	case err != nil && errors.Is(err, providers.ErrAccessDenied):
 		// Looking an object up needs read access (s3:GetObject for
 		// HeadObject), which the least-privilege policy grants only with
-		// read_back; every file would be kept for the same reason.
-		unconfirmed = true
+		// read_back; every file is kept for the same reason. Each file's
+		// Deleted event names the denial; the Warning, once, what to
+		// change.
 		var pe *providers.Error
 		if errors.As(err, &pe) && pe.Action != "" {
 			// A cloud location: the permission is named, and read_back is
 			// the setting that grants it.
-			err = fmt.Errorf("source kept: cannot confirm %s: %s is not granted; turn on read_back for this location (stowage setup --edit %s) to use --delete-source (%w)", key, pe.Action, e.loc, err)
+			warning = fmt.Errorf("source kept: cannot confirm %s: %s is not granted; turn on read_back for this location (stowage setup --edit %s) to use --delete-source (%w)", key, pe.Action, e.loc, err)
 		} else {
-			err = fmt.Errorf("source kept: cannot confirm %s: the location denies looking objects up; check its permissions with `stowage test %s` to use --delete-source (%w)", key, e.loc, err)
+			warning = fmt.Errorf("source kept: cannot confirm %s: the location denies looking objects up; check its permissions with `stowage test %s` to use --delete-source (%w)", key, e.loc, err)
 		}
+		err = fmt.Errorf("source kept: cannot confirm %s: %w", key, err)
 	case err != nil:
 		err = fmt.Errorf("source kept: cannot confirm %s in the location: %w", key, err)
 	case obj.Size != want.size:
@@ -739,10 +741,11 @@ func (e *engine) deleteSource(path, key string, want identity, checksum string) 
 		}
 	}
 	switch {
-	case unconfirmed:
+	case warning != nil:
 		e.kept.Add(1)
 		e.keptUnconfirmed.Add(1)
-		e.warnOnce("stat-denied", fmt.Errorf("%w; every file affected is kept, and the summary counts them", err))
+		e.warnOnce("stat-denied", fmt.Errorf("%w; every file affected is kept, and the summary counts them", warning))
+		e.ev.emit(Deleted{Path: path, Err: err})
 		return false
 	case err != nil:
 		e.kept.Add(1)

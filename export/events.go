@@ -80,18 +80,19 @@ type Retry struct {
 }
 
 // Deleted: a source file was removed after its object was confirmed
-// (Err == nil), or could not be (Err says why; the file stays). Files kept
-// because the location may not look objects up at all get no Deleted
-// event: one Warning says it for all of them.
+// (Err == nil), or could not be (Err says why; the file stays). When the
+// location may not look objects up at all, every file is kept: each has
+// its Deleted event naming the denial, and one Warning says what to
+// change.
 type Deleted struct {
 	Path string
 	Err  error
 }
 
-// Warning: a condition that affects many files, sent once per run rather
-// than once per file (e.g. --delete-source cannot confirm any object
-// because the location's credentials may not read them). Summary.Warnings
-// repeats it.
+// Warning: a condition that affects many files, and what to do about it,
+// sent once per run rather than once per file (e.g. --delete-source cannot
+// confirm any object because the location's credentials may not read
+// them). Summary.Warnings repeats it.
 type Warning struct {
 	Err error
 }

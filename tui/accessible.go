@@ -207,7 +207,7 @@ func (a *accessible) start() error {
 		err = a.w.Delete(name)
 	}
 	if err != nil {
-		a.println("Error: " + err.Error())
+		a.println("Error: " + a.w.DisplayError(err))
 	}
 	return nil
 }
@@ -277,7 +277,7 @@ func (a *accessible) form() error {
 	}
 	if err := a.w.Next(); err != nil && a.w.Step() == step {
 		a.println("Please correct these before going on:")
-		for _, e := range strings.Split(err.Error(), "\n") {
+		for _, e := range strings.Split(a.w.DisplayError(err), "\n") {
 			a.wrapped("  - ", e)
 		}
 		a.retry = true
@@ -292,7 +292,7 @@ func (a *accessible) askField(f wizard.Field) error {
 		a.wrapped("  ", f.Help)
 	}
 	if f.Err != nil {
-		a.wrapped("  ", "Problem: "+f.Err.Error())
+		a.wrapped("  ", "Problem: "+a.w.DisplayError(f.Err))
 	}
 	title := f.Label
 	switch f.Kind {
@@ -326,7 +326,7 @@ func (a *accessible) askField(f wizard.Field) error {
 			a.detecting = false
 		}
 		if err := a.w.Set(f.ID, v); err != nil {
-			a.wrapped("  ", "Problem: "+err.Error())
+			a.wrapped("  ", "Problem: "+a.w.DisplayError(err))
 		}
 		return nil
 	case wizard.KindBool:
@@ -388,7 +388,7 @@ func (a *accessible) policies() error {
 		a.wrapped("", "Where it goes: "+d.WhereItGoes)
 		a.println("")
 		if d.Err != nil {
-			a.wrapped("", "This document cannot be generated yet: "+d.Err.Error())
+			a.wrapped("", "This document cannot be generated yet: "+a.w.DisplayError(d.Err))
 		} else {
 			text := d.Text
 			if a.opts.ScreenShare {
@@ -399,9 +399,17 @@ func (a *accessible) policies() error {
 		a.println("--- end of " + d.Title + " ---")
 		a.println("")
 	}
-	if u, err := policies.QuickCreateURL(loc, a.w.Platform()); err == nil {
+	if u, err := policies.QuickCreateURL(loc, a.w.Platform()); err == nil && u != "" {
 		a.println("CloudFormation quick-create link:")
-		a.println(u)
+		if a.opts.ScreenShare {
+			// The link carries the external ID and the account IDs in
+			// its query, URL-encoded where masking cannot find them, and
+			// a masked link would not work anyway.
+			a.wrapped("", quickCreateHidden)
+			a.println("  " + quickCreateCommand(loc.Name))
+		} else {
+			a.println(u)
+		}
 		a.println("")
 	}
 	if len(docs) > 0 {
@@ -420,7 +428,7 @@ func (a *accessible) policies() error {
 					continue
 				}
 				if err := writeFile(path, d.Text); err != nil {
-					a.println("Error: " + err.Error())
+					a.println("Error: " + a.w.DisplayError(err))
 					continue
 				}
 				a.println(fmt.Sprintf("Saved %s to %s.", d.Title, path))
@@ -428,7 +436,7 @@ func (a *accessible) policies() error {
 		}
 	}
 	if err := a.w.Next(); err != nil {
-		a.println("Error: " + err.Error())
+		a.println("Error: " + a.w.DisplayError(err))
 	}
 	return nil
 }
@@ -465,14 +473,16 @@ func (a *accessible) runTest() (providers.Report, error) {
 		if c.Status == providers.StatusRunning {
 			return
 		}
-		line := "[" + statusWord(c) + "] " + c.Title
+		// What a check says comes from the store: masked like the
+		// screens mask it.
+		line := "[" + statusWord(c) + "] " + a.w.DisplayText(c.Title)
 		if c.Detail != "" {
-			line += ": " + c.Detail
+			line += ": " + a.w.DisplayText(c.Detail)
 		}
 		a.wrapped("", line)
 		if c.Status == providers.StatusFail || c.Status == providers.StatusWarn {
 			if c.Hint != "" {
-				a.wrapped("    ", c.Hint)
+				a.wrapped("    ", a.w.DisplayText(c.Hint))
 			}
 			if c.Code != "" {
 				a.println("    code " + c.Code)
@@ -497,7 +507,7 @@ func (a *accessible) test() error {
 	for {
 		rep, err := a.runTest()
 		if err != nil {
-			a.wrapped("", "The test could not run: "+err.Error())
+			a.wrapped("", "The test could not run: "+a.w.DisplayError(err))
 			v, cerr := a.choose("What now?", []string{"Test again", "Go back to change a setting", "Continue to the review without a test"}, []string{"retry", "back", "next"}, "retry")
 			if cerr != nil {
 				return cerr
@@ -516,7 +526,7 @@ func (a *accessible) test() error {
 			if fix := regionFix(rep); fix != "" {
 				a.detecting = false
 				if err := a.w.ApplyFix("region", fix); err == nil {
-					a.println("Detected the bucket's region: " + fix + ". Testing again.")
+					a.println("Detected the bucket's region: " + a.w.DisplayText(fix) + ". Testing again.")
 					continue
 				}
 			}
@@ -530,11 +540,11 @@ func (a *accessible) test() error {
 		values := []string{}
 		for _, c := range a.w.TestFailures() {
 			if c.Fix != "" {
-				labels = append(labels, fmt.Sprintf("Set %s to %s and test again", c.Field, c.Fix))
+				labels = append(labels, fmt.Sprintf("Set %s to %s and test again", c.Field, a.w.DisplayText(c.Fix)))
 				values = append(values, "fix:"+c.Field+"="+c.Fix)
 			}
 			if c.Field != "" {
-				labels = append(labels, fmt.Sprintf("Change %s (%s failed)", c.Field, c.Title))
+				labels = append(labels, fmt.Sprintf("Change %s (%s failed)", c.Field, a.w.DisplayText(c.Title)))
 				values = append(values, "jump:"+c.Field)
 			}
 		}
@@ -549,7 +559,7 @@ func (a *accessible) test() error {
 		case "fix":
 			field, value, _ := strings.Cut(arg, "=")
 			if err := a.w.ApplyFix(field, value); err != nil {
-				a.println("Error: " + err.Error())
+				a.println("Error: " + a.w.DisplayError(err))
 			}
 		case "jump":
 			a.w.JumpToField(arg)
@@ -573,7 +583,7 @@ func regionFix(r providers.Report) string {
 
 func (a *accessible) next() error {
 	if err := a.w.Next(); err != nil {
-		a.println("Error: " + err.Error())
+		a.println("Error: " + a.w.DisplayError(err))
 	}
 	return nil
 }
@@ -585,7 +595,7 @@ func (a *accessible) review() error {
 	}
 	a.println("Locations file: " + a.opts.ConfigPath)
 	for _, wn := range a.w.Warnings() {
-		a.wrapped("", "Warning: "+wn)
+		a.wrapped("", "Warning: "+a.w.DisplayText(wn))
 	}
 	a.println("")
 	v, err := a.choose("Save this location?", []string{"Save", "Go back to change something", "Quit without saving"}, []string{"save", "back", "quit"}, "save")
@@ -599,7 +609,7 @@ func (a *accessible) review() error {
 		return errQuit
 	case "save":
 		if err := a.w.Save(a.opts.ConfigPath, a.opts.Save); err != nil {
-			a.wrapped("", "Not saved: "+err.Error())
+			a.wrapped("", "Not saved: "+a.w.DisplayError(err))
 			return nil
 		}
 		a.res.Saved = true
@@ -657,7 +667,7 @@ func (a *accessible) confirmStep() error {
 			return nil
 		}
 		if err := a.w.ConfirmDelete(a.opts.ConfigPath, a.opts.Save); err != nil {
-			a.println("Error: " + err.Error())
+			a.println("Error: " + a.w.DisplayError(err))
 			a.w.Back()
 			return nil
 		}
@@ -681,13 +691,13 @@ func (a *accessible) confirmStep() error {
 		case "rotate":
 			id, err := a.w.ConfirmRotate()
 			if err != nil {
-				a.println("Error: " + err.Error())
+				a.println("Error: " + a.w.DisplayError(err))
 				return nil
 			}
 			a.wrapped("", "New external ID: "+mask(id, a.opts.ScreenShare)+". Put it in the trust policy, then save.")
 		case "confirm":
 			if err := a.w.ConfirmTrustUpdated(); err != nil {
-				a.println("Error: " + err.Error())
+				a.println("Error: " + a.w.DisplayError(err))
 			}
 		case "cancel":
 			a.w.CancelRotation()

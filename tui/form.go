@@ -446,7 +446,7 @@ func (m *model) formNext() tea.Cmd {
 				m.setStatus("Fix the highlighted field to continue.", true)
 				return m.form.focusChanged(m.w)
 			}
-			m.setStatus(firstLine(err.Error()), true)
+			m.setStatus(firstLine(m.w.DisplayError(err)), true)
 		}
 	}
 	return nil
@@ -633,11 +633,13 @@ func (fs *formState) renderItem(w *wizard.Wizard, it formItem, st styles, width 
 	if f.ID == "region" && fs.detecting && !focused && (fs.note == "" || fs.noteBad) {
 		b.WriteString("\n" + wrap(st.muted, "    The connection test will detect the bucket's region and set it.", width))
 	}
+	// An error or warning may quote the value it is about (the account
+	// ID of a role ARN), so it is masked like the value.
 	if f.Err != nil {
-		b.WriteString("\n" + indent(wrap(st.err, "✗ "+f.Err.Error(), width-4), "    "))
+		b.WriteString("\n" + indent(wrap(st.err, "✗ "+w.DisplayError(f.Err), width-4), "    "))
 	}
 	for _, wn := range f.Warnings {
-		b.WriteString("\n" + indent(wrap(st.warn, "! "+wn, width-4), "    "))
+		b.WriteString("\n" + indent(wrap(st.warn, "! "+w.DisplayText(wn), width-4), "    "))
 	}
 	if focused && f.Help != "" {
 		b.WriteString("\n" + indent(wrap(st.muted, f.Help, width-4), "    "))

@@ -3,10 +3,13 @@ package tui
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/stowage-dev/stowage/config"
@@ -18,9 +21,12 @@ import (
 // every run.
 const (
 	fixtureExternalID = "k7q2m4x3p5w6r2t7y3u4v5b6n7c2d3f4"
-	fixtureRoleARN    = "arn:aws:iam::123456789012:role/StowageExport"
-	fixtureAccountKey = "c2VjcmV0LWFjY291bnQta2V5LW5ldmVyLXNob3duLW9uLXNjcmVlbg=="
-	fixtureSecretKey  = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	// fixtureMinIOExternalID is fixtureMinIORole's: every location has
+	// its own.
+	fixtureMinIOExternalID = "p9o8i7u6y5t4r3e2w1q2a3s4d5f6g7h8"
+	fixtureRoleARN         = "arn:aws:iam::123456789012:role/StowageExport"
+	fixtureAccountKey      = "c2VjcmV0LWFjY291bnQta2V5LW5ldmVyLXNob3duLW9uLXNjcmVlbg=="
+	fixtureSecretKey       = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 )
 
 var fixturePlatform = config.Platform{
@@ -77,6 +83,40 @@ func detectingModel(t *testing.T) *model {
 	m.enterStep()
 	press(m, "tab")
 	return m
+}
+
+// fixtureMinIORole is an S3-compatible location reached by role: the
+// longest Review of all (endpoint settings and the role's fields).
+func fixtureMinIORole() config.Location {
+	return config.Location{Name: "minio-role", Type: config.TypeS3, S3: &config.S3{
+		Bucket: "call-recordings", Region: "us-east-1", Prefix: "calls/", Endpoint: "https://minio.acme.internal:9000",
+		PathStyle: true, ChecksumMode: config.ChecksumWhenRequired,
+		Auth: config.AuthRole, RoleARN: "arn:aws:iam::210987654321:role/stowage-e2e", ExternalID: fixtureMinIOExternalID,
+	}, LastTest: &config.TestResult{At: fixedNow, OK: true, Summary: "all 11 checks passed"}}
+}
+
+// fullChecks is a whole test of a role location on MinIO, as the S3
+// provider reports it (details from a real run): more checks than fit at
+// 80×24, one naming the role's account in the ARN of the assumed session.
+func fullChecks() []providers.Check {
+	ms := time.Millisecond
+	check := func(st providers.Status, id, title, detail string) providers.Check {
+		return providers.Check{ID: id, Title: title, Status: st, Detail: detail, Duration: 3 * ms}
+	}
+	pass, skip := providers.StatusPass, providers.StatusSkipped
+	return []providers.Check{
+		check(pass, "endpoint", "Endpoint reachable", "minio.acme.internal:9000 answered (HTTP 400) over TLS 1.3, certificate issued by Acme internal CA"),
+		check(pass, "credentials", "Credentials", "assumed arn:aws:iam::210987654321:role/stowage-e2e as session stowage-minio-role with the external ID; renewed before it expires at 15:45 UTC"),
+		check(skip, "external-id", "External ID required by the trust policy", "minio.acme.internal:9000 does not enforce external IDs (MinIO ignores them), so this cannot be checked here"),
+		check(pass, "region", "Bucket region", "us-east-1"),
+		check(pass, "list", "List objects (s3:ListBucket)", "listing allowed; calls/ is empty"),
+		check(pass, "put", "Write a test object (s3:PutObject)", "wrote calls/.stowage/connection-test-20261123T140000Z-abd8c5.txt (98 bytes, CRC32C verified by the store); it stays in the bucket, as the policy grants no delete"),
+		check(skip, "get", "Read the test object back (s3:GetObject)", "read-back not granted (read_back is off)"),
+		check(skip, "delete", "Delete the test object (s3:DeleteObject)", "delete not granted (delete is off)"),
+		check(skip, "block-public-access", "Block Public Access", "not an AWS endpoint"),
+		check(skip, "default-encryption", "Default encryption", "not reported by this store"),
+		check(pass, "versioning", "Versioning", "off"),
+	}
 }
 
 // checks is a connection test report as the S3 provider streams it.
@@ -211,6 +251,45 @@ func TestGoldenScreens(t *testing.T) {
 			send(m, testDoneMsg{run: m.test.run, err: errors.New("open: invalid location settings: the CA bundle cannot be read")})
 			return m
 		}},
+		{"test-passed-long", func(t *testing.T) *model {
+			m := editing(t, "acme-recordings", wizard.StepTest, false)
+			send(m, testDoneMsg{run: m.test.run, report: providers.Report{Location: "acme-recordings", Started: fixedNow, Checks: fullChecks()}})
+			return m
+		}},
+		{"test-passed-long-scrolled", func(t *testing.T) *model {
+			m := editing(t, "acme-recordings", wizard.StepTest, true)
+			send(m, testDoneMsg{run: m.test.run, report: providers.Report{Location: "acme-recordings", Started: fixedNow, Checks: fullChecks()}})
+			press(m, "down", "down", "down", "down", "down", "down", "down")
+			return m
+		}},
+		{"test-running-long", func(t *testing.T) *model {
+			m := editing(t, "acme-recordings", wizard.StepTest, false)
+			for _, c := range fullChecks()[:9] {
+				send(m, checkMsg{run: m.test.run, check: c})
+			}
+			return m
+		}},
+		{"review-minio-role-screen-share", func(t *testing.T) *model {
+			return minioRole(t, wizard.StepReview)
+		}},
+		{"review-minio-role-scrolled", func(t *testing.T) *model {
+			m := minioRole(t, wizard.StepReview)
+			press(m, "pgdown")
+			return m
+		}},
+		{"access-minio-role-screen-share", func(t *testing.T) *model {
+			return minioRole(t, wizard.StepAccess)
+		}},
+		{"policies-trust-scrolled", func(t *testing.T) *model {
+			m := editing(t, "acme-recordings", wizard.StepPolicies, false)
+			press(m, "right", "down", "down")
+			return m
+		}},
+		{"policies-plain-screen-share", func(t *testing.T) *model {
+			m := editing(t, "acme-recordings", wizard.StepPolicies, true)
+			press(m, "right", "right", "p")
+			return m
+		}},
 		{"review", func(t *testing.T) *model {
 			return editing(t, "acme-recordings", wizard.StepReview, false)
 		}},
@@ -274,7 +353,57 @@ func TestGoldenScreens(t *testing.T) {
 					t.Errorf("line %d is %d cells wide, more than 80: %q", i+1, w, l)
 				}
 			}
+			assertNothingCutSilently(t, m)
 			golden.RequireEqual(t, []byte(out))
 		})
+	}
+}
+
+// minioRole edits fixtureMinIORole in screen-share mode, moved to step.
+func minioRole(t *testing.T, step wizard.Step) *model {
+	t.Helper()
+	f := fixtureFile()
+	f.Locations = append(f.Locations, fixtureMinIORole())
+	m := newTestModel(t, Options{File: f, Platform: fixturePlatform, EditName: "minio-role", ScreenShare: true})
+	if err := m.w.Goto(step); err != nil {
+		t.Fatalf("go to %s: %v", step, err)
+	}
+	m.enterStep()
+	return m
+}
+
+// gutterFiller is a row of the document box past the document's end.
+var gutterFiller = regexp.MustCompile(`^│\s*~\s*│$`)
+
+// assertNothingCutSilently fails when the body of m's screen (what is
+// between the header and the footer) holds more than the room the screen
+// gives it and the drawn body does not say so with a "more above" or
+// "more below" marker, or when the drawn body is taller than the room
+// (the screen would cut it without a word). The body is drawn on copies
+// of m, so m's scroll position is left as it was.
+func assertNothingCutSilently(t *testing.T, m *model) {
+	t.Helper()
+	room := max(3, m.height-lipgloss.Height(m.header())-lipgloss.Height(m.footer()))
+	drawCopy := func(height int) string {
+		c := *m
+		return ansi.Strip(c.body(height))
+	}
+	drawn := drawCopy(room)
+	if h := lipgloss.Height(drawn); h > room {
+		t.Errorf("the body is drawn %d lines tall in a room of %d: the last %d are cut without a marker:\n%s", h, room, h-room, drawn)
+	}
+	// The whole body: drawn with all the room it could want, less the
+	// document box's filler rows and trailing blank lines.
+	var full []string
+	for _, l := range strings.Split(drawCopy(1000), "\n") {
+		if !gutterFiller.MatchString(strings.TrimSpace(l)) {
+			full = append(full, l)
+		}
+	}
+	for len(full) > 0 && strings.TrimSpace(full[len(full)-1]) == "" {
+		full = full[:len(full)-1]
+	}
+	if len(full) > room && !hasMarker(drawn) {
+		t.Errorf("the body is %d lines tall, the room %d, and the screen shows no \"more\" marker:\n%s", len(full), room, drawn)
 	}
 }

@@ -101,3 +101,8 @@ func screen(m *model) string { return ansi.Strip(m.render()) }
 
 // displayWidth is the number of terminal cells s takes.
 func displayWidth(s string) int { return ansi.StringWidth(s) }
+
+// hasMarker reports whether a drawn body says that something is cut off.
+func hasMarker(body string) bool {
+	return strings.Contains(body, "↑ more above") || strings.Contains(body, "↓ more below")
+}

@@ -36,6 +36,9 @@ type policyState struct {
 	externalID  string
 	quickCreate string
 	screenShare bool
+	// w masks what the documents' errors quote, as the wizard masks the
+	// documents themselves.
+	w *wizard.Wizard
 
 	// prompting asks for the file name of `s`.
 	prompting bool
@@ -56,7 +59,7 @@ func (p *policyState) restyle(st styles) {
 // load renders the documents of the draft.
 func (p *policyState) load(w *wizard.Wizard, st styles) {
 	loc := w.Draft()
-	*p = policyState{docs: w.Documents(), location: loc.Name, st: st, screenShare: w.ScreenShare}
+	*p = policyState{docs: w.Documents(), location: loc.Name, st: st, screenShare: w.ScreenShare, w: w}
 	if loc.S3 != nil && loc.S3.Auth == config.AuthRole {
 		p.externalID = loc.S3.ExternalID
 	}
@@ -96,7 +99,7 @@ func (p *policyState) setContent() {
 	}
 	if d.Err != nil {
 		p.vp.LeftGutterFunc = viewport.NoGutter
-		p.vp.SetContent(p.st.err.Render("✗ This document cannot be generated yet: ") + d.Err.Error())
+		p.vp.SetContent(p.st.err.Render("✗ This document cannot be generated yet: ") + p.w.DisplayError(d.Err))
 		return
 	}
 	text := strings.TrimRight(p.shown(d), "\n")
@@ -237,7 +240,7 @@ func (m *model) updatePolicies(msg tea.Msg) tea.Cmd {
 // formNextStep is Next on a step without fields.
 func (m *model) formNextStep() {
 	if err := m.w.Next(); err != nil {
-		m.setStatus(firstLine(err.Error()), true)
+		m.setStatus(firstLine(m.w.DisplayError(err)), true)
 	}
 }
 
@@ -304,9 +307,15 @@ func (p *policyState) view(st styles, width, height int) string {
 	}
 	d, _ := p.current()
 	if p.plain {
+		// The plain view is for selecting text, so the marker gets a row
+		// of its own below the text rather than a place inside it.
 		p.vp.SetWidth(width + 2)
 		p.vp.SetHeight(height)
-		return p.vp.View()
+		if p.vp.AtTop() && p.vp.AtBottom() {
+			return p.vp.View()
+		}
+		p.vp.SetHeight(height - 1)
+		return p.vp.View() + "\n" + st.muted.Render(scrollMarkers(p.vp.AtTop(), p.vp.AtBottom()))
 	}
 	var tabs []string
 	for i, doc := range p.docs {
@@ -329,7 +338,14 @@ func (p *policyState) view(st styles, width, height int) string {
 		head = append(head, wrap(st.label, line, width))
 	}
 	if d.Kind == policies.KindCloudFormation && p.quickCreate != "" {
-		head = append(head, wrap(st.label, "Quick-create link: press u to copy it, then open it in a browser signed in to the bucket's account.", width))
+		// The link itself is never drawn: it is long, and it carries the
+		// external ID and account IDs where screen-share masking cannot
+		// reach them. u copies the real link, as the user asked.
+		line := "Quick-create link: press u to copy it, then open it in a browser signed in to the bucket's account."
+		if p.screenShare {
+			line = "Quick-create link: press u to copy it (it is not shown: it holds the external ID and account IDs), then open it in a browser signed in to the bucket's account."
+		}
+		head = append(head, wrap(st.label, line, width))
 	}
 	if p.prompting {
 		head = append(head, p.path.View())
@@ -341,5 +357,47 @@ func (p *policyState) view(st styles, width, height int) string {
 	}
 	p.vp.SetWidth(width - 2)
 	p.vp.SetHeight(vpH)
-	return top + "\n" + st.doc.Render(p.vp.View())
+	return top + "\n" + p.box(st, width)
+}
+
+// box draws the document in its frame; a part scrolled out of view is
+// announced in the top or bottom edge of the frame.
+func (p *policyState) box(st styles, width int) string {
+	lines := strings.Split(st.doc.Render(p.vp.View()), "\n")
+	edge := lipgloss.NewStyle().Foreground(st.doc.GetBorderTopForeground())
+	b := lipgloss.RoundedBorder()
+	inner := lipgloss.Width(lines[0]) - 2
+	label := func(left, line, right, text string) string {
+		text = " " + text + " "
+		fill := max(0, inner-1-lipgloss.Width(text))
+		return edge.Render(left+line) + st.muted.Render(text) + edge.Render(strings.Repeat(line, fill)+right)
+	}
+	if !p.vp.AtTop() {
+		lines[0] = label(b.TopLeft, b.Top, b.TopRight, strings.TrimSpace(moreAbove))
+	}
+	if !p.vp.AtBottom() {
+		lines[len(lines)-1] = label(b.BottomLeft, b.Bottom, b.BottomRight, strings.TrimSpace(moreBelow)+" (↑/↓ to scroll)")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// scrollMarkers is the marker row of the plain view.
+func scrollMarkers(atTop, atBottom bool) string {
+	var parts []string
+	if !atTop {
+		parts = append(parts, strings.TrimSpace(moreAbove))
+	}
+	if !atBottom {
+		parts = append(parts, strings.TrimSpace(moreBelow))
+	}
+	return "  " + strings.Join(parts, " · ") + " (↑/↓ to scroll)"
+}
+
+// quickCreateHidden stands in for the quick-create link in screen-share
+// mode; the command after it prints the link after the session.
+const quickCreateHidden = "(hidden in screen-share mode: it holds the external ID and account IDs. Once the location is saved, print it after the session with this command:)"
+
+// quickCreateCommand prints the quick-create link of a saved location.
+func quickCreateCommand(location string) string {
+	return shellWord("stowage policy "+location) + " --kind cloudformation"
 }

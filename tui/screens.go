@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stowage-dev/stowage/wizard"
@@ -13,17 +12,30 @@ import (
 
 // reviewState scrolls the Review step when it is taller than the screen.
 type reviewState struct {
-	vp viewport.Model
+	// offset is the first line on screen; height the rows the body had
+	// when last drawn, for paging.
+	offset, height int
 }
 
-func (r *reviewState) load() {
-	r.vp = viewport.New()
-	r.vp.SoftWrap = true
-}
+func (r *reviewState) load() { *r = reviewState{} }
 
-func (r *reviewState) setSize(w, h int) {
-	r.vp.SetWidth(w)
-	r.vp.SetHeight(h)
+func (r *reviewState) setSize(w, h int) { r.height = h }
+
+// scroll moves the Review step by a key: a line with ↑/↓, a page with
+// pgup/pgdown. The view clamps the offset to the text.
+func (r *reviewState) scroll(kp tea.KeyPressMsg) {
+	page := max(1, r.height-2)
+	switch kp.String() {
+	case "up", "k":
+		r.offset--
+	case "down", "j":
+		r.offset++
+	case "pgup":
+		r.offset -= page
+	case "pgdown":
+		r.offset += page
+	}
+	r.offset = max(0, r.offset)
 }
 
 func (m *model) updateReview(msg tea.Msg) tea.Cmd {
@@ -37,9 +49,7 @@ func (m *model) updateReview(msg tea.Msg) tea.Cmd {
 	case key.Matches(kp, m.keys.Save):
 		m.save()
 	case key.Matches(kp, m.keys.Scroll):
-		var cmd tea.Cmd
-		m.review.vp, cmd = m.review.vp.Update(msg)
-		return cmd
+		m.review.scroll(kp)
 	}
 	return nil
 }
@@ -53,7 +63,7 @@ func (m *model) save() {
 		return
 	}
 	if err := m.w.Save(m.opts.ConfigPath, m.opts.Save); err != nil {
-		m.setStatus(firstLine(err.Error()), true)
+		m.setStatus(firstLine(m.w.DisplayError(err)), true)
 		return
 	}
 	m.result.Saved = true
@@ -81,16 +91,16 @@ func (m *model) reviewText(width int) string {
 	}
 	b.WriteString("\n" + wrap(m.st.muted, "Saves to "+m.opts.ConfigPath+" (mode 0600: it may hold secret keys).", width) + "\n")
 	for _, wn := range m.w.Warnings() {
-		b.WriteString(indent(wrap(m.st.warn, "! "+wn, width-2), "") + "\n")
+		b.WriteString(indent(wrap(m.st.warn, "! "+m.w.DisplayText(wn), width-2), "") + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
 
 func (m *model) viewReview(height int) string {
-	m.review.vp.SetWidth(m.width)
-	m.review.vp.SetHeight(height)
-	m.review.vp.SetContent(m.reviewText(m.contentWidth()))
-	return m.review.vp.View()
+	m.review.height = height
+	body, off := window(strings.Split(m.reviewText(m.contentWidth()), "\n"), m.review.offset, height, m.st.muted)
+	m.review.offset = off
+	return body
 }
 
 func (m *model) updateDone(msg tea.Msg) tea.Cmd {
@@ -193,7 +203,7 @@ func (m *model) updateConfirm(msg tea.Msg) tea.Cmd {
 		}
 	}
 	if err != nil {
-		m.setStatus(firstLine(err.Error()), true)
+		m.setStatus(firstLine(m.w.DisplayError(err)), true)
 	}
 	return nil
 }

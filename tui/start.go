@@ -72,7 +72,7 @@ func (m *model) updateStart(msg tea.Msg) tea.Cmd {
 		m.quit()
 	}
 	if err != nil {
-		m.setStatus(err.Error(), true)
+		m.setStatus(m.w.DisplayError(err), true)
 	}
 	return nil
 }
@@ -86,7 +86,13 @@ func (m *model) testWord(t *config.TestResult) string {
 	case t.OK:
 		return m.st.ok.Render("✓ test passed " + t.At.Format("2006-01-02 15:04"))
 	}
-	return m.st.err.Render("✗ test failed " + t.At.Format("2006-01-02 15:04") + ": " + t.Summary)
+	// The summary names the failed checks, whose titles come from the
+	// store.
+	summary := t.Summary
+	if m.opts.ScreenShare {
+		summary = wizard.MaskAccountIDs(summary)
+	}
+	return m.st.err.Render("✗ test failed " + t.At.Format("2006-01-02 15:04") + ": " + summary)
 }
 
 func (m *model) viewStart(height int) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,6 +29,8 @@ type testState struct {
 	ch      chan tea.Msg
 	checks  []providers.Check
 	cursor  int
+	// offset is the first line of the checklist on screen.
+	offset int
 	// err is why the test could not run at all.
 	err error
 }
@@ -95,6 +98,7 @@ func (m *model) startTest() tea.Cmd {
 	m.test.checks = nil
 	m.test.err = nil
 	m.test.cursor = 0
+	m.test.offset = 0
 	ch := make(chan tea.Msg, 32)
 	m.test.ch = ch
 	run, loc, open := m.test.run, m.w.Draft(), m.opts.Open
@@ -177,7 +181,7 @@ func (m *model) onTestDone(msg testDoneMsg) tea.Cmd {
 			if c.Field == "region" && c.Fix != "" {
 				if err := m.w.ApplyFix(c.Field, c.Fix); err == nil {
 					m.form.detecting = false
-					m.setStatus(fmt.Sprintf("Detected the bucket's region: %s. Testing again.", c.Fix), false)
+					m.setStatus(fmt.Sprintf("Detected the bucket's region: %s. Testing again.", m.w.DisplayText(c.Fix)), false)
 					return m.startTest()
 				}
 			}
@@ -237,13 +241,13 @@ func (m *model) updateTest(msg tea.Msg) tea.Cmd {
 		return m.startTest()
 	case key.Matches(kp, k.Fix) && onCheck && c.Fix != "":
 		if err := m.w.ApplyFix(c.Field, c.Fix); err != nil {
-			m.setStatus(firstLine(err.Error()), true)
+			m.setStatus(firstLine(m.w.DisplayError(err)), true)
 			return nil
 		}
 		if c.Field == "region" {
 			m.form.detecting = false
 		}
-		m.setStatus(fmt.Sprintf("Set %s to %s. Testing again.", c.Field, c.Fix), false)
+		m.setStatus(fmt.Sprintf("Set %s to %s. Testing again.", c.Field, m.w.DisplayText(c.Fix)), false)
 		return m.startTest()
 	case key.Matches(kp, k.Jump) && onCheck && canJump(c):
 		t.stop()
@@ -284,40 +288,54 @@ func (m *model) viewTest(height int) string {
 	case t.running:
 		head = m.test.spin.View() + " Testing " + where(m.w.Draft()) + " …"
 	case t.err != nil:
-		head = wrap(m.st.err, "✗ The test could not run: "+t.err.Error(), width)
+		head = wrap(m.st.err, "✗ The test could not run: "+m.w.DisplayError(t.err), width)
 	default:
 		head = m.testSummary()
 	}
 	head += "\n"
 	var lines []string
+	var starts []int
 	top, bottom := 0, 0
 	for i, c := range t.checks {
 		start := len(lines)
+		starts = append(starts, start)
 		lines = append(lines, m.checkLines(c, i == t.cursor && !t.running, width)...)
-		if i == t.cursor {
+		// While the test runs the newest check is the news; after, the
+		// one under the cursor.
+		if (!t.running && i == t.cursor) || (t.running && i == len(t.checks)-1) {
 			top, bottom = start, len(lines)
 		}
 	}
 	// Scroll the checklist so the selected check is in view; the summary
-	// stays on top.
-	room := max(1, height-lipgloss.Height(head))
-	off := 0
-	if bottom > room {
-		off = bottom - room
+	// stays on top, and what does not fit is marked above and below.
+	room := max(2, height-lipgloss.Height(head))
+	t.offset = follow(t.offset, top, bottom, room)
+	if len(lines) > room {
+		// At the end the window has no "more below" row to keep.
+		t.offset = min(t.offset, len(lines)-(room-1))
 	}
-	if top < off {
-		off = top
+	// Start the window at a check, not inside one, as long as the check
+	// to keep in view stays in it; the rows this frees at the end stay
+	// empty.
+	if i, found := slices.BinarySearch(starts, t.offset); !found && t.offset > 0 && i < len(starts) && starts[i] <= top {
+		t.offset = starts[i]
+		for len(lines)-(room-1) < t.offset {
+			lines = append(lines, "")
+		}
 	}
-	if off > 0 {
-		lines = lines[off:]
-	}
-	return head + "\n" + strings.Join(lines, "\n")
+	body, off := window(lines, t.offset, room, m.st.muted)
+	t.offset = off
+	return head + "\n" + body
 }
 
 // checkLines draws one check: status symbol, title and duration, then the
 // detail (on the same line when it fits), and for a failure or warning the
 // hint, the error code, the field behind it and the fix.
 func (m *model) checkLines(c providers.Check, selected bool, width int) []string {
+	// Everything a check says comes from the store or the provider and
+	// may quote ARNs, the external ID or a request: mask it as the
+	// wizard masks its own values.
+	c.Title, c.Detail, c.Hint, c.Fix = m.w.DisplayText(c.Title), m.w.DisplayText(c.Detail), m.w.DisplayText(c.Hint), m.w.DisplayText(c.Fix)
 	marker := "  "
 	title := c.Title
 	if selected {
@@ -330,7 +348,7 @@ func (m *model) checkLines(c providers.Check, selected bool, width int) []string
 	}
 	head := marker + m.symbol(c) + " " + title
 	var out []string
-	if c.Detail != "" && lipgloss.Width(head)+3+len(c.Detail)+lipgloss.Width(dur) <= width {
+	if c.Detail != "" && lipgloss.Width(head)+3+lipgloss.Width(c.Detail)+lipgloss.Width(dur) <= width {
 		out = append(out, head+" — "+c.Detail+dur)
 	} else {
 		out = append(out, head+dur)
@@ -353,7 +371,7 @@ func (m *model) checkLines(c providers.Check, selected bool, width int) []string
 			extra = append(extra, "fix: "+c.Field+" = "+c.Fix)
 		}
 		if len(extra) > 0 {
-			out = append(out, m.st.muted.Render("      "+strings.Join(extra, " · ")))
+			out = append(out, strings.Split(indent(wrap(m.st.muted, strings.Join(extra, " · "), width-6), "      "), "\n")...)
 		}
 	}
 	return out

@@ -3,6 +3,7 @@ package wizard
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/stowage-dev/stowage/config"
@@ -84,7 +85,50 @@ func (w *Wizard) DisplayError(err error) string {
 	if err == nil {
 		return ""
 	}
-	return w.maskText(err.Error())
+	return w.DisplayText(err.Error())
+}
+
+// DisplayText renders text that came from outside the wizard — a
+// connection check's detail, hint or fix, a provider's error — for
+// showing. Such text is not written with the screen in mind: a check may
+// report the ARN of the session it assumed, a store may echo a request.
+// So the draft's secrets (secret access key, connection string and its
+// account key and SAS) are always replaced by config.RedactedSecret, and
+// with ScreenShare account IDs in ARNs, the external IDs and the access
+// key ID are partly masked, as DisplayValue masks them.
+func (w *Wizard) DisplayText(s string) string {
+	for _, secret := range w.secrets() {
+		s = strings.ReplaceAll(s, secret, config.RedactedSecret)
+	}
+	s = w.maskText(s)
+	if w.ScreenShare {
+		if id := w.get(pathKeyID); len(id) > 4 {
+			s = strings.ReplaceAll(s, id, maskTail(id))
+		}
+	}
+	return s
+}
+
+// secrets lists the draft's secret values, longest first so a secret that
+// holds another (a connection string holds its key) is replaced whole.
+func (w *Wizard) secrets() []string {
+	var out []string
+	add := func(v string) {
+		// A secret of a few characters would blank ordinary words.
+		if len(v) >= 8 {
+			out = append(out, v)
+		}
+	}
+	add(w.get(pathSecret))
+	if cs := w.get(pathConnStr); cs != "" {
+		add(cs)
+		if p, err := validate.ParseConnectionString(cs); err == nil {
+			add(p.AccountKey)
+			add(p.SharedAccessSignature)
+		}
+	}
+	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return out
 }
 
 // maskText masks a whole document for display under ScreenShare: account
@@ -159,7 +203,8 @@ func (w *Wizard) testLine() string {
 	if !t.OK {
 		word = "failed"
 	}
-	return fmt.Sprintf("%s at %s: %s", word, t.At.Local().Format("2006-01-02 15:04"), t.Summary)
+	// The summary may quote a check, so it is masked like one.
+	return fmt.Sprintf("%s at %s: %s", word, t.At.Local().Format("2006-01-02 15:04"), w.DisplayText(t.Summary))
 }
 
 // Warnings returns advice about the draft that does not stop a save, such

@@ -1,0 +1,255 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/providers"
+	"github.com/stowage-dev/stowage/wizard"
+)
+
+// reporter is a provider whose connection test reports fixed checks: the
+// screens' handling of what a store says is under test here, not a store.
+type reporter struct{ checks []providers.Check }
+
+func (r reporter) Test(_ context.Context, emit func(providers.Check)) (providers.Report, error) {
+	for _, c := range r.checks {
+		emit(c)
+	}
+	return providers.Report{Location: "under test", Started: fixedNow, Checks: r.checks}, nil
+}
+
+func (reporter) Put(context.Context, string, *os.File, int64, providers.PutOptions) (providers.Object, error) {
+	return providers.Object{}, errors.New("not used by this test")
+}
+
+const (
+	// minioAccount is fixtureMinIORole's role account.
+	minioAccount = "210987654321"
+	// platformAccount is fixturePlatform's principal account.
+	platformAccount = "111122223333"
+)
+
+// leakyChecks are checks that quote everything a store might echo: role
+// ARNs in the detail, hint and fix, the external ID, the access key ID and
+// the secret key of the location.
+func leakyChecks(loc config.Location) []providers.Check {
+	s := loc.S3
+	return []providers.Check{
+		{ID: "credentials", Title: "Credentials", Status: providers.StatusPass,
+			Detail: "assumed " + s.RoleARN + " as session stowage-" + loc.Name},
+		{ID: "external-id", Title: "External ID " + s.ExternalID + " required", Status: providers.StatusFail,
+			Detail: "the trust policy of " + s.RoleARN + " accepts any external ID",
+			Hint:   `add "sts:ExternalId": "` + s.ExternalID + `" to the trust policy`,
+			Code:   "AccessDenied", Field: "role_arn", Fix: "arn:aws:iam::" + minioAccount + ":role/stowage-fixed"},
+		{ID: "put", Title: "Write a test object (s3:PutObject)", Status: providers.StatusWarn,
+			Detail: "the store echoed the request signed by " + s.AccessKeyID + " with " + s.SecretAccessKey,
+			Hint:   "rotate the key " + s.AccessKeyID},
+	}
+}
+
+// withMinIORole is the fixture file with fixtureMinIORole added.
+func withMinIORole() *config.File {
+	f := fixtureFile()
+	f.Locations = append(f.Locations, fixtureMinIORole())
+	return f
+}
+
+func locationOf(t *testing.T, f *config.File, name string) config.Location {
+	t.Helper()
+	loc, ok := f.Find(name)
+	if !ok {
+		t.Fatalf("fixture has no location %q", name)
+	}
+	return *loc
+}
+
+// TestCheckTextMasked runs a connection test whose checks quote account
+// IDs, the external ID, the access key ID and the secret key, walks the
+// cursor over every check (so each is drawn, scrolled into view) and
+// checks what the screens showed.
+func TestCheckTextMasked(t *testing.T) {
+	tests := []struct {
+		name        string
+		location    string
+		screenShare bool
+		// never may not be on any screen; want must be on one.
+		never, want []string
+	}{
+		{name: "role, screen-share", location: "minio-role", screenShare: true,
+			never: []string{minioAccount, fixtureMinIOExternalID},
+			want:  []string{"assumed arn:aws:iam::••••••••4321:role/stowage-e2e", "External ID ••••••••g7h8 required", `"sts:ExternalId": "••••••••g7h8"`, "arn:aws:iam::••••••••4321:role/stowage-fixed"}},
+		{name: "role, plain", location: "minio-role",
+			want: []string{"assumed arn:aws:iam::" + minioAccount + ":role/stowage-e2e", fixtureMinIOExternalID}},
+		{name: "keys, screen-share", location: "acme-keys", screenShare: true,
+			never: []string{fixtureSecretKey, "AKIAIOSFODNN7EXAMPLE"},
+			want:  []string{"signed by ••••••••MPLE with ••••"}},
+		{name: "keys, plain", location: "acme-keys",
+			never: []string{fixtureSecretKey},
+			want:  []string{"signed by AKIAIOSFODNN7EXAMPLE with ••••"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := withMinIORole()
+			checks := leakyChecks(locationOf(t, f, tt.location))
+			m := newTestModel(t, Options{File: f, Platform: fixturePlatform, EditName: tt.location, ScreenShare: tt.screenShare})
+			if err := m.w.Goto(wizard.StepTest); err != nil {
+				t.Fatal(err)
+			}
+			m.enterStep()
+			_ = m.stepCmd()
+			var seen []string
+			for _, c := range checks {
+				send(m, checkMsg{run: m.test.run, check: c})
+				seen = append(seen, screen(m))
+			}
+			send(m, testDoneMsg{run: m.test.run, report: providers.Report{Started: fixedNow, Checks: checks}})
+			press(m, "up", "up", "up")
+			for range checks {
+				seen = append(seen, screen(m))
+				press(m, "down")
+			}
+			// Apply the fix on the failed check: the status line says
+			// what was set.
+			press(m, "up", "up", "up", "down", "f")
+			seen = append(seen, screen(m))
+			all := strings.Join(seen, "\n")
+			for _, s := range tt.never {
+				if strings.Contains(all, s) {
+					t.Errorf("a screen showed %q:\n%s", s, firstWith(seen, s))
+				}
+			}
+			for _, s := range tt.want {
+				if !strings.Contains(all, s) {
+					t.Errorf("no screen showed %q; screens:\n%s", s, all)
+				}
+			}
+		})
+	}
+}
+
+// firstWith returns the first screen holding s.
+func firstWith(screens []string, s string) string {
+	for _, sc := range screens {
+		if strings.Contains(sc, s) {
+			return sc
+		}
+	}
+	return ""
+}
+
+// TestAccessibleScreenShare runs the line-by-line wizard on a saved role
+// location to the end of its input, through the documents and a
+// connection test whose checks quote account IDs and the external ID:
+// in screen-share mode none may be printed whole, the quick-create link
+// included; without it the link is printed as it is.
+func TestAccessibleScreenShare(t *testing.T) {
+	tests := []struct {
+		name        string
+		screenShare bool
+		never, want []string
+	}{
+		{name: "screen-share", screenShare: true,
+			never: []string{minioAccount, platformAccount, fixtureMinIOExternalID, "quickcreate"},
+			want: []string{"SCREEN-SHARE MODE", "CloudFormation quick-create link:", "hidden in screen-share mode",
+				"stowage policy minio-role --kind cloudformation", "assumed arn:aws:iam::••••••••4321:role/stowage-e2e",
+				"External ID ••••••••g7h8 required"}},
+		{name: "plain",
+			want: []string{"#/stacks/quickcreate?templateURL=", "param_ExternalId=" + fixtureMinIOExternalID,
+				"assumed arn:aws:iam::" + minioAccount + ":role/stowage-e2e"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := withMinIORole()
+			checks := leakyChecks(locationOf(t, f, "minio-role"))
+			var out bytes.Buffer
+			// Enter keeps every answer; the input ends before the review.
+			opts, cfg := accessibleOptions(t, strings.Repeat("\n", 16), &out)
+			if err := config.Save(cfg, f); err != nil {
+				t.Fatal(err)
+			}
+			opts.File, opts.Platform, opts.EditName, opts.ScreenShare = f, fixturePlatform, "minio-role", tt.screenShare
+			opts.Open = func(context.Context, config.Location) (providers.Provider, error) {
+				return reporter{checks: checks}, nil
+			}
+			_, err := RunWizard(context.Background(), opts)
+			if err != nil && !errors.Is(err, ErrInputEnded) {
+				t.Fatalf("RunWizard: %v\n%s", err, out.String())
+			}
+			text := out.String()
+			if !strings.Contains(text, "== Test connection") {
+				t.Fatalf("the run did not reach the connection test:\n%s", text)
+			}
+			for _, s := range tt.never {
+				if strings.Contains(text, s) {
+					t.Errorf("the output shows %q:\n%s", s, text)
+				}
+			}
+			for _, s := range tt.want {
+				if !strings.Contains(text, s) {
+					t.Errorf("the output does not show %q:\n%s", s, text)
+				}
+			}
+		})
+	}
+}
+
+// TestScreenShareUnfocusedRoleARN checks that a role ARN field shows its
+// value masked whenever it is not the focused input; the focused input
+// shows what is typed, as it is.
+func TestScreenShareUnfocusedRoleARN(t *testing.T) {
+	m := minioRole(t, wizard.StepAccess)
+	focused := screen(m)
+	if !strings.Contains(focused, "> arn:aws:iam::"+minioAccount+":role/stowage-e2e") {
+		t.Fatalf("the focused input does not show the ARN to edit:\n%s", focused)
+	}
+	m.form.focus = ""
+	unfocused := screen(m)
+	if strings.Contains(unfocused, minioAccount) {
+		t.Errorf("the unfocused role ARN shows the whole account ID:\n%s", unfocused)
+	}
+	if !strings.Contains(unfocused, "arn:aws:iam::••••••••4321:role/stowage-e2e") {
+		t.Errorf("the unfocused role ARN is not shown masked:\n%s", unfocused)
+	}
+}
+
+// TestScreenSharePolicyScreens walks every document of a role location in
+// screen-share mode, framed and plain, scrolled to its end: no screen may
+// show the external ID, an account ID or the quick-create link, and u
+// still copies the real link.
+func TestScreenSharePolicyScreens(t *testing.T) {
+	m := editing(t, "acme-recordings", wizard.StepPolicies, true)
+	var seen []string
+	for range m.pol.docs {
+		for _, plain := range []bool{false, true} {
+			if plain {
+				press(m, "p")
+			}
+			for range 40 {
+				seen = append(seen, screen(m))
+				press(m, "pgdown")
+			}
+			if plain {
+				press(m, "p")
+			}
+		}
+		press(m, "right")
+	}
+	all := strings.Join(seen, "\n")
+	for _, s := range []string{fixtureExternalID, "123456789012", platformAccount, "quickcreate"} {
+		if strings.Contains(all, s) {
+			t.Errorf("a screen showed %q:\n%s", s, firstWith(seen, s))
+		}
+	}
+	if !strings.Contains(all, "Quick-create link: press u to copy it (it is not shown") {
+		t.Errorf("the CloudFormation document does not offer the link:\n%s", all)
+	}
+	if !strings.Contains(m.pol.quickCreate, "param_ExternalId="+fixtureExternalID) {
+		t.Errorf("u would copy %q, not the real link", m.pol.quickCreate)
+	}
+}

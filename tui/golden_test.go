@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -145,6 +146,18 @@ func TestGoldenScreens(t *testing.T) {
 		{"start-add-row", func(t *testing.T) *model {
 			m := newTestModel(t, Options{File: fixtureFile(), Platform: fixturePlatform})
 			press(m, "down", "down", "down", "down")
+			return m
+		}},
+		{"start-many-scrolled", func(t *testing.T) *model {
+			f := fixtureFile()
+			for i := range 10 {
+				f.Locations = append(f.Locations, config.Location{Name: fmt.Sprintf("nas-%02d", i), Type: config.TypeLocal,
+					Local: &config.Local{Path: fmt.Sprintf("/mnt/nas/recordings-%02d", i)}})
+			}
+			m := newTestModel(t, Options{File: f, Platform: fixturePlatform})
+			for range 8 {
+				press(m, "down")
+			}
 			return m
 		}},
 		{"name-new", func(t *testing.T) *model {

@@ -3,7 +3,6 @@ package tui
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -127,18 +126,14 @@ func (m *model) viewStart(height int) string {
 		rows = append(rows, "")
 	}
 	rows = append(rows, add)
-	// Scroll by whole rows so the cursor stays in view.
-	cur := 2 * m.start.cursor
+	// Scroll so the cursor's location (its two rows) stays in view, with
+	// what does not fit marked above and below.
+	cur, curEnd := 2*m.start.cursor, 2*m.start.cursor+2
 	if m.start.cursor == len(locs) {
-		cur = len(rows) - 1
+		cur, curEnd = len(rows)-1, len(rows)
 	}
-	if cur < m.start.offset {
-		m.start.offset = cur
-	}
-	if cur >= m.start.offset+height-1 {
-		m.start.offset = cur - height + 2
-	}
-	m.start.offset = max(0, min(m.start.offset, max(0, len(rows)-height)))
-	end := min(len(rows), m.start.offset+height)
-	return strings.Join(rows[m.start.offset:end], "\n")
+	m.start.offset = follow(m.start.offset, cur, curEnd, height)
+	body, off := window(rows, m.start.offset, height, m.st.muted)
+	m.start.offset = off
+	return body
 }

@@ -56,6 +56,8 @@ func runChild(specPath string) int {
 		fmt.Fprintln(os.Stderr, "bench child:", err)
 		return 2
 	}
+	// The spec holds the server's secret key: it has been read, so it goes.
+	_ = os.Remove(specPath)
 	var spec childSpec
 	if err := json.Unmarshal(b, &spec); err != nil {
 		fmt.Fprintln(os.Stderr, "bench child: spec:", err)

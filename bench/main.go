@@ -271,7 +271,7 @@ func run(ctx context.Context, o options) error {
 	}
 
 	var results []result
-	record := func(t tool, ds dataSet, label, bucket string, rerun bool) error {
+	record := func(t tool, ds dataSet, label, bucket string, round int, rerun bool) error {
 		if !rerun {
 			if err := srv.createBucket(ctx, bucket); err != nil {
 				return err
@@ -295,7 +295,7 @@ func run(ctx context.Context, o options) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		r.Tool, r.Set, r.Files, r.Bytes = t.Name, label, ds.Files, ds.Bytes
+		r.Tool, r.Set, r.Files, r.Bytes, r.Round = t.Name, label, ds.Files, ds.Bytes, round
 		if t.Name == "stowage" {
 			var cr childResult
 			if err := json.Unmarshal(out, &cr); err != nil {
@@ -329,7 +329,7 @@ func run(ctx context.Context, o options) error {
 			for i := range tools {
 				t := tools[(i+round)%len(tools)]
 				bucket := fmt.Sprintf("%s-%s-r%d", t.Name, ds.Name, round+1)
-				if err := record(t, ds, ds.Name, bucket, false); err != nil {
+				if err := record(t, ds, ds.Name, bucket, round, false); err != nil {
 					return err
 				}
 				if !o.keep {
@@ -346,10 +346,10 @@ func run(ctx context.Context, o options) error {
 				t = awsSyncTool(t)
 			}
 			bucket := t.Name + "-tiny"
-			if err := record(t, tinySet, "tiny first", bucket, false); err != nil {
+			if err := record(t, tinySet, "tiny first", bucket, 0, false); err != nil {
 				return err
 			}
-			if err := record(t, tinySet, "tiny rerun", bucket, true); err != nil {
+			if err := record(t, tinySet, "tiny rerun", bucket, 0, true); err != nil {
 				return err
 			}
 		}
@@ -507,16 +507,22 @@ func report(w io.Writer, o options, tools []tool, notes []string, srv *server, r
 			if !ok {
 				continue
 			}
-			fmt.Fprintf(w, "- %-10s vs %-6s: %.2f× the throughput (%.2f s vs %.2f s), %.2f× the CPU, %.2f× the peak RSS; CPU-bound estimate %.2f×\n",
+			fmt.Fprintf(w, "- %-10s vs %-6s: %.2f× the throughput (%.2f s vs %.2f s), %.2f× the CPU, %.2f× the peak RSS; CPU-bound estimate %.2f×",
 				set, peer, p.Wall.Seconds()/s.Wall.Seconds(), s.Wall.Seconds(), p.Wall.Seconds(),
 				ratio(s.CPU.Seconds(), p.CPU.Seconds()), ratio(float64(s.MaxRSS), float64(p.MaxRSS)),
 				ratio(medianCPU(results, peer, set), medianCPU(results, "stowage", set)))
+			if rs := pairedRatios(results, peer, set); len(rs) > 1 {
+				fmt.Fprintf(w, "; by round %.2f×", rs[(len(rs)-1)/2])
+				fmt.Fprintf(w, " (%s)", joinRatios(rs))
+			}
+			fmt.Fprintln(w)
 		}
 	}
 
 	fmt.Fprintln(w, "\nCPU-bound estimate: the peer's tool+MinIO CPU seconds over Stowage's (medians). Client and server share")
 	fmt.Fprintln(w, "the same cores here, so on a machine saturated by them this is the throughput ratio; it moves less with")
-	fmt.Fprintln(w, "other load than wall time does.")
+	fmt.Fprintln(w, "other load than wall time does. By round: the median of the peer's time over Stowage's in the same")
+	fmt.Fprintln(w, "round (runs minutes apart see similar load), with every round's ratio sorted.")
 
 	fmt.Fprintf(w, "\n### Targets\n\n")
 	verdict := func(ok bool) string {
@@ -558,6 +564,32 @@ func report(w io.Writer, o options, tools []tool, notes []string, srv *server, r
 		fmt.Fprintf(w, "- rerun over %d already-exported files < %s: %.2f s (engine %.2f s) %s\n",
 			r.Files, targetRerun, r.Wall.Seconds(), r.Engine.Seconds(), verdict(r.Err == "" && r.Wall < targetRerun))
 	}
+}
+
+// pairedRatios returns, sorted, the peer's wall time over Stowage's for each
+// round where both ran set without error.
+func pairedRatios(results []result, peer, set string) []float64 {
+	var out []float64
+	for _, s := range results {
+		if s.Tool != "stowage" || s.Set != set || s.Err != "" {
+			continue
+		}
+		for _, p := range results {
+			if p.Tool == peer && p.Set == set && p.Round == s.Round && p.Err == "" {
+				out = append(out, p.Wall.Seconds()/s.Wall.Seconds())
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func joinRatios(rs []float64) string {
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = fmt.Sprintf("%.2f", r)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // medianCPU is the median tool+MinIO CPU seconds of tool over set.

@@ -17,6 +17,7 @@ import (
 // result is one measured run of one tool over one data set.
 type result struct {
 	Tool, Set  string
+	Round      int // 0-based round of -runs; 0 for the tiny set
 	Files      int
 	Bytes      int64
 	Wall       time.Duration // process start to exit

@@ -113,7 +113,7 @@ func startServer(ctx context.Context, bin, base string) (*server, error) {
 		}
 		select {
 		case <-s.exited:
-			return nil, fmt.Errorf("MinIO exited during start-up:\n%s", s.log.String())
+			return nil, fmt.Errorf("MinIO exited during start-up:\n%s", strings.ReplaceAll(s.log.String(), s.Secret, "[redacted]"))
 		case <-ctx.Done():
 			s.stop()
 			return nil, ctx.Err()

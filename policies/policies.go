@@ -86,8 +86,13 @@ func Kinds(loc config.Location) []Kind {
 		}
 		if !isAWS(s) {
 			// S3-compatible stores (MinIO, Ceph) accept the same policy
-			// language, but have no STS trust, KMS key policies or
-			// CloudFormation.
+			// language but have no KMS key policies or CloudFormation.
+			// Those with an STS (Ceph RGW enforces role trust policies)
+			// still take the trust policy in role mode, and the wizard
+			// shows the external ID in it either way.
+			if s.Auth == config.AuthRole {
+				return []Kind{KindPermissions, KindTrust}
+			}
 			return []Kind{KindPermissions}
 		}
 		kms := s.Encryption == config.EncryptionSSEKMS

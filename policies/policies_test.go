@@ -582,6 +582,7 @@ func TestKinds(t *testing.T) {
 		{"keys sse-kms", keysLoc(withKMS), []Kind{KindPermissions, KindBucket, KindKMS, KindTerraform, KindAWSCLI}},
 		{"AWS regional endpoint", keysLoc(func(s *config.S3) { s.Endpoint = "https://s3.us-west-1.amazonaws.com" }), []Kind{KindPermissions, KindBucket, KindTerraform, KindAWSCLI}},
 		{"S3-compatible", keysLoc(func(s *config.S3) { s.Endpoint = "http://127.0.0.1:9000" }), []Kind{KindPermissions}},
+		{"S3-compatible role", roleLoc(func(s *config.S3) { s.Endpoint = "https://127.0.0.1:9000" }), []Kind{KindPermissions, KindTrust}},
 		{"default credentials", roleLoc(func(s *config.S3) { s.Auth = config.AuthDefault }), []Kind{KindPermissions}},
 		{"azure", config.Location{Type: config.TypeAzure, Azure: &config.Azure{Container: "c"}}, []Kind{KindAzureSAS}},
 		{"local", config.Location{Type: config.TypeLocal, Local: &config.Local{Path: "/srv/exports"}}, nil},

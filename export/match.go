@@ -1,24 +1,18 @@
 package export
 
 import (
-	"path"
-	"strings"
+	"errors"
+
+	"github.com/stowage-dev/stowage/internal/glob"
 )
 
 // matcher applies the Include and Exclude globs to "/"-separated paths
 // relative to a source root.
-type matcher struct {
-	include, exclude []glob
-}
+type matcher struct{ set glob.Set }
 
-// glob is one pattern. A pattern without "/" matches the base name at any
-// depth, as in .gitignore; otherwise it is matched segment by segment and
-// "**" matches zero or more whole segments.
-type glob struct {
-	raw      string
-	baseOnly bool
-	segs     []string
-}
+// globOptions keep export's pattern reading: "\" is a folder separator
+// (paths typed on Windows) and a lone "/" is the whole source.
+var globOptions = glob.Options{Backslashes: true, LoneSlashIsRoot: true}
 
 func newMatcher(include, exclude []string) (*matcher, error) {
 	m := &matcher{}
@@ -27,101 +21,34 @@ func newMatcher(include, exclude []string) (*matcher, error) {
 		if err != nil {
 			return nil, err
 		}
-		m.include = append(m.include, g)
+		m.set.Include = append(m.set.Include, g)
 	}
 	for _, p := range exclude {
 		g, err := compileGlob("--exclude", p)
 		if err != nil {
 			return nil, err
 		}
-		m.exclude = append(m.exclude, g)
+		m.set.Exclude = append(m.set.Exclude, g)
 	}
 	return m, nil
 }
 
-func compileGlob(field, raw string) (glob, error) {
-	p := strings.ReplaceAll(strings.TrimSpace(raw), "\\", "/")
-	if p == "" {
-		return glob{}, optErr(field, field+" '*.wav'", "a pattern is empty")
-	}
-	// A trailing "/" names a folder: everything below it.
-	if strings.HasSuffix(p, "/") {
-		p += "**"
-	}
-	p = strings.TrimPrefix(p, "/")
-	g := glob{raw: raw}
-	if !strings.Contains(p, "/") {
-		g.baseOnly = true
-		g.segs = []string{p}
-	} else {
-		g.segs = strings.Split(p, "/")
-	}
-	for _, s := range g.segs {
-		if s == "" {
-			return glob{}, optErr(field, field+" 'calls/**/*.wav'", "pattern %q has an empty folder (\"//\")", raw)
-		}
-		if _, err := path.Match(s, ""); err != nil {
-			return glob{}, optErr(field, field+" 'calls/**/*.wav'",
-				"pattern %q is malformed (check [ ] and \\ escapes): %v", raw, err)
-		}
+// compileGlob compiles one pattern of field, worded as an option error.
+func compileGlob(field, raw string) (glob.Pattern, error) {
+	g, err := glob.Compile(raw, globOptions)
+	switch {
+	case errors.Is(err, glob.ErrEmpty):
+		return glob.Pattern{}, optErr(field, field+" '*.wav'", "a pattern is empty")
+	case errors.Is(err, glob.ErrEmptySegment):
+		return glob.Pattern{}, optErr(field, field+" 'calls/**/*.wav'", "pattern %q has an empty folder (\"//\")", raw)
+	case errors.Is(err, glob.ErrMalformed):
+		return glob.Pattern{}, optErr(field, field+" 'calls/**/*.wav'",
+			"pattern %q is malformed (check [ ] and \\ escapes): %v", raw, errors.Unwrap(err))
+	case err != nil:
+		return glob.Pattern{}, err
 	}
 	return g, nil
 }
 
 // match reports whether rel passes the filters.
-func (m *matcher) match(rel string) bool {
-	if len(m.include) > 0 {
-		ok := false
-		for _, g := range m.include {
-			if g.match(rel) {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	for _, g := range m.exclude {
-		if g.match(rel) {
-			return false
-		}
-	}
-	return true
-}
-
-func (g glob) match(rel string) bool {
-	if g.baseOnly {
-		ok, _ := path.Match(g.segs[0], path.Base(rel))
-		return ok
-	}
-	return matchSegs(g.segs, strings.Split(rel, "/"))
-}
-
-func matchSegs(pat, name []string) bool {
-	for len(pat) > 0 {
-		if pat[0] == "**" {
-			// Collapse runs of "**" and try every split point.
-			for len(pat) > 0 && pat[0] == "**" {
-				pat = pat[1:]
-			}
-			if len(pat) == 0 {
-				return true
-			}
-			for i := 0; i <= len(name); i++ {
-				if matchSegs(pat, name[i:]) {
-					return true
-				}
-			}
-			return false
-		}
-		if len(name) == 0 {
-			return false
-		}
-		if ok, _ := path.Match(pat[0], name[0]); !ok {
-			return false
-		}
-		pat, name = pat[1:], name[1:]
-	}
-	return len(name) == 0
-}
+func (m *matcher) match(rel string) bool { return m.set.Match(rel) }

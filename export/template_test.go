@@ -75,38 +75,3 @@ func TestRenderKey(t *testing.T) {
 		}
 	})
 }
-
-func TestGlobMatch(t *testing.T) {
-	cases := []struct {
-		pattern, rel string
-		want         bool
-	}{
-		{"*.wav", "a.wav", true},
-		{"*.wav", "x/y/a.wav", true},
-		{"*.wav", "a.wav.gz", false},
-		{"x/*.wav", "x/a.wav", true},
-		{"x/*.wav", "x/y/a.wav", false},
-		{"x/**/*.wav", "x/a.wav", true},
-		{"x/**/*.wav", "x/y/z/a.wav", true},
-		{"**/tmp/**", "a/tmp/b.wav", true},
-		{"**/tmp/**", "tmp/b.wav", true},
-		{"**/tmp/**", "a/tmpx/b.wav", false},
-		{"tmp/", "tmp/a/b.wav", true},
-		{"tmp/", "a/tmp/b.wav", false},
-		{"/x/a.wav", "x/a.wav", true},
-		{"call-[0-9]*.wav", "d/call-7.wav", true},
-		{"call-[0-9]*.wav", "d/call-x.wav", false},
-		{"**", "any/thing", true},
-	}
-	for _, c := range cases {
-		t.Run(c.pattern+" "+c.rel, func(t *testing.T) {
-			g, err := compileGlob("--include", c.pattern)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := g.match(c.rel); got != c.want {
-				t.Fatalf("match = %v, want %v", got, c.want)
-			}
-		})
-	}
-}

@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/stowage-dev/stowage/internal/backoff"
 	"github.com/stowage-dev/stowage/providers"
 )
 
@@ -382,13 +383,9 @@ func (e *engine) do(key string, rng int, op func() error) error {
 		if attempt > e.s.maxTries {
 			return fmt.Errorf("%w (gave up after %d attempts)", err, attempt)
 		}
-		wait := backoff(e.s.BaseBackoff, e.s.MaxBackoff, attempt, err)
+		wait := backoff.Wait(e.s.BaseBackoff, e.s.MaxBackoff, attempt, err)
 		e.emit(Retry{Key: key, Range: rng, Attempt: attempt, Wait: wait, Err: err})
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-e.ctx.Done():
-			t.Stop()
+		if backoff.Sleep(e.ctx, wait) != nil {
 			return err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stowage-dev/stowage/internal/backoff"
 	"github.com/stowage-dev/stowage/validate"
 )
 
@@ -14,9 +15,9 @@ const (
 	DefaultConcurrency    = 16
 	DefaultRangeThreshold = 64 << 20
 	DefaultRangeSize      = 16 << 20
-	DefaultMaxRetries     = 10
-	DefaultBaseBackoff    = 200 * time.Millisecond
-	DefaultMaxBackoff     = 20 * time.Second
+	DefaultMaxRetries     = backoff.DefaultMaxRetries
+	DefaultBaseBackoff    = backoff.DefaultBase
+	DefaultMaxBackoff     = backoff.DefaultMax
 	DefaultStatsInterval  = time.Second
 	// ExpiryWarnDays: objects expiring within this many days are warned
 	// about.
@@ -134,23 +135,7 @@ func prepare(o Options) (*settings, error) {
 	case s.RangeSize < 0:
 		return nil, optErr("range size", "16MiB", "must be positive, got %d", s.RangeSize)
 	}
-	switch {
-	case s.MaxRetries == 0:
-		s.maxTries = DefaultMaxRetries
-	case s.MaxRetries < 0:
-		s.maxTries = 0
-	default:
-		s.maxTries = s.MaxRetries
-	}
-	if s.BaseBackoff <= 0 {
-		s.BaseBackoff = DefaultBaseBackoff
-	}
-	if s.MaxBackoff <= 0 {
-		s.MaxBackoff = DefaultMaxBackoff
-	}
-	if s.MaxBackoff < s.BaseBackoff {
-		s.MaxBackoff = s.BaseBackoff
-	}
+	s.maxTries, s.BaseBackoff, s.MaxBackoff = backoff.Normalize(s.MaxRetries, s.BaseBackoff, s.MaxBackoff)
 	if s.StatsInterval <= 0 {
 		s.StatsInterval = DefaultStatsInterval
 	}

@@ -11,31 +11,6 @@ import (
 	"github.com/stowage-dev/stowage/providers"
 )
 
-func TestBackoff(t *testing.T) {
-	base, max := 200*time.Millisecond, 20*time.Second
-	plain := &providers.Error{Kind: providers.ErrThrottled, Retryable: true}
-	cases := []struct {
-		attempt  int
-		err      error
-		min, cap time.Duration
-	}{
-		{1, plain, 0, 200 * time.Millisecond},
-		{3, plain, 0, 800 * time.Millisecond},
-		{30, plain, 0, max},
-		{200, plain, 0, max},
-		{1, &providers.Error{Kind: providers.ErrThrottled, Retryable: true, RetryAfter: 3}, 3 * time.Second, 3 * time.Second},
-		{40, &providers.Error{Kind: providers.ErrThrottled, Retryable: true, RetryAfter: 60}, 60 * time.Second, 60 * time.Second},
-	}
-	for _, c := range cases {
-		for i := 0; i < 200; i++ {
-			w := backoff(base, max, c.attempt, c.err)
-			if w < c.min || w > c.cap {
-				t.Fatalf("attempt %d: wait %s outside [%s, %s]", c.attempt, w, c.min, c.cap)
-			}
-		}
-	}
-}
-
 func TestRetryableErrors(t *testing.T) {
 	live := context.Background()
 	dead, cancel := context.WithCancel(context.Background())

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stowage-dev/stowage/internal/backoff"
 	"github.com/stowage-dev/stowage/validate"
 )
 
@@ -17,9 +18,9 @@ const (
 	DefaultConcurrency        = 32
 	DefaultPartSize           = 16 << 20
 	DefaultMultipartThreshold = 64 << 20
-	DefaultMaxRetries         = 10
-	DefaultBaseBackoff        = 200 * time.Millisecond
-	DefaultMaxBackoff         = 20 * time.Second
+	DefaultMaxRetries         = backoff.DefaultMaxRetries
+	DefaultBaseBackoff        = backoff.DefaultBase
+	DefaultMaxBackoff         = backoff.DefaultMax
 	DefaultKeyTemplate        = "{path}"
 	DefaultPlanSample         = 20
 	DefaultStatsInterval      = time.Second
@@ -270,23 +271,7 @@ func prepare(opts Options, needJournal bool) (*settings, error) {
 	case s.MemoryBudget < 0:
 		return nil, optErr("--memory", "--memory 512MiB", "must not be negative, got %d", s.MemoryBudget)
 	}
-	switch {
-	case s.MaxRetries == 0:
-		s.maxTries = DefaultMaxRetries
-	case s.MaxRetries < 0:
-		s.maxTries = 0
-	default:
-		s.maxTries = s.MaxRetries
-	}
-	if s.BaseBackoff <= 0 {
-		s.BaseBackoff = DefaultBaseBackoff
-	}
-	if s.MaxBackoff <= 0 {
-		s.MaxBackoff = DefaultMaxBackoff
-	}
-	if s.MaxBackoff < s.BaseBackoff {
-		s.MaxBackoff = s.BaseBackoff
-	}
+	s.maxTries, s.BaseBackoff, s.MaxBackoff = backoff.Normalize(s.MaxRetries, s.BaseBackoff, s.MaxBackoff)
 	if s.StatsInterval <= 0 {
 		s.StatsInterval = DefaultStatsInterval
 	}

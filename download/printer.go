@@ -1,12 +1,14 @@
 package download
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/stowage-dev/stowage/internal/eventprint"
+	"github.com/stowage-dev/stowage/internal/humanize"
 )
 
 // StatusPrinter writes plain-text progress for --no-tui and logs: a status
@@ -17,8 +19,8 @@ type StatusPrinter struct {
 	// Every is the least time between status lines; zero means 5 seconds.
 	Every time.Duration
 
-	mu   sync.Mutex
-	last time.Time
+	mu       sync.Mutex
+	throttle eventprint.Throttle
 }
 
 // NewStatusPrinter returns a printer writing to w every interval.
@@ -32,12 +34,7 @@ func (p *StatusPrinter) Event(ev Event) {
 	defer p.mu.Unlock()
 	switch ev := ev.(type) {
 	case Totals:
-		every := p.Every
-		if every <= 0 {
-			every = 5 * time.Second
-		}
-		if now := time.Now(); now.Sub(p.last) >= every {
-			p.last = now
+		if p.throttle.Due(time.Now(), p.Every) {
 			fmt.Fprintln(p.W, StatusLine(ev.Stats))
 		}
 	case Listed:
@@ -124,8 +121,8 @@ func ExpiryText(ev Expiry) string {
 type JSONPrinter struct {
 	W io.Writer
 
-	mu  sync.Mutex
-	enc *json.Encoder
+	mu    sync.Mutex
+	lines eventprint.JSONLines
 }
 
 // NewJSONPrinter returns a printer writing JSON Lines to w.
@@ -135,22 +132,13 @@ func NewJSONPrinter(w io.Writer) *JSONPrinter { return &JSONPrinter{W: w} }
 func (p *JSONPrinter) Event(ev Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.enc == nil {
-		p.enc = json.NewEncoder(p.W)
-	}
-	_ = p.enc.Encode(EventJSON(ev, time.Now()))
+	p.lines.Encode(p.W, EventJSON(ev, time.Now()))
 }
 
 // EventJSON flattens an event into a map with snake_case fields, errors as
 // text and durations in milliseconds.
 func EventJSON(ev Event, now time.Time) map[string]any {
 	m := map[string]any{"type": ev.Kind(), "time": now.UTC().Format(time.RFC3339Nano)}
-	errText := func(err error) any {
-		if err == nil {
-			return nil
-		}
-		return err.Error()
-	}
 	switch ev := ev.(type) {
 	case Listed:
 		m["objects"], m["bytes"], m["done"] = ev.Objects, ev.Bytes, ev.Done
@@ -165,13 +153,13 @@ func EventJSON(ev Event, now time.Time) map[string]any {
 	case FileSkipped:
 		m["key"], m["size"], m["reason"] = ev.Key, ev.Size, ev.Reason
 	case FileFailed:
-		m["key"], m["size"], m["error"] = ev.Key, ev.Size, errText(ev.Err)
+		m["key"], m["size"], m["error"] = ev.Key, ev.Size, eventprint.ErrText(ev.Err)
 	case Changed:
 		m["key"], m["listed_etag"], m["now_etag"], m["listed_size"], m["now_size"] = ev.Key, ev.ListedETag, ev.NowETag, ev.ListedSize, ev.NowSize
 	case Corrupt:
 		m["key"], m["ranges"] = ev.Key, ev.Ranges
 	case Retry:
-		m["key"], m["attempt"], m["wait_ms"], m["error"] = ev.Key, ev.Attempt, ev.Wait.Milliseconds(), errText(ev.Err)
+		m["key"], m["attempt"], m["wait_ms"], m["error"] = ev.Key, ev.Attempt, ev.Wait.Milliseconds(), eventprint.ErrText(ev.Err)
 		if ev.Range > 0 {
 			m["range"] = ev.Range
 		}
@@ -201,15 +189,4 @@ func EventJSON(ev Event, now time.Time) map[string]any {
 }
 
 // FormatBytes renders n in binary units with one decimal ("1.5 GiB").
-func FormatBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 5; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
+func FormatBytes(n int64) string { return humanize.Bytes(n) }

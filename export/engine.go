@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sync/semaphore"
 
+	"github.com/stowage-dev/stowage/internal/humanize"
 	"github.com/stowage-dev/stowage/providers"
 )
 
@@ -131,13 +132,13 @@ type Summary struct {
 func (s Summary) String() string {
 	var b strings.Builder
 	if s.DryRun {
-		fmt.Fprintf(&b, "dry run: %d files (%s) would be exported, %d already exported", s.Files, formatBytes(s.Bytes), s.Skipped)
+		fmt.Fprintf(&b, "dry run: %d files (%s) would be exported, %d already exported", s.Files, humanize.Bytes(s.Bytes), s.Skipped)
 		if s.Failed > 0 {
 			fmt.Fprintf(&b, ", %d cannot be", s.Failed)
 		}
 		return b.String()
 	}
-	fmt.Fprintf(&b, "exported %d files (%s) in %s at %.1f MiB/s", s.Files, formatBytes(s.Bytes), s.Elapsed.Round(time.Millisecond), s.MiBps)
+	fmt.Fprintf(&b, "exported %d files (%s) in %s at %.1f MiB/s", s.Files, humanize.Bytes(s.Bytes), s.Elapsed.Round(time.Millisecond), s.MiBps)
 	if s.Changed > 0 {
 		fmt.Fprintf(&b, ", %d of them changed since the last export", s.Changed)
 	}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stowage-dev/stowage/internal/humanize"
 	"github.com/stowage-dev/stowage/providers"
 )
 
@@ -46,7 +47,7 @@ func partSizeFor(size, want, minSize, maxSize int64, maxParts int) (int64, error
 	}
 	if maxSize > 0 && ps > maxSize {
 		return 0, fmt.Errorf("file is %s, more than the location accepts in one object (%d parts of at most %s)",
-			formatBytes(size), maxParts, formatBytes(maxSize))
+			humanize.Bytes(size), maxParts, humanize.Bytes(maxSize))
 	}
 	return ps, nil
 }

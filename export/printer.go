@@ -1,11 +1,13 @@
 package export
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"sync"
 	"time"
+
+	"github.com/stowage-dev/stowage/internal/eventprint"
+	"github.com/stowage-dev/stowage/internal/humanize"
 )
 
 // StatusPrinter writes plain-text progress for terminals without a UI
@@ -17,8 +19,8 @@ type StatusPrinter struct {
 	// Every is the least time between status lines; zero means 5 seconds.
 	Every time.Duration
 
-	mu   sync.Mutex
-	last time.Time
+	mu       sync.Mutex
+	throttle eventprint.Throttle
 }
 
 // NewStatusPrinter returns a printer writing to w every interval.
@@ -32,12 +34,7 @@ func (p *StatusPrinter) Event(ev Event) {
 	defer p.mu.Unlock()
 	switch ev := ev.(type) {
 	case Totals:
-		every := p.Every
-		if every <= 0 {
-			every = 5 * time.Second
-		}
-		if now := time.Now(); now.Sub(p.last) >= every {
-			p.last = now
+		if p.throttle.Due(time.Now(), p.Every) {
 			fmt.Fprintln(p.W, StatusLine(ev.Stats))
 		}
 	case FileFailed:
@@ -50,7 +47,7 @@ func (p *StatusPrinter) Event(ev Event) {
 		fmt.Fprintf(p.W, "warning: %v\n", ev.Err)
 	case ScanProgress:
 		if ev.Done {
-			fmt.Fprintf(p.W, "found %d files (%s)\n", ev.Files, formatBytes(ev.Bytes))
+			fmt.Fprintf(p.W, "found %d files (%s)\n", ev.Files, humanize.Bytes(ev.Bytes))
 		}
 	}
 }
@@ -65,11 +62,11 @@ func StatusLine(s Stats) string {
 	if work > 0 {
 		pct = float64(done) / float64(work) * 100
 	}
-	line += fmt.Sprintf(", %s of %s (%.1f%%)", formatBytes(done), formatBytes(work), pct)
+	line += fmt.Sprintf(", %s of %s (%.1f%%)", humanize.Bytes(done), humanize.Bytes(work), pct)
 	if s.Counting {
 		line += " so far, still counting"
 	}
-	line += fmt.Sprintf(", %s/s", formatBytes(int64(s.Throughput)))
+	line += fmt.Sprintf(", %s/s", humanize.Bytes(int64(s.Throughput)))
 	if s.ETA >= 0 && !s.Counting {
 		line += ", ETA " + s.ETA.String()
 	}
@@ -96,8 +93,8 @@ type JSONPrinter struct {
 	W        io.Writer
 	Progress bool
 
-	mu  sync.Mutex
-	enc *json.Encoder
+	mu    sync.Mutex
+	lines eventprint.JSONLines
 }
 
 // NewJSONPrinter returns a printer writing JSON Lines to w.
@@ -110,22 +107,13 @@ func (p *JSONPrinter) Event(ev Event) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.enc == nil {
-		p.enc = json.NewEncoder(p.W)
-	}
-	_ = p.enc.Encode(eventJSON(ev, time.Now()))
+	p.lines.Encode(p.W, eventJSON(ev, time.Now()))
 }
 
 // eventJSON flattens an event into a map with snake_case fields, errors as
 // text and durations in milliseconds.
 func eventJSON(ev Event, now time.Time) map[string]any {
 	m := map[string]any{"type": ev.Kind(), "time": now.UTC().Format(time.RFC3339Nano)}
-	errText := func(err error) any {
-		if err == nil {
-			return nil
-		}
-		return err.Error()
-	}
 	switch ev := ev.(type) {
 	case ScanProgress:
 		m["files"], m["bytes"], m["done"] = ev.Files, ev.Bytes, ev.Done
@@ -142,9 +130,9 @@ func eventJSON(ev Event, now time.Time) map[string]any {
 	case FileSkipped:
 		m["path"], m["key"], m["size"], m["reason"] = ev.Path, ev.Key, ev.Size, ev.Reason
 	case FileFailed:
-		m["path"], m["key"], m["size"], m["error"] = ev.Path, ev.Key, ev.Size, errText(ev.Err)
+		m["path"], m["key"], m["size"], m["error"] = ev.Path, ev.Key, ev.Size, eventprint.ErrText(ev.Err)
 	case Retry:
-		m["path"], m["attempt"], m["wait_ms"], m["error"] = ev.Path, ev.Attempt, ev.Wait.Milliseconds(), errText(ev.Err)
+		m["path"], m["attempt"], m["wait_ms"], m["error"] = ev.Path, ev.Attempt, ev.Wait.Milliseconds(), eventprint.ErrText(ev.Err)
 		if ev.Part > 0 {
 			m["part"] = ev.Part
 		}
@@ -154,7 +142,7 @@ func eventJSON(ev Event, now time.Time) map[string]any {
 			m["error"] = ev.Err.Error()
 		}
 	case Warning:
-		m["message"] = errText(ev.Err)
+		m["message"] = eventprint.ErrText(ev.Err)
 	case Totals:
 		s := ev.Stats
 		m["counting"], m["files_total"], m["bytes_total"] = s.Counting, s.FilesTotal, s.BytesTotal
@@ -166,18 +154,4 @@ func eventJSON(ev Event, now time.Time) map[string]any {
 		}
 	}
 	return m
-}
-
-// formatBytes renders n in binary units with one decimal ("1.5 GiB").
-func formatBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 5; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -1,0 +1,20 @@
+// Package humanize renders sizes for people, the same way in export,
+// download and their printers.
+package humanize
+
+import "fmt"
+
+// Bytes renders n in binary units with one decimal ("1.5 GiB"); below
+// 1 KiB it gives whole bytes ("512 B").
+func Bytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 5; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

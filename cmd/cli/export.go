@@ -244,7 +244,8 @@ func parseSize(s string) (int64, error) {
 		}
 	}
 	n, err := strconv.ParseFloat(t, 64)
-	if err != nil || t == "" || n <= 0 || n*float64(mult) > float64(1<<62) {
+	// !(n*mult >= 1) also refuses NaN, and sizes below one byte.
+	if err != nil || t == "" || !(n*float64(mult) >= 1) || n*float64(mult) > float64(1<<62) {
 		return 0, fmt.Errorf("%q is not a positive size; use a number with an optional unit (B, KiB, MiB, GiB; K, M and G mean the same)", s)
 	}
 	return int64(n * float64(mult)), nil

@@ -37,5 +37,14 @@ if ! command -v aws >/dev/null; then
   fi
 fi
 command -v aws >/dev/null && echo "install-peers: using $(aws --version 2>&1 | head -n1) from $(command -v aws)" >&2
-command -v s3cmd >/dev/null || echo "install-peers: s3cmd not found (optional; apt-get install s3cmd)" >&2
+if ! command -v s3cmd >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "install-peers: s3cmd not found; running apt-get install -y s3cmd (as root)..." >&2
+    if ! { apt-get install -y s3cmd >&2 || { apt-get update >&2 && apt-get install -y s3cmd >&2; }; }; then
+      echo "install-peers: apt-get install s3cmd failed; its client-settings test will skip" >&2
+    fi
+  else
+    echo "install-peers: s3cmd not found (optional; as root: apt-get install s3cmd)" >&2
+  fi
+fi
 echo "install-peers: rclone $(stamp rclone) in $tools/bin" >&2

@@ -1,17 +1,14 @@
 package export
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
 
+	"github.com/stowage-dev/stowage/internal/journaldb"
 	"github.com/stowage-dev/stowage/providers"
 )
 
@@ -29,11 +26,7 @@ const (
 	StatusFailed Status = "failed"
 )
 
-var (
-	bucketFiles = []byte("files")
-	bucketMeta  = []byte("meta")
-	keyVersion  = []byte("version")
-)
+var bucketFiles = []byte("files")
 
 const journalVersion = "1"
 
@@ -78,42 +71,12 @@ func OpenJournal(path string) (*Journal, error) {
 // openJournal with readOnly does not create anything; a missing journal is
 // reported as os.ErrNotExist.
 func openJournal(path string, readOnly bool) (*Journal, error) {
-	if readOnly {
-		if _, err := os.Stat(path); err != nil {
-			return nil, err
-		}
-	} else if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("journal folder %s: %w", filepath.Dir(path), err)
-	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, ReadOnly: readOnly})
+	db, err := journaldb.Open(path, journaldb.Spec{What: "journal", Busy: ErrJournalBusy, Version: journalVersion,
+		Buckets: [][]byte{bucketFiles}, ReadOnly: readOnly})
 	if err != nil {
-		if errors.Is(err, bolterrors.ErrTimeout) {
-			return nil, fmt.Errorf("%w: %s; wait for it to finish or stop it first", ErrJournalBusy, path)
-		}
-		return nil, fmt.Errorf("open journal %s: %w", path, err)
+		return nil, err
 	}
-	j := &Journal{db: db, path: path}
-	if readOnly {
-		return j, nil
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		if _, err := tx.CreateBucketIfNotExists(bucketFiles); err != nil {
-			return err
-		}
-		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
-		if err != nil {
-			return err
-		}
-		if v := meta.Get(keyVersion); v != nil && string(v) != journalVersion {
-			return fmt.Errorf("journal format %s is not supported by this build (wants %s)", v, journalVersion)
-		}
-		return meta.Put(keyVersion, []byte(journalVersion))
-	})
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("journal %s: %w", path, err)
-	}
-	return j, nil
+	return &Journal{db: db, path: path}, nil
 }
 
 // Path is the journal's file.
@@ -124,74 +87,34 @@ func (j *Journal) Close() error { return j.db.Close() }
 
 // Get returns the record of one source file; ok is false when there is none.
 func (j *Journal) Get(path string) (rec Record, ok bool, err error) {
-	err = j.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketFiles)
-		if b == nil {
-			return nil
-		}
-		v := b.Get([]byte(path))
-		if v == nil {
-			return nil
-		}
-		ok = true
-		return json.Unmarshal(v, &rec)
-	})
-	return rec, ok, err
+	return journaldb.Get[Record](j.db, bucketFiles, path)
 }
 
 // Each calls fn for every record in path order, inside one read
 // transaction; fn must not write to the journal.
 func (j *Journal) Each(fn func(path string, rec Record) error) error {
-	return j.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketFiles)
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, v []byte) error {
-			var rec Record
-			if err := json.Unmarshal(v, &rec); err != nil {
-				return fmt.Errorf("journal record %q: %w", k, err)
-			}
-			return fn(string(k), rec)
-		})
-	})
+	return journaldb.Each(j.db, bucketFiles, fn)
 }
 
 // put stores rec for path, coalesced with concurrent writes into one
 // committed transaction.
 func (j *Journal) put(path string, rec *Record) error {
 	rec.Updated = time.Now().UTC()
-	v, err := json.Marshal(rec)
-	if err != nil {
-		return err
-	}
-	return j.db.Batch(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketFiles).Put([]byte(path), v)
-	})
+	return journaldb.Put(j.db, bucketFiles, path, rec)
 }
 
 // addPart merges one finished part into the record of path. It reads and
 // rewrites the record inside the transaction, so parts finishing at the same
 // time never overwrite each other whatever order bbolt applies them in.
 func (j *Journal) addPart(path string, p providers.Part) error {
-	return j.db.Batch(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketFiles)
-		v := b.Get([]byte(path))
-		if v == nil {
-			return fmt.Errorf("journal has no upload recorded for %s", path)
-		}
-		var rec Record
-		if err := json.Unmarshal(v, &rec); err != nil {
-			return err
-		}
+	err := journaldb.Update(j.db, bucketFiles, path, func(rec *Record) {
 		rec.Parts = mergeParts(rec.Parts, p)
 		rec.Updated = time.Now().UTC()
-		nv, err := json.Marshal(&rec)
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte(path), nv)
 	})
+	if errors.Is(err, journaldb.ErrNoRecord) {
+		return fmt.Errorf("journal has no upload recorded for %s", path)
+	}
+	return err
 }
 
 // mergeParts returns parts with p added or replacing the part of the same

@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/stowage-dev/stowage/validate"
 )
 
 // Source says where a File came from. Load fills it in and Save updates it;
@@ -256,7 +258,7 @@ func closest(s string, known []string) string {
 	best, bestD := "", len(s)/3+2
 	s = strings.ToLower(s)
 	for _, k := range known {
-		d := editDistance(s, k)
+		d := validate.EditDistance(s, k)
 		if len(k) >= 3 && (strings.HasPrefix(s, k) || strings.HasPrefix(k, s)) {
 			d = 1 // "bucket_name" for "bucket", "role" for "role_arn"
 		}
@@ -265,26 +267,6 @@ func closest(s string, known []string) string {
 		}
 	}
 	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func goKind(t string) string {

@@ -133,9 +133,13 @@ func Region(region string, customEndpoint bool) error {
 // s, so a typo such as "eu-wset-1" gets "eu-west-1" as its example.
 func closestRegion(s string) string {
 	s = strings.ToLower(s)
+	// Input is capped so a pasted essay cannot make the search slow.
+	if len(s) > 128 {
+		s = s[:128]
+	}
 	best, bestDist := exampleRegion, -1
 	for _, r := range regions {
-		d := editDistance(s, r.Code)
+		d := EditDistance(s, r.Code)
 		if bestDist < 0 || d < bestDist {
 			best, bestDist = r.Code, d
 		}
@@ -143,12 +147,10 @@ func closestRegion(s string) string {
 	return best
 }
 
-// editDistance is the Levenshtein distance in bytes; region codes are ASCII,
-// and input is capped so a pasted essay cannot make it slow.
-func editDistance(a, b string) int {
-	if len(a) > 128 {
-		a = a[:128]
-	}
+// EditDistance is the Levenshtein distance between a and b in bytes (the
+// names it compares, region codes and config keys, are ASCII). It costs
+// len(a)·len(b); callers taking free text cap it first.
+func EditDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {

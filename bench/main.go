@@ -336,6 +336,9 @@ func run(ctx context.Context, o options) error {
 					if err := srv.empty(ctx, bucket); err != nil {
 						return err
 					}
+					if err := srv.purgeTrash(); err != nil {
+						return fmt.Errorf("free the space of deleted objects: %w", err)
+					}
 				}
 			}
 		}

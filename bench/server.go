@@ -201,6 +201,27 @@ func (s *server) empty(ctx context.Context, bucket string) error {
 	return nil
 }
 
+// purgeTrash removes what MinIO moved to its trash folder on delete. MinIO
+// frees that space in the background, slowly, and not at all before it is
+// stopped when busy: without this, a full run with -runs 3 held about 28 GB
+// of deleted objects. The trash holds nothing MinIO still needs.
+func (s *server) purgeTrash() error {
+	trash := filepath.Join(s.DataDir, ".minio.sys", "tmp", ".trash")
+	entries, err := os.ReadDir(trash)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(trash, e.Name())); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // cpuTime is the CPU time MinIO has used so far, from /proc/PID/stat.
 func (s *server) cpuTime() time.Duration {
 	return procCPU(s.cmd.Process.Pid)

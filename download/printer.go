@@ -61,11 +61,7 @@ func (p *StatusPrinter) Event(ev Event) {
 func StatusLine(s Stats) string {
 	line := fmt.Sprintf("%d/%d files", s.FilesFinished(), s.FilesTotal)
 	work := s.BytesTotal - s.BytesSkipped
-	pct := 100.0
-	if work > 0 {
-		pct = float64(s.BytesDone) / float64(work) * 100
-	}
-	line += fmt.Sprintf(", %s of %s (%.1f%%)", FormatBytes(s.BytesDone), FormatBytes(work), pct)
+	line += ", " + humanize.Portion(s.BytesDone, work)
 	if s.Listing {
 		line += " so far, still listing"
 	}

@@ -58,11 +58,7 @@ func StatusLine(s Stats) string {
 	line := fmt.Sprintf("%d/%d files", s.FilesFinished(), s.FilesTotal)
 	work := s.BytesTotal - s.BytesSkipped
 	done := s.BytesDone + s.BytesInFlight
-	pct := 100.0
-	if work > 0 {
-		pct = float64(done) / float64(work) * 100
-	}
-	line += fmt.Sprintf(", %s of %s (%.1f%%)", humanize.Bytes(done), humanize.Bytes(work), pct)
+	line += ", " + humanize.Portion(done, work)
 	if s.Counting {
 		line += " so far, still counting"
 	}

@@ -18,3 +18,13 @@ func Bytes(n int64) string {
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
+
+// Portion renders done out of total with the percentage, e.g.
+// "1.2 GiB of 48.0 GiB (2.5%)". Nothing to do (total ≤ 0) is 100%.
+func Portion(done, total int64) string {
+	pct := 100.0
+	if total > 0 {
+		pct = float64(done) / float64(total) * 100
+	}
+	return fmt.Sprintf("%s of %s (%.1f%%)", Bytes(done), Bytes(total), pct)
+}

@@ -31,3 +31,24 @@ func TestBytes(t *testing.T) {
 		})
 	}
 }
+
+func TestPortion(t *testing.T) {
+	cases := []struct {
+		name        string
+		done, total int64
+		want        string
+	}{
+		{"part", 3 << 29, 48 << 30, "1.5 GiB of 48.0 GiB (3.1%)"},
+		{"all", 2048, 2048, "2.0 KiB of 2.0 KiB (100.0%)"},
+		{"nothing to do", 0, 0, "0 B of 0 B (100.0%)"},
+		{"negative total", 0, -1, "0 B of -1 B (100.0%)"},
+		{"none yet", 0, 1 << 20, "0 B of 1.0 MiB (0.0%)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := Portion(c.done, c.total); got != c.want {
+				t.Fatalf("Portion(%d, %d) = %q, want %q", c.done, c.total, got, c.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,333 @@
+package downloadui
+
+import (
+	"fmt"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/progress"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/stowage-dev/stowage/download"
+)
+
+// control is what the screen asks of a running download. The model calls
+// it only from commands, so Update stays free of side effects.
+type control interface {
+	// Next blocks until the run reports events or ends (an eventsMsg).
+	Next() tea.Msg
+	// Progress is the bytes on disk of each object in flight.
+	Progress() map[string]int64
+	// Stop is the graceful stop, Kill the hard one.
+	Stop()
+	Kill()
+}
+
+// Messages.
+type (
+	// eventsMsg is a batch of engine events; End is set once, with or after
+	// the run's last events.
+	eventsMsg struct {
+		Events []download.Event
+		End    *finishedMsg
+	}
+	// finishedMsg is the run's outcome.
+	finishedMsg struct {
+		Result  download.Result
+		Err     error
+		Started bool
+		Stopped bool
+	}
+	// progressMsg is the per-object byte counts, polled between events so
+	// the bars of large objects move smoothly.
+	progressMsg map[string]int64
+	// interruptMsg is SIGINT or SIGTERM: handled as ctrl+c.
+	interruptMsg struct{}
+	// stopMsg asks for a graceful stop only (the caller's context ended).
+	stopMsg struct{}
+)
+
+// statsEvery is how often the engine sends Totals and the model polls
+// per-object progress.
+const statsEvery = 250 * time.Millisecond
+
+// Pane sizes.
+const (
+	paneErrors = 5 // latest errors shown while running
+	// FrameFailures is how many failed objects the summary frame names.
+	FrameFailures = 5
+	paneExpiry    = 3 // prefixes shown in the expiry outlook
+	minWidth      = 40
+)
+
+// fetch is one object in flight.
+type fetch struct {
+	key           string
+	size, done    int64
+	ranges, done0 int
+}
+
+// large reports whether the object gets its own bar: it is fetched in
+// ranges, or big enough to take a while.
+func (f *fetch) large() bool { return f.ranges > 0 || f.size >= 8<<20 }
+
+// paneLine is one entry of the errors pane.
+type paneLine struct {
+	kind string // "failed", "retry", "changed", "damaged", "kept"
+	name string
+	text string
+}
+
+// model is the download screen.
+type model struct {
+	ctl      control
+	location string
+	dest     string
+	resume   string
+
+	width, height int
+	keys          keyMap
+	help          help.Model
+	spin          spinner.Model
+	bar           progress.Model
+	fileBar       progress.Model
+	st            styles
+
+	stats download.Stats
+	// listed is the latest Listed event; listDone is set once the listing
+	// finished.
+	listedFiles int
+	listDone    bool
+	// verified is the bytes of objects downloaded and verified this run;
+	// skippedBytes those of objects already in place. The overall bar is
+	// verified of (total − already there − failed).
+	verified     int64
+	skippedBytes int64
+	active       []*fetch
+	pane         []paneLine
+	failures     []download.FileFailed // the first FrameFailures
+	failed       int
+	retries      int
+	kept         int
+	expiry       *download.Expiry
+
+	stopping bool
+	killing  bool
+	end      *finishedMsg
+}
+
+func newModel(location, dest string, ctl control, resume string) *model {
+	m := &model{
+		ctl:      ctl,
+		location: location,
+		dest:     dest,
+		resume:   resume,
+		width:    80,
+		height:   24,
+		keys:     newKeyMap(),
+		help:     help.New(),
+		spin:     spinner.New(spinner.WithSpinner(spinner.Line)),
+		bar:      newBar(70),
+		fileBar:  newBar(12),
+		st:       newStyles(),
+		stats:    download.Stats{ETA: -1, Listing: true},
+	}
+	m.help.Styles.ShortKey = m.help.Styles.ShortKey.Bold(true)
+	m.resize(m.width, m.height)
+	m.syncKeys()
+	return m
+}
+
+// Init starts reading events, polling progress and the spinner.
+func (m *model) Init() tea.Cmd {
+	return tea.Batch(m.next(), m.poll(), m.spin.Tick)
+}
+
+func (m *model) next() tea.Cmd {
+	ctl := m.ctl
+	return func() tea.Msg { return ctl.Next() }
+}
+
+func (m *model) poll() tea.Cmd {
+	ctl := m.ctl
+	return tea.Tick(statsEvery, func(time.Time) tea.Msg { return progressMsg(ctl.Progress()) })
+}
+
+// Update applies one message.
+func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	var cmd tea.Cmd
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.resize(msg.Width, msg.Height)
+	case tea.KeyPressMsg:
+		cmd = m.key(msg)
+	case interruptMsg:
+		cmd = m.interrupt()
+	case stopMsg:
+		cmd = m.stop()
+	case eventsMsg:
+		for _, ev := range msg.Events {
+			m.apply(ev)
+		}
+		if msg.End != nil {
+			m.end = msg.End
+			if msg.End.Started {
+				m.stats = msg.End.Result.Stats
+			}
+			// The summary frame is drawn and left on the terminal.
+			cmd = tea.Quit
+		} else {
+			cmd = m.next()
+		}
+	case progressMsg:
+		if m.end == nil {
+			for _, f := range m.active {
+				if n, ok := msg[f.key]; ok {
+					f.done = min(n, f.size)
+				}
+			}
+			cmd = m.poll()
+		}
+	case spinner.TickMsg:
+		if m.end == nil {
+			m.spin, cmd = m.spin.Update(msg)
+		}
+	}
+	m.syncKeys()
+	return m, cmd
+}
+
+func (m *model) resize(w, h int) {
+	m.width, m.height = w, h
+	m.bar.SetWidth(max(10, m.contentWidth()-8))
+	m.fileBar.SetWidth(12 + max(0, m.contentWidth()-80)/3)
+	m.help.SetWidth(m.contentWidth())
+}
+
+// contentWidth is the width frames are laid out in; terminals narrower
+// than minWidth are drawn at minWidth and cut by the terminal.
+func (m *model) contentWidth() int { return max(minWidth, m.width) }
+
+func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
+	if m.end != nil {
+		return nil
+	}
+	switch {
+	case key.Matches(k, m.keys.Stop):
+		return m.stop()
+	case key.Matches(k, m.keys.Abort):
+		return m.interrupt()
+	case k.String() == "ctrl+c" && m.killing:
+		// A third ctrl+c: stop drawing; the caller still waits for the run
+		// to end.
+		return tea.Quit
+	}
+	return nil
+}
+
+// interrupt is ctrl+c: the first a graceful stop, the next a hard one.
+func (m *model) interrupt() tea.Cmd {
+	if !m.stopping {
+		return m.stop()
+	}
+	if m.killing {
+		return nil
+	}
+	m.killing = true
+	ctl := m.ctl
+	return func() tea.Msg { ctl.Kill(); return nil }
+}
+
+// stop asks for a graceful stop: downloads in flight finish and are
+// verified, nothing new starts.
+func (m *model) stop() tea.Cmd {
+	if m.stopping || m.end != nil {
+		return nil
+	}
+	m.stopping = true
+	ctl := m.ctl
+	return func() tea.Msg { ctl.Stop(); return nil }
+}
+
+// apply folds one engine event into the model.
+func (m *model) apply(ev download.Event) {
+	switch ev := ev.(type) {
+	case download.Listed:
+		m.listedFiles = ev.Objects
+		m.listDone = m.listDone || ev.Done
+	case download.Totals:
+		m.stats = ev.Stats
+	case download.Expiry:
+		e := ev
+		m.expiry = &e
+	case download.FileStarted:
+		if f := m.find(ev.Key); f != nil {
+			// Started over on a new version.
+			f.size, f.ranges, f.done0, f.done = ev.Size, ev.Ranges, ev.Resumed, 0
+			return
+		}
+		m.active = append(m.active, &fetch{key: ev.Key, size: ev.Size, ranges: ev.Ranges, done0: ev.Resumed})
+	case download.FileDone:
+		m.remove(ev.Key)
+		m.verified += ev.Size
+	case download.FileSkipped:
+		m.skippedBytes += ev.Size
+	case download.FileFailed:
+		m.remove(ev.Key)
+		m.failed++
+		if len(m.failures) < FrameFailures {
+			m.failures = append(m.failures, ev)
+		}
+		m.addPane(paneLine{kind: "failed", name: ev.Key, text: errText(ev.Err)})
+	case download.Retry:
+		m.retries++
+		name := ev.Key
+		if ev.Range > 0 {
+			name += fmt.Sprintf(" range %d", ev.Range)
+		}
+		m.addPane(paneLine{kind: "retry", name: name, text: fmt.Sprintf("%s (attempt %d, again in %s)", errText(ev.Err), ev.Attempt, ev.Wait.Round(time.Millisecond))})
+	case download.Changed:
+		m.addPane(paneLine{kind: "changed", name: ev.Key, text: "changed in the store after it was listed; fetching the new version"})
+	case download.Corrupt:
+		m.addPane(paneLine{kind: "damaged", name: ev.Key, text: fmt.Sprintf("%d range(s) of the partial file no longer match; fetching them again", ev.Ranges)})
+	case download.Deleted:
+		if ev.Err != nil {
+			m.kept++
+			m.addPane(paneLine{kind: "kept", name: ev.Key, text: errText(ev.Err)})
+		}
+	}
+}
+
+func (m *model) addPane(l paneLine) {
+	m.pane = append(m.pane, l)
+	if len(m.pane) > paneErrors {
+		m.pane = m.pane[len(m.pane)-paneErrors:]
+	}
+}
+
+func (m *model) find(key string) *fetch {
+	for _, f := range m.active {
+		if f.key == key {
+			return f
+		}
+	}
+	return nil
+}
+
+func (m *model) remove(key string) {
+	for i, f := range m.active {
+		if f.key == key {
+			m.active = append(m.active[:i], m.active[i+1:]...)
+			return
+		}
+	}
+}
+
+func errText(err error) string {
+	if err == nil {
+		return "unknown error"
+	}
+	return err.Error()
+}

@@ -1,0 +1,571 @@
+package downloadui
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stowage-dev/stowage/download"
+)
+
+// View draws the running screen, or the summary once the run ended. The
+// screen is inline (not the alternate screen) so the summary frame stays on
+// the terminal after the program exits.
+func (m *model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.WindowTitle = "stowage download " + m.location
+	if m.end == nil {
+		state := tea.ProgressBarDefault
+		switch {
+		case m.stopping:
+			state = tea.ProgressBarWarning
+		case m.failed > 0:
+			state = tea.ProgressBarError
+		}
+		v.ProgressBar = tea.NewProgressBar(state, int(m.fraction()*100))
+	}
+	return v
+}
+
+// render is the frame as text, every line at most the terminal's width and
+// the frame at most its height.
+func (m *model) render() string {
+	var lines, resume []string
+	if m.end != nil {
+		lines = m.summaryLines()
+		resume = m.resumeLines()
+	} else {
+		lines = m.runningLines()
+	}
+	w := m.contentWidth()
+	for i, l := range lines {
+		if ansi.StringWidth(l) > w {
+			lines[i] = ansi.Truncate(l, w, "…")
+		}
+	}
+	// The resume command is never cut: a word too long for a line is left
+	// for the terminal to wrap, which copies back as one line.
+	if h := m.rows() - len(resume); len(lines) > h {
+		lines = lines[:max(h, 1)]
+	}
+	// The frame ends with a newline: Bubble Tea erases the line the cursor
+	// is left on when it exits, which must not be the summary's last line.
+	return strings.Join(append(lines, resume...), "\n") + "\n"
+}
+
+// rows is how many lines a frame may have: the terminal's height less the
+// line the cursor rests on below the frame.
+func (m *model) rows() int { return max(m.height, 6) - 1 }
+
+// work is the bytes this run has to download and verify: everything found,
+// less objects already in place and those that failed.
+func (m *model) work() int64 {
+	return max(0, m.stats.BytesTotal-m.skippedBytes-m.stats.BytesFailed)
+}
+
+// fraction is the overall progress by verified bytes: an object counts once
+// it is on disk, checked against the store and recorded in the journal.
+func (m *model) fraction() float64 {
+	work := m.work()
+	switch {
+	case work <= 0 && !m.listing():
+		return 1
+	case work <= 0:
+		return 0
+	}
+	return min(1, max(0, float64(m.verified)/float64(work)))
+}
+
+func (m *model) listing() bool { return !m.listDone && m.stats.Listing }
+
+func (m *model) runningLines() []string {
+	w := m.contentWidth()
+	s := m.stats
+	st := m.st
+
+	var state string
+	switch {
+	case m.killing:
+		state = st.badge.Render(" STOPPING NOW ")
+	case m.stopping:
+		state = st.badge.Render(" STOPPING ")
+	default:
+		state = m.spin.View() + " " + st.state.Render("downloading")
+	}
+	lines := []string{spread(st.title.Render("Downloading "+m.location+" into "+m.dest), state, w)}
+
+	frac := m.fraction()
+	lines = append(lines, m.bar.ViewAs(frac)+fmt.Sprintf(" %5.1f%%", frac*100))
+
+	files := fmt.Sprintf("%d of %d files", s.FilesFinished(), s.FilesTotal)
+	if m.listing() {
+		files = fmt.Sprintf("%d of %d+ files, still listing…", s.FilesFinished(), max(s.FilesTotal, m.listedFiles))
+	}
+	lines = append(lines, fmt.Sprintf("%s of %s verified · %s", download.FormatBytes(m.verified), download.FormatBytes(m.work()), files))
+
+	eta := "ETA —"
+	switch {
+	case m.listing():
+		eta = "ETA after listing"
+	case s.ETA >= 0:
+		eta = "ETA " + s.ETA.Round(time.Second).String()
+	}
+	parts := []string{download.FormatBytes(int64(s.Throughput)) + "/s", eta, "elapsed " + s.Elapsed.Round(time.Second).String()}
+	if s.FilesSkipped > 0 {
+		parts = append(parts, fmt.Sprintf("%d already there", s.FilesSkipped))
+	}
+	if s.FilesDeleted > 0 {
+		parts = append(parts, fmt.Sprintf("%d deleted", s.FilesDeleted))
+	}
+	if m.failed > 0 {
+		parts = append(parts, st.err.Render(fmt.Sprintf("%d failed", m.failed)))
+	}
+	if m.retries > 0 {
+		parts = append(parts, plural(m.retries, "retry", "retries"))
+	}
+	lines = append(lines, strings.Join(parts, " · "))
+
+	switch {
+	case m.killing:
+		lines = append(lines, st.warn.Render("stopping now: abandoning downloads in flight; the journal keeps every finished file and range"))
+	case m.stopping:
+		lines = append(lines, st.warn.Render(fmt.Sprintf("stopping: finishing %d in-flight downloads… (ctrl+c again stops at once)", len(m.active))))
+	}
+	lines = append(lines, m.expiryWarning(w)...)
+
+	// The panes and help are fixed; the in-flight list gets the rest, and
+	// on a short terminal the oldest pane lines give way first.
+	pane := m.pane
+	var tail []string
+	build := func() {
+		tail = tail[:0]
+		tail = append(tail, m.expiryPane(w)...)
+		if len(pane) > 0 {
+			tail = append(tail, "", st.header.Render(m.paneTitle()))
+			for _, l := range pane {
+				tail = append(tail, m.paneLine(l, w))
+			}
+		}
+		tail = append(tail, "", m.help.ShortHelpView(m.keys.ShortHelp()))
+	}
+	build()
+	room := m.rows() - len(lines) - len(tail) - 2 // blank + header
+	for room < 2 && len(pane) > 1 {
+		pane = pane[1:]
+		build()
+		room = m.rows() - len(lines) - len(tail) - 2
+	}
+	lines = append(lines, "", st.header.Render(fmt.Sprintf("In flight (%d)", len(m.active))))
+	lines = append(lines, m.fetchLines(w, max(room, 1))...)
+	return append(lines, tail...)
+}
+
+func (m *model) paneTitle() string {
+	var bits []string
+	if m.failed > 0 {
+		bits = append(bits, fmt.Sprintf("%d failed", m.failed))
+	}
+	if m.retries > 0 {
+		bits = append(bits, plural(m.retries, "retry", "retries"))
+	}
+	if m.kept > 0 {
+		bits = append(bits, fmt.Sprintf("%d kept in the store", m.kept))
+	}
+	t := "Latest errors"
+	if len(bits) > 0 {
+		t += " (" + strings.Join(bits, ", ") + ")"
+	}
+	return t
+}
+
+func (m *model) paneLine(l paneLine, w int) string {
+	kind := m.st.warn.Render(fmt.Sprintf("%-7s", l.kind))
+	if l.kind == "failed" {
+		kind = m.st.err.Render(fmt.Sprintf("%-7s", l.kind))
+	}
+	// The reason matters more than the full key: shorten the name first.
+	name := truncLeft(l.name, max(12, (w-11)/3))
+	return "  " + kind + " " + name + ": " + oneLine(l.text)
+}
+
+// fetchLines lists downloads in flight in at most room lines: a bar for
+// large objects, the size for small ones, and a count of those left out.
+func (m *model) fetchLines(w, room int) []string {
+	if len(m.active) == 0 {
+		if m.listing() {
+			return []string{m.st.muted.Render("  listing objects…")}
+		}
+		return []string{m.st.muted.Render("  none")}
+	}
+	show := make([]*fetch, 0, len(m.active))
+	for _, f := range m.active {
+		if f.large() {
+			show = append(show, f)
+		}
+	}
+	for _, f := range m.active {
+		if !f.large() {
+			show = append(show, f)
+		}
+	}
+	more := 0
+	if len(show) > room {
+		show, more = show[:max(room-1, 0)], len(show)-max(room-1, 0)
+	}
+	const sizeW = 21
+	barW := m.fileBar.Width()
+	right := barW + 1 + 4 + 1 + sizeW
+	nameW := max(10, w-2-1-right)
+	var out []string
+	for _, f := range show {
+		name := padRight(truncLeft(f.key, nameW), nameW)
+		var tail string
+		if f.large() {
+			frac := 0.0
+			if f.size > 0 {
+				frac = min(1, float64(f.done)/float64(f.size))
+			}
+			size := bytesOf(f.done, f.size)
+			if f.done >= f.size && f.size > 0 {
+				// Every byte is on disk; the whole file is being checked.
+				size = "verifying…"
+			}
+			tail = m.fileBar.ViewAs(frac) + fmt.Sprintf(" %3.0f%% ", frac*100) + padLeft(size, sizeW)
+		} else {
+			tail = padLeft(download.FormatBytes(f.size), right)
+		}
+		out = append(out, "  "+name+" "+tail)
+	}
+	if more > 0 {
+		out = append(out, m.st.muted.Render(fmt.Sprintf("  … and %d more", more)))
+	}
+	return out
+}
+
+// soonPrefixes are the prefixes with objects expiring within
+// download.ExpiryWarnDays days, soonest first.
+func (m *model) soonPrefixes() (ps []download.PrefixExpiry, objects int) {
+	if m.expiry == nil {
+		return nil, 0
+	}
+	for _, p := range m.expiry.Prefixes {
+		if p.Soon > 0 {
+			ps = append(ps, p)
+			objects += p.Soon
+		}
+	}
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].DaysLeft < ps[j].DaysLeft })
+	return ps, objects
+}
+
+// expiryWarning is the prominent line for objects about to be deleted by
+// the location's lifecycle rule: they are the ones to download first.
+func (m *model) expiryWarning(w int) []string {
+	ps, n := m.soonPrefixes()
+	if n == 0 {
+		return nil
+	}
+	var where []string
+	for _, p := range ps {
+		where = append(where, prefixName(p.Prefix)+" "+daysLeft(p.DaysLeft))
+	}
+	badge := m.st.badge.Render(" EXPIRING ")
+	text := fmt.Sprintf("%s expire within %d days: %s; download them first (--prefix narrows the run)",
+		plural(n, "object", "objects"), download.ExpiryWarnDays, strings.Join(where, ", "))
+	var out []string
+	for i, l := range wrapLines(text, w-11, 2) {
+		if i == 0 {
+			out = append(out, badge+" "+m.st.err.Render(l))
+		} else {
+			out = append(out, strings.Repeat(" ", 11)+m.st.err.Render(l))
+		}
+	}
+	return out
+}
+
+// expiryPane is the outlook: days left for the oldest object of each
+// top-level prefix, soonest first.
+func (m *model) expiryPane(w int) []string {
+	if m.expiry == nil || len(m.expiry.Prefixes) == 0 {
+		return nil
+	}
+	ps := append([]download.PrefixExpiry(nil), m.expiry.Prefixes...)
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].DaysLeft < ps[j].DaysLeft })
+	out := []string{"", m.st.header.Render(fmt.Sprintf("Expiry outlook (deleted %d days after upload)", m.expiry.ExpiryDays))}
+	shown := ps
+	if len(ps) > paneExpiry {
+		shown = ps[:paneExpiry-1]
+	}
+	nameW := max(10, min(24, w/4))
+	for _, p := range shown {
+		left := daysLeft(p.DaysLeft)
+		if p.DaysLeft <= download.ExpiryWarnDays {
+			left = m.st.err.Render(left)
+		}
+		line := fmt.Sprintf("  %s %7d objects · oldest %s · ", padRight(truncLeft(prefixName(p.Prefix), nameW), nameW),
+			p.Objects, p.Oldest.UTC().Format("2006-01-02"))
+		out = append(out, line+left)
+	}
+	if len(ps) > len(shown) {
+		later := ps[len(shown):]
+		out = append(out, m.st.muted.Render(fmt.Sprintf("  … and %d more prefixes, %s or more", len(later), daysLeft(later[0].DaysLeft))))
+	}
+	return out
+}
+
+func prefixName(p string) string {
+	if p == "" {
+		return "(top level)"
+	}
+	return p
+}
+
+func daysLeft(d int) string {
+	switch {
+	case d < 0:
+		return fmt.Sprintf("expired %d days ago", -d)
+	case d == 1:
+		return "1 day left"
+	}
+	return fmt.Sprintf("%d days left", d)
+}
+
+// summaryLines is the frame left on the terminal when the run ended.
+func (m *model) summaryLines() []string {
+	w := m.contentWidth()
+	st := m.st
+	end := m.end
+	res := end.Result
+	name := "Download of " + m.location
+	if !end.Started {
+		return append([]string{st.err.Render(name + " could not start")}, wrapIndent(errText(end.Err), w, "  ")...)
+	}
+	var head string
+	switch {
+	case end.Stopped && m.killing:
+		head = st.warn.Render(name + " stopped at once")
+	case end.Stopped:
+		head = st.warn.Render(name + " stopped")
+	case end.Err != nil:
+		head = st.err.Render(name + " ended with an error")
+	case res.FilesFailed > 0:
+		head = st.err.Render(name + " finished with failures")
+	default:
+		head = st.ok.Render(name + " finished")
+	}
+	lines := []string{st.title.Render(head)}
+	frac := m.fraction()
+	if !end.Stopped && end.Err == nil && res.FilesFinished() == res.FilesTotal {
+		frac = 1
+	}
+	lines = append(lines, m.bar.ViewAs(frac)+fmt.Sprintf(" %5.1f%%", frac*100))
+
+	label := func(s string) string { return st.label.Render(fmt.Sprintf("%-10s", s)) }
+	rate := 0.0
+	if secs := res.Elapsed.Seconds(); secs > 0 {
+		rate = float64(res.BytesDone) / secs / (1 << 20)
+	}
+	lines = append(lines, label("downloaded")+" "+fmt.Sprintf("%d files (%s verified) in %s, %.1f MiB/s",
+		res.FilesDone, download.FormatBytes(m.verified), res.Elapsed.Round(time.Millisecond), rate))
+	lines = append(lines, label("skipped")+" "+fmt.Sprintf("%d files (already downloaded)", res.FilesSkipped))
+	failed := fmt.Sprintf("%d files", res.FilesFailed)
+	if res.FilesFailed > 0 {
+		failed = st.err.Render(failed)
+	}
+	lines = append(lines, label("failed")+" "+failed)
+	if res.FilesDeleted > 0 || m.kept > 0 {
+		del := fmt.Sprintf("%d from the store", res.FilesDeleted)
+		if m.kept > 0 {
+			del += fmt.Sprintf(", %d kept (see the errors above)", m.kept)
+		}
+		lines = append(lines, label("deleted")+" "+del)
+	}
+	if end.Stopped {
+		if left := res.FilesTotal - res.FilesFinished(); left > 0 {
+			lines = append(lines, label("left")+" "+fmt.Sprintf("%d files not downloaded yet (the next run continues)", left))
+		}
+		if !m.listDone {
+			lines = append(lines, label("listing")+" "+st.warn.Render("stopped early; more objects may remain (the next run continues)"))
+		}
+	}
+	lines = append(lines, label("into")+" "+m.dest)
+	if res.JournalPath != "" {
+		lines = append(lines, label("journal")+" "+res.JournalPath)
+	}
+	if ps, n := m.soonPrefixes(); n > 0 {
+		var where []string
+		for _, p := range ps {
+			where = append(where, prefixName(p.Prefix)+" "+daysLeft(p.DaysLeft))
+		}
+		text := fmt.Sprintf("%s in the store expire within %d days: %s", plural(n, "object", "objects"), download.ExpiryWarnDays, strings.Join(where, ", "))
+		for j, l := range wrapLines(text, w-11, 3) {
+			lab := label("")
+			if j == 0 {
+				lab = label("expiring")
+			}
+			lines = append(lines, lab+" "+st.err.Render(l))
+		}
+	}
+	if end.Err != nil && !end.Stopped {
+		for j, l := range wrapLines(errText(end.Err), w-11, 4) {
+			lab := label("")
+			if j == 0 {
+				lab = label("error")
+			}
+			lines = append(lines, lab+" "+st.err.Render(l))
+		}
+	}
+	if len(m.failures) > 0 {
+		lines = append(lines, "", st.header.Render(fmt.Sprintf("Failed files (%d)", m.failed)))
+		for _, f := range m.failures {
+			lines = append(lines, "  "+truncLeft(f.Key, max(12, (w-4)/3))+": "+oneLine(errText(f.Err)))
+		}
+		if more := m.failed - len(m.failures); more > 0 {
+			lines = append(lines, st.muted.Render(fmt.Sprintf("  … and %d more, listed below", more)))
+		}
+	}
+	return lines
+}
+
+// resumeLines tell how to continue a stopped run, or one with failures
+// (a rerun retries them and skips the rest).
+func (m *model) resumeLines() []string {
+	if m.resume == "" || !m.end.Started {
+		return nil
+	}
+	var intro string
+	switch {
+	case m.end.Stopped:
+		intro = "To continue where it stopped, run:"
+	case m.end.Result.FilesFailed > 0 || (m.end.Err != nil && !errors.Is(m.end.Err, errListingStopped)):
+		intro = "To retry (finished files are skipped), run:"
+	default:
+		return nil
+	}
+	return append([]string{"", intro}, shellLines(m.resume, m.contentWidth(), "  ")...)
+}
+
+// The helpers below are the export screen's (tui/exportui/view.go),
+// copied rather than shared so neither screen's package reaches into the
+// other.
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// spread puts left and right on one line of width w.
+func spread(left, right string, w int) string {
+	gap := w - ansi.StringWidth(left) - ansi.StringWidth(right)
+	if gap < 1 {
+		return left + " " + right
+	}
+	return left + strings.Repeat(" ", gap) + right
+}
+
+// truncLeft keeps the end of s (the file name) within w columns.
+func truncLeft(s string, w int) string {
+	if n := ansi.StringWidth(s); n > w {
+		return ansi.TruncateLeft(s, n-w+1, "…")
+	}
+	return s
+}
+
+func padRight(s string, w int) string {
+	return s + strings.Repeat(" ", max(0, w-ansi.StringWidth(s)))
+}
+
+func padLeft(s string, w int) string {
+	return strings.Repeat(" ", max(0, w-ansi.StringWidth(s))) + s
+}
+
+// oneLine folds an error message onto one line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// wrapIndent wraps s to width w with indent before every line.
+func wrapIndent(s string, w int, indent string) []string {
+	var out []string
+	for _, l := range strings.Split(ansi.Wrap(oneLine(s), w-len(indent), " "), "\n") {
+		out = append(out, indent+l)
+	}
+	return out
+}
+
+// wrapLines wraps s to width w; with limit > 0 it keeps at most limit
+// lines, the last cut with "…".
+func wrapLines(s string, w, limit int) []string {
+	lines := strings.Split(ansi.Wrap(oneLine(s), max(w, 10), " "), "\n")
+	if limit > 0 && len(lines) > limit {
+		rest := strings.Join(lines[limit-1:], " ")
+		lines = append(lines[:limit-1], ansi.Truncate(rest, max(w, 10), "…"))
+	}
+	return lines
+}
+
+// shellLines breaks a shell command into lines of at most w columns at word
+// boundaries, each continued with " \", so pasting them runs the command.
+func shellLines(cmd string, w int, indent string) []string {
+	var out []string
+	cur := ""
+	for _, word := range shellWords(cmd) {
+		switch {
+		case cur == "":
+			cur = word
+		case ansi.StringWidth(cur)+1+ansi.StringWidth(word)+2 <= w-len(indent):
+			cur += " " + word
+		default:
+			out = append(out, indent+cur+" \\")
+			cur = word
+		}
+	}
+	if cur != "" {
+		out = append(out, indent+cur)
+	}
+	return out
+}
+
+// shellWords splits a command at spaces outside single quotes.
+func shellWords(cmd string) []string {
+	var words []string
+	var cur strings.Builder
+	quoted, escaped := false, false
+	for _, r := range cmd {
+		switch {
+		case escaped:
+			escaped = false
+		case r == '\\' && !quoted:
+			escaped = true
+		case r == '\'':
+			quoted = !quoted
+		case r == ' ' && !quoted:
+			if cur.Len() > 0 {
+				words = append(words, cur.String())
+				cur.Reset()
+			}
+			continue
+		}
+		cur.WriteRune(r)
+	}
+	if cur.Len() > 0 {
+		words = append(words, cur.String())
+	}
+	return words
+}
+
+// bytesOf renders "300.0/900.0 MiB", or both units when they differ.
+func bytesOf(done, size int64) string {
+	d, s := download.FormatBytes(done), download.FormatBytes(size)
+	dn, du, _ := strings.Cut(d, " ")
+	sn, su, _ := strings.Cut(s, " ")
+	if du == su {
+		return dn + "/" + sn + " " + su
+	}
+	return d + "/" + s
+}

@@ -6,11 +6,14 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
 	"hash/crc32"
+	"io"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -81,8 +84,35 @@ func (e *engine) confirmCompleted(t *fileTask, parts []providers.Part) (provider
 	if err := agreesWithParts(obj, parts); err != nil {
 		return providers.Object{}, fmt.Errorf("%s is in the location but not as this upload: %w", t.key, err)
 	}
+	if obj.Checksum == "" {
+		// The lookup gave no checksum (a folder, or a store without one):
+		// record the file's own CRC32C, as a completed upload would have,
+		// so the journal and the manifest still say what was sent.
+		sum, err := fileCRC32C(t.path)
+		if err != nil {
+			return providers.Object{}, fmt.Errorf("checksum of %s: %w", t.path, err)
+		}
+		obj.Checksum = sum
+	}
 	obj.Key = t.key
 	return obj, nil
+}
+
+// fileCRC32C is the "CRC32C:base64" checksum of the file at path, in the
+// encoding S3 uses (big-endian bytes).
+func fileCRC32C(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := crc32.New(crc32.MakeTable(crc32.Castagnoli))
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	var raw [4]byte
+	binary.BigEndian.PutUint32(raw[:], h.Sum32())
+	return "CRC32C:" + base64.StdEncoding.EncodeToString(raw[:]), nil
 }
 
 // agreesWithParts compares an object with the parts of the upload that

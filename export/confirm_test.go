@@ -96,6 +96,17 @@ func TestLostCompleteAnswer(t *testing.T) {
 					t.Fatalf("%d listings, want listing %v", rec.listings, c.wantList)
 				}
 				mustEqualBytes(t, "big.wav", e.objects(t)["big.wav"], data)
+				// The journal records what was sent even though the
+				// look-up (a folder's Stat) gave no checksum.
+				j, err := OpenJournal(o.JournalPath)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r, ok, err := j.Get(filepath.Join(e.src, "big.wav"))
+				j.Close()
+				if err != nil || !ok || r.Checksum != crc32cString(data) {
+					t.Fatalf("journal record %+v (%v), want checksum %s", r, err, crc32cString(data))
+				}
 			} else {
 				if !errors.Is(err, ErrFilesFailed) || len(failed) != 1 || !strings.Contains(failed[0].Error(), c.wantFailed) ||
 					!strings.HasPrefix(failed[0].Error(), "complete multipart upload: ") || !errors.Is(failed[0], providers.ErrNoSuchKey) {

@@ -138,31 +138,43 @@ func (m *model) runningLines() []string {
 	}
 	lines = append(lines, m.expiryWarning(w)...)
 
-	// The panes and help are fixed; the in-flight list gets the rest, and
-	// on a short terminal the oldest pane lines give way first.
-	pane := m.pane
-	var tail []string
-	build := func() {
-		tail = tail[:0]
-		tail = append(tail, m.expiryPane(w)...)
+	// The panes and help are fixed; the in-flight list gets the rest. On a
+	// short terminal the oldest error lines give way first, then the
+	// expiry outlook (its warning stays at the top), then the errors pane.
+	pane, showExpiry := m.pane, m.expiry != nil
+	tail := func() []string {
+		var t []string
+		if showExpiry {
+			t = append(t, m.expiryPane(w)...)
+		}
 		if len(pane) > 0 {
-			tail = append(tail, "", st.header.Render(m.paneTitle()))
+			t = append(t, "", st.header.Render(m.paneTitle()))
 			for _, l := range pane {
-				tail = append(tail, m.paneLine(l, w))
+				t = append(t, m.paneLine(l, w))
 			}
 		}
-		tail = append(tail, "", m.help.ShortHelpView(m.keys.ShortHelp()))
+		return append(t, "", m.help.ShortHelpView(m.keys.ShortHelp()))
 	}
-	build()
-	room := m.rows() - len(lines) - len(tail) - 2 // blank + header
-	for room < 2 && len(pane) > 1 {
-		pane = pane[1:]
-		build()
-		room = m.rows() - len(lines) - len(tail) - 2
+	rest := tail()
+	for m.rows()-len(lines)-len(rest)-2 < 2 {
+		switch {
+		case len(pane) > 1:
+			pane = pane[1:]
+		case showExpiry:
+			showExpiry = false
+		case len(pane) > 0:
+			pane = nil
+		}
+		next := tail()
+		if len(next) == len(rest) {
+			break
+		}
+		rest = next
 	}
+	room := m.rows() - len(lines) - len(rest) - 2 // blank + header
 	lines = append(lines, "", st.header.Render(fmt.Sprintf("In flight (%d)", len(m.active))))
 	lines = append(lines, m.fetchLines(w, max(room, 1))...)
-	return append(lines, tail...)
+	return append(lines, rest...)
 }
 
 func (m *model) paneTitle() string {
@@ -443,7 +455,7 @@ func (m *model) resumeLines() []string {
 	case m.end.Stopped:
 		intro = "To continue where it stopped, run:"
 	case m.end.Result.FilesFailed > 0 || (m.end.Err != nil && !errors.Is(m.end.Err, errListingStopped)):
-		intro = "To retry (finished files are skipped), run:"
+		intro = "To retry the failed files, run:"
 	default:
 		return nil
 	}

@@ -59,6 +59,12 @@ func Start(ctx context.Context, p providers.Provider, opts download.Options) *Ru
 		defer close(r.ended)
 		defer cancel()
 		res, err := download.Run(hard, g.wrap(), opts)
+		g.mu.Lock()
+		// After a hard stop objects are left half-way without an event.
+		clear(g.admitted)
+		clear(g.read)
+		clear(g.base)
+		g.mu.Unlock()
 		r.mu.Lock()
 		r.res, r.err = res, err
 		r.stopped = err != nil && res.JournalPath != "" && hard.Err() != nil

@@ -1,15 +1,20 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stowage-dev/stowage/config"
 	"github.com/stowage-dev/stowage/download"
+	"github.com/stowage-dev/stowage/providers"
+	"github.com/stowage-dev/stowage/tui/downloadui"
 )
 
 func init() { register(newDownloadCmd) }
@@ -50,11 +55,17 @@ When the location has a lifecycle expiry, the days left for the oldest object
 of each top-level folder are shown, with a warning for objects expiring
 within 3 days.
 
-Progress is a status line on stderr every few seconds; --json prints one JSON
-event per line on stdout instead.
+On a terminal a progress screen is shown: the overall bar by verified bytes,
+each download in flight, the latest errors and the expiry outlook. With
+--no-tui, or when output is not a terminal, a status line is printed to
+stderr every few seconds; --json prints one JSON event per line on stdout.
+
+The first ctrl+c (or q on the screen) stops gracefully: downloads in flight
+finish and are verified, the journal is saved and the command to resume is
+printed. A second ctrl+c stops at once.
 
 Exit status: 0 when every object is in DEST, 1 when some failed, 2 for bad
-usage, 130 when interrupted (rerun to resume).`,
+usage, 130 when stopped before the end (rerun to resume).`,
 		Example: `  stowage download acme ./recordings
   stowage download acme /srv/calls --prefix 2026/05/ --include '*.wav'
   stowage download sea ./sea --since 2026-11-01 --delete-after --json`,
@@ -69,7 +80,7 @@ usage, 130 when interrupted (rerun to resume).`,
 	f.StringVar(&fl.since, "since", "", "only objects modified at or after `DATE` (2006-01-02 in local time, or RFC 3339)")
 	f.BoolVar(&fl.deleteAfter, "delete-after", false, "delete each object from the store once its local copy is verified")
 	f.IntVar(&fl.concurrency, "concurrency", download.DefaultConcurrency, "requests in flight at once (1-1024)")
-	f.BoolVar(&fl.noTUI, "no-tui", false, "print plain status lines (the default; there is no progress screen for downloads yet)")
+	f.BoolVar(&fl.noTUI, "no-tui", false, "print status lines to stderr instead of the progress screen")
 	f.BoolVar(&fl.asJSON, "json", false, "print progress events and the summary as JSON Lines on stdout")
 	return c
 }
@@ -108,47 +119,133 @@ func runDownload(c *cobra.Command, g *globals, fl *downloadFlags, name, dest str
 	if loc.S3 != nil {
 		opts.ExpiryDays = loc.S3.ExpiryDays
 	}
-	var out io.Writer = g.stderr
-	if fl.asJSON {
-		jp := download.NewJSONPrinter(g.stdout)
-		opts.Events = jp.Event
-	} else {
-		sp := download.NewStatusPrinter(g.stderr, 5*time.Second)
-		opts.Events = sp.Event
-		out = g.stdout
-	}
 
 	ctx := c.Context()
 	p, err := openProvider(ctx, f, *loc, fl.concurrency)
 	if err != nil {
 		return err
 	}
-	if !fl.asJSON {
-		fmt.Fprintf(g.stderr, "Downloading %s (%s) into %s\n", loc.Name, where(*loc), dest)
+	resume := resumeCommand(c)
+	switch {
+	case fl.asJSON:
+		return runDownloadLines(ctx, g, modeJSON, p, loc, opts, resume)
+	case !fl.noTUI && downloadOnTerminal(g):
+		return runDownloadScreen(ctx, g, p, opts, resume)
 	}
-	res, err := download.Run(ctx, p, opts)
+	return runDownloadLines(ctx, g, modeLines, p, loc, opts, resume)
+}
+
+// downloadOnTerminal reports whether the progress screen can be drawn:
+// stdout is the process's own and a terminal. A variable so tests can take
+// the screen's path without one.
+var downloadOnTerminal = func(g *globals) bool {
+	return g.stdout == os.Stdout && isTerminal(os.Stdout)
+}
+
+// downloadScreen runs the progress screen on the terminal; a variable so
+// tests can draw it into a buffer.
+var downloadScreen = func(ctx context.Context, g *globals, p providers.Provider, opts download.Options, resume string) (downloadui.Result, error) {
+	return downloadui.RunDownloadScreen(ctx, p, opts, downloadui.Screen{In: os.Stdin, Out: os.Stdout, ResumeCommand: resume})
+}
+
+// runDownloadScreen runs the download behind the progress screen; its last
+// frame is the summary, and a longer list of failures follows it.
+func runDownloadScreen(ctx context.Context, g *globals, p providers.Provider, opts download.Options, resume string) error {
+	// The screen counts SIGINT and SIGTERM itself (graceful, then hard);
+	// the root context also ends on the first one, and reacting to both
+	// would turn one signal into a hard stop.
+	res, err := downloadScreen(context.WithoutCancel(ctx), g, p, opts, resume)
+	if !res.Started {
+		return err
+	}
+	if len(res.Failed) > downloadui.FrameFailures {
+		writeDownloadFailures(g.stdout, res.Failed)
+	}
+	return downloadExit(res.Result, err, res.Stopped)
+}
+
+// runDownloadLines runs the download with status lines (--no-tui) or JSON
+// events (--json). The first ctrl+c is a graceful stop, the second a hard
+// one, as on the screen.
+func runDownloadLines(ctx context.Context, g *globals, mode exportMode, p providers.Provider, loc *config.Location, opts download.Options, resume string) error {
+	out := g.stdout
+	if mode == modeJSON {
+		opts.Events = download.NewJSONPrinter(g.stdout).Event
+	} else {
+		opts.Events = download.NewStatusPrinter(g.stderr, statusEvery).Event
+		fmt.Fprintf(g.stderr, "Downloading %s (%s) into %s; ctrl+c stops after the downloads in flight\n", loc.Name, where(*loc), opts.Dest)
+	}
+	r := downloadui.Start(ctx, p, opts)
+	sigs := make(chan os.Signal, 2)
+	stopNotify := notifyInterrupts(sigs)
+	defer stopNotify()
+	var watch sync.WaitGroup
+	watch.Add(1)
+	go func() {
+		defer watch.Done()
+		graceful := func() {
+			if r.Stop() && mode != modeJSON {
+				fmt.Fprintf(g.stderr, "stopping: finishing %d in-flight downloads… (ctrl+c again stops at once)\n", r.InFlight())
+			}
+		}
+		done := ctx.Done()
+		for n := 0; ; {
+			select {
+			case <-r.Done():
+				return
+			case <-done:
+				done = nil
+				graceful()
+			case <-sigs:
+				if n++; n == 1 {
+					graceful()
+				} else {
+					if mode != modeJSON {
+						fmt.Fprintln(g.stderr, "stopping now; the journal keeps every finished file and range")
+					}
+					r.Kill()
+				}
+			}
+		}
+	}()
+	res, stopped, err := r.Wait()
+	watch.Wait()
 	if err != nil && res.JournalPath == "" {
 		// The run could not start; bad options are *validate.Error values,
 		// which exit with the usage code.
 		return err
 	}
-	if fl.asJSON {
-		enc := json.NewEncoder(g.stdout)
-		sum := map[string]any{"type": "summary", "location": loc.Name, "dest": dest, "journal": res.JournalPath,
+	if mode == modeJSON {
+		sum := map[string]any{"type": "summary", "location": loc.Name, "dest": opts.Dest, "journal": res.JournalPath,
 			"files_total": res.FilesTotal, "files_done": res.FilesDone, "files_skipped": res.FilesSkipped,
 			"files_failed": res.FilesFailed, "files_deleted": res.FilesDeleted, "bytes_done": res.BytesDone,
-			"elapsed_ms": res.Elapsed.Milliseconds(), "ok": err == nil && res.FilesFailed == 0}
-		if err != nil {
+			"elapsed_ms": res.Elapsed.Milliseconds(), "stopped": stopped,
+			"ok": err == nil && !stopped && res.FilesFailed == 0}
+		if err != nil && !stopped {
 			sum["error"] = err.Error()
 		}
-		_ = enc.Encode(sum)
+		if stopped {
+			sum["resume"] = resume
+		}
+		if jerr := json.NewEncoder(g.stdout).Encode(sum); jerr != nil && err == nil {
+			err = jerr
+		}
 	} else {
-		writeDownloadSummary(out, res, fl.deleteAfter)
+		writeDownloadSummary(out, res, opts.DeleteAfter)
+		if stopped {
+			fmt.Fprintf(out, "Stopped before the end (journal %s). To continue where it stopped, run:\n  %s\n", res.JournalPath, resume)
+		}
 	}
+	return downloadExit(res, err, stopped)
+}
+
+// downloadExit maps a finished run to the exit status, as export's: 130
+// when stopped, 1 when objects failed (the summary named them) or the
+// listing failed (the error says why), 0 otherwise.
+func downloadExit(res download.Result, err error, stopped bool) error {
 	switch {
-	case ctx.Err() != nil:
-		fmt.Fprintf(g.stderr, "stopped; run the same command again to resume (journal %s)\n", res.JournalPath)
-		return ErrInterrupted
+	case stopped:
+		return &SilentError{Code: ExitInterrupted}
 	case err != nil:
 		return err
 	case res.FilesFailed > 0:
@@ -209,14 +306,19 @@ func writeDownloadSummary(w io.Writer, r download.Result, deleteAfter bool) {
 		fmt.Fprintf(w, ", %d deleted from the store", r.FilesDeleted)
 	}
 	fmt.Fprintf(w, " — %s in %s\n", download.FormatBytes(r.BytesDone), r.Elapsed.Round(time.Millisecond))
-	for i, f := range r.Failed {
-		if i == 20 {
-			fmt.Fprintf(w, "  … and %d more failed\n", len(r.Failed)-20)
+	writeDownloadFailures(w, r.Failed)
+	if r.FilesFailed > 0 {
+		fmt.Fprintln(w, "Run the same command again to retry the failed objects; finished ones are skipped.")
+	}
+}
+
+// writeDownloadFailures names the first maxListedFailures failed objects.
+func writeDownloadFailures(w io.Writer, failed []download.FileFailed) {
+	for i, f := range failed {
+		if i == maxListedFailures {
+			fmt.Fprintf(w, "  … and %d more failed\n", len(failed)-maxListedFailures)
 			break
 		}
 		fmt.Fprintf(w, "  failed: %s: %v\n", f.Key, f.Err)
-	}
-	if r.FilesFailed > 0 {
-		fmt.Fprintln(w, "Run the same command again to retry the failed objects; finished ones are skipped.")
 	}
 }

@@ -405,9 +405,18 @@ func (m *model) summaryLines() []string {
 			lines = append(lines, label("listing")+" "+st.warn.Render("stopped early; more objects may remain (the next run continues)"))
 		}
 	}
-	lines = append(lines, label("into")+" "+m.dest)
+	// Paths are wrapped, not cut: they are to be copied.
+	path := func(lab, p string) {
+		for j, l := range strings.Split(ansi.Hardwrap(p, w-11, true), "\n") {
+			if j > 0 {
+				lab = ""
+			}
+			lines = append(lines, label(lab)+" "+l)
+		}
+	}
+	path("into", m.dest)
 	if res.JournalPath != "" {
-		lines = append(lines, label("journal")+" "+res.JournalPath)
+		path("journal", res.JournalPath)
 	}
 	if ps, n := m.soonPrefixes(); n > 0 {
 		var where []string

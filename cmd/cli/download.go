@@ -169,11 +169,14 @@ func runDownloadScreen(ctx context.Context, g *globals, p providers.Provider, op
 // one, as on the screen.
 func runDownloadLines(ctx context.Context, g *globals, mode exportMode, p providers.Provider, loc *config.Location, opts download.Options, resume string) error {
 	out := g.stdout
+	// The status printer and the stop messages below write to stderr from
+	// different goroutines.
+	stderr := &lockedWriter{w: g.stderr}
 	if mode == modeJSON {
 		opts.Events = download.NewJSONPrinter(g.stdout).Event
 	} else {
-		opts.Events = download.NewStatusPrinter(g.stderr, statusEvery).Event
-		fmt.Fprintf(g.stderr, "Downloading %s (%s) into %s; ctrl+c stops after the downloads in flight\n", loc.Name, where(*loc), opts.Dest)
+		opts.Events = download.NewStatusPrinter(stderr, statusEvery).Event
+		fmt.Fprintf(stderr, "Downloading %s (%s) into %s; ctrl+c stops after the downloads in flight\n", loc.Name, where(*loc), opts.Dest)
 	}
 	r := downloadui.Start(ctx, p, opts)
 	sigs := make(chan os.Signal, 2)
@@ -185,7 +188,7 @@ func runDownloadLines(ctx context.Context, g *globals, mode exportMode, p provid
 		defer watch.Done()
 		graceful := func() {
 			if r.Stop() && mode != modeJSON {
-				fmt.Fprintf(g.stderr, "stopping: finishing %d in-flight downloads… (ctrl+c again stops at once)\n", r.InFlight())
+				fmt.Fprintf(stderr, "stopping: finishing %d in-flight downloads… (ctrl+c again stops at once)\n", r.InFlight())
 			}
 		}
 		done := ctx.Done()
@@ -201,7 +204,7 @@ func runDownloadLines(ctx context.Context, g *globals, mode exportMode, p provid
 					graceful()
 				} else {
 					if mode != modeJSON {
-						fmt.Fprintln(g.stderr, "stopping now; the journal keeps every finished file and range")
+						fmt.Fprintln(stderr, "stopping now; the journal keeps every finished file and range")
 					}
 					r.Kill()
 				}
@@ -321,4 +324,16 @@ func writeDownloadFailures(w io.Writer, failed []download.FileFailed) {
 		}
 		fmt.Fprintf(w, "  failed: %s: %v\n", f.Key, f.Err)
 	}
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

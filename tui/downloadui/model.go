@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stowage-dev/stowage/download"
+	"github.com/stowage-dev/stowage/tui/progressui"
 )
 
 // control is what the screen asks of a running download. The model calls
@@ -280,14 +281,14 @@ func (m *model) apply(ev download.Event) {
 		if len(m.failures) < FrameFailures {
 			m.failures = append(m.failures, ev)
 		}
-		m.addPane(paneLine{kind: "failed", name: ev.Key, text: errText(ev.Err)})
+		m.addPane(paneLine{kind: "failed", name: ev.Key, text: progressui.ErrText(ev.Err)})
 	case download.Retry:
 		m.retries++
 		name := ev.Key
 		if ev.Range > 0 {
 			name += fmt.Sprintf(" range %d", ev.Range)
 		}
-		m.addPane(paneLine{kind: "retry", name: name, text: fmt.Sprintf("%s (attempt %d, again in %s)", errText(ev.Err), ev.Attempt, ev.Wait.Round(time.Millisecond))})
+		m.addPane(paneLine{kind: "retry", name: name, text: fmt.Sprintf("%s (attempt %d, again in %s)", progressui.ErrText(ev.Err), ev.Attempt, ev.Wait.Round(time.Millisecond))})
 	case download.Changed:
 		m.addPane(paneLine{kind: "changed", name: ev.Key, text: "changed in the store after it was listed; fetching the new version"})
 	case download.Corrupt:
@@ -295,7 +296,7 @@ func (m *model) apply(ev download.Event) {
 	case download.Deleted:
 		if ev.Err != nil {
 			m.kept++
-			m.addPane(paneLine{kind: "kept", name: ev.Key, text: errText(ev.Err)})
+			m.addPane(paneLine{kind: "kept", name: ev.Key, text: progressui.ErrText(ev.Err)})
 		}
 	}
 }
@@ -323,11 +324,4 @@ func (m *model) remove(key string) {
 			return
 		}
 	}
-}
-
-func errText(err error) string {
-	if err == nil {
-		return "unknown error"
-	}
-	return err.Error()
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stowage-dev/stowage/download"
+	"github.com/stowage-dev/stowage/internal/humanize"
+	"github.com/stowage-dev/stowage/tui/progressui"
 )
 
 // View draws the running screen, or the summary once the run ended. The
@@ -42,25 +44,12 @@ func (m *model) render() string {
 	} else {
 		lines = m.runningLines()
 	}
-	w := m.contentWidth()
-	for i, l := range lines {
-		if ansi.StringWidth(l) > w {
-			lines[i] = ansi.Truncate(l, w, "…")
-		}
-	}
-	// The resume command is never cut: a word too long for a line is left
-	// for the terminal to wrap, which copies back as one line.
-	if h := m.rows() - len(resume); len(lines) > h {
-		lines = lines[:max(h, 1)]
-	}
-	// The frame ends with a newline: Bubble Tea erases the line the cursor
-	// is left on when it exits, which must not be the summary's last line.
-	return strings.Join(append(lines, resume...), "\n") + "\n"
+	return progressui.Frame(lines, resume, m.contentWidth(), m.rows())
 }
 
 // rows is how many lines a frame may have: the terminal's height less the
 // line the cursor rests on below the frame.
-func (m *model) rows() int { return max(m.height, 6) - 1 }
+func (m *model) rows() int { return progressui.Rows(m.height) }
 
 // work is the bytes this run has to download and verify: everything found,
 // less objects already in place and those that failed.
@@ -97,7 +86,7 @@ func (m *model) runningLines() []string {
 	default:
 		state = m.spin.View() + " " + st.state.Render("downloading")
 	}
-	lines := []string{spread(st.title.Render("Downloading "+m.location+" into "+m.dest), state, w)}
+	lines := []string{progressui.Spread(st.title.Render("Downloading "+m.location+" into "+m.dest), state, w)}
 
 	frac := m.fraction()
 	lines = append(lines, m.bar.ViewAs(frac)+fmt.Sprintf(" %5.1f%%", frac*100))
@@ -106,7 +95,7 @@ func (m *model) runningLines() []string {
 	if m.listing() {
 		files = fmt.Sprintf("%d of %d+ files, still listing…", s.FilesFinished(), max(s.FilesTotal, m.listedFiles))
 	}
-	lines = append(lines, fmt.Sprintf("%s of %s verified · %s", download.FormatBytes(m.verified), download.FormatBytes(m.work()), files))
+	lines = append(lines, fmt.Sprintf("%s of %s verified · %s", humanize.Bytes(m.verified), humanize.Bytes(m.work()), files))
 
 	eta := "ETA —"
 	switch {
@@ -115,7 +104,7 @@ func (m *model) runningLines() []string {
 	case s.ETA >= 0:
 		eta = "ETA " + s.ETA.Round(time.Second).String()
 	}
-	parts := []string{download.FormatBytes(int64(s.Throughput)) + "/s", eta, "elapsed " + s.Elapsed.Round(time.Second).String()}
+	parts := []string{humanize.Bytes(int64(s.Throughput)) + "/s", eta, "elapsed " + s.Elapsed.Round(time.Second).String()}
 	if s.FilesSkipped > 0 {
 		parts = append(parts, fmt.Sprintf("%d already there", s.FilesSkipped))
 	}
@@ -126,7 +115,7 @@ func (m *model) runningLines() []string {
 		parts = append(parts, st.err.Render(fmt.Sprintf("%d failed", m.failed)))
 	}
 	if m.retries > 0 {
-		parts = append(parts, plural(m.retries, "retry", "retries"))
+		parts = append(parts, progressui.Plural(m.retries, "retry", "retries"))
 	}
 	lines = append(lines, strings.Join(parts, " · "))
 
@@ -183,7 +172,7 @@ func (m *model) paneTitle() string {
 		bits = append(bits, fmt.Sprintf("%d failed", m.failed))
 	}
 	if m.retries > 0 {
-		bits = append(bits, plural(m.retries, "retry", "retries"))
+		bits = append(bits, progressui.Plural(m.retries, "retry", "retries"))
 	}
 	if m.kept > 0 {
 		bits = append(bits, fmt.Sprintf("%d kept in the store", m.kept))
@@ -201,8 +190,8 @@ func (m *model) paneLine(l paneLine, w int) string {
 		kind = m.st.err.Render(fmt.Sprintf("%-7s", l.kind))
 	}
 	// The reason matters more than the full key: shorten the name first.
-	name := truncLeft(l.name, max(12, (w-11)/3))
-	return "  " + kind + " " + name + ": " + oneLine(l.text)
+	name := progressui.TruncLeft(l.name, max(12, (w-11)/3))
+	return "  " + kind + " " + name + ": " + progressui.OneLine(l.text)
 }
 
 // fetchLines lists downloads in flight in at most room lines: a bar for
@@ -235,21 +224,21 @@ func (m *model) fetchLines(w, room int) []string {
 	nameW := max(10, w-2-1-right)
 	var out []string
 	for _, f := range show {
-		name := padRight(truncLeft(f.key, nameW), nameW)
+		name := progressui.PadRight(progressui.TruncLeft(f.key, nameW), nameW)
 		var tail string
 		if f.large() {
 			frac := 0.0
 			if f.size > 0 {
 				frac = min(1, float64(f.done)/float64(f.size))
 			}
-			size := bytesOf(f.done, f.size)
+			size := progressui.BytesOf(f.done, f.size)
 			if f.done >= f.size && f.size > 0 {
 				// Every byte is on disk; the whole file is being checked.
 				size = "verifying…"
 			}
-			tail = m.fileBar.ViewAs(frac) + fmt.Sprintf(" %3.0f%% ", frac*100) + padLeft(size, sizeW)
+			tail = m.fileBar.ViewAs(frac) + fmt.Sprintf(" %3.0f%% ", frac*100) + progressui.PadLeft(size, sizeW)
 		} else {
-			tail = padLeft(download.FormatBytes(f.size), right)
+			tail = progressui.PadLeft(humanize.Bytes(f.size), right)
 		}
 		out = append(out, "  "+name+" "+tail)
 	}
@@ -288,9 +277,9 @@ func (m *model) expiryWarning(w int) []string {
 	}
 	badge := m.st.badge.Render(" EXPIRING ")
 	text := fmt.Sprintf("%s expire within %d days: %s; download them first (--prefix narrows the run)",
-		plural(n, "object", "objects"), download.ExpiryWarnDays, strings.Join(where, ", "))
+		progressui.Plural(n, "object", "objects"), download.ExpiryWarnDays, strings.Join(where, ", "))
 	var out []string
-	for i, l := range wrapLines(text, w-11, 2) {
+	for i, l := range progressui.WrapLines(text, w-11, 2) {
 		if i == 0 {
 			out = append(out, badge+" "+m.st.err.Render(l))
 		} else {
@@ -319,7 +308,7 @@ func (m *model) expiryPane(w int) []string {
 		if p.DaysLeft <= download.ExpiryWarnDays {
 			left = m.st.err.Render(left)
 		}
-		line := fmt.Sprintf("  %s %7d objects · oldest %s · ", padRight(truncLeft(prefixName(p.Prefix), nameW), nameW),
+		line := fmt.Sprintf("  %s %7d objects · oldest %s · ", progressui.PadRight(progressui.TruncLeft(prefixName(p.Prefix), nameW), nameW),
 			p.Objects, p.Oldest.UTC().Format("2006-01-02"))
 		out = append(out, line+left)
 	}
@@ -355,7 +344,7 @@ func (m *model) summaryLines() []string {
 	res := end.Result
 	name := "Download of " + m.location
 	if !end.Started {
-		return append([]string{st.err.Render(name + " could not start")}, wrapIndent(errText(end.Err), w, "  ")...)
+		return append([]string{st.err.Render(name + " could not start")}, progressui.WrapIndent(progressui.ErrText(end.Err), w, "  ")...)
 	}
 	var head string
 	switch {
@@ -383,7 +372,7 @@ func (m *model) summaryLines() []string {
 		rate = float64(res.BytesDone) / secs / (1 << 20)
 	}
 	lines = append(lines, label("downloaded")+" "+fmt.Sprintf("%d files (%s verified) in %s, %.1f MiB/s",
-		res.FilesDone, download.FormatBytes(m.verified), res.Elapsed.Round(time.Millisecond), rate))
+		res.FilesDone, humanize.Bytes(m.verified), res.Elapsed.Round(time.Millisecond), rate))
 	lines = append(lines, label("skipped")+" "+fmt.Sprintf("%d files (already downloaded)", res.FilesSkipped))
 	failed := fmt.Sprintf("%d files", res.FilesFailed)
 	if res.FilesFailed > 0 {
@@ -423,8 +412,8 @@ func (m *model) summaryLines() []string {
 		for _, p := range ps {
 			where = append(where, prefixName(p.Prefix)+" "+daysLeft(p.DaysLeft))
 		}
-		text := fmt.Sprintf("%s in the store expire within %d days: %s", plural(n, "object", "objects"), download.ExpiryWarnDays, strings.Join(where, ", "))
-		for j, l := range wrapLines(text, w-11, 3) {
+		text := fmt.Sprintf("%s in the store expire within %d days: %s", progressui.Plural(n, "object", "objects"), download.ExpiryWarnDays, strings.Join(where, ", "))
+		for j, l := range progressui.WrapLines(text, w-11, 3) {
 			lab := label("")
 			if j == 0 {
 				lab = label("expiring")
@@ -433,7 +422,7 @@ func (m *model) summaryLines() []string {
 		}
 	}
 	if end.Err != nil && !end.Stopped {
-		for j, l := range wrapLines(errText(end.Err), w-11, 4) {
+		for j, l := range progressui.WrapLines(progressui.ErrText(end.Err), w-11, 4) {
 			lab := label("")
 			if j == 0 {
 				lab = label("error")
@@ -444,7 +433,7 @@ func (m *model) summaryLines() []string {
 	if len(m.failures) > 0 {
 		lines = append(lines, "", st.header.Render(fmt.Sprintf("Failed files (%d)", m.failed)))
 		for _, f := range m.failures {
-			lines = append(lines, "  "+truncLeft(f.Key, max(12, (w-4)/3))+": "+oneLine(errText(f.Err)))
+			lines = append(lines, "  "+progressui.TruncLeft(f.Key, max(12, (w-4)/3))+": "+progressui.OneLine(progressui.ErrText(f.Err)))
 		}
 		if more := m.failed - len(m.failures); more > 0 {
 			lines = append(lines, st.muted.Render(fmt.Sprintf("  … and %d more, listed below", more)))
@@ -468,125 +457,5 @@ func (m *model) resumeLines() []string {
 	default:
 		return nil
 	}
-	return append([]string{"", intro}, shellLines(m.resume, m.contentWidth(), "  ")...)
-}
-
-// The helpers below are the export screen's (tui/exportui/view.go),
-// copied rather than shared so neither screen's package reaches into the
-// other.
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
-// spread puts left and right on one line of width w.
-func spread(left, right string, w int) string {
-	gap := w - ansi.StringWidth(left) - ansi.StringWidth(right)
-	if gap < 1 {
-		return left + " " + right
-	}
-	return left + strings.Repeat(" ", gap) + right
-}
-
-// truncLeft keeps the end of s (the file name) within w columns.
-func truncLeft(s string, w int) string {
-	if n := ansi.StringWidth(s); n > w {
-		return ansi.TruncateLeft(s, n-w+1, "…")
-	}
-	return s
-}
-
-func padRight(s string, w int) string {
-	return s + strings.Repeat(" ", max(0, w-ansi.StringWidth(s)))
-}
-
-func padLeft(s string, w int) string {
-	return strings.Repeat(" ", max(0, w-ansi.StringWidth(s))) + s
-}
-
-// oneLine folds an error message onto one line.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// wrapIndent wraps s to width w with indent before every line.
-func wrapIndent(s string, w int, indent string) []string {
-	var out []string
-	for _, l := range strings.Split(ansi.Wrap(oneLine(s), w-len(indent), " "), "\n") {
-		out = append(out, indent+l)
-	}
-	return out
-}
-
-// wrapLines wraps s to width w; with limit > 0 it keeps at most limit
-// lines, the last cut with "…".
-func wrapLines(s string, w, limit int) []string {
-	lines := strings.Split(ansi.Wrap(oneLine(s), max(w, 10), " "), "\n")
-	if limit > 0 && len(lines) > limit {
-		rest := strings.Join(lines[limit-1:], " ")
-		lines = append(lines[:limit-1], ansi.Truncate(rest, max(w, 10), "…"))
-	}
-	return lines
-}
-
-// shellLines breaks a shell command into lines of at most w columns at word
-// boundaries, each continued with " \", so pasting them runs the command.
-func shellLines(cmd string, w int, indent string) []string {
-	var out []string
-	cur := ""
-	for _, word := range shellWords(cmd) {
-		switch {
-		case cur == "":
-			cur = word
-		case ansi.StringWidth(cur)+1+ansi.StringWidth(word)+2 <= w-len(indent):
-			cur += " " + word
-		default:
-			out = append(out, indent+cur+" \\")
-			cur = word
-		}
-	}
-	if cur != "" {
-		out = append(out, indent+cur)
-	}
-	return out
-}
-
-// shellWords splits a command at spaces outside single quotes.
-func shellWords(cmd string) []string {
-	var words []string
-	var cur strings.Builder
-	quoted, escaped := false, false
-	for _, r := range cmd {
-		switch {
-		case escaped:
-			escaped = false
-		case r == '\\' && !quoted:
-			escaped = true
-		case r == '\'':
-			quoted = !quoted
-		case r == ' ' && !quoted:
-			if cur.Len() > 0 {
-				words = append(words, cur.String())
-				cur.Reset()
-			}
-			continue
-		}
-		cur.WriteRune(r)
-	}
-	if cur.Len() > 0 {
-		words = append(words, cur.String())
-	}
-	return words
-}
-
-// bytesOf renders "300.0/900.0 MiB", or both units when they differ.
-func bytesOf(done, size int64) string {
-	d, s := download.FormatBytes(done), download.FormatBytes(size)
-	dn, du, _ := strings.Cut(d, " ")
-	sn, su, _ := strings.Cut(s, " ")
-	if du == su {
-		return dn + "/" + sn + " " + su
-	}
-	return d + "/" + s
+	return append([]string{"", intro}, progressui.ShellLines(m.resume, m.contentWidth(), "  ")...)
 }

@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stowage-dev/stowage/export"
+	"github.com/stowage-dev/stowage/tui/progressui"
 )
 
 // control is what the screen asks of a running export. The model calls it
@@ -270,20 +271,20 @@ func (m *model) apply(ev export.Event) {
 		if len(m.failures) < FrameFailures {
 			m.failures = append(m.failures, ev)
 		}
-		m.addPane(paneLine{kind: "failed", name: nameOf(ev.Key, ev.Path), text: errText(ev.Err)})
+		m.addPane(paneLine{kind: "failed", name: nameOf(ev.Key, ev.Path), text: progressui.ErrText(ev.Err)})
 	case export.Retry:
 		m.retries++
 		name := nameOf(m.keyOf(ev.Path), ev.Path)
 		if ev.Part > 0 {
 			name += fmt.Sprintf(" part %d", ev.Part)
 		}
-		m.addPane(paneLine{kind: "retry", name: name, text: fmt.Sprintf("%s (attempt %d, again in %s)", errText(ev.Err), ev.Attempt, ev.Wait.Round(time.Millisecond))})
+		m.addPane(paneLine{kind: "retry", name: name, text: fmt.Sprintf("%s (attempt %d, again in %s)", progressui.ErrText(ev.Err), ev.Attempt, ev.Wait.Round(time.Millisecond))})
 	case export.Deleted:
 		if ev.Err != nil {
-			m.addPane(paneLine{kind: "kept", name: ev.Path, text: errText(ev.Err)})
+			m.addPane(paneLine{kind: "kept", name: ev.Path, text: progressui.ErrText(ev.Err)})
 		}
 	case export.Warning:
-		text := errText(ev.Err)
+		text := progressui.ErrText(ev.Err)
 		for _, w := range m.warnings {
 			if w == text {
 				return
@@ -332,11 +333,4 @@ func nameOf(key, path string) string {
 		return key
 	}
 	return path
-}
-
-func errText(err error) string {
-	if err == nil {
-		return "unknown error"
-	}
-	return err.Error()
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stowage-dev/stowage/export"
+	"github.com/stowage-dev/stowage/internal/humanize"
+	"github.com/stowage-dev/stowage/tui/progressui"
 )
 
 // View draws the running screen, or the summary once the run ended. The
@@ -41,20 +43,7 @@ func (m *model) render() string {
 	} else {
 		lines = m.runningLines()
 	}
-	w := m.contentWidth()
-	for i, l := range lines {
-		if ansi.StringWidth(l) > w {
-			lines[i] = ansi.Truncate(l, w, "…")
-		}
-	}
-	// The resume command is never cut: a word too long for a line is left
-	// for the terminal to wrap, which copies back as one line.
-	if h := m.rows() - len(resume); len(lines) > h {
-		lines = lines[:max(h, 1)]
-	}
-	// The frame ends with a newline: Bubble Tea erases the line the cursor
-	// is left on when it exits, which must not be the summary's last line.
-	return strings.Join(append(lines, resume...), "\n") + "\n"
+	return progressui.Frame(lines, resume, m.contentWidth(), m.rows())
 }
 
 // fraction is the overall progress: bytes sent (acknowledged, plus those of
@@ -91,7 +80,7 @@ func (m *model) runningLines() []string {
 		state = m.spin.View() + " " + st.state.Render("uploading")
 	}
 	title := st.title.Render("Exporting to " + m.location)
-	lines := []string{spread(title, state, w)}
+	lines := []string{progressui.Spread(title, state, w)}
 
 	frac := m.fraction()
 	lines = append(lines, m.bar.ViewAs(frac)+fmt.Sprintf(" %5.1f%%", frac*100))
@@ -101,9 +90,9 @@ func (m *model) runningLines() []string {
 	if m.counting() {
 		files = fmt.Sprintf("%d of %d+ files, still counting…", s.FilesFinished(), max(s.FilesTotal, m.scanFiles))
 	}
-	lines = append(lines, fmt.Sprintf("%s of %s · %s", formatBytes(s.BytesDone+s.BytesInFlight), formatBytes(max(work, 0)), files))
+	lines = append(lines, fmt.Sprintf("%s of %s · %s", humanize.Bytes(s.BytesDone+s.BytesInFlight), humanize.Bytes(max(work, 0)), files))
 
-	rate := formatBytes(int64(s.Throughput)) + "/s"
+	rate := humanize.Bytes(int64(s.Throughput)) + "/s"
 	eta := "ETA —"
 	switch {
 	case m.paused:
@@ -121,7 +110,7 @@ func (m *model) runningLines() []string {
 		parts = append(parts, st.err.Render(fmt.Sprintf("%d failed", m.failed)))
 	}
 	if m.retries > 0 {
-		parts = append(parts, plural(m.retries, "retry", "retries"))
+		parts = append(parts, progressui.Plural(m.retries, "retry", "retries"))
 	}
 	lines = append(lines, strings.Join(parts, " · "))
 
@@ -141,7 +130,7 @@ func (m *model) runningLines() []string {
 		for _, text := range m.warnings {
 			// Up to three lines: the end of a warning says what to change.
 			kind := m.st.warn.Render(fmt.Sprintf("%-6s", "warn"))
-			for j, l := range wrapLines(text, w-9, 3) {
+			for j, l := range progressui.WrapLines(text, w-9, 3) {
 				if j == 0 {
 					tail = append(tail, "  "+kind+" "+l)
 				} else {
@@ -163,7 +152,7 @@ func (m *model) runningLines() []string {
 
 // rows is how many lines a frame may have: the terminal's height less the
 // line the cursor rests on below the frame.
-func (m *model) rows() int { return max(m.height, 6) - 1 }
+func (m *model) rows() int { return progressui.Rows(m.height) }
 
 func (m *model) counting() bool { return !m.scanDone && m.stats.Counting }
 
@@ -173,10 +162,10 @@ func (m *model) paneTitle() string {
 		bits = append(bits, fmt.Sprintf("%d failed", m.failed))
 	}
 	if m.retries > 0 {
-		bits = append(bits, plural(m.retries, "retry", "retries"))
+		bits = append(bits, progressui.Plural(m.retries, "retry", "retries"))
 	}
 	if len(m.warnings) > 0 {
-		bits = append(bits, plural(len(m.warnings), "warning", "warnings"))
+		bits = append(bits, progressui.Plural(len(m.warnings), "warning", "warnings"))
 	}
 	t := "Latest errors"
 	if len(bits) > 0 {
@@ -191,11 +180,11 @@ func (m *model) paneLine(l paneLine, w int) string {
 		kind = m.st.err.Render(fmt.Sprintf("%-6s", l.kind))
 	}
 	if l.name == "" {
-		return "  " + kind + " " + oneLine(l.text)
+		return "  " + kind + " " + progressui.OneLine(l.text)
 	}
 	// The reason matters more than the full key: shorten the name first.
-	name := truncLeft(l.name, max(12, (w-10)/3))
-	return "  " + kind + " " + name + ": " + oneLine(l.text)
+	name := progressui.TruncLeft(l.name, max(12, (w-10)/3))
+	return "  " + kind + " " + name + ": " + progressui.OneLine(l.text)
 }
 
 // uploadLines lists uploads in flight in at most room lines: a bar for
@@ -230,21 +219,21 @@ func (m *model) uploadLines(w, room int) []string {
 	nameW := max(10, w-2-1-right)
 	var out []string
 	for _, u := range show {
-		name := padRight(truncLeft(u.key, nameW), nameW)
+		name := progressui.PadRight(progressui.TruncLeft(u.key, nameW), nameW)
 		var tail string
 		if u.large() {
 			f := 0.0
 			if u.size > 0 {
 				f = min(1, float64(u.done)/float64(u.size))
 			}
-			size := bytesOf(u.done, u.size)
+			size := progressui.BytesOf(u.done, u.size)
 			if u.parts > 0 && u.done >= u.size {
 				// Every part is in; the store is assembling the object.
 				size = "completing…"
 			}
-			tail = m.fileBar.ViewAs(f) + fmt.Sprintf(" %3.0f%% ", f*100) + padLeft(size, sizeW)
+			tail = m.fileBar.ViewAs(f) + fmt.Sprintf(" %3.0f%% ", f*100) + progressui.PadLeft(size, sizeW)
 		} else {
-			tail = padLeft(formatBytes(u.size), right)
+			tail = progressui.PadLeft(humanize.Bytes(u.size), right)
 		}
 		out = append(out, "  "+name+" "+tail)
 	}
@@ -262,7 +251,7 @@ func (m *model) summaryLines() []string {
 	sum := end.Summary
 	if !end.Started {
 		return append([]string{st.err.Render("Export to " + m.location + " could not start")},
-			wrapIndent(errText(end.Err), w, "  ")...)
+			progressui.WrapIndent(progressui.ErrText(end.Err), w, "  ")...)
 	}
 	var head string
 	switch {
@@ -284,7 +273,7 @@ func (m *model) summaryLines() []string {
 	lines = append(lines, m.bar.ViewAs(frac)+fmt.Sprintf(" %5.1f%%", frac*100))
 
 	label := func(s string) string { return st.label.Render(fmt.Sprintf("%-9s", s)) }
-	exported := fmt.Sprintf("%d files (%s) in %s, %.1f MiB/s", sum.Files, formatBytes(sum.Bytes), sum.Elapsed.Round(time.Millisecond), sum.MiBps)
+	exported := fmt.Sprintf("%d files (%s) in %s, %.1f MiB/s", sum.Files, humanize.Bytes(sum.Bytes), sum.Elapsed.Round(time.Millisecond), sum.MiBps)
 	if sum.Changed > 0 {
 		exported += fmt.Sprintf(", %d changed", sum.Changed)
 	}
@@ -317,7 +306,7 @@ func (m *model) summaryLines() []string {
 	}
 	for _, text := range warnings {
 		// Wrapped, not cut: a warning names the setting to change.
-		for j, l := range wrapLines(text, w-10, 0) {
+		for j, l := range progressui.WrapLines(text, w-10, 0) {
 			lab := label("")
 			if j == 0 {
 				lab = label("warning")
@@ -342,7 +331,7 @@ func (m *model) summaryLines() []string {
 	}
 	if end.Err != nil && !end.Stopped && !errors.Is(end.Err, export.ErrFilesFailed) {
 		// Up to four lines: a location error ends with what to run.
-		for j, l := range wrapLines(errText(end.Err), w-10, 4) {
+		for j, l := range progressui.WrapLines(progressui.ErrText(end.Err), w-10, 4) {
 			lab := label("")
 			if j == 0 {
 				lab = label("error")
@@ -353,7 +342,7 @@ func (m *model) summaryLines() []string {
 	if len(m.failures) > 0 {
 		lines = append(lines, "", st.header.Render(fmt.Sprintf("Failed files (%d)", m.failed)))
 		for _, f := range m.failures {
-			lines = append(lines, "  "+truncLeft(nameOf(f.Key, f.Path), max(12, (w-4)/3))+": "+oneLine(errText(f.Err)))
+			lines = append(lines, "  "+progressui.TruncLeft(nameOf(f.Key, f.Path), max(12, (w-4)/3))+": "+progressui.OneLine(progressui.ErrText(f.Err)))
 		}
 		if more := m.failed - len(m.failures); more > 0 {
 			lines = append(lines, st.muted.Render(fmt.Sprintf("  … and %d more; the CSV manifest lists every one", more)))
@@ -368,147 +357,11 @@ func (m *model) resumeLines() []string {
 	if !m.end.Stopped && !m.locationError() || m.resume == "" {
 		return nil
 	}
-	return append([]string{"", "To continue where it stopped, run:"}, shellLines(m.resume, m.contentWidth(), "  ")...)
+	return append([]string{"", "To continue where it stopped, run:"}, progressui.ShellLines(m.resume, m.contentWidth(), "  ")...)
 }
 
 // locationError reports whether the run was halted because the location
 // cannot take uploads.
 func (m *model) locationError() bool {
 	return m.end != nil && errors.Is(m.end.Err, export.ErrLocationUnusable)
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
-// spread puts left and right on one line of width w.
-func spread(left, right string, w int) string {
-	gap := w - ansi.StringWidth(left) - ansi.StringWidth(right)
-	if gap < 1 {
-		return left + " " + right
-	}
-	return left + strings.Repeat(" ", gap) + right
-}
-
-// truncLeft keeps the end of s (the file name) within w columns.
-func truncLeft(s string, w int) string {
-	if n := ansi.StringWidth(s); n > w {
-		return ansi.TruncateLeft(s, n-w+1, "…")
-	}
-	return s
-}
-
-func padRight(s string, w int) string {
-	return s + strings.Repeat(" ", max(0, w-ansi.StringWidth(s)))
-}
-
-func padLeft(s string, w int) string {
-	return strings.Repeat(" ", max(0, w-ansi.StringWidth(s))) + s
-}
-
-// oneLine folds an error message onto one line.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
-}
-
-// wrapIndent wraps s to width w with indent before every line.
-func wrapIndent(s string, w int, indent string) []string {
-	wrapped := ansi.Wrap(oneLine(s), w-len(indent), " ")
-	var out []string
-	for _, l := range strings.Split(wrapped, "\n") {
-		out = append(out, indent+l)
-	}
-	return out
-}
-
-// wrapLines wraps s, folded onto one line first, to width w; with limit >
-// 0 it keeps at most limit lines, the last cut with "…".
-func wrapLines(s string, w, limit int) []string {
-	lines := strings.Split(ansi.Wrap(oneLine(s), max(w, 10), " "), "\n")
-	if limit > 0 && len(lines) > limit {
-		rest := strings.Join(lines[limit-1:], " ")
-		lines = append(lines[:limit-1], ansi.Truncate(rest, max(w, 10), "…"))
-	}
-	return lines
-}
-
-// shellLines breaks a shell command into lines of at most w columns at word
-// boundaries, each continued with " \", so pasting them runs the command.
-// A single word longer than a line is left whole for the same reason.
-func shellLines(cmd string, w int, indent string) []string {
-	words := shellWords(cmd)
-	var out []string
-	cur := ""
-	for _, word := range words {
-		switch {
-		case cur == "":
-			cur = word
-		case ansi.StringWidth(cur)+1+ansi.StringWidth(word)+2 <= w-len(indent):
-			cur += " " + word
-		default:
-			out = append(out, indent+cur+" \\")
-			cur = word
-		}
-	}
-	if cur != "" {
-		out = append(out, indent+cur)
-	}
-	return out
-}
-
-// shellWords splits a command at spaces outside single quotes, keeping the
-// quotes, so a quoted path with spaces stays one word.
-func shellWords(cmd string) []string {
-	var words []string
-	var cur strings.Builder
-	quoted, escaped := false, false
-	for _, r := range cmd {
-		switch {
-		case escaped:
-			escaped = false
-		case r == '\\' && !quoted:
-			escaped = true
-		case r == '\'':
-			quoted = !quoted
-		case r == ' ' && !quoted:
-			if cur.Len() > 0 {
-				words = append(words, cur.String())
-				cur.Reset()
-			}
-			continue
-		}
-		cur.WriteRune(r)
-	}
-	if cur.Len() > 0 {
-		words = append(words, cur.String())
-	}
-	return words
-}
-
-// bytesOf renders "300.0/900.0 MiB", or both units when they differ.
-func bytesOf(done, size int64) string {
-	d, s := formatBytes(done), formatBytes(size)
-	dn, du, _ := strings.Cut(d, " ")
-	sn, su, _ := strings.Cut(s, " ")
-	if du == su {
-		return dn + "/" + sn + " " + su
-	}
-	return d + "/" + s
-}
-
-// formatBytes renders n in binary units with one decimal ("1.5 GiB").
-func formatBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for x := n / unit; x >= unit && exp < 5; x /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -431,25 +431,3 @@ func TestResumeCommand(t *testing.T) {
 		})
 	}
 }
-
-// TestNoColor: with NO_COLOR the program gets the Ascii profile, which
-// keeps bold and reverse but drops colours.
-func TestNoColor(t *testing.T) {
-	tests := []struct {
-		env  []string
-		want bool
-	}{
-		{[]string{"NO_COLOR=1"}, true},
-		{[]string{"NO_COLOR=yes"}, true},
-		{[]string{"NO_COLOR="}, false},
-		{[]string{"NO_COLOR=1", "NO_COLOR="}, false},
-		{nil, false},
-	}
-	for _, tt := range tests {
-		t.Run(strings.Join(tt.env, ","), func(t *testing.T) {
-			if got := noColor(tt.env); got != tt.want {
-				t.Fatalf("noColor(%v) = %v, want %v", tt.env, got, tt.want)
-			}
-		})
-	}
-}

@@ -12,18 +12,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"strings"
-	"sync"
-	"syscall"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/colorprofile"
-	"github.com/charmbracelet/x/term"
 
 	"github.com/stowage-dev/stowage/download"
 	"github.com/stowage-dev/stowage/providers"
+	"github.com/stowage-dev/stowage/tui/progressui"
 )
 
 // Screen configures the terminal side of RunDownloadScreen. The zero
@@ -66,59 +60,13 @@ type Result struct {
 // in Result.Failed), a context error after a stop, or why it could not
 // start or why the listing failed.
 func RunDownloadScreen(ctx context.Context, p providers.Provider, opts download.Options, scr Screen) (Result, error) {
-	if scr.In == nil {
-		scr.In = os.Stdin
-	}
-	if scr.Out == nil {
-		scr.Out = os.Stdout
-	}
-	if scr.Env == nil {
-		scr.Env = os.Environ()
-	}
 	s := startSession(ctx, p, opts)
 	m := newModel(opts.Location, opts.Dest, s, scr.ResumeCommand)
-	popts := []tea.ProgramOption{
-		tea.WithInput(scr.In),
-		tea.WithOutput(scr.Out),
-		tea.WithEnvironment(scr.Env),
-		tea.WithColorProfile(colorProfile(scr.Out, scr.Env)),
-		// ctrl+c arrives as a key in raw mode; signals from elsewhere are
-		// counted below the same way.
-		tea.WithoutSignalHandler(),
-	}
-	if !isTerminal(scr.Out) {
-		popts = append(popts, tea.WithWindowSize(80, 24))
-	}
-	prog := tea.NewProgram(m, popts...)
+	prog := tea.NewProgram(m, progressui.ProgramOptions(scr.In, scr.Out, scr.Env)...)
 
-	watchDone := make(chan struct{})
-	var watch sync.WaitGroup
-	watch.Add(1)
-	go func() {
-		defer watch.Done()
-		var sigs chan os.Signal
-		if !scr.NoSignals {
-			sigs = make(chan os.Signal, 2)
-			signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-			defer signal.Stop(sigs)
-		}
-		done := ctx.Done()
-		for {
-			select {
-			case <-watchDone:
-				return
-			case <-done:
-				done = nil
-				prog.Send(stopMsg{})
-			case <-sigs:
-				prog.Send(interruptMsg{})
-			}
-		}
-	}()
-
+	stopWatch := progressui.Watch(ctx, prog, scr.NoSignals, stopMsg{}, interruptMsg{})
 	_, runErr := prog.Run()
-	close(watchDone)
-	watch.Wait()
+	stopWatch()
 	if runErr != nil {
 		// The screen broke; the download must not go on unseen.
 		s.run.Stop()
@@ -149,111 +97,37 @@ func startSession(ctx context.Context, p providers.Provider, opts download.Optio
 		if outer != nil {
 			outer(ev)
 		}
-		s.feed.push(ev)
+		s.feed.Push(ev)
 	}
 	s.run = Start(ctx, p, opts)
 	go func() {
 		res, stopped, err := s.run.Wait()
-		s.feed.finish(finishedMsg{Result: res, Err: err, Started: res.JournalPath != "", Stopped: stopped})
+		s.feed.Finish(finishedMsg{Result: res, Err: err, Started: res.JournalPath != "", Stopped: stopped})
 	}()
 	return s
 }
 
-func (s *session) Next() tea.Msg              { return s.feed.next() }
+func (s *session) Next() tea.Msg {
+	evs, end := s.feed.Next()
+	return eventsMsg{Events: evs, End: end}
+}
 func (s *session) Progress() map[string]int64 { return s.run.Progress() }
 func (s *session) Stop()                      { s.run.Stop() }
 func (s *session) Kill()                      { s.run.Kill() }
 
 // feed carries events from the engine to the program without ever
-// blocking the engine: events queue up and the model takes them in
-// batches; Totals and Listed are coalesced to their latest value. (The
-// export screen's feed, copied for download events.)
-type feed struct {
-	mu      sync.Mutex
-	pending []download.Event
-	latest  map[string]int
-	end     *finishedMsg
-	wake    chan struct{}
-}
+// blocking it. Totals and Listed are coalesced to their latest value.
+type feed = progressui.Feed[download.Event, finishedMsg]
 
-func newFeed() *feed {
-	return &feed{latest: map[string]int{}, wake: make(chan struct{}, 1)}
-}
+func newFeed() *feed { return progressui.NewFeed[download.Event, finishedMsg](feedKey) }
 
-func (f *feed) push(ev download.Event) {
-	f.mu.Lock()
-	key := ""
+// feedKey is the coalescing key of ev: only the latest of each counts.
+func feedKey(ev download.Event) string {
 	switch ev.(type) {
 	case download.Totals:
-		key = "totals"
+		return "totals"
 	case download.Listed:
-		key = "listed"
+		return "listed"
 	}
-	if i, ok := f.latest[key]; ok && key != "" {
-		f.pending[i] = ev
-	} else {
-		if key != "" {
-			f.latest[key] = len(f.pending)
-		}
-		f.pending = append(f.pending, ev)
-	}
-	f.mu.Unlock()
-	f.signal()
-}
-
-func (f *feed) finish(m finishedMsg) {
-	f.mu.Lock()
-	f.end = &m
-	f.mu.Unlock()
-	f.signal()
-}
-
-func (f *feed) signal() {
-	select {
-	case f.wake <- struct{}{}:
-	default:
-	}
-}
-
-// next blocks until there are events or the run ended; the end comes with
-// or after the run's last events, and nothing follows it.
-func (f *feed) next() tea.Msg {
-	for range f.wake {
-		f.mu.Lock()
-		evs, end := f.pending, f.end
-		f.pending, f.latest = nil, map[string]int{}
-		f.end = nil
-		f.mu.Unlock()
-		if len(evs) > 0 || end != nil {
-			return eventsMsg{Events: evs, End: end}
-		}
-	}
-	return nil
-}
-
-// colorProfile is the output's colour profile, without colours when
-// NO_COLOR is set to anything (no-color.org). Copied from exportui.
-func colorProfile(out io.Writer, env []string) colorprofile.Profile {
-	p := colorprofile.Detect(out, env)
-	if noColor(env) && p > colorprofile.Ascii {
-		p = colorprofile.Ascii
-	}
-	return p
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(interface{ Fd() uintptr })
-	return ok && term.IsTerminal(f.Fd())
-}
-
-// noColor reports whether env sets NO_COLOR to a non-empty value (the last
-// entry wins).
-func noColor(env []string) bool {
-	no := false
-	for _, kv := range env {
-		if v, ok := strings.CutPrefix(kv, "NO_COLOR="); ok {
-			no = v != ""
-		}
-	}
-	return no
+	return ""
 }

@@ -463,13 +463,14 @@ func TestStoppedSummaryShowsResumeCommand(t *testing.T) {
 
 func TestFeedCoalescesAndKeepsOrder(t *testing.T) {
 	f := newFeed()
-	f.push(export.FileStarted{Path: "a"})
-	f.push(export.FileProgress{Path: "a", Done: 1})
-	f.push(export.Totals{Stats: export.Stats{FilesDone: 1}})
-	f.push(export.FileProgress{Path: "a", Done: 2})
-	f.push(export.FileDone{Path: "a"})
-	f.push(export.Totals{Stats: export.Stats{FilesDone: 2}})
-	msg := f.next().(eventsMsg)
+	f.Push(export.FileStarted{Path: "a"})
+	f.Push(export.FileProgress{Path: "a", Done: 1})
+	f.Push(export.Totals{Stats: export.Stats{FilesDone: 1}})
+	f.Push(export.FileProgress{Path: "a", Done: 2})
+	f.Push(export.FileDone{Path: "a"})
+	f.Push(export.Totals{Stats: export.Stats{FilesDone: 2}})
+	evs, _ := f.Next()
+	msg := eventsMsg{Events: evs}
 	want := []string{"file_started", "file_progress", "totals", "file_done"}
 	var got []string
 	for _, ev := range msg.Events {
@@ -481,32 +482,12 @@ func TestFeedCoalescesAndKeepsOrder(t *testing.T) {
 	if msg.Events[1].(export.FileProgress).Done != 2 || msg.Events[2].(export.Totals).FilesDone != 2 {
 		t.Fatalf("coalesced events are not the latest: %+v", msg.Events)
 	}
-	f.push(export.FileStarted{Path: "b"})
-	f.finish(finishedMsg{Started: true})
-	msg = f.next().(eventsMsg)
+	f.Push(export.FileStarted{Path: "b"})
+	f.Finish(finishedMsg{Started: true})
+	evs, end := f.Next()
+	msg = eventsMsg{Events: evs, End: end}
 	if len(msg.Events) != 1 || msg.End == nil {
 		t.Fatalf("the end should come with the last events: %+v", msg)
-	}
-}
-
-func TestNoColor(t *testing.T) {
-	tests := []struct {
-		env  []string
-		want bool
-	}{
-		{[]string{"TERM=xterm-256color"}, false},
-		{[]string{"NO_COLOR="}, false},
-		{[]string{"NO_COLOR=1"}, true},
-		{[]string{"NO_COLOR=yes please"}, true},
-		{[]string{"NO_COLOR=0"}, true}, // any non-empty value, as no-color.org says
-		{[]string{"NO_COLOR=1", "NO_COLOR="}, false},
-	}
-	for _, tt := range tests {
-		t.Run(strings.Join(tt.env, " "), func(t *testing.T) {
-			if got := noColor(tt.env); got != tt.want {
-				t.Fatalf("noColor = %v, want %v", got, tt.want)
-			}
-		})
 	}
 }
 

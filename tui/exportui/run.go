@@ -11,18 +11,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"strings"
 	"sync"
-	"syscall"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/colorprofile"
-	"github.com/charmbracelet/x/term"
 
 	"github.com/stowage-dev/stowage/export"
 	"github.com/stowage-dev/stowage/providers"
+	"github.com/stowage-dev/stowage/tui/progressui"
 )
 
 // Screen configures the terminal side of RunExportScreen. The zero value
@@ -74,61 +69,13 @@ const MaxFailures = 20
 // export.ErrStopped after a graceful stop, a wrapped export.ErrFilesFailed
 // when files failed, a context error after a hard stop.
 func RunExportScreen(ctx context.Context, p providers.Provider, location string, opts export.Options, scr Screen) (Result, error) {
-	if scr.In == nil {
-		scr.In = os.Stdin
-	}
-	if scr.Out == nil {
-		scr.Out = os.Stdout
-	}
-	if scr.Env == nil {
-		scr.Env = os.Environ()
-	}
 	s := start(ctx, p, location, opts)
 	m := newModel(location, s, scr.ResumeCommand)
-	popts := []tea.ProgramOption{
-		tea.WithInput(scr.In),
-		tea.WithOutput(scr.Out),
-		tea.WithEnvironment(scr.Env),
-		tea.WithColorProfile(colorProfile(scr.Out, scr.Env)),
-		// ctrl+c arrives as a key in raw mode; signals from elsewhere are
-		// counted below the same way, instead of quitting the program.
-		tea.WithoutSignalHandler(),
-	}
-	if !isTerminal(scr.Out) {
-		// No terminal to ask for its size (a log, a test): draw at the
-		// smallest size the screen is made for.
-		popts = append(popts, tea.WithWindowSize(80, 24))
-	}
-	prog := tea.NewProgram(m, popts...)
+	prog := tea.NewProgram(m, progressui.ProgramOptions(scr.In, scr.Out, scr.Env)...)
 
-	watchDone := make(chan struct{})
-	var watch sync.WaitGroup
-	watch.Add(1)
-	go func() {
-		defer watch.Done()
-		var sigs chan os.Signal
-		if !scr.NoSignals {
-			sigs = make(chan os.Signal, 2)
-			signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-			defer signal.Stop(sigs)
-		}
-		done := ctx.Done()
-		for {
-			select {
-			case <-watchDone:
-				return
-			case <-done:
-				done = nil
-				prog.Send(stopMsg{})
-			case <-sigs:
-				prog.Send(interruptMsg{})
-			}
-		}
-	}()
-
+	stopWatch := progressui.Watch(ctx, prog, scr.NoSignals, stopMsg{}, interruptMsg{})
 	_, runErr := prog.Run()
-	close(watchDone)
-	watch.Wait()
+	stopWatch()
 	if runErr != nil {
 		// The screen broke (no terminal, say); the export must not go on
 		// unseen, so it stops as gracefully as a q would.
@@ -180,7 +127,7 @@ func start(ctx context.Context, p providers.Provider, location string, opts expo
 		if outer != nil {
 			outer(ev)
 		}
-		s.feed.push(ev)
+		s.feed.Push(ev)
 	}
 	go func() {
 		defer close(s.ended)
@@ -190,7 +137,7 @@ func start(ctx context.Context, p providers.Provider, location string, opts expo
 		s.mu.Lock()
 		s.sum, s.err, s.stopped = sum, err, st
 		s.mu.Unlock()
-		s.feed.finish(finishedMsg{Summary: sum, Err: err, Started: err == nil || sum.Location != "", Stopped: st})
+		s.feed.Finish(finishedMsg{Summary: sum, Err: err, Started: err == nil || sum.Location != "", Stopped: st})
 	}()
 	return s
 }
@@ -219,104 +166,27 @@ func (s *session) Pause()              { s.ctl.Pause() }
 func (s *session) Resume()             { s.ctl.Resume() }
 func (s *session) Stop()               { s.ctl.Stop() }
 func (s *session) Kill()               { s.cancel() }
-func (s *session) Next() tea.Msg       { return s.feed.next() }
-
-// feed carries events from the engine to the program without ever blocking
-// the engine: events queue up and the model takes them in batches. Progress
-// of one file and Totals are coalesced to their latest value.
-type feed struct {
-	mu      sync.Mutex
-	pending []export.Event
-	latest  map[string]int // index in pending of the newest coalescable event
-	end     *finishedMsg
-	wake    chan struct{}
+func (s *session) Next() tea.Msg {
+	evs, end := s.feed.Next()
+	return eventsMsg{Events: evs, End: end}
 }
 
-func newFeed() *feed {
-	return &feed{latest: map[string]int{}, wake: make(chan struct{}, 1)}
-}
+// feed carries events from the engine to the program without ever
+// blocking it. Progress of one file, Totals and ScanProgress are coalesced
+// to their latest value.
+type feed = progressui.Feed[export.Event, finishedMsg]
 
-func (f *feed) push(ev export.Event) {
-	f.mu.Lock()
-	key := ""
+func newFeed() *feed { return progressui.NewFeed[export.Event, finishedMsg](feedKey) }
+
+// feedKey is the coalescing key of ev: only the latest of each counts.
+func feedKey(ev export.Event) string {
 	switch ev := ev.(type) {
 	case export.FileProgress:
-		key = "p:" + ev.Path
+		return "p:" + ev.Path
 	case export.Totals:
-		key = "totals"
+		return "totals"
 	case export.ScanProgress:
-		key = "scan"
+		return "scan"
 	}
-	if i, ok := f.latest[key]; ok && key != "" {
-		f.pending[i] = ev
-	} else {
-		if key != "" {
-			f.latest[key] = len(f.pending)
-		}
-		f.pending = append(f.pending, ev)
-	}
-	f.mu.Unlock()
-	f.signal()
-}
-
-func (f *feed) finish(m finishedMsg) {
-	f.mu.Lock()
-	f.end = &m
-	f.mu.Unlock()
-	f.signal()
-}
-
-func (f *feed) signal() {
-	select {
-	case f.wake <- struct{}{}:
-	default:
-	}
-}
-
-// next blocks until there are events or the run ended, and returns them
-// as one message; the end comes with or after the run's last events, and
-// nothing follows it.
-func (f *feed) next() tea.Msg {
-	for range f.wake {
-		f.mu.Lock()
-		evs, end := f.pending, f.end
-		f.pending, f.latest = nil, map[string]int{}
-		if end != nil {
-			f.end = nil
-		}
-		f.mu.Unlock()
-		if len(evs) > 0 || end != nil {
-			return eventsMsg{Events: evs, End: end}
-		}
-	}
-	return nil
-}
-
-// colorProfile is the output's colour profile, without colours when
-// NO_COLOR is set to anything (no-color.org; colorprofile only honours
-// values that parse as true). Bold and reverse stay: they carry the meaning.
-func colorProfile(out io.Writer, env []string) colorprofile.Profile {
-	p := colorprofile.Detect(out, env)
-	if noColor(env) && p > colorprofile.Ascii {
-		p = colorprofile.Ascii
-	}
-	return p
-}
-
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(interface{ Fd() uintptr })
-	return ok && term.IsTerminal(f.Fd())
-}
-
-// noColor reports whether env sets NO_COLOR to a non-empty value (the last
-// entry wins, as in os/exec).
-func noColor(env []string) bool {
-	no := false
-	for _, kv := range env {
-		if v, ok := strings.CutPrefix(kv, "NO_COLOR="); ok {
-			no = v != ""
-		}
-	}
-	return no
+	return ""
 }

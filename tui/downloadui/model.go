@@ -94,7 +94,7 @@ type model struct {
 	spin          spinner.Model
 	bar           progress.Model
 	fileBar       progress.Model
-	st            styles
+	st            progressui.Styles
 
 	stats download.Stats
 	// listed is the latest Listed event; listDone is set once the listing
@@ -128,14 +128,13 @@ func newModel(location, dest string, ctl control, resume string) *model {
 		width:    80,
 		height:   24,
 		keys:     newKeyMap(),
-		help:     help.New(),
+		help:     progressui.NewHelp(),
 		spin:     spinner.New(spinner.WithSpinner(spinner.Line)),
-		bar:      newBar(70),
-		fileBar:  newBar(12),
-		st:       newStyles(),
+		bar:      progressui.NewBar(70),
+		fileBar:  progressui.NewBar(12),
+		st:       progressui.NewStyles(),
 		stats:    download.Stats{ETA: -1, Listing: true},
 	}
-	m.help.Styles.ShortKey = m.help.Styles.ShortKey.Bold(true)
 	m.resize(m.width, m.height)
 	m.syncKeys()
 	return m

@@ -80,13 +80,13 @@ func (m *model) runningLines() []string {
 	var state string
 	switch {
 	case m.killing:
-		state = st.badge.Render(" STOPPING NOW ")
+		state = st.Badge.Render(" STOPPING NOW ")
 	case m.stopping:
-		state = st.badge.Render(" STOPPING ")
+		state = st.Badge.Render(" STOPPING ")
 	default:
-		state = m.spin.View() + " " + st.state.Render("downloading")
+		state = m.spin.View() + " " + st.State.Render("downloading")
 	}
-	lines := []string{progressui.Spread(st.title.Render("Downloading "+m.location+" into "+m.dest), state, w)}
+	lines := []string{progressui.Spread(st.Title.Render("Downloading "+m.location+" into "+m.dest), state, w)}
 
 	frac := m.fraction()
 	lines = append(lines, m.bar.ViewAs(frac)+fmt.Sprintf(" %5.1f%%", frac*100))
@@ -112,7 +112,7 @@ func (m *model) runningLines() []string {
 		parts = append(parts, fmt.Sprintf("%d deleted", s.FilesDeleted))
 	}
 	if m.failed > 0 {
-		parts = append(parts, st.err.Render(fmt.Sprintf("%d failed", m.failed)))
+		parts = append(parts, st.Err.Render(fmt.Sprintf("%d failed", m.failed)))
 	}
 	if m.retries > 0 {
 		parts = append(parts, progressui.Plural(m.retries, "retry", "retries"))
@@ -121,9 +121,9 @@ func (m *model) runningLines() []string {
 
 	switch {
 	case m.killing:
-		lines = append(lines, st.warn.Render("stopping now: abandoning downloads in flight; the journal keeps every finished file and range"))
+		lines = append(lines, st.Warn.Render("stopping now: abandoning downloads in flight; the journal keeps every finished file and range"))
 	case m.stopping:
-		lines = append(lines, st.warn.Render(fmt.Sprintf("stopping: finishing %d in-flight downloads… (ctrl+c again stops at once)", len(m.active))))
+		lines = append(lines, st.Warn.Render(fmt.Sprintf("stopping: finishing %d in-flight downloads… (ctrl+c again stops at once)", len(m.active))))
 	}
 	lines = append(lines, m.expiryWarning(w)...)
 
@@ -137,7 +137,7 @@ func (m *model) runningLines() []string {
 			t = append(t, m.expiryPane(w)...)
 		}
 		if len(pane) > 0 {
-			t = append(t, "", st.header.Render(m.paneTitle()))
+			t = append(t, "", st.Header.Render(m.paneTitle()))
 			for _, l := range pane {
 				t = append(t, m.paneLine(l, w))
 			}
@@ -161,7 +161,7 @@ func (m *model) runningLines() []string {
 		rest = next
 	}
 	room := m.rows() - len(lines) - len(rest) - 2 // blank + header
-	lines = append(lines, "", st.header.Render(fmt.Sprintf("In flight (%d)", len(m.active))))
+	lines = append(lines, "", st.Header.Render(fmt.Sprintf("In flight (%d)", len(m.active))))
 	lines = append(lines, m.fetchLines(w, max(room, 1))...)
 	return append(lines, rest...)
 }
@@ -185,9 +185,9 @@ func (m *model) paneTitle() string {
 }
 
 func (m *model) paneLine(l paneLine, w int) string {
-	kind := m.st.warn.Render(fmt.Sprintf("%-7s", l.kind))
+	kind := m.st.Warn.Render(fmt.Sprintf("%-7s", l.kind))
 	if l.kind == "failed" {
-		kind = m.st.err.Render(fmt.Sprintf("%-7s", l.kind))
+		kind = m.st.Err.Render(fmt.Sprintf("%-7s", l.kind))
 	}
 	// The reason matters more than the full key: shorten the name first.
 	name := progressui.TruncLeft(l.name, max(12, (w-11)/3))
@@ -199,9 +199,9 @@ func (m *model) paneLine(l paneLine, w int) string {
 func (m *model) fetchLines(w, room int) []string {
 	if len(m.active) == 0 {
 		if m.listing() {
-			return []string{m.st.muted.Render("  listing objects…")}
+			return []string{m.st.Muted.Render("  listing objects…")}
 		}
-		return []string{m.st.muted.Render("  none")}
+		return []string{m.st.Muted.Render("  none")}
 	}
 	show := make([]*fetch, 0, len(m.active))
 	for _, f := range m.active {
@@ -243,7 +243,7 @@ func (m *model) fetchLines(w, room int) []string {
 		out = append(out, "  "+name+" "+tail)
 	}
 	if more > 0 {
-		out = append(out, m.st.muted.Render(fmt.Sprintf("  … and %d more", more)))
+		out = append(out, m.st.Muted.Render(fmt.Sprintf("  … and %d more", more)))
 	}
 	return out
 }
@@ -275,15 +275,15 @@ func (m *model) expiryWarning(w int) []string {
 	for _, p := range ps {
 		where = append(where, prefixName(p.Prefix)+" "+daysLeft(p.DaysLeft))
 	}
-	badge := m.st.badge.Render(" EXPIRING ")
+	badge := m.st.Badge.Render(" EXPIRING ")
 	text := fmt.Sprintf("%s expire within %d days: %s; download them first (--prefix narrows the run)",
 		progressui.Plural(n, "object", "objects"), download.ExpiryWarnDays, strings.Join(where, ", "))
 	var out []string
 	for i, l := range progressui.WrapLines(text, w-11, 2) {
 		if i == 0 {
-			out = append(out, badge+" "+m.st.err.Render(l))
+			out = append(out, badge+" "+m.st.Err.Render(l))
 		} else {
-			out = append(out, strings.Repeat(" ", 11)+m.st.err.Render(l))
+			out = append(out, strings.Repeat(" ", 11)+m.st.Err.Render(l))
 		}
 	}
 	return out
@@ -297,7 +297,7 @@ func (m *model) expiryPane(w int) []string {
 	}
 	ps := append([]download.PrefixExpiry(nil), m.expiry.Prefixes...)
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].DaysLeft < ps[j].DaysLeft })
-	out := []string{"", m.st.header.Render(fmt.Sprintf("Expiry outlook (deleted %d days after upload)", m.expiry.ExpiryDays))}
+	out := []string{"", m.st.Header.Render(fmt.Sprintf("Expiry outlook (deleted %d days after upload)", m.expiry.ExpiryDays))}
 	shown := ps
 	if len(ps) > paneExpiry {
 		shown = ps[:paneExpiry-1]
@@ -306,7 +306,7 @@ func (m *model) expiryPane(w int) []string {
 	for _, p := range shown {
 		left := daysLeft(p.DaysLeft)
 		if p.DaysLeft <= download.ExpiryWarnDays {
-			left = m.st.err.Render(left)
+			left = m.st.Err.Render(left)
 		}
 		line := fmt.Sprintf("  %s %7d objects · oldest %s · ", progressui.PadRight(progressui.TruncLeft(prefixName(p.Prefix), nameW), nameW),
 			p.Objects, p.Oldest.UTC().Format("2006-01-02"))
@@ -314,7 +314,7 @@ func (m *model) expiryPane(w int) []string {
 	}
 	if len(ps) > len(shown) {
 		later := ps[len(shown):]
-		out = append(out, m.st.muted.Render(fmt.Sprintf("  … and %d more prefixes, %s or more", len(later), daysLeft(later[0].DaysLeft))))
+		out = append(out, m.st.Muted.Render(fmt.Sprintf("  … and %d more prefixes, %s or more", len(later), daysLeft(later[0].DaysLeft))))
 	}
 	return out
 }
@@ -344,29 +344,29 @@ func (m *model) summaryLines() []string {
 	res := end.Result
 	name := "Download of " + m.location
 	if !end.Started {
-		return append([]string{st.err.Render(name + " could not start")}, progressui.WrapIndent(progressui.ErrText(end.Err), w, "  ")...)
+		return append([]string{st.Err.Render(name + " could not start")}, progressui.WrapIndent(progressui.ErrText(end.Err), w, "  ")...)
 	}
 	var head string
 	switch {
 	case end.Stopped && m.killing:
-		head = st.warn.Render(name + " stopped at once")
+		head = st.Warn.Render(name + " stopped at once")
 	case end.Stopped:
-		head = st.warn.Render(name + " stopped")
+		head = st.Warn.Render(name + " stopped")
 	case end.Err != nil:
-		head = st.err.Render(name + " ended with an error")
+		head = st.Err.Render(name + " ended with an error")
 	case res.FilesFailed > 0:
-		head = st.err.Render(name + " finished with failures")
+		head = st.Err.Render(name + " finished with failures")
 	default:
-		head = st.ok.Render(name + " finished")
+		head = st.OK.Render(name + " finished")
 	}
-	lines := []string{st.title.Render(head)}
+	lines := []string{st.Title.Render(head)}
 	frac := m.fraction()
 	if !end.Stopped && end.Err == nil && res.FilesFinished() == res.FilesTotal {
 		frac = 1
 	}
 	lines = append(lines, m.bar.ViewAs(frac)+fmt.Sprintf(" %5.1f%%", frac*100))
 
-	label := func(s string) string { return st.label.Render(fmt.Sprintf("%-10s", s)) }
+	label := func(s string) string { return st.Label.Render(fmt.Sprintf("%-10s", s)) }
 	rate := 0.0
 	if secs := res.Elapsed.Seconds(); secs > 0 {
 		rate = float64(res.BytesDone) / secs / (1 << 20)
@@ -376,7 +376,7 @@ func (m *model) summaryLines() []string {
 	lines = append(lines, label("skipped")+" "+fmt.Sprintf("%d files (already downloaded)", res.FilesSkipped))
 	failed := fmt.Sprintf("%d files", res.FilesFailed)
 	if res.FilesFailed > 0 {
-		failed = st.err.Render(failed)
+		failed = st.Err.Render(failed)
 	}
 	lines = append(lines, label("failed")+" "+failed)
 	if res.FilesDeleted > 0 || m.kept > 0 {
@@ -391,7 +391,7 @@ func (m *model) summaryLines() []string {
 			lines = append(lines, label("left")+" "+fmt.Sprintf("%d files not downloaded yet (the next run continues)", left))
 		}
 		if !m.listDone {
-			lines = append(lines, label("listing")+" "+st.warn.Render("stopped early; more objects may remain (the next run continues)"))
+			lines = append(lines, label("listing")+" "+st.Warn.Render("stopped early; more objects may remain (the next run continues)"))
 		}
 	}
 	// Paths are wrapped, not cut: they are to be copied.
@@ -418,7 +418,7 @@ func (m *model) summaryLines() []string {
 			if j == 0 {
 				lab = label("expiring")
 			}
-			lines = append(lines, lab+" "+st.err.Render(l))
+			lines = append(lines, lab+" "+st.Err.Render(l))
 		}
 	}
 	if end.Err != nil && !end.Stopped {
@@ -427,16 +427,16 @@ func (m *model) summaryLines() []string {
 			if j == 0 {
 				lab = label("error")
 			}
-			lines = append(lines, lab+" "+st.err.Render(l))
+			lines = append(lines, lab+" "+st.Err.Render(l))
 		}
 	}
 	if len(m.failures) > 0 {
-		lines = append(lines, "", st.header.Render(fmt.Sprintf("Failed files (%d)", m.failed)))
+		lines = append(lines, "", st.Header.Render(fmt.Sprintf("Failed files (%d)", m.failed)))
 		for _, f := range m.failures {
 			lines = append(lines, "  "+progressui.TruncLeft(f.Key, max(12, (w-4)/3))+": "+progressui.OneLine(progressui.ErrText(f.Err)))
 		}
 		if more := m.failed - len(m.failures); more > 0 {
-			lines = append(lines, st.muted.Render(fmt.Sprintf("  … and %d more, listed below", more)))
+			lines = append(lines, st.Muted.Render(fmt.Sprintf("  … and %d more, listed below", more)))
 		}
 	}
 	return lines

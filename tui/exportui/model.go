@@ -91,7 +91,7 @@ type model struct {
 	spin          spinner.Model
 	bar           progress.Model
 	fileBar       progress.Model
-	st            styles
+	st            progressui.Styles
 
 	stats     export.Stats
 	scanFiles int
@@ -121,14 +121,13 @@ func newModel(location string, ctl control, resume string) *model {
 		width:    80,
 		height:   24,
 		keys:     newKeyMap(),
-		help:     help.New(),
+		help:     progressui.NewHelp(),
 		spin:     spinner.New(spinner.WithSpinner(spinner.Line)),
-		bar:      newBar(70),
-		fileBar:  newBar(12),
-		st:       newStyles(),
+		bar:      progressui.NewBar(70),
+		fileBar:  progressui.NewBar(12),
+		st:       progressui.NewStyles(),
 		stats:    export.Stats{ETA: -1, Counting: true},
 	}
-	m.help.Styles.ShortKey = m.help.Styles.ShortKey.Bold(true)
 	m.resize(m.width, m.height)
 	m.syncKeys()
 	return m

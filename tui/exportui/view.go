@@ -71,15 +71,15 @@ func (m *model) runningLines() []string {
 	var state string
 	switch {
 	case m.killing:
-		state = st.paused.Render(" STOPPING NOW ")
+		state = st.Badge.Render(" STOPPING NOW ")
 	case m.stopping:
-		state = st.paused.Render(" STOPPING ")
+		state = st.Badge.Render(" STOPPING ")
 	case m.paused:
-		state = st.paused.Render(" PAUSED ")
+		state = st.Badge.Render(" PAUSED ")
 	default:
-		state = m.spin.View() + " " + st.state.Render("uploading")
+		state = m.spin.View() + " " + st.State.Render("uploading")
 	}
-	title := st.title.Render("Exporting to " + m.location)
+	title := st.Title.Render("Exporting to " + m.location)
 	lines := []string{progressui.Spread(title, state, w)}
 
 	frac := m.fraction()
@@ -107,7 +107,7 @@ func (m *model) runningLines() []string {
 		parts = append(parts, fmt.Sprintf("%d skipped", s.FilesSkipped))
 	}
 	if m.failed > 0 {
-		parts = append(parts, st.err.Render(fmt.Sprintf("%d failed", m.failed)))
+		parts = append(parts, st.Err.Render(fmt.Sprintf("%d failed", m.failed)))
 	}
 	if m.retries > 0 {
 		parts = append(parts, progressui.Plural(m.retries, "retry", "retries"))
@@ -116,20 +116,20 @@ func (m *model) runningLines() []string {
 
 	switch {
 	case m.killing:
-		lines = append(lines, st.warn.Render("stopping now: abandoning uploads in flight; the journal keeps every finished file"))
+		lines = append(lines, st.Warn.Render("stopping now: abandoning uploads in flight; the journal keeps every finished file"))
 	case m.stopping:
-		lines = append(lines, st.warn.Render(fmt.Sprintf("stopping: finishing %d in-flight uploads… (ctrl+c again stops at once)", len(m.active))))
+		lines = append(lines, st.Warn.Render(fmt.Sprintf("stopping: finishing %d in-flight uploads… (ctrl+c again stops at once)", len(m.active))))
 	case m.paused:
-		lines = append(lines, st.warn.Render("paused: uploads in flight finish, no new ones start; p resumes"))
+		lines = append(lines, st.Warn.Render("paused: uploads in flight finish, no new ones start; p resumes"))
 	}
 
 	// The errors pane and help are fixed; the in-flight list gets the rest.
 	var tail []string
 	if len(m.pane) > 0 || len(m.warnings) > 0 {
-		tail = append(tail, "", st.header.Render(m.paneTitle()))
+		tail = append(tail, "", st.Header.Render(m.paneTitle()))
 		for _, text := range m.warnings {
 			// Up to three lines: the end of a warning says what to change.
-			kind := m.st.warn.Render(fmt.Sprintf("%-6s", "warn"))
+			kind := m.st.Warn.Render(fmt.Sprintf("%-6s", "warn"))
 			for j, l := range progressui.WrapLines(text, w-9, 3) {
 				if j == 0 {
 					tail = append(tail, "  "+kind+" "+l)
@@ -145,7 +145,7 @@ func (m *model) runningLines() []string {
 	tail = append(tail, "", m.help.ShortHelpView(m.keys.ShortHelp()))
 
 	room := m.rows() - len(lines) - len(tail) - 2 // blank + header
-	lines = append(lines, "", st.header.Render(fmt.Sprintf("In flight (%d)", len(m.active))))
+	lines = append(lines, "", st.Header.Render(fmt.Sprintf("In flight (%d)", len(m.active))))
 	lines = append(lines, m.uploadLines(w, max(room, 1))...)
 	return append(lines, tail...)
 }
@@ -175,9 +175,9 @@ func (m *model) paneTitle() string {
 }
 
 func (m *model) paneLine(l paneLine, w int) string {
-	kind := m.st.warn.Render(fmt.Sprintf("%-6s", l.kind))
+	kind := m.st.Warn.Render(fmt.Sprintf("%-6s", l.kind))
 	if l.kind == "failed" {
-		kind = m.st.err.Render(fmt.Sprintf("%-6s", l.kind))
+		kind = m.st.Err.Render(fmt.Sprintf("%-6s", l.kind))
 	}
 	if l.name == "" {
 		return "  " + kind + " " + progressui.OneLine(l.text)
@@ -192,9 +192,9 @@ func (m *model) paneLine(l paneLine, w int) string {
 func (m *model) uploadLines(w, room int) []string {
 	if len(m.active) == 0 {
 		if m.stats.FilesActive == 0 && m.counting() {
-			return []string{m.st.muted.Render("  looking for files…")}
+			return []string{m.st.Muted.Render("  looking for files…")}
 		}
-		return []string{m.st.muted.Render("  none")}
+		return []string{m.st.Muted.Render("  none")}
 	}
 	// Large files first: they run longest and have their own bars.
 	show := make([]*upload, 0, len(m.active))
@@ -238,7 +238,7 @@ func (m *model) uploadLines(w, room int) []string {
 		out = append(out, "  "+name+" "+tail)
 	}
 	if more > 0 {
-		out = append(out, m.st.muted.Render(fmt.Sprintf("  … and %d more", more)))
+		out = append(out, m.st.Muted.Render(fmt.Sprintf("  … and %d more", more)))
 	}
 	return out
 }
@@ -250,29 +250,29 @@ func (m *model) summaryLines() []string {
 	end := m.end
 	sum := end.Summary
 	if !end.Started {
-		return append([]string{st.err.Render("Export to " + m.location + " could not start")},
+		return append([]string{st.Err.Render("Export to " + m.location + " could not start")},
 			progressui.WrapIndent(progressui.ErrText(end.Err), w, "  ")...)
 	}
 	var head string
 	switch {
 	case m.locationError():
-		head = st.err.Render("Export to " + m.location + " stopped by a location error")
+		head = st.Err.Render("Export to " + m.location + " stopped by a location error")
 	case end.Stopped && m.killing:
-		head = st.warn.Render("Export to " + m.location + " stopped at once")
+		head = st.Warn.Render("Export to " + m.location + " stopped at once")
 	case end.Stopped:
-		head = st.warn.Render("Export to " + m.location + " stopped")
+		head = st.Warn.Render("Export to " + m.location + " stopped")
 	case sum.Failed > 0:
-		head = st.err.Render("Export to " + m.location + " finished with failures")
+		head = st.Err.Render("Export to " + m.location + " finished with failures")
 	case end.Err != nil:
-		head = st.err.Render("Export to " + m.location + " ended with an error")
+		head = st.Err.Render("Export to " + m.location + " ended with an error")
 	default:
-		head = st.ok.Render("Export to " + m.location + " finished")
+		head = st.OK.Render("Export to " + m.location + " finished")
 	}
-	lines := []string{st.title.Render(head)}
+	lines := []string{st.Title.Render(head)}
 	frac := m.fraction()
 	lines = append(lines, m.bar.ViewAs(frac)+fmt.Sprintf(" %5.1f%%", frac*100))
 
-	label := func(s string) string { return st.label.Render(fmt.Sprintf("%-9s", s)) }
+	label := func(s string) string { return st.Label.Render(fmt.Sprintf("%-9s", s)) }
 	exported := fmt.Sprintf("%d files (%s) in %s, %.1f MiB/s", sum.Files, humanize.Bytes(sum.Bytes), sum.Elapsed.Round(time.Millisecond), sum.MiBps)
 	if sum.Changed > 0 {
 		exported += fmt.Sprintf(", %d changed", sum.Changed)
@@ -281,14 +281,14 @@ func (m *model) summaryLines() []string {
 	lines = append(lines, label("skipped")+" "+fmt.Sprintf("%d files (already exported)", sum.Skipped))
 	failed := fmt.Sprintf("%d files", sum.Failed)
 	if sum.Failed > 0 {
-		failed = st.err.Render(failed)
+		failed = st.Err.Render(failed)
 	}
 	lines = append(lines, label("failed")+" "+failed)
 	if sum.Interrupted > 0 || sum.NotStarted > 0 {
 		lines = append(lines, label("left")+" "+fmt.Sprintf("%d interrupted, %d not started (the next run continues)", sum.Interrupted, sum.NotStarted))
 	}
 	if !sum.ScanComplete && !sum.DryRun {
-		lines = append(lines, label("scan")+" "+st.warn.Render("stopped early; more files may remain (the next run continues)"))
+		lines = append(lines, label("scan")+" "+st.Warn.Render("stopped early; more files may remain (the next run continues)"))
 	}
 	if sum.Deleted > 0 {
 		lines = append(lines, label("deleted")+" "+fmt.Sprintf("%d source files", sum.Deleted))
@@ -311,7 +311,7 @@ func (m *model) summaryLines() []string {
 			if j == 0 {
 				lab = label("warning")
 			}
-			lines = append(lines, lab+" "+st.warn.Render(l))
+			lines = append(lines, lab+" "+st.Warn.Render(l))
 		}
 	}
 	if sum.ManifestCSV != "" {
@@ -336,16 +336,16 @@ func (m *model) summaryLines() []string {
 			if j == 0 {
 				lab = label("error")
 			}
-			lines = append(lines, lab+" "+st.err.Render(l))
+			lines = append(lines, lab+" "+st.Err.Render(l))
 		}
 	}
 	if len(m.failures) > 0 {
-		lines = append(lines, "", st.header.Render(fmt.Sprintf("Failed files (%d)", m.failed)))
+		lines = append(lines, "", st.Header.Render(fmt.Sprintf("Failed files (%d)", m.failed)))
 		for _, f := range m.failures {
 			lines = append(lines, "  "+progressui.TruncLeft(nameOf(f.Key, f.Path), max(12, (w-4)/3))+": "+progressui.OneLine(progressui.ErrText(f.Err)))
 		}
 		if more := m.failed - len(m.failures); more > 0 {
-			lines = append(lines, st.muted.Render(fmt.Sprintf("  … and %d more; the CSV manifest lists every one", more)))
+			lines = append(lines, st.Muted.Render(fmt.Sprintf("  … and %d more; the CSV manifest lists every one", more)))
 		}
 	}
 	return lines

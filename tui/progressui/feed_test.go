@@ -7,7 +7,7 @@ import (
 
 type ev struct{ kind, file, val string }
 
-func key(e ev) string {
+func evKey(e ev) string {
 	if e.kind == "progress" || e.kind == "totals" {
 		return e.kind + ":" + e.file
 	}
@@ -24,11 +24,11 @@ func TestFeed(t *testing.T) {
 		wantEnd bool
 	}{
 		{"coalesces in place of the first",
-			key,
+			evKey,
 			[]ev{{"start", "a", "1"}, {"progress", "a", "1"}, {"totals", "", "1"}, {"progress", "a", "2"}, {"done", "a", "1"}, {"totals", "", "2"}},
 			false, []string{"start:1", "progress:2", "totals:2", "done:1"}, false},
 		{"progress of other files kept apart",
-			key,
+			evKey,
 			[]ev{{"progress", "a", "1"}, {"progress", "b", "1"}, {"progress", "a", "2"}},
 			false, []string{"progress:2", "progress:1"}, false},
 		{"nil key coalesces nothing",
@@ -36,10 +36,10 @@ func TestFeed(t *testing.T) {
 			[]ev{{"totals", "", "1"}, {"totals", "", "2"}},
 			false, []string{"totals:1", "totals:2"}, false},
 		{"end comes with the last events",
-			key,
+			evKey,
 			[]ev{{"start", "b", "1"}},
 			true, []string{"start:1"}, true},
-		{"end alone", key, nil, true, nil, true},
+		{"end alone", evKey, nil, true, nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

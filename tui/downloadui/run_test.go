@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"github.com/stowage-dev/stowage/download"
 	"github.com/stowage-dev/stowage/providers"
 	"github.com/stowage-dev/stowage/providers/local"
+	"github.com/stowage-dev/stowage/tui/progressui"
 )
 
 // storeWith creates a local-folder location holding n objects of size
@@ -25,14 +25,8 @@ import (
 func storeWith(t *testing.T, n, size int) *local.Provider {
 	t.Helper()
 	root := t.TempDir()
-	for i := range n {
-		p := filepath.Join(root, fmt.Sprintf("2026/05/%02d", i%3), fmt.Sprintf("call-%04d.wav", i))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, bytes.Repeat([]byte{byte(i)}, size), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := progressui.WriteCalls(root, 2026, n, size); err != nil {
+		t.Fatal(err)
 	}
 	p, err := local.New("nas", root)
 	if err != nil {

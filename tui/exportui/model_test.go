@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,32 +15,18 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/stowage-dev/stowage/export"
+	"github.com/stowage-dev/stowage/tui/progressui"
 )
 
 // fakeControl records the calls the screen's commands make.
-type fakeControl struct {
-	mu    sync.Mutex
-	calls []string
-}
-
-func (f *fakeControl) record(s string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls = append(f.calls, s)
-}
+type fakeControl struct{ progressui.CallLog }
 
 func (f *fakeControl) Next() tea.Msg       { return nil }
 func (f *fakeControl) Stats() export.Stats { return export.Stats{} }
-func (f *fakeControl) Pause()              { f.record("pause") }
-func (f *fakeControl) Resume()             { f.record("resume") }
-func (f *fakeControl) Stop()               { f.record("stop") }
-func (f *fakeControl) Kill()               { f.record("kill") }
-
-func (f *fakeControl) Calls() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]string(nil), f.calls...)
-}
+func (f *fakeControl) Pause()              { f.Record("pause") }
+func (f *fakeControl) Resume()             { f.Record("resume") }
+func (f *fakeControl) Stop()               { f.Record("stop") }
+func (f *fakeControl) Kill()               { f.Record("kill") }
 
 const mib = 1 << 20
 
@@ -54,42 +39,13 @@ func newTestModel(t *testing.T, w, h int) (*model, *fakeControl) {
 	return m, ctl
 }
 
-// send applies msgs and runs the commands they return (one level: the
-// controller calls), like the program would.
-func send(m *model, msgs ...tea.Msg) {
-	for _, msg := range msgs {
-		_, cmd := m.Update(msg)
-		run(cmd)
-	}
-}
-
-// run executes cmd unless it is one that waits (ticks, Next) or quits.
-func run(cmd tea.Cmd) {
-	if cmd == nil {
-		return
-	}
-	done := make(chan tea.Msg, 1)
-	go func() { done <- cmd() }()
-	select {
-	case msg := <-done:
-		if batch, ok := msg.(tea.BatchMsg); ok {
-			for _, c := range batch {
-				run(c)
-			}
-		}
-	case <-time.After(50 * time.Millisecond):
-	}
-}
+// send applies msgs and runs the commands they return, like the program
+// would.
+func send(m *model, msgs ...tea.Msg) { progressui.Send(m, msgs...) }
 
 func events(evs ...export.Event) eventsMsg { return eventsMsg{Events: evs} }
 
-func press(s string) tea.KeyPressMsg {
-	switch s {
-	case "ctrl+c":
-		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
-	}
-	return tea.KeyPressMsg{Code: rune(s[0]), Text: s}
-}
+var press = progressui.Press
 
 // frame is the rendered screen without escape codes.
 func frame(m *model) string { return ansi.Strip(m.View().Content) }

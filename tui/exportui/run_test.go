@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -20,6 +19,7 @@ import (
 	"github.com/stowage-dev/stowage/export"
 	"github.com/stowage-dev/stowage/providers"
 	"github.com/stowage-dev/stowage/providers/local"
+	"github.com/stowage-dev/stowage/tui/progressui"
 )
 
 // writeFiles creates n files of size bytes under dir/calls and returns the
@@ -27,14 +27,8 @@ import (
 func writeFiles(t *testing.T, n, size int) string {
 	t.Helper()
 	src := filepath.Join(t.TempDir(), "calls")
-	for i := range n {
-		p := filepath.Join(src, fmt.Sprintf("2024/05/%02d", i%3), fmt.Sprintf("call-%04d.wav", i))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, bytes.Repeat([]byte{byte(i)}, size), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := progressui.WriteCalls(src, 2024, n, size); err != nil {
+		t.Fatal(err)
 	}
 	return src
 }

@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/progress"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
@@ -60,7 +58,6 @@ const (
 	// FrameFailures is how many failed objects the summary frame names.
 	FrameFailures = 5
 	paneExpiry    = 3 // prefixes shown in the expiry outlook
-	minWidth      = 40
 )
 
 // fetch is one object in flight.
@@ -88,13 +85,8 @@ type model struct {
 	dest     string
 	resume   string
 
-	width, height int
-	keys          keyMap
-	help          help.Model
-	spin          spinner.Model
-	bar           progress.Model
-	fileBar       progress.Model
-	st            progressui.Styles
+	progressui.Layout
+	keys keyMap
 
 	stats download.Stats
 	// listed is the latest Listed event; listDone is set once the listing
@@ -125,24 +117,17 @@ func newModel(location, dest string, ctl control, resume string) *model {
 		location: location,
 		dest:     dest,
 		resume:   resume,
-		width:    80,
-		height:   24,
+		Layout:   progressui.NewLayout(),
 		keys:     newKeyMap(),
-		help:     progressui.NewHelp(),
-		spin:     spinner.New(spinner.WithSpinner(spinner.Line)),
-		bar:      progressui.NewBar(70),
-		fileBar:  progressui.NewBar(12),
-		st:       progressui.NewStyles(),
 		stats:    download.Stats{ETA: -1, Listing: true},
 	}
-	m.resize(m.width, m.height)
 	m.syncKeys()
 	return m
 }
 
 // Init starts reading events, polling progress and the spinner.
 func (m *model) Init() tea.Cmd {
-	return tea.Batch(m.next(), m.poll(), m.spin.Tick)
+	return tea.Batch(m.next(), m.poll(), m.Spin.Tick)
 }
 
 func (m *model) next() tea.Cmd {
@@ -160,7 +145,7 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
-		m.resize(msg.Width, msg.Height)
+		m.Resize(msg.Width, msg.Height)
 	case tea.KeyPressMsg:
 		cmd = m.key(msg)
 	case interruptMsg:
@@ -192,23 +177,12 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case spinner.TickMsg:
 		if m.end == nil {
-			m.spin, cmd = m.spin.Update(msg)
+			m.Spin, cmd = m.Spin.Update(msg)
 		}
 	}
 	m.syncKeys()
 	return m, cmd
 }
-
-func (m *model) resize(w, h int) {
-	m.width, m.height = w, h
-	m.bar.SetWidth(max(10, m.contentWidth()-8))
-	m.fileBar.SetWidth(12 + max(0, m.contentWidth()-80)/3)
-	m.help.SetWidth(m.contentWidth())
-}
-
-// contentWidth is the width frames are laid out in; terminals narrower
-// than minWidth are drawn at minWidth and cut by the terminal.
-func (m *model) contentWidth() int { return max(minWidth, m.width) }
 
 func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
 	if m.end != nil {

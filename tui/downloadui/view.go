@@ -19,19 +19,7 @@ import (
 // screen is inline (not the alternate screen) so the summary frame stays on
 // the terminal after the program exits.
 func (m *model) View() tea.View {
-	v := tea.NewView(m.render())
-	v.WindowTitle = "stowage download " + m.location
-	if m.end == nil {
-		state := tea.ProgressBarDefault
-		switch {
-		case m.stopping:
-			state = tea.ProgressBarWarning
-		case m.failed > 0:
-			state = tea.ProgressBarError
-		}
-		v.ProgressBar = tea.NewProgressBar(state, int(m.fraction()*100))
-	}
-	return v
+	return progressui.View(m.render(), "stowage download "+m.location, m.end == nil, m.fraction(), m.stopping, m.failed > 0)
 }
 
 // render is the frame as text, every line at most the terminal's width and
@@ -44,12 +32,8 @@ func (m *model) render() string {
 	} else {
 		lines = m.runningLines()
 	}
-	return progressui.Frame(lines, resume, m.contentWidth(), m.rows())
+	return progressui.Frame(lines, resume, m.ContentWidth(), m.Rows())
 }
-
-// rows is how many lines a frame may have: the terminal's height less the
-// line the cursor rests on below the frame.
-func (m *model) rows() int { return progressui.Rows(m.height) }
 
 // work is the bytes this run has to download and verify: everything found,
 // less objects already in place and those that failed.
@@ -73,9 +57,9 @@ func (m *model) fraction() float64 {
 func (m *model) listing() bool { return !m.listDone && m.stats.Listing }
 
 func (m *model) runningLines() []string {
-	w := m.contentWidth()
+	w := m.ContentWidth()
 	s := m.stats
-	st := m.st
+	st := m.St
 
 	var state string
 	switch {
@@ -84,12 +68,12 @@ func (m *model) runningLines() []string {
 	case m.stopping:
 		state = st.Badge.Render(" STOPPING ")
 	default:
-		state = m.spin.View() + " " + st.State.Render("downloading")
+		state = m.Spin.View() + " " + st.State.Render("downloading")
 	}
 	lines := []string{progressui.Spread(st.Title.Render("Downloading "+m.location+" into "+m.dest), state, w)}
 
 	frac := m.fraction()
-	lines = append(lines, m.bar.ViewAs(frac)+fmt.Sprintf(" %5.1f%%", frac*100))
+	lines = append(lines, m.Bar.ViewAs(frac)+fmt.Sprintf(" %5.1f%%", frac*100))
 
 	files := fmt.Sprintf("%d of %d files", s.FilesFinished(), s.FilesTotal)
 	if m.listing() {
@@ -142,10 +126,10 @@ func (m *model) runningLines() []string {
 				t = append(t, m.paneLine(l, w))
 			}
 		}
-		return append(t, "", m.help.ShortHelpView(m.keys.ShortHelp()))
+		return append(t, "", m.Help.ShortHelpView(m.keys.ShortHelp()))
 	}
 	rest := tail()
-	for m.rows()-len(lines)-len(rest)-2 < 2 {
+	for m.Rows()-len(lines)-len(rest)-2 < 2 {
 		switch {
 		case len(pane) > 1:
 			pane = pane[1:]
@@ -160,7 +144,7 @@ func (m *model) runningLines() []string {
 		}
 		rest = next
 	}
-	room := m.rows() - len(lines) - len(rest) - 2 // blank + header
+	room := m.Rows() - len(lines) - len(rest) - 2 // blank + header
 	lines = append(lines, "", st.Header.Render(fmt.Sprintf("In flight (%d)", len(m.active))))
 	lines = append(lines, m.fetchLines(w, max(room, 1))...)
 	return append(lines, rest...)
@@ -185,9 +169,9 @@ func (m *model) paneTitle() string {
 }
 
 func (m *model) paneLine(l paneLine, w int) string {
-	kind := m.st.Warn.Render(fmt.Sprintf("%-7s", l.kind))
+	kind := m.St.Warn.Render(fmt.Sprintf("%-7s", l.kind))
 	if l.kind == "failed" {
-		kind = m.st.Err.Render(fmt.Sprintf("%-7s", l.kind))
+		kind = m.St.Err.Render(fmt.Sprintf("%-7s", l.kind))
 	}
 	// The reason matters more than the full key: shorten the name first.
 	name := progressui.TruncLeft(l.name, max(12, (w-11)/3))
@@ -199,9 +183,9 @@ func (m *model) paneLine(l paneLine, w int) string {
 func (m *model) fetchLines(w, room int) []string {
 	if len(m.active) == 0 {
 		if m.listing() {
-			return []string{m.st.Muted.Render("  listing objects…")}
+			return []string{m.St.Muted.Render("  listing objects…")}
 		}
-		return []string{m.st.Muted.Render("  none")}
+		return []string{m.St.Muted.Render("  none")}
 	}
 	show := make([]*fetch, 0, len(m.active))
 	for _, f := range m.active {
@@ -219,7 +203,7 @@ func (m *model) fetchLines(w, room int) []string {
 		show, more = show[:max(room-1, 0)], len(show)-max(room-1, 0)
 	}
 	const sizeW = 21
-	barW := m.fileBar.Width()
+	barW := m.FileBar.Width()
 	right := barW + 1 + 4 + 1 + sizeW
 	nameW := max(10, w-2-1-right)
 	var out []string
@@ -236,14 +220,14 @@ func (m *model) fetchLines(w, room int) []string {
 				// Every byte is on disk; the whole file is being checked.
 				size = "verifying…"
 			}
-			tail = m.fileBar.ViewAs(frac) + fmt.Sprintf(" %3.0f%% ", frac*100) + progressui.PadLeft(size, sizeW)
+			tail = m.FileBar.ViewAs(frac) + fmt.Sprintf(" %3.0f%% ", frac*100) + progressui.PadLeft(size, sizeW)
 		} else {
 			tail = progressui.PadLeft(humanize.Bytes(f.size), right)
 		}
 		out = append(out, "  "+name+" "+tail)
 	}
 	if more > 0 {
-		out = append(out, m.st.Muted.Render(fmt.Sprintf("  … and %d more", more)))
+		out = append(out, m.St.Muted.Render(fmt.Sprintf("  … and %d more", more)))
 	}
 	return out
 }
@@ -275,15 +259,15 @@ func (m *model) expiryWarning(w int) []string {
 	for _, p := range ps {
 		where = append(where, prefixName(p.Prefix)+" "+daysLeft(p.DaysLeft))
 	}
-	badge := m.st.Badge.Render(" EXPIRING ")
+	badge := m.St.Badge.Render(" EXPIRING ")
 	text := fmt.Sprintf("%s expire within %d days: %s; download them first (--prefix narrows the run)",
 		progressui.Plural(n, "object", "objects"), download.ExpiryWarnDays, strings.Join(where, ", "))
 	var out []string
 	for i, l := range progressui.WrapLines(text, w-11, 2) {
 		if i == 0 {
-			out = append(out, badge+" "+m.st.Err.Render(l))
+			out = append(out, badge+" "+m.St.Err.Render(l))
 		} else {
-			out = append(out, strings.Repeat(" ", 11)+m.st.Err.Render(l))
+			out = append(out, strings.Repeat(" ", 11)+m.St.Err.Render(l))
 		}
 	}
 	return out
@@ -297,7 +281,7 @@ func (m *model) expiryPane(w int) []string {
 	}
 	ps := append([]download.PrefixExpiry(nil), m.expiry.Prefixes...)
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].DaysLeft < ps[j].DaysLeft })
-	out := []string{"", m.st.Header.Render(fmt.Sprintf("Expiry outlook (deleted %d days after upload)", m.expiry.ExpiryDays))}
+	out := []string{"", m.St.Header.Render(fmt.Sprintf("Expiry outlook (deleted %d days after upload)", m.expiry.ExpiryDays))}
 	shown := ps
 	if len(ps) > paneExpiry {
 		shown = ps[:paneExpiry-1]
@@ -306,7 +290,7 @@ func (m *model) expiryPane(w int) []string {
 	for _, p := range shown {
 		left := daysLeft(p.DaysLeft)
 		if p.DaysLeft <= download.ExpiryWarnDays {
-			left = m.st.Err.Render(left)
+			left = m.St.Err.Render(left)
 		}
 		line := fmt.Sprintf("  %s %7d objects · oldest %s · ", progressui.PadRight(progressui.TruncLeft(prefixName(p.Prefix), nameW), nameW),
 			p.Objects, p.Oldest.UTC().Format("2006-01-02"))
@@ -314,7 +298,7 @@ func (m *model) expiryPane(w int) []string {
 	}
 	if len(ps) > len(shown) {
 		later := ps[len(shown):]
-		out = append(out, m.st.Muted.Render(fmt.Sprintf("  … and %d more prefixes, %s or more", len(later), daysLeft(later[0].DaysLeft))))
+		out = append(out, m.St.Muted.Render(fmt.Sprintf("  … and %d more prefixes, %s or more", len(later), daysLeft(later[0].DaysLeft))))
 	}
 	return out
 }
@@ -338,8 +322,8 @@ func daysLeft(d int) string {
 
 // summaryLines is the frame left on the terminal when the run ended.
 func (m *model) summaryLines() []string {
-	w := m.contentWidth()
-	st := m.st
+	w := m.ContentWidth()
+	st := m.St
 	end := m.end
 	res := end.Result
 	name := "Download of " + m.location
@@ -364,7 +348,7 @@ func (m *model) summaryLines() []string {
 	if !end.Stopped && end.Err == nil && res.FilesFinished() == res.FilesTotal {
 		frac = 1
 	}
-	lines = append(lines, m.bar.ViewAs(frac)+fmt.Sprintf(" %5.1f%%", frac*100))
+	lines = append(lines, m.Bar.ViewAs(frac)+fmt.Sprintf(" %5.1f%%", frac*100))
 
 	label := func(s string) string { return st.Label.Render(fmt.Sprintf("%-10s", s)) }
 	rate := 0.0
@@ -457,5 +441,5 @@ func (m *model) resumeLines() []string {
 	default:
 		return nil
 	}
-	return append([]string{"", intro}, progressui.ShellLines(m.resume, m.contentWidth(), "  ")...)
+	return append([]string{"", intro}, progressui.ShellLines(m.resume, m.ContentWidth(), "  ")...)
 }

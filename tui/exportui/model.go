@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/progress"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
@@ -58,7 +56,6 @@ const statsEvery = 250 * time.Millisecond
 const (
 	paneErrors    = 5 // latest errors shown while running
 	FrameFailures = 5 // failed files named on the summary frame
-	minWidth      = 40
 )
 
 // upload is one file in flight.
@@ -85,13 +82,8 @@ type model struct {
 	location string
 	resume   string
 
-	width, height int
-	keys          keyMap
-	help          help.Model
-	spin          spinner.Model
-	bar           progress.Model
-	fileBar       progress.Model
-	st            progressui.Styles
+	progressui.Layout
+	keys keyMap
 
 	stats     export.Stats
 	scanFiles int
@@ -118,24 +110,17 @@ func newModel(location string, ctl control, resume string) *model {
 		ctl:      ctl,
 		location: location,
 		resume:   resume,
-		width:    80,
-		height:   24,
+		Layout:   progressui.NewLayout(),
 		keys:     newKeyMap(),
-		help:     progressui.NewHelp(),
-		spin:     spinner.New(spinner.WithSpinner(spinner.Line)),
-		bar:      progressui.NewBar(70),
-		fileBar:  progressui.NewBar(12),
-		st:       progressui.NewStyles(),
 		stats:    export.Stats{ETA: -1, Counting: true},
 	}
-	m.resize(m.width, m.height)
 	m.syncKeys()
 	return m
 }
 
 // Init starts reading events, polling stats and the spinner.
 func (m *model) Init() tea.Cmd {
-	return tea.Batch(m.next(), m.poll(), m.spin.Tick)
+	return tea.Batch(m.next(), m.poll(), m.Spin.Tick)
 }
 
 func (m *model) next() tea.Cmd {
@@ -153,7 +138,7 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
-		m.resize(msg.Width, msg.Height)
+		m.Resize(msg.Width, msg.Height)
 	case tea.KeyPressMsg:
 		cmd = m.key(msg)
 	case interruptMsg:
@@ -180,23 +165,12 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case spinner.TickMsg:
 		if m.end == nil {
-			m.spin, cmd = m.spin.Update(msg)
+			m.Spin, cmd = m.Spin.Update(msg)
 		}
 	}
 	m.syncKeys()
 	return m, cmd
 }
-
-func (m *model) resize(w, h int) {
-	m.width, m.height = w, h
-	m.bar.SetWidth(max(10, m.contentWidth()-8))
-	m.fileBar.SetWidth(12 + max(0, m.contentWidth()-80)/3)
-	m.help.SetWidth(m.contentWidth())
-}
-
-// contentWidth is the width frames are laid out in; narrower terminals
-// than minWidth are drawn at minWidth and cut by the terminal.
-func (m *model) contentWidth() int { return max(minWidth, m.width) }
 
 func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
 	if m.end != nil {

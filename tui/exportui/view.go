@@ -18,19 +18,7 @@ import (
 // screen is inline (not the alternate screen) so the summary frame stays
 // on the terminal after the program exits.
 func (m *model) View() tea.View {
-	v := tea.NewView(m.render())
-	v.WindowTitle = "stowage export " + m.location
-	if m.end == nil {
-		state := tea.ProgressBarDefault
-		switch {
-		case m.paused || m.stopping:
-			state = tea.ProgressBarWarning
-		case m.failed > 0:
-			state = tea.ProgressBarError
-		}
-		v.ProgressBar = tea.NewProgressBar(state, int(m.fraction()*100))
-	}
-	return v
+	return progressui.View(m.render(), "stowage export "+m.location, m.end == nil, m.fraction(), m.paused || m.stopping, m.failed > 0)
 }
 
 // render is the frame as text, every line at most the terminal's width and
@@ -43,7 +31,7 @@ func (m *model) render() string {
 	} else {
 		lines = m.runningLines()
 	}
-	return progressui.Frame(lines, resume, m.contentWidth(), m.rows())
+	return progressui.Frame(lines, resume, m.ContentWidth(), m.Rows())
 }
 
 // fraction is the overall progress: bytes sent (acknowledged, plus those of
@@ -63,9 +51,9 @@ func (m *model) fraction() float64 {
 }
 
 func (m *model) runningLines() []string {
-	w := m.contentWidth()
+	w := m.ContentWidth()
 	s := m.stats
-	st := m.st
+	st := m.St
 
 	// Title, with the state on the right.
 	var state string
@@ -77,13 +65,13 @@ func (m *model) runningLines() []string {
 	case m.paused:
 		state = st.Badge.Render(" PAUSED ")
 	default:
-		state = m.spin.View() + " " + st.State.Render("uploading")
+		state = m.Spin.View() + " " + st.State.Render("uploading")
 	}
 	title := st.Title.Render("Exporting to " + m.location)
 	lines := []string{progressui.Spread(title, state, w)}
 
 	frac := m.fraction()
-	lines = append(lines, m.bar.ViewAs(frac)+fmt.Sprintf(" %5.1f%%", frac*100))
+	lines = append(lines, m.Bar.ViewAs(frac)+fmt.Sprintf(" %5.1f%%", frac*100))
 
 	work := s.BytesTotal - s.BytesSkipped - s.BytesFailed
 	files := fmt.Sprintf("%d of %d files", s.FilesFinished(), s.FilesTotal)
@@ -129,7 +117,7 @@ func (m *model) runningLines() []string {
 		tail = append(tail, "", st.Header.Render(m.paneTitle()))
 		for _, text := range m.warnings {
 			// Up to three lines: the end of a warning says what to change.
-			kind := m.st.Warn.Render(fmt.Sprintf("%-6s", "warn"))
+			kind := m.St.Warn.Render(fmt.Sprintf("%-6s", "warn"))
 			for j, l := range progressui.WrapLines(text, w-9, 3) {
 				if j == 0 {
 					tail = append(tail, "  "+kind+" "+l)
@@ -142,17 +130,13 @@ func (m *model) runningLines() []string {
 			tail = append(tail, m.paneLine(l, w))
 		}
 	}
-	tail = append(tail, "", m.help.ShortHelpView(m.keys.ShortHelp()))
+	tail = append(tail, "", m.Help.ShortHelpView(m.keys.ShortHelp()))
 
-	room := m.rows() - len(lines) - len(tail) - 2 // blank + header
+	room := m.Rows() - len(lines) - len(tail) - 2 // blank + header
 	lines = append(lines, "", st.Header.Render(fmt.Sprintf("In flight (%d)", len(m.active))))
 	lines = append(lines, m.uploadLines(w, max(room, 1))...)
 	return append(lines, tail...)
 }
-
-// rows is how many lines a frame may have: the terminal's height less the
-// line the cursor rests on below the frame.
-func (m *model) rows() int { return progressui.Rows(m.height) }
 
 func (m *model) counting() bool { return !m.scanDone && m.stats.Counting }
 
@@ -175,9 +159,9 @@ func (m *model) paneTitle() string {
 }
 
 func (m *model) paneLine(l paneLine, w int) string {
-	kind := m.st.Warn.Render(fmt.Sprintf("%-6s", l.kind))
+	kind := m.St.Warn.Render(fmt.Sprintf("%-6s", l.kind))
 	if l.kind == "failed" {
-		kind = m.st.Err.Render(fmt.Sprintf("%-6s", l.kind))
+		kind = m.St.Err.Render(fmt.Sprintf("%-6s", l.kind))
 	}
 	if l.name == "" {
 		return "  " + kind + " " + progressui.OneLine(l.text)
@@ -192,9 +176,9 @@ func (m *model) paneLine(l paneLine, w int) string {
 func (m *model) uploadLines(w, room int) []string {
 	if len(m.active) == 0 {
 		if m.stats.FilesActive == 0 && m.counting() {
-			return []string{m.st.Muted.Render("  looking for files…")}
+			return []string{m.St.Muted.Render("  looking for files…")}
 		}
-		return []string{m.st.Muted.Render("  none")}
+		return []string{m.St.Muted.Render("  none")}
 	}
 	// Large files first: they run longest and have their own bars.
 	show := make([]*upload, 0, len(m.active))
@@ -214,7 +198,7 @@ func (m *model) uploadLines(w, room int) []string {
 	}
 	// Right of the name: bar, percentage and "300.0/900.0 MiB".
 	const sizeW = 21
-	barW := m.fileBar.Width()
+	barW := m.FileBar.Width()
 	right := barW + 1 + 4 + 1 + sizeW
 	nameW := max(10, w-2-1-right)
 	var out []string
@@ -231,22 +215,22 @@ func (m *model) uploadLines(w, room int) []string {
 				// Every part is in; the store is assembling the object.
 				size = "completing…"
 			}
-			tail = m.fileBar.ViewAs(f) + fmt.Sprintf(" %3.0f%% ", f*100) + progressui.PadLeft(size, sizeW)
+			tail = m.FileBar.ViewAs(f) + fmt.Sprintf(" %3.0f%% ", f*100) + progressui.PadLeft(size, sizeW)
 		} else {
 			tail = progressui.PadLeft(humanize.Bytes(u.size), right)
 		}
 		out = append(out, "  "+name+" "+tail)
 	}
 	if more > 0 {
-		out = append(out, m.st.Muted.Render(fmt.Sprintf("  … and %d more", more)))
+		out = append(out, m.St.Muted.Render(fmt.Sprintf("  … and %d more", more)))
 	}
 	return out
 }
 
 // summaryLines is the frame left on the terminal when the run ended.
 func (m *model) summaryLines() []string {
-	w := m.contentWidth()
-	st := m.st
+	w := m.ContentWidth()
+	st := m.St
 	end := m.end
 	sum := end.Summary
 	if !end.Started {
@@ -270,7 +254,7 @@ func (m *model) summaryLines() []string {
 	}
 	lines := []string{st.Title.Render(head)}
 	frac := m.fraction()
-	lines = append(lines, m.bar.ViewAs(frac)+fmt.Sprintf(" %5.1f%%", frac*100))
+	lines = append(lines, m.Bar.ViewAs(frac)+fmt.Sprintf(" %5.1f%%", frac*100))
 
 	label := func(s string) string { return st.Label.Render(fmt.Sprintf("%-9s", s)) }
 	exported := fmt.Sprintf("%d files (%s) in %s, %.1f MiB/s", sum.Files, humanize.Bytes(sum.Bytes), sum.Elapsed.Round(time.Millisecond), sum.MiBps)
@@ -357,7 +341,7 @@ func (m *model) resumeLines() []string {
 	if !m.end.Stopped && !m.locationError() || m.resume == "" {
 		return nil
 	}
-	return append([]string{"", "To continue where it stopped, run:"}, progressui.ShellLines(m.resume, m.contentWidth(), "  ")...)
+	return append([]string{"", "To continue where it stopped, run:"}, progressui.ShellLines(m.resume, m.ContentWidth(), "  ")...)
 }
 
 // locationError reports whether the run was halted because the location

@@ -1,0 +1,74 @@
+package progressui
+
+import (
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/progress"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+)
+
+// MinWidth is the narrowest width frames are laid out in; narrower
+// terminals get frames this wide, cut by the terminal.
+const MinWidth = 40
+
+// Layout is the part of a screen's model that frames are laid out with:
+// the terminal's size, the help line, the spinner, the overall and
+// per-file bars and the styles. A screen's model embeds it.
+type Layout struct {
+	Width, Height int
+	Help          help.Model
+	Spin          spinner.Model
+	Bar           progress.Model // the run's, across the frame
+	FileBar       progress.Model // one large file's, in the in-flight list
+	St            Styles
+}
+
+// NewLayout is a layout for an 80×24 terminal, the size assumed until the
+// program reports the real one.
+func NewLayout() Layout {
+	l := Layout{
+		Help:    NewHelp(),
+		Spin:    spinner.New(spinner.WithSpinner(spinner.Line)),
+		Bar:     NewBar(70),
+		FileBar: NewBar(12),
+		St:      NewStyles(),
+	}
+	l.Resize(80, 24)
+	return l
+}
+
+// Resize lays out for a terminal w columns wide and h lines tall: the
+// overall bar leaves room for its percentage, a file's bar grows by a
+// third of the columns past 80.
+func (l *Layout) Resize(w, h int) {
+	l.Width, l.Height = w, h
+	l.Bar.SetWidth(max(10, l.ContentWidth()-8))
+	l.FileBar.SetWidth(12 + max(0, l.ContentWidth()-80)/3)
+	l.Help.SetWidth(l.ContentWidth())
+}
+
+// ContentWidth is the width frames are laid out in: the terminal's, but
+// at least MinWidth.
+func (l *Layout) ContentWidth() int { return max(MinWidth, l.Width) }
+
+// Rows is how many lines a frame may have (see Rows).
+func (l *Layout) Rows() int { return Rows(l.Height) }
+
+// View is a screen's view of content with the window title. While the run
+// goes on (running) it also sets the terminal's own progress bar to frac:
+// a warning while paused or stopping (held), an error once files failed.
+func View(content, title string, running bool, frac float64, held, failed bool) tea.View {
+	v := tea.NewView(content)
+	v.WindowTitle = title
+	if running {
+		state := tea.ProgressBarDefault
+		switch {
+		case held:
+			state = tea.ProgressBarWarning
+		case failed:
+			state = tea.ProgressBarError
+		}
+		v.ProgressBar = tea.NewProgressBar(state, int(frac*100))
+	}
+	return v
+}

@@ -187,49 +187,16 @@ func (m *model) fetchLines(w, room int) []string {
 		}
 		return []string{m.St.Muted.Render("  none")}
 	}
-	show := make([]*fetch, 0, len(m.active))
+	files := make([]progressui.Transfer, 0, len(m.active))
 	for _, f := range m.active {
-		if f.large() {
-			show = append(show, f)
+		t := progressui.Transfer{Name: f.key, Size: f.size, Done: f.done, Large: f.large()}
+		if f.done >= f.size && f.size > 0 {
+			// Every byte is on disk; the whole file is being checked.
+			t.Status = "verifying…"
 		}
+		files = append(files, t)
 	}
-	for _, f := range m.active {
-		if !f.large() {
-			show = append(show, f)
-		}
-	}
-	more := 0
-	if len(show) > room {
-		show, more = show[:max(room-1, 0)], len(show)-max(room-1, 0)
-	}
-	const sizeW = 21
-	barW := m.FileBar.Width()
-	right := barW + 1 + 4 + 1 + sizeW
-	nameW := max(10, w-2-1-right)
-	var out []string
-	for _, f := range show {
-		name := progressui.PadRight(progressui.TruncLeft(f.key, nameW), nameW)
-		var tail string
-		if f.large() {
-			frac := 0.0
-			if f.size > 0 {
-				frac = min(1, float64(f.done)/float64(f.size))
-			}
-			size := progressui.BytesOf(f.done, f.size)
-			if f.done >= f.size && f.size > 0 {
-				// Every byte is on disk; the whole file is being checked.
-				size = "verifying…"
-			}
-			tail = m.FileBar.ViewAs(frac) + fmt.Sprintf(" %3.0f%% ", frac*100) + progressui.PadLeft(size, sizeW)
-		} else {
-			tail = progressui.PadLeft(humanize.Bytes(f.size), right)
-		}
-		out = append(out, "  "+name+" "+tail)
-	}
-	if more > 0 {
-		out = append(out, m.St.Muted.Render(fmt.Sprintf("  … and %d more", more)))
-	}
-	return out
+	return m.InFlight(files, w, room)
 }
 
 // soonPrefixes are the prefixes with objects expiring within

@@ -180,51 +180,16 @@ func (m *model) uploadLines(w, room int) []string {
 		}
 		return []string{m.St.Muted.Render("  none")}
 	}
-	// Large files first: they run longest and have their own bars.
-	show := make([]*upload, 0, len(m.active))
+	files := make([]progressui.Transfer, 0, len(m.active))
 	for _, u := range m.active {
-		if u.large() {
-			show = append(show, u)
+		f := progressui.Transfer{Name: u.key, Size: u.size, Done: u.done, Large: u.large()}
+		if u.parts > 0 && u.done >= u.size {
+			// Every part is in; the store is assembling the object.
+			f.Status = "completing…"
 		}
+		files = append(files, f)
 	}
-	for _, u := range m.active {
-		if !u.large() {
-			show = append(show, u)
-		}
-	}
-	more := 0
-	if len(show) > room {
-		show, more = show[:room-1], len(show)-(room-1)
-	}
-	// Right of the name: bar, percentage and "300.0/900.0 MiB".
-	const sizeW = 21
-	barW := m.FileBar.Width()
-	right := barW + 1 + 4 + 1 + sizeW
-	nameW := max(10, w-2-1-right)
-	var out []string
-	for _, u := range show {
-		name := progressui.PadRight(progressui.TruncLeft(u.key, nameW), nameW)
-		var tail string
-		if u.large() {
-			f := 0.0
-			if u.size > 0 {
-				f = min(1, float64(u.done)/float64(u.size))
-			}
-			size := progressui.BytesOf(u.done, u.size)
-			if u.parts > 0 && u.done >= u.size {
-				// Every part is in; the store is assembling the object.
-				size = "completing…"
-			}
-			tail = m.FileBar.ViewAs(f) + fmt.Sprintf(" %3.0f%% ", f*100) + progressui.PadLeft(size, sizeW)
-		} else {
-			tail = progressui.PadLeft(humanize.Bytes(u.size), right)
-		}
-		out = append(out, "  "+name+" "+tail)
-	}
-	if more > 0 {
-		out = append(out, m.St.Muted.Render(fmt.Sprintf("  … and %d more", more)))
-	}
-	return out
+	return m.InFlight(files, w, room)
 }
 
 // summaryLines is the frame left on the terminal when the run ended.

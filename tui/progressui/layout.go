@@ -1,10 +1,14 @@
 package progressui
 
 import (
+	"fmt"
+
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/progress"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/stowage-dev/stowage/internal/humanize"
 )
 
 // MinWidth is the narrowest width frames are laid out in; narrower
@@ -71,4 +75,63 @@ func View(content, title string, running bool, frac float64, held, failed bool) 
 		v.ProgressBar = tea.NewProgressBar(state, int(frac*100))
 	}
 	return v
+}
+
+// Transfer is one file in flight as the in-flight list shows it.
+type Transfer struct {
+	Name       string // the key, cut from the left to fit
+	Size, Done int64
+	// Large files get their own bar: they run longest.
+	Large bool
+	// Status replaces the byte counts of a large file when set, e.g.
+	// "verifying…" once every byte is in.
+	Status string
+}
+
+// InFlight lists files in flight in at most room lines (at least one):
+// large files first, each with a bar, its percentage and "300.0/900.0
+// MiB", small ones with their size, and a count of those left out.
+func (l *Layout) InFlight(files []Transfer, w, room int) []string {
+	show := make([]Transfer, 0, len(files))
+	for _, f := range files {
+		if f.Large {
+			show = append(show, f)
+		}
+	}
+	for _, f := range files {
+		if !f.Large {
+			show = append(show, f)
+		}
+	}
+	more := 0
+	if len(show) > room {
+		show, more = show[:max(room-1, 0)], len(show)-max(room-1, 0)
+	}
+	// Right of the name: bar, percentage and "300.0/900.0 MiB".
+	const sizeW = 21
+	right := l.FileBar.Width() + 1 + 4 + 1 + sizeW
+	nameW := max(10, w-2-1-right)
+	var out []string
+	for _, f := range show {
+		name := PadRight(TruncLeft(f.Name, nameW), nameW)
+		var tail string
+		if f.Large {
+			frac := 0.0
+			if f.Size > 0 {
+				frac = min(1, float64(f.Done)/float64(f.Size))
+			}
+			size := f.Status
+			if size == "" {
+				size = BytesOf(f.Done, f.Size)
+			}
+			tail = l.FileBar.ViewAs(frac) + fmt.Sprintf(" %3.0f%% ", frac*100) + PadLeft(size, sizeW)
+		} else {
+			tail = PadLeft(humanize.Bytes(f.Size), right)
+		}
+		out = append(out, "  "+name+" "+tail)
+	}
+	if more > 0 {
+		out = append(out, l.St.Muted.Render(fmt.Sprintf("  … and %d more", more)))
+	}
+	return out
 }

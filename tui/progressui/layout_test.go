@@ -1,9 +1,12 @@
 package progressui
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 func TestLayoutResize(t *testing.T) {
@@ -57,6 +60,46 @@ func TestView(t *testing.T) {
 			}
 			if tt.wantBar && (v.ProgressBar.State != tt.wantState || v.ProgressBar.Value != tt.wantValue) {
 				t.Fatalf("progress bar %+v, want state %v value %d", *v.ProgressBar, tt.wantState, tt.wantValue)
+			}
+		})
+	}
+}
+
+func TestInFlight(t *testing.T) {
+	const mib = 1 << 20
+	big := Transfer{Name: "calls/big.wav", Size: 900 * mib, Done: 300 * mib, Large: true}
+	small := Transfer{Name: "calls/small.wav", Size: 2048}
+	tests := []struct {
+		name  string
+		files []Transfer
+		room  int
+		want  []string
+	}{
+		{"large first", []Transfer{small, big}, 5, []string{
+			"  calls/big.wav                          ████░░░░░░░░  33%       300.0/900.0 MiB",
+			"  calls/small.wav                                                        2.0 KiB",
+		}},
+		{"status replaces the counts", []Transfer{{Name: "a.wav", Size: 10 * mib, Done: 10 * mib, Large: true, Status: "verifying…"}}, 5, []string{
+			"  a.wav                                  ████████████ 100%            verifying…",
+		}},
+		{"left out counted", []Transfer{small, small, small}, 2, []string{
+			"  calls/small.wav                                                        2.0 KiB",
+			"  … and 2 more",
+		}},
+		{"room for the count only", []Transfer{small, small}, 1, []string{"  … and 2 more"}},
+		{"long name cut from the left", []Transfer{{Name: strings.Repeat("x", 40) + "/end.wav", Size: 1}}, 1, []string{
+			"  …xxxxxxxxxxxxxxxxxxxxxxxxxxxxx/end.wav                                     1 B",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := NewLayout()
+			var got []string
+			for _, line := range l.InFlight(tt.files, l.ContentWidth(), tt.room) {
+				got = append(got, ansi.Strip(line))
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Fatalf("lines\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
 			}
 		})
 	}

@@ -2,10 +2,10 @@
 // (tui/exportui) and `stowage download` (tui/downloadui) share: the text
 // helpers their frames are laid out with, the frame fitting, the
 // non-blocking event feed from an engine to the program, the run loop
-// scaffolding (program options, signals, colours), the layout, styles
-// and bars,
-// the stop keys and helpers for the screens' tests. It knows nothing of
-// either engine, so neither screen's package reaches into the other.
+// scaffolding (program options, signals, colours), the layout with its
+// styles, bars and in-flight list, the stop keys and helpers for the
+// screens' tests. It knows nothing of either engine, so neither screen's
+// package reaches into the other.
 package progressui
 
 import (

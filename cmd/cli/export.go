@@ -538,10 +538,7 @@ func runExportLines(ctx context.Context, g *globals, mode exportMode, p provider
 // runExportScreen runs the export behind the progress screen; the screen's
 // last frame is its summary, and any failures are listed after it.
 func runExportScreen(ctx context.Context, g *globals, p providers.Provider, loc *config.Location, opts export.Options, resume string) error {
-	// The screen counts SIGINT and SIGTERM itself (graceful, then hard);
-	// the root context also ends on the first one, and reacting to both
-	// would turn one signal into a hard stop.
-	res, err := exportui.RunExportScreen(context.WithoutCancel(ctx), p, loc.Name, opts, exportui.Screen{
+	res, err := exportui.RunExportScreen(ctx, p, loc.Name, opts, exportui.Screen{
 		In:            os.Stdin,
 		Out:           os.Stdout,
 		ResumeCommand: resume,

@@ -390,10 +390,7 @@ func exportFromWizard(ctx context.Context, g *globals, f *config.File, res tui.R
 	if res.Accessible {
 		return runExportLines(ctx, g, modeLines, p, loc, opts, resume)
 	}
-	// The screen counts SIGINT and SIGTERM itself (graceful, then hard);
-	// the root context also ends on the first one, and reacting to both
-	// would turn one signal into a hard stop.
-	r, err := exportui.RunExportScreen(context.WithoutCancel(ctx), p, loc.Name, opts, exportui.Screen{
+	r, err := exportui.RunExportScreen(ctx, p, loc.Name, opts, exportui.Screen{
 		In:            g.stdin,
 		Out:           g.stdout,
 		ResumeCommand: resume,

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
@@ -49,33 +50,58 @@ func ProgramOptions(in io.Reader, out io.Writer, env []string) []tea.ProgramOpti
 // the returned function is called; that function returns once watching
 // has stopped, so nothing is sent to a program that is gone.
 func Watch(ctx context.Context, prog *tea.Program, noSignals bool, stop, interrupt tea.Msg) (done func()) {
+	var sigs chan os.Signal
+	if !noSignals {
+		sigs = make(chan os.Signal, 2)
+		signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	}
 	quit := make(chan struct{})
 	var watch sync.WaitGroup
 	watch.Add(1)
 	go func() {
 		defer watch.Done()
-		var sigs chan os.Signal
-		if !noSignals {
-			sigs = make(chan os.Signal, 2)
-			signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+		if sigs != nil {
 			defer signal.Stop(sigs)
 		}
-		ended := ctx.Done()
-		for {
-			select {
-			case <-quit:
-				return
-			case <-ended:
-				ended = nil
-				prog.Send(stop)
-			case <-sigs:
-				prog.Send(interrupt)
-			}
-		}
+		watchLoop(ctx, sigs, quit, time.Now, func(m tea.Msg) { prog.Send(m) }, stop, interrupt)
 	}()
 	return func() {
 		close(quit)
 		watch.Wait()
+	}
+}
+
+// sameSignal is how close a signal and the end of ctx must be to count as
+// one event. The command's root context ends on the very SIGINT the screen
+// also receives; counting both would make one signal a hard stop. A
+// person's second ctrl+c comes far later than this.
+const sameSignal = 250 * time.Millisecond
+
+// watchLoop is Watch's loop, apart from the program for tests: a signal and
+// the end of ctx within sameSignal of each other send only one message.
+func watchLoop(ctx context.Context, sigs <-chan os.Signal, quit <-chan struct{}, now func() time.Time, send func(tea.Msg), stop, interrupt tea.Msg) {
+	ended := ctx.Done()
+	var lastSignal, stopped time.Time
+	for {
+		select {
+		case <-quit:
+			return
+		case <-ended:
+			ended = nil
+			t := now()
+			if !lastSignal.IsZero() && t.Sub(lastSignal) < sameSignal {
+				continue // the context ended on the signal already sent
+			}
+			stopped = t
+			send(stop)
+		case <-sigs:
+			t := now()
+			lastSignal = t
+			if !stopped.IsZero() && t.Sub(stopped) < sameSignal {
+				continue // the signal that ended the context
+			}
+			send(interrupt)
+		}
 	}
 }
 

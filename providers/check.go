@@ -1,6 +1,10 @@
 package providers
 
-import "time"
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"time"
+)
 
 // Status of one connection check.
 type Status string
@@ -54,4 +58,47 @@ func (r Report) OK() bool {
 		}
 	}
 	return true
+}
+
+// Checklist runs connection checks in order: it emits each as it starts
+// and as it ends, times it, and collects the report.
+type Checklist struct {
+	Emit   func(Check)
+	Report Report
+}
+
+// Run runs one check; fn fills in c. A check fn leaves running passes.
+func (l *Checklist) Run(id, title string, fn func(c *Check)) Check {
+	c := Check{ID: id, Title: title, Status: StatusRunning}
+	if l.Emit != nil {
+		l.Emit(c)
+	}
+	start := time.Now()
+	fn(&c)
+	c.Duration = time.Since(start)
+	if c.Status == StatusRunning {
+		c.Status = StatusPass
+	}
+	if l.Emit != nil {
+		l.Emit(c)
+	}
+	l.Report.Checks = append(l.Report.Checks, c)
+	return c
+}
+
+// Skip records a check that was not run, and why.
+func (l *Checklist) Skip(id, title, why string) {
+	l.Run(id, title, func(c *Check) {
+		c.Status = StatusSkipped
+		c.Detail = why
+	})
+}
+
+// TestObjectKey is the key (relative to the location's prefix) of the
+// object a connection test writes at time t; every location type uses it,
+// so support can find the test objects the same way everywhere.
+func TestObjectKey(t time.Time) string {
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	return ".stowage/connection-test-" + t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:]) + ".txt"
 }

@@ -499,12 +499,6 @@ func newUploadID() string {
 	return hex.EncodeToString(b)
 }
 
-func randHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 func md5String(sum []byte) string {
 	if len(sum) == 0 {
 		return ""

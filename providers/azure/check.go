@@ -20,40 +20,18 @@ const sasWarnDays = 30
 
 // TestKey returns the connection-test blob's key (relative to the prefix)
 // for time t, the same scheme as the other location types.
-func TestKey(t time.Time) string {
-	return ".stowage/connection-test-" + t.UTC().Format("20060102T150405Z") + "-" + randHex(3) + ".txt"
-}
+func TestKey(t time.Time) string { return providers.TestObjectKey(t) }
 
-// runner emits each check as it starts and as it ends, and collects them.
+// runner is the shared checklist, with what this provider's checks need.
 type runner struct {
-	emit   func(providers.Check)
-	report providers.Report
+	providers.Checklist
 }
 
 func (r *runner) run(id, title string, fn func(c *providers.Check)) providers.Check {
-	c := providers.Check{ID: id, Title: title, Status: providers.StatusRunning}
-	if r.emit != nil {
-		r.emit(c)
-	}
-	start := time.Now()
-	fn(&c)
-	c.Duration = time.Since(start)
-	if c.Status == providers.StatusRunning {
-		c.Status = providers.StatusPass
-	}
-	if r.emit != nil {
-		r.emit(c)
-	}
-	r.report.Checks = append(r.report.Checks, c)
-	return c
+	return r.Run(id, title, fn)
 }
 
-func (r *runner) skip(id, title, why string) {
-	r.run(id, title, func(c *providers.Check) {
-		c.Status = providers.StatusSkipped
-		c.Detail = why
-	})
-}
+func (r *runner) skip(id, title, why string) { r.Skip(id, title, why) }
 
 // failWith fills c from a provider error: status, code, hint and the
 // setting to fix.
@@ -83,7 +61,7 @@ func failWith(c *providers.Check, err error) {
 // (when read back is on) reading it again. The test blob stays unless
 // delete is on, as the SAS may rightly lack d.
 func (p *Provider) Test(ctx context.Context, emit func(providers.Check)) (providers.Report, error) {
-	r := &runner{emit: emit, report: providers.Report{Location: p.name, Started: time.Now()}}
+	r := &runner{Checklist: providers.Checklist{Emit: emit, Report: providers.Report{Location: p.name, Started: time.Now()}}}
 	type step struct{ id, title string }
 	rest := []step{
 		{"sas-expiry", "SAS token expiry"}, {"sas-permissions", "SAS token permissions"},
@@ -94,7 +72,7 @@ func (p *Provider) Test(ctx context.Context, emit func(providers.Check)) (provid
 		for _, s := range rest[i:] {
 			r.skip(s.id, s.title, why)
 		}
-		return r.report, ctx.Err()
+		return r.Report, ctx.Err()
 	}
 
 	cs := r.run("connection-string", "Connection string", p.checkConnectionString)
@@ -102,7 +80,7 @@ func (p *Provider) Test(ctx context.Context, emit func(providers.Check)) (provid
 		return skipFrom(0, "not run: the connection string is not valid")
 	}
 	if ctx.Err() != nil {
-		return r.report, ctx.Err()
+		return r.Report, ctx.Err()
 	}
 	exp := r.run("sas-expiry", "SAS token expiry", p.checkSASExpiry)
 	r.run("sas-permissions", "SAS token permissions", p.checkSASPermissions)
@@ -110,18 +88,18 @@ func (p *Provider) Test(ctx context.Context, emit func(providers.Check)) (provid
 		return skipFrom(2, "not run: the SAS token is not valid now")
 	}
 	if ctx.Err() != nil {
-		return r.report, ctx.Err()
+		return r.Report, ctx.Err()
 	}
 	ct := r.run("container", "Container exists", func(c *providers.Check) { p.checkContainer(ctx, c) })
 	if ct.Status == providers.StatusFail {
 		return skipFrom(3, "not run: container check failed")
 	}
 	if ctx.Err() != nil {
-		return r.report, ctx.Err()
+		return r.Report, ctx.Err()
 	}
 	r.run("list", "List blobs", func(c *providers.Check) { p.checkList(ctx, c) })
 	if ctx.Err() != nil {
-		return r.report, ctx.Err()
+		return r.Report, ctx.Err()
 	}
 	key := TestKey(time.Now())
 	body := []byte(fmt.Sprintf("Stowage connection test for location %q at %s.\n", p.name, time.Now().UTC().Format(time.RFC3339)))
@@ -130,7 +108,7 @@ func (p *Provider) Test(ctx context.Context, emit func(providers.Check)) (provid
 		return skipFrom(5, "not run: the test blob was not written")
 	}
 	if ctx.Err() != nil {
-		return r.report, ctx.Err()
+		return r.Report, ctx.Err()
 	}
 	if p.cfg.ReadBack {
 		r.run("get", "Read the test blob back", func(c *providers.Check) { p.checkGet(ctx, c, key, body) })
@@ -138,7 +116,7 @@ func (p *Provider) Test(ctx context.Context, emit func(providers.Check)) (provid
 		r.skip("get", "Read the test blob back", "read back is off; turn it on (and grant r) to verify exported files")
 	}
 	if ctx.Err() != nil {
-		return r.report, ctx.Err()
+		return r.Report, ctx.Err()
 	}
 	if p.cfg.Delete {
 		r.run("delete", "Delete the test blob", func(c *providers.Check) {
@@ -151,7 +129,7 @@ func (p *Provider) Test(ctx context.Context, emit func(providers.Check)) (provid
 	} else {
 		r.skip("delete", "Delete the test blob", "delete is off; the test blob stays in the container")
 	}
-	return r.report, ctx.Err()
+	return r.Report, ctx.Err()
 }
 
 func (p *Provider) checkConnectionString(c *providers.Check) {

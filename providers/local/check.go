@@ -23,47 +23,25 @@ const testDir = ".stowage"
 
 // TestKey returns the key of a connection-test file written at t, in the
 // same scheme as the other location types.
-func TestKey(t time.Time) string {
-	return testDir + "/connection-test-" + t.UTC().Format("20060102T150405Z") + "-" + randHex(3) + ".txt"
-}
+func TestKey(t time.Time) string { return providers.TestObjectKey(t) }
 
-// runner emits each check as it starts and as it ends, and collects them.
+// runner is the shared checklist, with what this provider's checks need.
 type runner struct {
-	ctx    context.Context
-	emit   func(providers.Check)
-	report providers.Report
+	ctx context.Context
+	providers.Checklist
 }
 
 func (r *runner) run(id, title string, fn func(c *providers.Check)) providers.Check {
-	c := providers.Check{ID: id, Title: title, Status: providers.StatusRunning}
-	if r.emit != nil {
-		r.emit(c)
-	}
-	start := time.Now()
-	fn(&c)
-	c.Duration = time.Since(start)
-	if c.Status == providers.StatusRunning {
-		c.Status = providers.StatusPass
-	}
-	if r.emit != nil {
-		r.emit(c)
-	}
-	r.report.Checks = append(r.report.Checks, c)
-	return c
+	return r.Run(id, title, fn)
 }
 
-func (r *runner) skip(id, title, why string) {
-	r.run(id, title, func(c *providers.Check) {
-		c.Status = providers.StatusSkipped
-		c.Detail = why
-	})
-}
+func (r *runner) skip(id, title, why string) { r.Skip(id, title, why) }
 
 // Test checks the folder: it exists, Stowage can write it, how much space
 // is free, and a test file can be written and read back. The test file is
 // removed afterwards: a folder has no permission model for it to prove.
 func (p *Provider) Test(ctx context.Context, emit func(providers.Check)) (providers.Report, error) {
-	r := &runner{ctx: ctx, emit: emit, report: providers.Report{Location: p.name, Started: time.Now()}}
+	r := &runner{ctx: ctx, Checklist: providers.Checklist{Emit: emit, Report: providers.Report{Location: p.name, Started: time.Now()}}}
 	steps := []struct {
 		id, title string
 		fn        func(*providers.Check)
@@ -75,7 +53,7 @@ func (p *Provider) Test(ctx context.Context, emit func(providers.Check)) (provid
 	failed := ""
 	for _, s := range steps {
 		if err := ctx.Err(); err != nil {
-			return r.report, err
+			return r.Report, err
 		}
 		if failed != "" {
 			r.skip(s.id, s.title, "not run: "+failed+" failed")
@@ -86,25 +64,25 @@ func (p *Provider) Test(ctx context.Context, emit func(providers.Check)) (provid
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return r.report, err
+		return r.Report, err
 	}
 	if failed != "" {
 		r.skip("put", "Write a test file", "not run: "+failed+" failed")
 		r.skip("get", "Read the test file back", "not run: "+failed+" failed")
-		return r.report, nil
+		return r.Report, nil
 	}
 	key := TestKey(time.Now())
 	body := []byte(fmt.Sprintf("Stowage connection test for location %q at %s.\n", p.name, time.Now().UTC().Format(time.RFC3339)))
 	put := r.run("put", "Write a test file", func(c *providers.Check) { p.checkPut(ctx, c, key, body) })
 	if err := ctx.Err(); err != nil {
-		return r.report, err
+		return r.Report, err
 	}
 	if put.Status == providers.StatusFail {
 		r.skip("get", "Read the test file back", "not run: put failed")
-		return r.report, nil
+		return r.Report, nil
 	}
 	r.run("get", "Read the test file back", func(c *providers.Check) { p.checkGet(ctx, c, key, body) })
-	return r.report, ctx.Err()
+	return r.Report, ctx.Err()
 }
 
 func (p *Provider) checkPath(c *providers.Check) {

@@ -3,9 +3,7 @@ package s3
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/tls"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -426,11 +424,7 @@ func (r *testRun) list(c *providers.Check) {
 
 // testObjectKey returns the key (relative to the prefix) of a connection-test
 // object written at t.
-func testObjectKey(t time.Time) string {
-	var b [3]byte
-	_, _ = rand.Read(b[:])
-	return ".stowage/connection-test-" + t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:]) + ".txt"
-}
+func testObjectKey(t time.Time) string { return providers.TestObjectKey(t) }
 
 // put writes a small text object with the location's upload headers.
 func (r *testRun) put(c *providers.Check) {

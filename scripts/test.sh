@@ -11,6 +11,12 @@ bash scripts/install-tools.sh
 bash scripts/install-peers.sh || echo "test: some peer clients could not be installed; their tests skip" >&2
 export PATH="$PWD/.tools/bin:$PATH"
 
+echo "== go mod tidy -diff" >&2
+if ! go mod tidy -diff; then
+  echo "test: go.mod/go.sum are not tidy: run go mod tidy and commit the result" >&2
+  exit 1
+fi
+
 echo "== go vet" >&2
 go vet ./...
 

@@ -18,7 +18,14 @@ func newListCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "list",
 		Short: "List the saved locations",
-		Args:  cobra.NoArgs,
+		Long: `List the locations saved in the locations file: name, type, where the
+recordings go (bucket and prefix, container or folder), how Stowage gets in
+(role, keys, connection string, SAS) and the result of the last connection
+test. Secrets are never printed; --json gives the same rows for scripts.`,
+		Example: `  stowage list
+  stowage list --json | jq -r '.[].name'
+  stowage list --config ./customer.yaml`,
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			f, err := loadConfig(g)
 			if err != nil {

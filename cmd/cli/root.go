@@ -57,6 +57,10 @@ screen recordings: it writes the least-privilege policies, tests every
 permission, saves the location and runs fast, resumable bulk exports.
 
 Run it without a command to open the setup wizard.`,
+		Example: `  stowage                       # the setup wizard
+  stowage --screen-share        # the wizard on a shared screen: secrets and IDs masked
+  stowage test acme
+  stowage export acme /var/spool/recordings`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -75,6 +79,7 @@ Run it without a command to open the setup wizard.`,
 	if rootRun != nil {
 		root.RunE = func(c *cobra.Command, args []string) error { return rootRun(c, g, args) }
 	}
+	addBuiltins(root, g)
 	wrapArgs(root)
 	return root
 }

@@ -32,6 +32,9 @@ new one:
 
 The connection will not work with the new ID until the trust policy holds it.
 --cancel abandons a pending rotation and keeps the current ID.`,
+		Example: `  stowage rotate-external-id acme
+  stowage rotate-external-id acme --confirm
+  stowage rotate-external-id acme --cancel`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if confirm && cancel {

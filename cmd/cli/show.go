@@ -25,6 +25,8 @@ secret (secret access key, connection-string key or SAS) shown as
 --redact (always on in --screen-share mode) also shortens identifiers a
 support ticket does not need in full: the external ID and access key ID keep
 their last 4 characters, account IDs in ARNs their last 4 digits.`,
+		Example: `  stowage show acme
+  stowage show acme --redact    # safe to paste into a support ticket`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			f, err := loadConfig(g)

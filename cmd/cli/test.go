@@ -27,6 +27,8 @@ checks (Block Public Access, default encryption, versioning).
 
 Exit status: 0 when every check passed (warnings allowed), 1 when a check
 failed, 2 for bad usage. The result and time are saved on the location.`,
+		Example: `  stowage test acme
+  stowage test acme --json | jq -r '.checks[] | select(.status == "fail") | .hint'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			f, err := loadConfig(g)

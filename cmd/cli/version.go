@@ -1,56 +1,55 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
-	"runtime/debug"
+	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/stowage-dev/stowage/internal/buildinfo"
 )
 
 func newVersionCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	c := &cobra.Command{
 		Use:   "version",
-		Short: "Print the module version and the commit it was built from",
-		Args:  cobra.NoArgs,
+		Short: "Print the version, commit and build date of this binary",
+		Long: `Print which build of Stowage this is. A release binary carries the version,
+commit and build date stamped in by scripts/release.sh; a binary built from a
+checkout (go build, go install) reports the commit, its time and whether the
+checkout had uncommitted changes, as recorded by the Go toolchain. go run
+records no commit, and says so.`,
+		Example: `  stowage version
+  stowage version --json | jq -r .commit`,
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			fmt.Fprintln(g.stdout, versionString())
+			in := buildinfo.Get()
+			if asJSON {
+				enc := json.NewEncoder(g.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(in)
+			}
+			writeVersion(g.stdout, in)
 			return nil
 		},
 	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON: version, commit (full), date, date_kind, modified, go_version, platform, source")
+	return c
 }
 
-// versionString reads the module version and VCS stamp from the build info.
-func versionString() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "stowage (unknown version)"
-	}
-	version := info.Main.Version
-	if version == "" {
-		version = "(devel)"
-	}
-	var rev, when, dirty string
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.time":
-			when = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				dirty = "+dirty"
-			}
+func writeVersion(w io.Writer, in buildinfo.Info) {
+	fmt.Fprintf(w, "stowage %s\n", in.Version)
+	commit := "not recorded (built without version control information, e.g. by go run)"
+	if in.Commit != "" {
+		commit = in.ShortCommit()
+		if in.Modified {
+			commit += " with uncommitted changes"
 		}
 	}
-	out := "stowage " + version
-	if rev != "" {
-		if len(rev) > 12 {
-			rev = rev[:12]
-		}
-		out += fmt.Sprintf(" commit %s%s", rev, dirty)
-		if when != "" {
-			out += " built from " + when
-		}
+	fmt.Fprintf(w, "  commit     %s\n", commit)
+	if in.Date != "" {
+		fmt.Fprintf(w, "  %-10s %s\n", in.DateKind, in.Date)
 	}
-	return out + " " + info.GoVersion
+	fmt.Fprintf(w, "  go         %s %s\n", in.GoVersion, in.Platform)
 }

@@ -149,7 +149,8 @@ func (e *engine) startMultipart(t *fileTask, file *os.File, before identity, sta
 	if uploadID == "" {
 		err := e.do(t.path, 0, func(ctx context.Context) error {
 			var err error
-			uploadID, err = e.mp.CreateMultipart(ctx, t.key, providers.PutOptions{})
+			uploadID, err = e.mp.CreateMultipart(ctx, t.key, providers.PutOptions{
+				Warn: func(err error) { e.warnOnce("lost-create "+t.key, err) }})
 			return err
 		})
 		if err != nil {

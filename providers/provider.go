@@ -32,6 +32,9 @@ type PutOptions struct {
 	// Progress, when set, is called with the bytes acknowledged so far;
 	// a retried request may report a smaller number than before.
 	Progress func(done int64)
+	// Warn, when set, is told of something the caller should report
+	// although the call succeeded (an upload that may be left open).
+	Warn func(err error)
 }
 
 // Object describes a stored object.
@@ -90,6 +93,21 @@ type Multipart interface {
 	CompleteMultipart(ctx context.Context, key, uploadID string, parts []Part) (Object, error)
 	// AbortMultipart discards an upload.
 	AbortMultipart(ctx context.Context, key, uploadID string) error
+}
+
+// Upload is a multipart upload the store holds open.
+type Upload struct {
+	Key       string // relative to the location's prefix
+	UploadID  string
+	Initiated time.Time
+}
+
+// UploadLister is implemented by providers whose store can list the
+// multipart uploads it holds open (S3: s3:ListBucketMultipartUploads).
+type UploadLister interface {
+	// ListUploads calls fn for each open upload whose key starts with
+	// prefix (relative to the location's prefix).
+	ListUploads(ctx context.Context, prefix string, fn func(Upload) error) error
 }
 
 // Part is one uploaded part of a multipart upload.

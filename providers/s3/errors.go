@@ -121,6 +121,9 @@ func classify(err error, in errInput) error {
 	if !hasAPI && status == 0 {
 		return classifyTransport(err, e, in)
 	}
+	if !hasAPI && status >= 200 && status < 300 {
+		return classifyUnreadAnswer(err, e, in, status)
+	}
 
 	code, msg := "", ""
 	if hasAPI {
@@ -434,6 +437,28 @@ func classifyTransport(err error, e *providers.Error, in errInput) error {
 		e.Hint = fmt.Sprintf("the request to %s failed before the store answered", host)
 	}
 	e.Err = cause
+	e.Action, e.Resource = "", ""
+	return e
+}
+
+// classifyUnreadAnswer handles a success status whose body could not be
+// read or decoded. A connection cut after the headers is transient (the
+// store may have acted: callers that care confirm); an answer that arrived
+// whole but cannot be parsed is not, and says so rather than "HTTP 200".
+func classifyUnreadAnswer(err error, e *providers.Error, in errInput, status int) error {
+	var netErr net.Error
+	if errors.As(err, &netErr) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		e.Kind = providers.ErrNetwork
+		e.Retryable = true
+		e.Err = innermostNetError(err)
+		e.Hint = fmt.Sprintf("the connection to %s was cut after the store answered HTTP %d, before the answer arrived whole; it is retried", orUnknown(in.Host), status)
+		e.Action, e.Resource = "", ""
+		return e
+	}
+	e.Kind = providers.ErrServer
+	e.Err = innermostNetError(err)
+	e.Hint = fmt.Sprintf("the store answered HTTP %d but its answer could not be read", status)
 	e.Action, e.Resource = "", ""
 	return e
 }

@@ -3,12 +3,15 @@ package s3
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
@@ -36,8 +39,92 @@ func (p *Provider) partsChecksummed() bool {
 }
 
 // CreateMultipart starts an upload with the location's encryption and ACL,
-// and CRC32C part checksums unless the store refused them.
+// and CRC32C part checksums unless the store refused them. When an earlier
+// attempt for key may have created an upload whose answer was lost, the
+// uploads of key other than the new one are aborted (see abortLostCreates).
 func (p *Provider) CreateMultipart(ctx context.Context, key string, opts providers.PutOptions) (string, error) {
+	first := time.Now()
+	if v, ok := p.lostCreates.Load(key); ok {
+		first = v.(time.Time)
+	}
+	id, attempts, err := p.createMultipart(ctx, key, opts)
+	if err != nil {
+		if providers.IsRetryable(err) {
+			// The store may have acted on the request; a later success
+			// cleans up after it.
+			p.lostCreates.LoadOrStore(key, first)
+		}
+		return "", err
+	}
+	_, lost := p.lostCreates.LoadAndDelete(key)
+	if lost || attempts > 1 {
+		if werr := p.abortLostCreates(ctx, key, id, first); werr != nil && opts.Warn != nil {
+			opts.Warn(werr)
+		}
+	}
+	return id, nil
+}
+
+// lostCreateWindow is how far before the first attempt an upload of the
+// same key may have been initiated and still count as one this export lost
+// (the store's clock may differ from this computer's).
+const lostCreateWindow = 2 * time.Minute
+
+// abortLostCreates aborts the uploads of key that the store holds open,
+// other than keep, initiated since the first attempt to create one: their
+// creation answers were lost, so no one else can know their IDs. It returns
+// the error to report when it cannot (the policy grants neither
+// s3:ListBucketMultipartUploads nor s3:AbortMultipartUpload).
+func (p *Provider) abortLostCreates(ctx context.Context, key, keep string, since time.Time) error {
+	var lost []providers.Upload
+	err := p.ListUploads(ctx, key, func(u providers.Upload) error {
+		if u.Key == key && u.UploadID != keep && !u.Initiated.Before(since.Add(-lostCreateWindow)) {
+			lost = append(lost, u)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("an answer to CreateMultipartUpload for %s was lost, so an empty upload may be left open until the bucket's lifecycle rule removes it; cannot look for it: %w", key, err)
+	}
+	for _, u := range lost {
+		if err := p.AbortMultipart(ctx, key, u.UploadID); err != nil {
+			return fmt.Errorf("an answer to CreateMultipartUpload for %s was lost; its upload %s is left open until the bucket's lifecycle rule removes it: %w", key, u.UploadID, err)
+		}
+	}
+	return nil
+}
+
+// ListUploads lists the multipart uploads open under prefix, all pages.
+func (p *Provider) ListUploads(ctx context.Context, prefix string, fn func(providers.Upload) error) error {
+	in := &s3.ListMultipartUploadsInput{Bucket: aws.String(p.s3c.Bucket), Prefix: aws.String(p.key(prefix)),
+		EncodingType: types.EncodingTypeUrl}
+	for {
+		out, err := p.client.ListMultipartUploads(ctx, in)
+		if err != nil {
+			return p.mapErr("list-uploads", "s3:ListBucketMultipartUploads", true, err)
+		}
+		for _, u := range out.Uploads {
+			k, err := decodeKey(aws.ToString(u.Key), out.EncodingType == types.EncodingTypeUrl)
+			if err != nil {
+				return err
+			}
+			if err := fn(providers.Upload{Key: p.rel(k), UploadID: aws.ToString(u.UploadId), Initiated: aws.ToTime(u.Initiated)}); err != nil {
+				return err
+			}
+		}
+		if !aws.ToBool(out.IsTruncated) {
+			return nil
+		}
+		// The markers come back encoded like the keys; the store takes
+		// them back as they are.
+		in.KeyMarker, in.UploadIdMarker = out.NextKeyMarker, out.NextUploadIdMarker
+	}
+}
+
+// createMultipart sends CreateMultipartUpload and returns the upload ID and
+// how many attempts the SDK made.
+func (p *Provider) createMultipart(ctx context.Context, key string, opts providers.PutOptions) (string, int, error) {
+	attempts := 0
 	h := p.uploadHeaders()
 	send := func(checksummed bool) (string, error) {
 		in := &s3.CreateMultipartUploadInput{
@@ -53,21 +140,27 @@ func (p *Provider) CreateMultipart(ctx context.Context, key string, opts provide
 		}
 		out, err := p.client.CreateMultipartUpload(ctx, in)
 		if err != nil {
+			attempts += 2 // at least one lost answer is possible
 			return "", p.mapErr("create-multipart", "s3:PutObject", false, err)
+		}
+		if res, ok := retry.GetAttemptResults(out.ResultMetadata); ok {
+			attempts += len(res.Results)
+		} else {
+			attempts++
 		}
 		return aws.ToString(out.UploadId), nil
 	}
 	checksummed := p.partsChecksummed()
 	id, err := send(checksummed)
 	if err == nil || !checksummed || p.checksums != config.ChecksumWhenRequired || !rejectsChecksumHeader(err) {
-		return id, err
+		return id, attempts, err
 	}
 	id2, err2 := send(false)
 	if err2 != nil {
-		return "", err
+		return "", attempts, err
 	}
 	p.noChecksumHeaders.Store(true)
-	return id2, nil
+	return id2, attempts, nil
 }
 
 // UploadPart sends bytes [offset, offset+size) of src as part n, streamed

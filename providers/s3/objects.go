@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net/url"
 	"os"
 	"path"
 	"strconv"
@@ -299,4 +300,18 @@ func checksumOf(crc32c, crc32, crc64, sha256, sha1 *string) string {
 		}
 	}
 	return ""
+}
+
+// decodeKey undoes EncodingType=url on a listed key (S3 encodes a space as
+// "+"). A store that ignored the request answers the key as it is.
+func decodeKey(k string, encoded bool) (string, error) {
+	if !encoded {
+		return k, nil
+	}
+	d, err := url.QueryUnescape(k)
+	if err != nil {
+		return "", &providers.Error{Kind: providers.ErrServer, Op: "list", Err: err,
+			Hint: fmt.Sprintf("the store listed the key %q URL-encoded, but not validly", k)}
+	}
+	return d, nil
 }

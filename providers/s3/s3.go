@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -43,6 +44,9 @@ type Provider struct {
 	// noChecksumHeaders is set once the store rejected a locally computed
 	// x-amz-checksum-* header, so later uploads stop sending it.
 	noChecksumHeaders atomic.Bool
+	// lostCreates maps a key to the time of the first CreateMultipartUpload
+	// attempt that failed in a way that may have created an upload.
+	lostCreates sync.Map
 }
 
 // Open opens an S3 location. It builds clients and credential providers but
@@ -217,10 +221,11 @@ func (p *Provider) errInput(op, action string, bucketLevel bool) errInput {
 }
 
 var (
-	_ providers.Provider  = (*Provider)(nil)
-	_ providers.Stater    = (*Provider)(nil)
-	_ providers.Lister    = (*Provider)(nil)
-	_ providers.Getter    = (*Provider)(nil)
-	_ providers.Deleter   = (*Provider)(nil)
-	_ providers.Multipart = (*Provider)(nil)
+	_ providers.Provider     = (*Provider)(nil)
+	_ providers.Stater       = (*Provider)(nil)
+	_ providers.Lister       = (*Provider)(nil)
+	_ providers.Getter       = (*Provider)(nil)
+	_ providers.Deleter      = (*Provider)(nil)
+	_ providers.Multipart    = (*Provider)(nil)
+	_ providers.UploadLister = (*Provider)(nil)
 )

@@ -42,11 +42,15 @@ const (
 	resetResponse
 	// denied answers 403 AccessDenied, which no retry fixes.
 	denied
+	// cutBody forwards the whole request (the store acts on it), sends the
+	// store's status line and every header, then resets the connection
+	// before the body ends: the client has "HTTP 200" but no answer.
+	cutBody
 	nFaults
 )
 
 func (f fault) String() string {
-	return [...]string{"pass", "503 SlowDown", "429", "reset mid-request", "reset mid-response", "403 AccessDenied"}[f]
+	return [...]string{"pass", "503 SlowDown", "429", "reset mid-request", "reset mid-response", "403 AccessDenied", "body cut after headers"}[f]
 }
 
 // rule says which fault a request gets and for how many of its attempts.
@@ -306,7 +310,7 @@ func (p *faultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			io.CopyN(io.Discard, r.Body, min(r.ContentLength/2, 256<<10))
 		}
 		reset(w)
-	case resetResponse:
+	case resetResponse, cutBody:
 		p.forwardThenReset(w, r, c)
 	default:
 		p.rp.ServeHTTP(w, r)
@@ -314,7 +318,8 @@ func (p *faultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // forwardThenReset lets the store act on the request, then cuts the
-// connection in the middle of the answer's headers.
+// connection in the middle of the answer's headers (resetResponse) or after
+// them, half-way through the body (cutBody).
 func (p *faultProxy) forwardThenReset(w http.ResponseWriter, r *http.Request, c call) {
 	out := r.Clone(r.Context())
 	out.RequestURI = ""
@@ -345,7 +350,16 @@ func (p *faultProxy) forwardThenReset(w http.ResponseWriter, r *http.Request, c 
 	if err != nil {
 		return
 	}
-	fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\nContent-Ty", resp.StatusCode, http.StatusText(resp.StatusCode))
+	if c.Fault == cutBody {
+		fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\n", resp.StatusCode, http.StatusText(resp.StatusCode))
+		resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+		resp.Header.Del("Transfer-Encoding")
+		resp.Header.Write(buf)
+		buf.WriteString("\r\n")
+		buf.Write(body[:len(body)/2])
+	} else {
+		fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\nContent-Ty", resp.StatusCode, http.StatusText(resp.StatusCode))
+	}
 	buf.Flush()
 	abort(conn)
 }

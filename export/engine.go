@@ -181,6 +181,7 @@ type engine struct {
 	sched  *scheduler
 	budget *semaphore.Weighted
 	cls    *classifier
+	out    *outage
 
 	halted atomic.Bool
 	// stopAsked is set when Controller.Stop or the context ended the run,
@@ -250,6 +251,7 @@ func Run(ctx context.Context, p providers.Provider, loc string, opts Options) (S
 	e.ev = newDispatcher(s.Events)
 	e.sched = newScheduler(e.abandonPart)
 	e.budget = semaphore.NewWeighted(s.MemoryBudget)
+	e.out = newOutage(s.OutageTimeout)
 	return e.run()
 }
 

@@ -208,7 +208,8 @@ func TestMinIORestartMidRun(t *testing.T) {
 	}
 	m.Stop(t)
 	doneAtStop := done.Load()
-	time.Sleep(2 * time.Second)
+	// Down for 5 s, within the default OutageTimeout: ridden out.
+	time.Sleep(5 * time.Second)
 	m.Restart(t)
 	r := <-res
 	if r.err != nil {

@@ -24,6 +24,7 @@ const (
 	DefaultKeyTemplate        = "{path}"
 	DefaultPlanSample         = 20
 	DefaultStatsInterval      = time.Second
+	DefaultOutageTimeout      = 10 * time.Second
 
 	maxConcurrency = 1024
 	maxPartSize    = 5 << 30
@@ -110,6 +111,12 @@ type Options struct {
 	// jitter between retries; zero means 200ms and 20s. A Retry-After from
 	// the store is honoured even when longer.
 	BaseBackoff, MaxBackoff time.Duration
+	// OutageTimeout is how long requests to the location may keep failing
+	// for connection-level reasons (refused, DNS, TLS, timeout), with none
+	// succeeding, before the run stops as a location error
+	// (ErrLocationUnusable). A store that comes back sooner is ridden out.
+	// Zero means 10s.
+	OutageTimeout time.Duration
 
 	// Events receives progress events, one call at a time in order, from a
 	// goroutine of the run; it must return promptly. FileProgress, periodic
@@ -272,6 +279,9 @@ func prepare(opts Options, needJournal bool) (*settings, error) {
 		return nil, optErr("--memory", "--memory 512MiB", "must not be negative, got %d", s.MemoryBudget)
 	}
 	s.maxTries, s.BaseBackoff, s.MaxBackoff = backoff.Normalize(s.MaxRetries, s.BaseBackoff, s.MaxBackoff)
+	if s.OutageTimeout <= 0 {
+		s.OutageTimeout = DefaultOutageTimeout
+	}
 	if s.StatsInterval <= 0 {
 		s.StatsInterval = DefaultStatsInterval
 	}

@@ -2,6 +2,7 @@ package export
 
 import (
 	"context"
+	"errors"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -86,9 +87,13 @@ func (c *Controller) Stats() Stats {
 	return s
 }
 
-// gate blocks while the run is paused. It returns early on a hard stop
-// (ctx) and on a graceful stop, since a stopping run finishes what is in
-// flight even when paused.
+// errHeld is what a request waiting out a pause gets when the run is
+// stopped: a paused run that is stopped sends nothing new, and the file is
+// left for the next run, as an interrupted one is.
+var errHeld = errors.New("stopped while paused; the next run continues")
+
+// gate blocks while the run is paused. It returns ctx's error on a hard
+// stop, and errHeld when the run is stopped while paused.
 func (c *Controller) gate(ctx context.Context) error {
 	for {
 		c.mu.Lock()
@@ -100,7 +105,10 @@ func (c *Controller) gate(ctx context.Context) error {
 		select {
 		case <-resume:
 		case <-c.stop:
-			return ctx.Err()
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			return errHeld
 		case <-ctx.Done():
 			return ctx.Err()
 		}

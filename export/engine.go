@@ -356,7 +356,7 @@ func (e *engine) run() (Summary, error) {
 	if secs := sum.Elapsed.Seconds(); secs > 0 {
 		sum.MiBps = float64(sum.Bytes) / (1 << 20) / secs
 	}
-	sum.Stopped = e.stopAsked.Load() || e.ctx.Err() != nil
+	sum.Stopped = e.stopAsked.Load() || e.ctl.stopping() || e.ctx.Err() != nil
 	e.warnMu.Lock()
 	sum.Warnings = append([]string(nil), e.warnings...)
 	e.warnMu.Unlock()
@@ -484,8 +484,11 @@ func (e *engine) scan() error {
 func (e *engine) worker() {
 	for {
 		// Wait out a pause before taking work, so a paused run does not
-		// report files as started.
-		_ = e.ctl.gate(e.ctx)
+		// report files as started; a stopped run takes none (the stop may
+		// not have reached the scheduler yet).
+		if e.ctl.gate(e.ctx) != nil || e.ctl.stopping() {
+			return
+		}
 		f, p, ok := e.sched.next()
 		if !ok {
 			return
@@ -620,7 +623,7 @@ func (e *engine) finishDone(t *fileTask, obj providers.Object, before identity, 
 // multipart upload keeps its ID there so a rerun resumes it).
 func (e *engine) failFile(t *fileTask, err error, start time.Time, rec *Record) {
 	dur := time.Since(start)
-	if e.ctx.Err() != nil && !errors.Is(err, errSourceChanged) {
+	if (e.ctx.Err() != nil || errors.Is(err, errHeld)) && !errors.Is(err, errSourceChanged) {
 		e.interruptFile(t, start)
 		return
 	}

@@ -300,7 +300,7 @@ func (e *engine) partEnded(pt *partTask, part providers.Part, err error) {
 		if mf.err == nil {
 			mf.interrupted = true
 		}
-	case e.ctx.Err() != nil:
+	case e.ctx.Err() != nil, errors.Is(err, errHeld):
 		mf.interrupted = true
 	case mf.err == nil:
 		mf.err = err

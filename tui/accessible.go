@@ -358,12 +358,15 @@ func (a *accessible) askField(f wizard.Field) error {
 	title = fmt.Sprintf("%s [%s]%s:", f.Label, shown, hint)
 	var v string
 	in := huh.NewInput().Title(title).Value(&v).Validate(func(s string) error {
-		s = strings.TrimSpace(s)
-		switch {
-		case s == "":
+		// The wizard cleans the answer by the setting's input policy
+		// (a secret keeps inner spaces to refuse them).
+		switch strings.TrimSpace(s) {
+		case "":
 			s = cur
-		case s == "-" && !f.Required:
-			s = ""
+		case "-":
+			if !f.Required {
+				s = ""
+			}
 		}
 		return a.w.Set(f.ID, s)
 	})

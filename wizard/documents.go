@@ -29,7 +29,7 @@ func (w *Wizard) Documents() []Document {
 		text, err := policies.Render(k, loc, w.platform)
 		out = append(out, Document{
 			Kind: k, Title: policies.Title(k), WhereItGoes: policies.WhereItGoes(k),
-			Text: text, Display: w.maskText(text), Err: err,
+			Text: text, Display: w.DisplayText(text), Err: err,
 		})
 	}
 	return out

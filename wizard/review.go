@@ -2,9 +2,6 @@ package wizard
 
 import (
 	"fmt"
-	"regexp"
-	"slices"
-	"strings"
 
 	"github.com/stowage-dev/stowage/config"
 	"github.com/stowage-dev/stowage/validate"
@@ -21,29 +18,15 @@ type ReviewLine struct {
 	Field string
 }
 
-// accountInARN matches the 12-digit account ID of an ARN, keeping its last
-// four digits apart so a masked ARN still tells two accounts apart.
-var accountInARN = regexp.MustCompile(`(arn:[a-z0-9-]+:[a-z0-9-]*:[a-z0-9-]*:)([0-9]{8})([0-9]{4})\b`)
-
-// MaskAccountIDs partly masks every account ID inside an ARN in s:
-// arn:aws:iam::123456789012:role/x becomes arn:aws:iam::••••••••9012:role/x.
-func MaskAccountIDs(s string) string {
-	return accountInARN.ReplaceAllString(s, "${1}••••••••${3}")
-}
-
-// maskTail shows only the last four characters of a value that identifies
-// something but should not be read off a shared screen.
-func maskTail(s string) string {
-	if len(s) <= 4 {
-		return strings.Repeat("•", len(s))
-	}
-	return "••••••••" + s[len(s)-4:]
-}
+// MaskAccountIDs partly masks every account ID inside an ARN in s, as
+// config.MaskAccountIDs does.
+func MaskAccountIDs(s string) string { return config.MaskAccountIDs(s) }
 
 // DisplayValue renders a field's value for showing: the option label of a
 // select, Yes or No for a switch, config.RedactedSecret for a set secret
-// (never any part of it), and with ScreenShare partly masked account IDs,
-// access key IDs and external IDs. Input widgets use Field.Value instead.
+// (never any part of it), and the rest through config.Show, which masks
+// identifiers in screen-share mode. Input widgets use Field.Value instead
+// (unless Field.Masked).
 func (w *Wizard) DisplayValue(f Field) string {
 	if f.Value == "" {
 		return ""
@@ -68,19 +51,12 @@ func (w *Wizard) DisplayValue(f Field) string {
 			}
 		}
 	}
-	if w.ScreenShare {
-		switch f.ID {
-		case "external_id", "pending_external_id", "access_key_id":
-			return maskTail(v)
-		}
-		v = MaskAccountIDs(v)
-	}
-	return v
+	return config.Show(f.Sensitivity, v, w.ScreenShare)
 }
 
 // DisplayError renders an error for showing. Validation errors never
 // contain a secret, but their examples may repeat the account ID typed, so
-// with ScreenShare account IDs are masked here too.
+// they are masked like any text.
 func (w *Wizard) DisplayError(err error) string {
 	if err == nil {
 		return ""
@@ -89,61 +65,24 @@ func (w *Wizard) DisplayError(err error) string {
 }
 
 // DisplayText renders text that came from outside the wizard — a
-// connection check's detail, hint or fix, a provider's error — for
-// showing. Such text is not written with the screen in mind: a check may
-// report the ARN of the session it assumed, a store may echo a request.
-// So the draft's secrets (secret access key, connection string and its
-// account key and SAS) are always replaced by config.RedactedSecret, and
-// with ScreenShare account IDs in ARNs, the external IDs and the access
-// key ID are partly masked, as DisplayValue masks them.
-func (w *Wizard) DisplayText(s string) string {
-	for _, secret := range w.secrets() {
-		s = strings.ReplaceAll(s, secret, config.RedactedSecret)
-	}
-	s = w.maskText(s)
-	if w.ScreenShare {
-		if id := w.get(pathKeyID); len(id) > 4 {
-			s = strings.ReplaceAll(s, id, maskTail(id))
-		}
-	}
-	return s
-}
+// connection check's detail, hint or fix, a provider's error, a document —
+// for showing. Such text is not written with the screen in mind: a check
+// may report the ARN of the session it assumed, a store may echo a
+// request. It goes through a config.Redactor that knows the draft's and
+// the platform's values: secrets are always replaced, identifiers masked
+// in screen-share mode.
+func (w *Wizard) DisplayText(s string) string { return w.Redactor().Text(s) }
 
-// secrets lists the draft's secret values, longest first so a secret that
-// holds another (a connection string holds its key) is replaced whole.
-func (w *Wizard) secrets() []string {
-	var out []string
-	add := func(v string) {
-		// A secret of a few characters would blank ordinary words.
-		if len(v) >= 8 {
-			out = append(out, v)
-		}
+// Redactor returns a config.Redactor for the wizard's mode that knows the
+// draft's values (all of them, whatever the mode uses) and the platform's.
+func (w *Wizard) Redactor() *config.Redactor {
+	r := config.NewRedactor(w.ScreenShare)
+	r.AddPlatform(w.platform)
+	// Every value typed, also those of another type or mode.
+	for _, d := range defs {
+		r.Add(d.s.Sensitivity, w.get(d.path))
 	}
-	add(w.get(pathSecret))
-	if cs := w.get(pathConnStr); cs != "" {
-		add(cs)
-		if p, err := validate.ParseConnectionString(cs); err == nil {
-			add(p.AccountKey)
-			add(p.SharedAccessSignature)
-		}
-	}
-	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
-	return out
-}
-
-// maskText masks a whole document for display under ScreenShare: account
-// IDs in ARNs and the draft's external IDs.
-func (w *Wizard) maskText(s string) string {
-	if !w.ScreenShare {
-		return s
-	}
-	s = MaskAccountIDs(s)
-	for _, id := range []string{w.get(pathExtID), w.get(pathPendingID)} {
-		if id != "" {
-			s = strings.ReplaceAll(s, id, maskTail(id))
-		}
-	}
-	return s
+	return r
 }
 
 // emptyText is what Review shows for an optional field left empty.

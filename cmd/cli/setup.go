@@ -34,47 +34,43 @@ func init() {
 	}
 }
 
-// Secrets come from the environment or standard input, never from flags, so
-// they stay out of shell history and process listings.
-const (
-	envSecretAccessKey  = "STOWAGE_SECRET_ACCESS_KEY"
-	envConnectionString = "STOWAGE_CONNECTION_STRING"
-)
-
-// setupFlag is one wizard field exposed as a flag.
-type setupFlag struct {
-	field  string // wizard field ID
-	usage  string
-	isBool bool
+// setupFlags are the location settings that are flags, in wizard order,
+// once each: a flag shared by two types (--prefix) sets the draft type's.
+// Secrets are never flags: they come from the environment or standard
+// input (Setting.Env), so they stay out of shell history and process
+// listings.
+func setupFlags() []*config.Setting[config.Location] {
+	var out []*config.Setting[config.Location]
+	seen := map[string]bool{}
+	for i := range config.LocationSettings {
+		s := &config.LocationSettings[i]
+		if s.Flag != "" && !seen[s.Flag] {
+			seen[s.Flag] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
-// setupFlags are the non-secret fields, in wizard order. The flag name is the
-// field ID with "-" for "_".
-var setupFlags = []setupFlag{
-	{"name", "unique location name (may differ from the bucket name), e.g. acme-recordings", false},
-	{"type", "s3-role | s3-keys | s3-default | azure-blob | local", false},
-	{"bucket", "S3 bucket name (case-sensitive)", false},
-	{"region", "AWS region of the bucket, e.g. eu-west-1", false},
-	{"prefix", "key prefix inside the bucket or container, e.g. recordings/", false},
-	{"endpoint", "custom endpoint of an S3-compatible store, e.g. https://minio.example.com:9000", false},
-	{"path_style", "use path-style requests (S3-compatible stores)", true},
-	{"ca_bundle", "PEM file of an extra CA to trust for the endpoint", false},
-	{"checksum_mode", "when_supported | when_required (many S3-compatible stores need when_required)", false},
-	{"encryption", "none | sse-s3 | sse-kms", false},
-	{"kms_key_arn", "KMS key ARN for sse-kms", false},
-	{"bucket_owner_full_control", "send the bucket-owner-full-control ACL with every upload", true},
-	{"read_back", "grant s3:GetObject so exports can be verified and downloaded", true},
-	{"delete", "grant delete (for download --delete-after)", true},
-	{"expiry_days", "lifecycle expiry of exported objects in days (0 = none)", false},
-	{"role_arn", "ARN of the role Stowage assumes, e.g. arn:aws:iam::123456789012:role/stowage-export", false},
-	{"access_key_id", "access key ID of the IAM user (keys mode)", false},
-	{"user_arn", "ARN of that IAM user, for the bucket policy (keys mode)", false},
-	{"container", "Azure container name", false},
-	{"sas_expiry_days", "lifetime in days of the SAS token Stowage suggests", false},
-	{"path", "local or NAS folder", false},
+// secretSettings are the settings read from the environment or stdin.
+func secretSettings() []*config.Setting[config.Location] {
+	var out []*config.Setting[config.Location]
+	for i := range config.LocationSettings {
+		if s := &config.LocationSettings[i]; s.Env != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
-func flagName(field string) string { return strings.ReplaceAll(field, "_", "-") }
+func envOf(id string) string {
+	for _, s := range secretSettings() {
+		if s.ID == id {
+			return s.Env
+		}
+	}
+	return ""
+}
 
 func newSetupCmd(g *globals) *cobra.Command {
 	var nonInteractive, secretsFromStdin bool
@@ -86,8 +82,8 @@ func newSetupCmd(g *globals) *cobra.Command {
 
 With --non-interactive every field is a flag, validated exactly as in the
 wizard. Secrets are never flags: the secret access key comes from
-$` + envSecretAccessKey + ` and the Azure connection string from
-$` + envConnectionString + `, or either from standard input with
+$` + envOf("secret_access_key") + ` and the Azure connection string from
+$` + envOf("connection_string") + `, or either from standard input with
 --secrets-from-stdin (one line each, in that order as applicable).
 
 For role locations the external ID is generated; the command prints it with
@@ -117,9 +113,9 @@ when it is not new; run 'stowage test NAME' afterwards.`,
 				return runWizard(c.Context(), g, edit)
 			}
 			values := map[string]string{}
-			for _, sf := range setupFlags {
-				if fl := c.Flags().Lookup(flagName(sf.field)); fl.Changed {
-					values[sf.field] = fl.Value.String()
+			for _, s := range setupFlags() {
+				if fl := c.Flags().Lookup(s.Flag); fl.Changed {
+					values[s.ID] = fl.Value.String()
 				}
 			}
 			switch testMode {
@@ -135,11 +131,11 @@ when it is not new; run 'stowage test NAME' afterwards.`,
 	fs.StringVar(&edit, "edit", "", "change the saved location NAME instead of adding one")
 	fs.BoolVar(&secretsFromStdin, "secrets-from-stdin", false, "read the secret access key / connection string from standard input")
 	fs.StringVar(&testMode, "test", "auto", "run the connection test after saving: auto | always | never")
-	for _, sf := range setupFlags {
-		if sf.isBool {
-			fs.Bool(flagName(sf.field), false, sf.usage)
+	for _, s := range setupFlags() {
+		if s.Kind == config.KindBool {
+			fs.Bool(s.Flag, false, s.Usage)
 		} else {
-			fs.String(flagName(sf.field), "", sf.usage)
+			fs.String(s.Flag, "", s.Usage)
 		}
 	}
 	return c
@@ -277,12 +273,14 @@ func readSecrets(g *globals, values map[string]string, edit string, f *config.Fi
 			}
 		}
 	}
-	var want []struct{ field, env string }
-	switch typ {
-	case wizard.ChoiceS3Keys, wizard.ChoiceS3Default:
-		want = append(want, struct{ field, env string }{"secret_access_key", envSecretAccessKey})
-	case wizard.ChoiceAzure:
-		want = append(want, struct{ field, env string }{"connection_string", envConnectionString})
+	// The secrets the chosen type takes, in table order.
+	var want []*config.Setting[config.Location]
+	for _, s := range secretSettings() {
+		switch {
+		case s.Section == config.TypeS3 && (typ == wizard.ChoiceS3Keys || typ == wizard.ChoiceS3Default),
+			s.Section == config.TypeAzure && typ == wizard.ChoiceAzure:
+			want = append(want, s)
+		}
 	}
 	var in *bufio.Reader
 	if fromStdin {
@@ -293,14 +291,15 @@ func readSecrets(g *globals, values map[string]string, edit string, f *config.Fi
 		if in != nil {
 			line, err := in.ReadString('\n')
 			if err != nil && !errors.Is(err, io.EOF) {
-				return fmt.Errorf("reading %s from standard input: %w", s.field, err)
+				return fmt.Errorf("reading %s from standard input: %w", s.ID, err)
 			}
-			v = strings.TrimRight(line, "\r\n")
+			// The wizard cleans the value by the setting's input policy.
+			v = line
 		} else {
-			v = os.Getenv(s.env)
+			v = os.Getenv(s.Env)
 		}
 		if v != "" {
-			values[s.field] = v
+			values[s.ID] = v
 		}
 	}
 	return nil
@@ -313,11 +312,8 @@ func flagErrors(err error) error {
 		var fe *wizard.FieldError
 		if errors.As(e, &fe) {
 			name := "--" + flagName(fe.Field)
-			switch fe.Field {
-			case "secret_access_key":
-				name = "$" + envSecretAccessKey
-			case "connection_string":
-				name = "$" + envConnectionString
+			if env := envOf(fe.Field); env != "" {
+				name = "$" + env
 			}
 			lines = append(lines, fmt.Sprintf("%s: %v", name, fe.Err))
 			continue
@@ -414,4 +410,14 @@ func wizardExportCommand(name string, sources []string) string {
 		words[i] = shellQuote(w)
 	}
 	return strings.Join(words, " ")
+}
+
+// flagName is the flag of the field id ("role_arn" → "role-arn").
+func flagName(id string) string {
+	for _, s := range setupFlags() {
+		if s.ID == id {
+			return s.Flag
+		}
+	}
+	return strings.ReplaceAll(id, "_", "-")
 }

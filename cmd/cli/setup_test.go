@@ -48,7 +48,7 @@ func TestSetupNonInteractive(t *testing.T) {
 
 	// Keys mode: the secret only from the environment, never printed.
 	const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzSECRETKEY"
-	t.Setenv(envSecretAccessKey, secret)
+	t.Setenv(envOf("secret_access_key"), secret)
 	out, errOut, code = runCLI(t, "", append(base, "--name", "globex", "--type", "s3-keys", "--bucket", "globex-recordings",
 		"--region", "us-west-1", "--access-key-id", "AKIAIOSFODNN7EXAMPLE", "--test", "never")...)
 	if code != 0 || strings.Contains(out+errOut, secret) {
@@ -59,7 +59,7 @@ func TestSetupNonInteractive(t *testing.T) {
 		t.Fatal("the secret did not reach the config file")
 	}
 	// From stdin instead of the environment.
-	t.Setenv(envSecretAccessKey, "")
+	t.Setenv(envOf("secret_access_key"), "")
 	_, errOut, code = runCLI(t, secret+"\n", append(base, "--name", "initech", "--type", "s3-keys", "--bucket", "initech-recordings",
 		"--region", "us-west-1", "--access-key-id", "AKIAIOSFODNN7EXAMPLE", "--secrets-from-stdin", "--test", "never")...)
 	if code != 0 {
@@ -80,7 +80,7 @@ func TestSetupNonInteractiveErrors(t *testing.T) {
 		{"missing role ARN", []string{"--name", "acme", "--type", "s3-role", "--bucket", "acme-recordings", "--region", "eu-west-1"},
 			[]string{"--role-arn"}},
 		{"keys without secret", []string{"--name", "g", "--type", "s3-keys", "--bucket", "globex-recordings", "--region", "us-west-1", "--access-key-id", "AKIAIOSFODNN7EXAMPLE"},
-			[]string{"$" + envSecretAccessKey}},
+			[]string{"$" + envOf("secret_access_key")}},
 		{"bad type", []string{"--name", "x", "--type", "ftp"}, []string{"--type"}},
 		{"bad test mode", []string{"--name", "x", "--type", "local", "--path", "/tmp", "--test", "sometimes"}, []string{"--test"}},
 	}

@@ -459,6 +459,11 @@ func classifyUnreadAnswer(err error, e *providers.Error, in errInput, status int
 	e.Kind = providers.ErrServer
 	e.Err = innermostNetError(err)
 	e.Hint = fmt.Sprintf("the store answered HTTP %d but its answer could not be read", status)
+	if strings.Contains(err.Error(), "illegal character code") {
+		// Listings are asked URL-encoded; a store that ignores that sends
+		// such a key raw, and XML 1.0 cannot carry it.
+		e.Hint = "an object key holds a control character that the store's XML answer cannot carry (the store did not URL-encode its listing); rename or delete that object with the store's own tools"
+	}
 	e.Action, e.Resource = "", ""
 	return e
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -37,6 +38,18 @@ func answer(service, op string, status int, hdr http.Header, code, msg string) e
 		ResponseError: &smithyhttp.ResponseError{
 			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: status, Header: hdr}},
 			Err:      api,
+		},
+	}}
+}
+
+// unreadAnswer builds the error the SDK returns when the store answered
+// HTTP 200 but its body could not be read or decoded.
+func unreadAnswer(op string, cause error) error {
+	return &smithy.OperationError{ServiceID: "S3", OperationName: op, Err: &awshttp.ResponseError{
+		RequestID: "REQ1",
+		ResponseError: &smithyhttp.ResponseError{
+			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: 200, Header: http.Header{}}},
+			Err:      &smithy.DeserializationError{Err: fmt.Errorf("failed to decode response body, %w", cause)},
 		},
 	}}
 }
@@ -77,6 +90,14 @@ func TestClassify(t *testing.T) {
 		retryAfter int
 		hintHas    []string
 	}{
+		{name: "body cut after HTTP 200", in: put, kind: providers.ErrNetwork, retryable: true,
+			err:     unreadAnswer("CreateMultipartUpload", &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}),
+			hintHas: []string{"cut after the store answered HTTP 200", "retried"}},
+		{name: "body ends early after HTTP 200", in: put, kind: providers.ErrNetwork, retryable: true,
+			err: unreadAnswer("CompleteMultipartUpload", io.ErrUnexpectedEOF)},
+		{name: "listing with a control character", in: headBucket, kind: providers.ErrServer,
+			err:     unreadAnswer("ListObjectsV2", errors.New("XML syntax error on line 2: illegal character code U+0001")),
+			hintHas: []string{"control character"}},
 		{name: "access denied", err: answer("S3", "PutObject", 403, nil, "AccessDenied", "Access Denied"), in: put,
 			kind: providers.ErrAccessDenied, code: "AccessDenied", action: "s3:PutObject", resource: "arn:aws:s3:::bkt/exports/*",
 			hintHas: []string{"add s3:PutObject on arn:aws:s3:::bkt/exports/*", `{"Action": ["s3:PutObject"]}`}},

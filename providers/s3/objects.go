@@ -182,9 +182,12 @@ func (p *Provider) Stat(ctx context.Context, key string) (providers.Object, erro
 // List calls fn for every object under prefix (relative to the location's
 // prefix), in key order, page by page.
 func (p *Provider) List(ctx context.Context, prefix string, fn func(providers.Object) error) error {
+	// URL-encoded keys: a key may hold characters XML 1.0 cannot carry
+	// (control characters), which would break the whole page otherwise.
 	pager := s3.NewListObjectsV2Paginator(p.client, &s3.ListObjectsV2Input{
-		Bucket: aws.String(p.s3c.Bucket),
-		Prefix: aws.String(p.key(prefix)),
+		Bucket:       aws.String(p.s3c.Bucket),
+		Prefix:       aws.String(p.key(prefix)),
+		EncodingType: types.EncodingTypeUrl,
 	})
 	for pager.HasMorePages() {
 		page, err := pager.NextPage(ctx)
@@ -192,8 +195,12 @@ func (p *Provider) List(ctx context.Context, prefix string, fn func(providers.Ob
 			return p.mapErr("list", "s3:ListBucket", true, err)
 		}
 		for _, o := range page.Contents {
+			k, err := decodeKey(aws.ToString(o.Key), page.EncodingType == types.EncodingTypeUrl)
+			if err != nil {
+				return err
+			}
 			obj := providers.Object{
-				Key:      p.rel(aws.ToString(o.Key)),
+				Key:      p.rel(k),
 				Size:     aws.ToInt64(o.Size),
 				ETag:     trimETag(o.ETag),
 				Modified: aws.ToTime(o.LastModified),

@@ -11,6 +11,7 @@ import (
 	"hash/crc32"
 	"io"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/stowage-dev/stowage/config"
 	"github.com/stowage-dev/stowage/export"
@@ -153,14 +155,19 @@ func s3Location(name, bucket, endpoint, caFile, region, ak, sk string) config.Lo
 func listObjects(t testing.TB, c *s3.Client, bucket string) map[string]int64 {
 	t.Helper()
 	out := map[string]int64{}
-	pager := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+	// URL-encoded, so keys with control characters list too.
+	pager := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), EncodingType: types.EncodingTypeUrl})
 	for pager.HasMorePages() {
 		page, err := pager.NextPage(context.Background())
 		if err != nil {
 			t.Fatalf("list %s: %v", bucket, err)
 		}
 		for _, o := range page.Contents {
-			out[aws.ToString(o.Key)] = aws.ToInt64(o.Size)
+			k, err := url.QueryUnescape(aws.ToString(o.Key))
+			if err != nil {
+				t.Fatalf("list %s: key %q: %v", bucket, aws.ToString(o.Key), err)
+			}
+			out[k] = aws.ToInt64(o.Size)
 		}
 	}
 	return out

@@ -58,6 +58,16 @@ type Field struct {
 	// starts empty with DisplayValue as its placeholder, and typing
 	// replaces the value, so focusing the field does not reveal it.
 	Masked bool
+	// Detect offers to ask the bucket for the value (DetectOption, and
+	// ctrl+d on the screens): the region.
+	Detect bool
+	// Filter marks a long list that is narrowed by typing: the regions.
+	Filter bool
+	// OptionHelp shows each option's Help with it: the storage types.
+	OptionHelp bool
+	// Default reports that the value is what a new draft holds, so an
+	// Advanced field with it may stay folded.
+	Default bool
 }
 
 // Internal keys of the draft values: the YAML path in the locations file.
@@ -119,6 +129,9 @@ type ui struct {
 	// extra checks a value the setting's rule accepted.
 	extra func(w *Wizard, v string) error
 	warn  func(w *Wizard, v string) []string
+	// detect, filter and optionHelp are Field's Detect, Filter and
+	// OptionHelp.
+	detect, filter, optionHelp bool
 }
 
 func custom(w *Wizard) bool { return w.get(pathEndpoint) != "" }
@@ -128,18 +141,20 @@ func authIs(m config.AuthMode) func(w *Wizard) bool {
 }
 
 // awsAdvanced folds the S3-compatible settings away unless the draft uses
-// the default chain, the choice for such stores, or already has an endpoint.
-func awsAdvanced(w *Wizard) bool { return !authIs(config.AuthDefault)(w) && !custom(w) }
+// the default chain, the choice for such stores. It does not depend on
+// whether an endpoint is set, so a saved location shows its fields in the
+// order they were added in.
+func awsAdvanced(w *Wizard) bool { return !authIs(config.AuthDefault)(w) }
 
 func isAdvanced(*Wizard) bool { return true }
 
 // screens holds the screen-only parts of the fields, by config path.
 var screens = map[string]ui{
 	"name":                         {extra: func(w *Wizard, v string) error { return w.checkName(v) }},
-	"type":                         {options: func(*Wizard) []Option { return TypeOptions }},
+	"type":                         {options: func(*Wizard) []Option { return TypeOptions }, optionHelp: true},
 	"s3.endpoint":                  {advanced: awsAdvanced},
 	"s3.bucket":                    {warn: func(_ *Wizard, v string) []string { return validate.S3BucketWarnings(v) }},
-	"s3.region":                    {options: regionOptions},
+	"s3.region":                    {options: regionOptions, detect: true, filter: true},
 	"s3.path_style":                {advanced: awsAdvanced},
 	"s3.ca_bundle":                 {advanced: awsAdvanced, extra: checkCABundle},
 	"s3.checksum_mode":             {advanced: isAdvanced},
@@ -351,6 +366,8 @@ func (w *Wizard) field(d *fieldDef) Field {
 		Visible: w.visible(d), Required: w.required(d) && !d.readOnly,
 		ReadOnly: d.readOnly, Example: d.s.Example, Sensitivity: d.s.Sensitivity,
 		Options: d.s.Options,
+		Detect:  d.detect, Filter: d.filter, OptionHelp: d.optionHelp,
+		Default: v == "" || v == d.s.Default,
 	}
 	// A saved identifier stays hidden on a shared screen until replaced.
 	f.Masked = w.ScreenShare && d.s.Sensitivity == config.Identifier && v != "" && v == w.initial[d.path] && !d.readOnly

@@ -88,6 +88,8 @@ type Wizard struct {
 
 	report   *providers.Report
 	lastTest *config.TestResult
+
+	detect detection
 }
 
 // New returns a wizard on file, which Save and ConfirmDelete update in
@@ -137,6 +139,7 @@ func (w *Wizard) reset(loc *config.Location) {
 		}
 	}
 	w.errs = map[string]error{}
+	w.resetDetect()
 	w.original, w.editing, w.lastTest, w.report, w.focus = nil, "", nil, nil, ""
 	if loc != nil {
 		c := *loc
@@ -225,6 +228,14 @@ func (w *Wizard) Set(ref, value string) error {
 	}
 	if d.id == "type" {
 		return w.setType(value)
+	}
+	if d.detect {
+		if value == DetectOption.Value {
+			w.chooseDetect()
+			return nil
+		}
+		// A region picked or typed replaces any detection asked for.
+		w.detect.on = false
 	}
 	old := w.get(d.path)
 	w.values[d.path] = value

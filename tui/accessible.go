@@ -39,8 +39,7 @@ type accessible struct {
 	out  io.Writer
 	res  Result
 	// retry re-asks only the fields that were refused.
-	retry     bool
-	detecting bool
+	retry bool
 }
 
 func runAccessible(ctx context.Context, opts Options, w *wizard.Wizard) (Result, error) {
@@ -297,33 +296,26 @@ func (a *accessible) askField(f wizard.Field) error {
 	title := f.Label
 	switch f.Kind {
 	case wizard.KindSelect:
-		labels, values := []string{}, []string{}
-		custom := f.ID == "region"
-		if custom {
-			labels = append(labels, "Detect from the bucket (the connection test finds it)")
-			values = append(values, detectRegion)
+		var labels, values []string
+		opts := f.Options
+		if f.Detect {
+			opts = append([]wizard.Option{wizard.DetectOption}, opts...)
 		}
-		for _, o := range f.Options {
+		for _, o := range opts {
 			l := o.Label
-			if o.Help != "" && f.ID == "type" {
+			if o.Help != "" && f.OptionHelp {
 				l += ": " + o.Help
 			}
 			labels = append(labels, l)
 			values = append(values, o.Value)
 		}
 		def := f.Value
-		if custom && a.detecting {
-			def = detectRegion
+		if f.Detect && a.w.Detecting() {
+			def = wizard.DetectOption.Value
 		}
 		v, err := a.choose(title, labels, values, def)
 		if err != nil {
 			return err
-		}
-		if v == detectRegion {
-			a.detecting = true
-			v = detectFallback
-		} else if custom {
-			a.detecting = false
 		}
 		if err := a.w.Set(f.ID, v); err != nil {
 			a.wrapped("  ", "Problem: "+a.w.DisplayError(err))
@@ -525,26 +517,21 @@ func (a *accessible) test() error {
 			continue
 		}
 		a.w.SetTestReport(rep)
-		if a.detecting {
-			if fix := regionFix(rep); fix != "" {
-				a.detecting = false
-				if err := a.w.ApplyFix("region", fix); err == nil {
-					a.println("Detected the bucket's region: " + a.w.DisplayText(fix) + ". Testing again.")
-					continue
-				}
-			}
-			a.detecting = false
+		if region, ok := a.w.DetectFromTest(); ok {
+			a.println("Detected the bucket's region: " + a.w.DisplayText(region) + ". Testing again.")
+			continue
 		}
 		if rep.OK() {
 			a.println("All checks passed.")
 			return a.next()
 		}
+		failures := a.w.TestFailures()
 		labels := []string{}
 		values := []string{}
-		for _, c := range a.w.TestFailures() {
+		for i, c := range failures {
 			if c.Fix != "" {
 				labels = append(labels, fmt.Sprintf("Set %s to %s and test again", c.Field, a.w.DisplayText(c.Fix)))
-				values = append(values, "fix:"+c.Field+"="+c.Fix)
+				values = append(values, "fix:"+strconv.Itoa(i))
 			}
 			if c.Field != "" {
 				labels = append(labels, fmt.Sprintf("Change %s (%s failed)", c.Field, a.w.DisplayText(c.Title)))
@@ -560,8 +547,8 @@ func (a *accessible) test() error {
 		kind, arg, _ := strings.Cut(v, ":")
 		switch kind {
 		case "fix":
-			field, value, _ := strings.Cut(arg, "=")
-			if err := a.w.ApplyFix(field, value); err != nil {
+			i, _ := strconv.Atoi(arg)
+			if err := a.w.AcceptFix(failures[i]); err != nil {
 				a.println("Error: " + a.w.DisplayError(err))
 			}
 		case "jump":
@@ -572,16 +559,6 @@ func (a *accessible) test() error {
 			return a.next()
 		}
 	}
-}
-
-// regionFix is the region the test detected for the bucket, if it differs.
-func regionFix(r providers.Report) string {
-	for _, c := range r.Checks {
-		if c.Field == "region" && c.Fix != "" {
-			return c.Fix
-		}
-	}
-	return ""
 }
 
 func (a *accessible) next() error {

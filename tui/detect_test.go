@@ -98,10 +98,9 @@ func whereModel(t *testing.T, choice string, values map[string]string, open func
 	if err := m.w.Goto(wizard.StepWhere); err != nil {
 		t.Fatal(err)
 	}
-	m.enterStep()
-	m.form.focus = "region"
-	m.form.focusChanged(m.w)
-	m.syncKeys()
+	_ = m.enterStep()
+	m.formNow().focus = "region"
+	m.formNow().focusChanged()
 	return m
 }
 
@@ -116,8 +115,8 @@ func regionValue(t *testing.T, m *model) string {
 
 // TestDetectRegionOutcomes covers what "detect from the bucket" says
 // without a real store: the answers that need no network, a failed probe
-// and a found region, each shown under the region field, which keeps the
-// focus.
+// and a found region, each shown under the region field. ctrl+d keeps the
+// focus there; enter, as on every row, moves on.
 func TestDetectRegionOutcomes(t *testing.T) {
 	noOpen := func(t *testing.T) func(context.Context, config.Location) (providers.Provider, error) {
 		return func(context.Context, config.Location) (providers.Provider, error) {
@@ -137,14 +136,14 @@ func TestDetectRegionOutcomes(t *testing.T) {
 	}{
 		{"custom endpoint before its keys", wizard.ChoiceS3Keys,
 			map[string]string{"endpoint": "https://minio.internal:9000", "bucket": "recordings"},
-			nil, "ctrl+d", "• " + needsCredentials, detectFallback},
+			nil, "ctrl+d", "• " + wizard.NeedsCredentials, wizard.DetectFallback},
 		{"no bucket yet", wizard.ChoiceS3Role, nil,
-			nil, "enter", "✗ detection asks the bucket: enter the bucket name first", detectFallback},
+			nil, "enter", "✗ detection asks the bucket: enter the bucket name first", wizard.DetectFallback},
 		{"bad bucket", wizard.ChoiceS3Role, map[string]string{"bucket": "Bad_Bucket"},
-			nil, "ctrl+d", "✗ detection needs a valid bucket name: bucket:", detectFallback},
+			nil, "ctrl+d", "✗ detection needs a valid bucket name: bucket:", wizard.DetectFallback},
 		{"no such bucket", wizard.ChoiceS3Default, map[string]string{"bucket": "acme-call-recordings"},
 			&detector{err: &providers.Error{Kind: providers.ErrNoSuchBucket, Op: "head-bucket", Hint: "no bucket acme-call-recordings: check the name"}},
-			"enter", "✗ could not detect the region: no bucket acme-call-recordings: check the name", detectFallback},
+			"enter", "✗ could not detect the region: no bucket acme-call-recordings: check the name", wizard.DetectFallback},
 		{"found by the list option", wizard.ChoiceS3Default, map[string]string{"bucket": "acme-call-recordings"},
 			&detector{region: "eu-west-1"}, "enter", "✓ detected: eu-west-1 — Europe (Ireland)", "eu-west-1"},
 		{"found with ctrl+d on a typed region", wizard.ChoiceS3Default,
@@ -158,7 +157,8 @@ func TestDetectRegionOutcomes(t *testing.T) {
 				open = func(context.Context, config.Location) (providers.Provider, error) { return tt.det, nil }
 			}
 			m := whereModel(t, tt.choice, tt.values, open)
-			if !m.keys.Detect.Enabled() {
+			f := m.formNow()
+			if f.sync(); !f.keys.Detect.Enabled() {
 				t.Fatal("ctrl+d is not offered on the region field")
 			}
 			_, cmd := m.Update(keyMsg(tt.key))
@@ -175,32 +175,45 @@ func TestDetectRegionOutcomes(t *testing.T) {
 			if v := regionValue(t, m); v != tt.wantValue {
 				t.Errorf("region = %q, want %q", v, tt.wantValue)
 			}
-			if m.w.Step() != wizard.StepWhere || m.form.focus != "region" {
-				t.Errorf("step %s, focus %q; want the region field to keep the focus", m.w.Step(), m.form.focus)
+			wantFocus := "region"
+			if tt.key == "enter" {
+				wantFocus = "prefix"
+			}
+			if m.w.Step() != wizard.StepWhere || m.formNow().focus != wantFocus {
+				t.Errorf("step %s, focus %q; want %q", m.w.Step(), m.formNow().focus, wantFocus)
 			}
 		})
 	}
 }
 
-// TestDetectRegionEnterMovesOnAfterAnswer checks that enter on "detect
-// from the bucket" asks once: after the answer it moves to the next field
-// instead of asking again.
-func TestDetectRegionEnterMovesOnAfterAnswer(t *testing.T) {
+// TestDetectRegionEnterAsksOnce checks that enter on "detect from the
+// bucket" means what it means on every row, take it and move on, and asks
+// the bucket once: back on the field after the answer, enter moves on
+// again without asking again.
+func TestDetectRegionEnterAsksOnce(t *testing.T) {
 	var opened atomic.Int32
 	det := &detector{err: errors.New("network unreachable")}
 	m := whereModel(t, wizard.ChoiceS3Default, map[string]string{"bucket": "acme-call-recordings"},
 		func(context.Context, config.Location) (providers.Provider, error) { opened.Add(1); return det, nil })
 	_, cmd := m.Update(keyMsg("enter"))
+	if m.formNow().focus != "prefix" {
+		t.Fatalf("focus %q after enter on detect; want the prefix", m.formNow().focus)
+	}
 	send(m, findMsg[detectedMsg](t, cmd))
 	if !strings.Contains(screen(m), "could not detect the region: network unreachable") {
 		t.Fatalf("no failure shown:\n%s", screen(m))
 	}
-	press(m, "enter")
-	if m.form.focus != "prefix" || opened.Load() != 1 {
-		t.Fatalf("focus %q after %d probes; want the prefix after one", m.form.focus, opened.Load())
-	}
 	if !strings.Contains(screen(m), "The connection test will detect the bucket's region") {
 		t.Errorf("the region field does not say the test will detect it:\n%s", screen(m))
+	}
+	press(m, "shift+tab")
+	if _, cmd := m.Update(keyMsg("enter")); cmd != nil {
+		if _, ok := cmd().(detectedMsg); ok {
+			t.Error("enter asked the bucket again")
+		}
+	}
+	if m.formNow().focus != "prefix" || opened.Load() != 1 {
+		t.Fatalf("focus %q after %d probes; want the prefix after one", m.formNow().focus, opened.Load())
 	}
 }
 
@@ -212,12 +225,12 @@ func TestDetectRegionUserChoiceWins(t *testing.T) {
 		change func(m *model)
 		want   string
 	}{
-		{"picked a region", func(m *model) { press(m, "down", "down") }, ""},
+		{"picked a region", func(m *model) { press(m, "shift+tab", "down", "down") }, ""},
 		{"changed the bucket", func(m *model) {
 			if err := m.w.Set("bucket", "other-bucket"); err != nil {
 				t.Fatal(err)
 			}
-		}, detectFallback},
+		}, wizard.DetectFallback},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

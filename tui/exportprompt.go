@@ -20,9 +20,11 @@ import (
 const sourcesExample = "/var/spool/recordings, ~/screen-recordings"
 
 // exportPrompt asks which folders to export before the wizard hands over
-// to the export (x on the Done screen or on a saved location).
+// to the export (x on the Done screen or on a saved location). It is
+// shown over the screen it was asked from.
 type exportPrompt struct {
-	active bool
+	*common
+	keys exportKeys
 	// name is the location to export to.
 	name string
 	in   textinput.Model
@@ -30,6 +32,12 @@ type exportPrompt struct {
 	// comes as a sourcesMsg.
 	checking bool
 	err      string
+	// close returns to the screen the question was asked from.
+	close func()
+}
+
+type exportKeys struct {
+	StartExport, Cancel, Quit key.Binding
 }
 
 // sourcesMsg is the outcome of checking the typed folders.
@@ -46,16 +54,32 @@ func (m *model) openExport(name string) tea.Cmd {
 	in.Placeholder = "e.g. " + sourcesExample
 	in.SetStyles(m.st.input)
 	in.SetWidth(max(20, m.contentWidth()-8))
-	m.exp = exportPrompt{active: true, name: name, in: in}
-	m.syncKeys()
+	m.exp = &exportPrompt{common: m.common, name: name, in: in, close: func() { m.exp = nil }, keys: exportKeys{
+		StartExport: bind([]string{"enter"}, "enter", "start export"),
+		Cancel:      bind([]string{"esc"}, "esc", "cancel"),
+		Quit:        bind([]string{"ctrl+c"}, "ctrl+c", "quit"),
+	}}
 	return m.exp.in.Focus()
 }
 
-// updateExport handles the folders question: enter checks the folders
-// (in a command: a folder may be on a slow network share), esc returns to
-// the screen it was asked from.
-func (m *model) updateExport(msg tea.Msg) tea.Cmd {
-	e := &m.exp
+// ShortHelp implements help.KeyMap.
+func (e *exportPrompt) ShortHelp() []key.Binding {
+	k := &e.keys
+	k.StartExport.SetEnabled(!e.checking)
+	return enabled(&k.StartExport, &k.Cancel, &k.Quit)
+}
+
+// FullHelp implements help.KeyMap.
+func (e *exportPrompt) FullHelp() [][]key.Binding { return [][]key.Binding{e.ShortHelp()} }
+
+func (e *exportPrompt) enter() tea.Cmd   { return nil }
+func (e *exportPrompt) setSize(_, _ int) {}
+func (e *exportPrompt) typing() bool     { return true }
+
+// update handles the folders question: enter checks the folders (in a
+// command: a folder may be on a slow network share), esc returns to the
+// screen it was asked from.
+func (e *exportPrompt) update(msg tea.Msg) tea.Cmd {
 	if p, ok := msg.(tea.PasteMsg); ok {
 		// One folder per line is fine too: the input is one line, so the
 		// lines become a comma-separated list instead of running together.
@@ -66,15 +90,13 @@ func (m *model) updateExport(msg tea.Msg) tea.Cmd {
 		}
 		msg = p
 	}
+	e.ShortHelp()
 	kp, isKey := msg.(tea.KeyPressMsg)
 	switch {
-	case isKey && key.Matches(kp, m.keys.Cancel):
-		m.exp = exportPrompt{}
+	case isKey && key.Matches(kp, e.keys.Cancel):
+		e.close()
 		return nil
-	case isKey && key.Matches(kp, m.keys.StartExport):
-		if e.checking {
-			return nil
-		}
+	case isKey && key.Matches(kp, e.keys.StartExport):
 		e.checking, e.err = true, ""
 		text := e.in.Value()
 		return func() tea.Msg {
@@ -91,52 +113,54 @@ func (m *model) updateExport(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
-// onSources ends the wizard with the checked folders, or shows what is
-// wrong with them.
-func (m *model) onSources(msg sourcesMsg) tea.Cmd {
-	e := &m.exp
-	if !e.active || !e.checking {
-		return nil
+// listen ends the wizard with the checked folders, or shows what is wrong
+// with them.
+func (e *exportPrompt) listen(msg tea.Msg) (tea.Cmd, bool) {
+	src, ok := msg.(sourcesMsg)
+	if !ok {
+		return nil, false
+	}
+	if !e.checking {
+		return nil, true
 	}
 	e.checking = false
-	if msg.text != e.in.Value() {
+	if src.text != e.in.Value() {
 		// Typed on while the check ran: check what is there now.
-		return nil
+		return nil, true
 	}
-	if msg.err != nil {
-		e.err = msg.err.Error()
-		return nil
+	if src.err != nil {
+		e.err = src.err.Error()
+		return nil, true
 	}
-	m.result.Location, m.result.ExportNow, m.result.Sources = e.name, true, msg.sources
-	m.quit()
-	return nil
+	e.result.Location, e.result.ExportNow, e.result.Sources = e.name, true, src.sources
+	e.quit()
+	return nil, true
 }
 
-func (m *model) exportHeader() string {
-	lines := []string{m.st.title.Render("Stowage · Export to " + m.exp.name)}
-	if m.opts.ScreenShare {
-		lines = append(lines, m.st.banner.Render(" SCREEN-SHARE MODE: secrets hidden "))
+func (e *exportPrompt) header() string {
+	lines := []string{e.st.title.Render("Stowage · Export to " + e.name)}
+	if e.opts.ScreenShare {
+		lines = append(lines, e.st.banner.Render(" SCREEN-SHARE MODE: secrets hidden "))
 	}
-	lines = append(lines, "", wrap(m.st.intro, "Which folders hold the recordings? Everything below them is exported to "+m.exp.name+
-		" behind a progress screen. Files already exported are skipped, so an export that stops can simply be run again.", m.contentWidth()), "")
+	lines = append(lines, "", wrap(e.st.intro, "Which folders hold the recordings? Everything below them is exported to "+e.name+
+		" behind a progress screen. Files already exported are skipped, so an export that stops can simply be run again.", e.contentWidth()), "")
 	return strings.Join(lines, "\n")
 }
 
-func (m *model) viewExport() string {
-	e := &m.exp
-	width := m.contentWidth()
+func (e *exportPrompt) view() string {
+	st, width := e.st, e.contentWidth()
 	var b strings.Builder
-	b.WriteString(m.st.focused.Render("› Folders of recordings *") + "\n")
+	b.WriteString(st.focused.Render("› Folders of recordings *") + "\n")
 	b.WriteString("  " + e.in.View())
 	switch {
 	case e.checking:
-		b.WriteString("\n" + m.st.muted.Render("    checking the folders…"))
+		b.WriteString("\n" + st.muted.Render("    checking the folders…"))
 	case e.err != "":
 		// The error ends with an example; the help would repeat it.
-		b.WriteString("\n" + indent(wrap(m.st.err, "✗ "+e.err, width-4), "    "))
+		b.WriteString("\n" + indent(wrap(st.err, "✗ "+e.err, width-4), "    "))
 		return b.String()
 	}
-	b.WriteString("\n" + indent(wrap(m.st.muted, "Separate several folders with commas; ~ is your home folder. For example: "+sourcesExample, width-4), "    "))
+	b.WriteString("\n" + indent(wrap(st.muted, "Separate several folders with commas; ~ is your home folder. For example: "+sourcesExample, width-4), "    "))
 	return b.String()
 }
 

@@ -126,7 +126,7 @@ func TestExportFromStartList(t *testing.T) {
 		t.Fatalf("step %s", m.w.Step())
 	}
 	press(m, "x")
-	if !m.exp.active || m.exp.name != "nas" || !strings.Contains(screen(m), "Export to nas") {
+	if m.exp == nil || m.exp.name != "nas" || !strings.Contains(screen(m), "Export to nas") {
 		t.Fatalf("no folders question for nas:\n%s", screen(m))
 	}
 	send(m, tea.PasteMsg{Content: a + "\n" + b + "\n"})

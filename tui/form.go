@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
@@ -16,23 +17,20 @@ const (
 	// foldID is the "advanced settings" line that shows or hides the
 	// advanced fields.
 	foldID = "\x00advanced"
-	// detectRegion is the region list's "detect from the bucket" entry.
-	detectRegion = "\x00detect"
-	// detectFallback is the region a detecting draft carries until the
-	// connection test finds the bucket's real one.
-	detectFallback = "us-east-1"
 	// listRows is how many options of a long list are shown at once.
 	listRows = 6
 )
 
-// formState is the screen of a step made of fields (Name, Type, Where,
+// formScreen is the screen of a step made of fields (Name, Type, Where,
 // Access). The values live in the wizard; the text inputs only hold what
 // is being typed, and every change is passed to wizard.Set at once, so
 // errors show as the user types.
-type formState struct {
+type formScreen struct {
+	*common
 	step   wizard.Step
+	keys   formKeys
 	inputs map[string]*textinput.Model
-	// filter is the type-to-filter input of the region list.
+	// filter is the type-to-filter input of a Filter list.
 	filter textinput.Model
 	// cursor is the highlighted row of the focused list.
 	cursor int
@@ -40,19 +38,11 @@ type formState struct {
 	// revealed secret fields show their value (never in screen-share mode).
 	revealed     map[string]bool
 	showAdvanced bool
-	// detecting is set when the user asked to detect the region from the
-	// bucket and no region was found yet: the connection test finds it
-	// and the fix is applied without asking.
-	detecting bool
-	// note is the line under the region field (a probe running, its
-	// outcome); the model sets it before drawing.
-	note    string
-	noteBad bool
-	offset  int
-	width   int
-	// advanced is each field's section as the step was entered.
-	advanced map[string]bool
-	st       styles
+	offset       int
+	width        int
+	height       int
+	// probe is "detect from the bucket" as it runs.
+	probe prober
 	// anchorTop and anchorBottom are the lines of the highlighted option
 	// in the list renderList drew last, -1 when none.
 	anchorTop, anchorBottom int
@@ -61,43 +51,86 @@ type formState struct {
 	anchorNote int
 }
 
+// formKeys are a form's keys; which apply follows the focused field.
+type formKeys struct {
+	Next      key.Binding
+	NextField key.Binding
+	PrevField key.Binding
+	// TabField and BackTabField move between fields where ↑/↓ choose.
+	TabField     key.Binding
+	BackTabField key.Binding
+	Choose       key.Binding // ↑/↓ on a select field
+	Toggle       key.Binding // space on a yes/no field
+	Unfold       key.Binding // space on the "advanced settings" line
+	Reveal       key.Binding // ctrl+r on a secret field, never in screen-share mode
+	// Detect asks the bucket for the value of a Detect field. Not a
+	// plain letter: the region list filters and the region input types.
+	Detect key.Binding
+	Back   key.Binding
+	Quit   key.Binding
+}
+
+func newFormKeys() formKeys {
+	return formKeys{
+		Next:         bind([]string{"enter"}, "enter", "next"),
+		NextField:    bind([]string{"tab", "down"}, "tab/↓", "next field"),
+		PrevField:    bind([]string{"shift+tab", "up"}, "shift+tab/↑", "prev field"),
+		TabField:     bind([]string{"tab"}, "tab", "next field"),
+		BackTabField: bind([]string{"shift+tab"}, "shift+tab", "prev field"),
+		Choose:       bind([]string{"up", "down"}, "↑/↓", "choose"),
+		Toggle:       bind([]string{"space", "left", "right"}, "space", "toggle"),
+		Unfold:       bind([]string{"space", "right", "left"}, "space", "show/hide"),
+		Reveal:       bind([]string{"ctrl+r"}, "ctrl+r", "reveal"),
+		Detect:       bind([]string{"ctrl+d"}, "ctrl+d", "detect region"),
+		Back:         bind([]string{"esc"}, "esc", "back"),
+		Quit:         bind([]string{"ctrl+c"}, "ctrl+c", "quit"),
+	}
+}
+
+func (k *formKeys) all() []*key.Binding {
+	return []*key.Binding{&k.Next, &k.Choose, &k.NextField, &k.PrevField, &k.TabField, &k.BackTabField,
+		&k.Toggle, &k.Unfold, &k.Reveal, &k.Detect, &k.Back, &k.Quit}
+}
+
 // formItem is one row group of the form.
 type formItem struct {
 	f    wizard.Field
 	fold bool // the advanced-settings line
 }
 
-func (fs *formState) restyle(st styles) {
-	fs.st = st
-	for _, in := range fs.inputs {
-		in.SetStyles(st.input)
-	}
-	fs.filter.SetStyles(st.input)
+func newFormScreen(c *common, step wizard.Step) *formScreen {
+	return &formScreen{common: c, step: step, keys: newFormKeys(), probe: prober{spin: newSpinner()}}
 }
 
-// load builds the inputs of step from the wizard's fields and focuses the
-// field the wizard asks for (a jump from a failed check), else the first.
-func (fs *formState) load(w *wizard.Wizard, step wizard.Step, st styles, screenShare bool) {
-	keepDetect := fs.detecting
-	*fs = formState{step: step, inputs: map[string]*textinput.Model{}, revealed: map[string]bool{},
-		advanced: map[string]bool{}, width: fs.width, detecting: keepDetect, st: st}
-	for _, f := range w.Fields(step) {
-		// Fields keep the section they had when the step was entered:
-		// an endpoint typed in the advanced section stays there rather
-		// than jump to the top under the cursor.
-		fs.advanced[f.ID] = f.Advanced
+func (fs *formScreen) restyle() {
+	for _, in := range fs.inputs {
+		in.SetStyles(fs.st.input)
+	}
+	fs.filter.SetStyles(fs.st.input)
+}
+
+// enter builds the inputs of the step from the wizard's fields and
+// focuses the field the wizard asks for (a jump from a failed check), else
+// the first.
+func (fs *formScreen) enter() tea.Cmd {
+	w := fs.w
+	fs.inputs, fs.revealed = map[string]*textinput.Model{}, map[string]bool{}
+	fs.cursor, fs.offset, fs.showAdvanced = 0, 0, false
+	if !w.DetectRunning() {
+		fs.probe.stop()
+	}
+	for _, f := range w.Fields(fs.step) {
 		fs.input(f)
 	}
 	fs.filter = textinput.New()
 	fs.filter.Prompt = "filter: "
 	fs.filter.Placeholder = "type to filter, e.g. eu-"
-	fs.filter.SetStyles(st.input)
+	fs.filter.SetStyles(fs.st.input)
 	fs.filter.SetWidth(30)
 
-	items := fs.items(w)
 	fs.focus = ""
 	if want := w.Focus(); want != "" {
-		for _, it := range items {
+		for _, it := range fs.items() {
 			if it.f.ID == want {
 				fs.focus = want
 			}
@@ -109,17 +142,26 @@ func (fs *formState) load(w *wizard.Wizard, step wizard.Step, st styles, screenS
 		}
 	}
 	if fs.focus == "" {
-		if ids := fs.focusable(w); len(ids) > 0 {
+		if ids := fs.focusable(); len(ids) > 0 {
 			fs.focus = ids[0]
 		}
 	}
-	fs.focusChanged(w)
+	fs.focusChanged()
+	for _, in := range fs.inputs {
+		if in.Focused() {
+			return textinput.Blink
+		}
+	}
+	if fs.filter.Focused() {
+		return textinput.Blink
+	}
+	return nil
 }
 
 // input returns the text input of a typed field, creating it on first
 // use: a field can become typed while the step is shown (the region turns
 // free text when an endpoint is set). It returns nil for other fields.
-func (fs *formState) input(f wizard.Field) *textinput.Model {
+func (fs *formScreen) input(f wizard.Field) *textinput.Model {
 	if f.ReadOnly || (f.Kind != wizard.KindText && f.Kind != wizard.KindSecret && f.Kind != wizard.KindNumber) {
 		return nil
 	}
@@ -138,9 +180,9 @@ func (fs *formState) input(f wizard.Field) *textinput.Model {
 	} else {
 		in.SetWidth(fs.inputWidth())
 	}
-	if f.ID == "region" && len(f.Options) > 0 {
-		// A custom endpoint makes the region free text; the known regions
-		// become suggestions.
+	if len(f.Options) > 0 {
+		// A typed field with options offers them as suggestions (the
+		// region of a custom endpoint).
 		sugg := make([]string, len(f.Options))
 		for i, o := range f.Options {
 			sugg[i] = o.Value
@@ -152,25 +194,11 @@ func (fs *formState) input(f wizard.Field) *textinput.Model {
 	return &in
 }
 
-// isAdvanced reports whether f belongs to the folded section.
-func (fs *formState) isAdvanced(f wizard.Field) bool {
-	if a, ok := fs.advanced[f.ID]; ok {
-		return a
-	}
-	return f.Advanced
-}
-
 // inputWidth is the width of a text input, leaving room for the prompt.
-func (fs *formState) inputWidth() int {
-	w := fs.width - 8
-	if w < 20 {
-		w = 20
-	}
-	return w
-}
+func (fs *formScreen) inputWidth() int { return max(20, fs.width-8) }
 
-func (fs *formState) setWidth(w int) {
-	fs.width = w
+func (fs *formScreen) setSize(w, h int) {
+	fs.width, fs.height = w, h
 	for id, in := range fs.inputs {
 		if in.EchoMode == textinput.EchoNone && !fs.revealed[id] {
 			continue
@@ -179,32 +207,22 @@ func (fs *formState) setWidth(w int) {
 	}
 }
 
-// isDefault reports whether v is what a new draft holds, so an advanced
-// field with it may stay folded.
-func isDefault(v string) bool {
-	switch v {
-	case "", "false", "0", string(config.EncryptionNone):
-		return true
-	}
-	return false
-}
-
 // items lists what the form shows, in order: the visible basic fields,
 // then one line that folds the advanced ones away, then those advanced
 // fields that are unfolded or worth showing (an error, a changed value).
-func (fs *formState) items(w *wizard.Wizard) []formItem {
+func (fs *formScreen) items() []formItem {
 	var basic, adv []formItem
 	hasAdvanced := false
-	for _, f := range w.Fields(fs.step) {
+	for _, f := range fs.w.Fields(fs.step) {
 		if !f.Visible {
 			continue
 		}
-		if !fs.isAdvanced(f) {
+		if !f.Advanced {
 			basic = append(basic, formItem{f: f})
 			continue
 		}
 		hasAdvanced = true
-		if fs.showAdvanced || f.Err != nil || !isDefault(f.Value) {
+		if fs.showAdvanced || f.Err != nil || !f.Default {
 			adv = append(adv, formItem{f: f})
 		}
 	}
@@ -216,20 +234,19 @@ func (fs *formState) items(w *wizard.Wizard) []formItem {
 }
 
 // focusable lists the IDs that take the focus, in order.
-func (fs *formState) focusable(w *wizard.Wizard) []string {
+func (fs *formScreen) focusable() []string {
 	var ids []string
-	for _, it := range fs.items(w) {
-		if it.f.ReadOnly {
-			continue
+	for _, it := range fs.items() {
+		if !it.f.ReadOnly {
+			ids = append(ids, it.f.ID)
 		}
-		ids = append(ids, it.f.ID)
 	}
 	return ids
 }
 
 // current returns the focused item.
-func (fs *formState) current(w *wizard.Wizard) (formItem, bool) {
-	for _, it := range fs.items(w) {
+func (fs *formScreen) current() (formItem, bool) {
+	for _, it := range fs.items() {
 		if it.f.ID == fs.focus {
 			return it, true
 		}
@@ -237,15 +254,18 @@ func (fs *formState) current(w *wizard.Wizard) (formItem, bool) {
 	return formItem{}, false
 }
 
+// filtered reports whether f is a list narrowed by typing.
+func filtered(f wizard.Field) bool { return f.Kind == wizard.KindSelect && f.Filter }
+
 // focusChanged focuses the input of the focused field and places the list
 // cursor on its value.
-func (fs *formState) focusChanged(w *wizard.Wizard) tea.Cmd {
+func (fs *formScreen) focusChanged() tea.Cmd {
 	for _, in := range fs.inputs {
 		in.Blur()
 	}
 	fs.filter.Blur()
 	fs.filter.SetValue("")
-	it, ok := fs.current(w)
+	it, ok := fs.current()
 	if !ok {
 		return nil
 	}
@@ -259,47 +279,38 @@ func (fs *formState) focusChanged(w *wizard.Wizard) tea.Cmd {
 	}
 	if it.f.Kind == wizard.KindSelect {
 		fs.cursor = 0
-		opts := fs.options(it.f)
-		for i, o := range opts {
+		for i, o := range fs.options(it.f) {
 			if o.Value == fs.selectedValue(it.f) {
 				fs.cursor = i
 			}
 		}
-		if it.f.ID == "region" {
+		if filtered(it.f) {
 			return fs.filter.Focus()
 		}
 	}
 	return nil
 }
 
-func (fs *formState) focusCmd() tea.Cmd {
-	for _, in := range fs.inputs {
-		if in.Focused() {
-			return textinput.Blink
-		}
-	}
-	if fs.filter.Focused() {
-		return textinput.Blink
-	}
-	return nil
-}
-
 // selectedValue is the option value the list shows as chosen.
-func (fs *formState) selectedValue(f wizard.Field) string {
-	if f.ID == "region" && fs.detecting {
-		return detectRegion
+func (fs *formScreen) selectedValue(f wizard.Field) string {
+	if f.Detect && fs.w.Detecting() {
+		return wizard.DetectOption.Value
 	}
 	return f.Value
 }
 
-// options are a select field's choices as the list shows them: the region
-// list gets "detect from the bucket" first and follows the filter.
-func (fs *formState) options(f wizard.Field) []wizard.Option {
-	if f.ID != "region" {
-		return f.Options
+// options are a select field's choices as the list shows them: "detect
+// from the bucket" first where the field offers it, and those the filter
+// matches.
+func (fs *formScreen) options(f wizard.Field) []wizard.Option {
+	var out []wizard.Option
+	if f.Detect {
+		out = append(out, wizard.DetectOption)
 	}
-	out := []wizard.Option{{Value: detectRegion, Label: "Detect from the bucket", Help: "Asks the bucket for its region now (enter, or ctrl+d on the field)."}}
-	q := strings.ToLower(strings.TrimSpace(fs.filter.Value()))
+	q := ""
+	if f.Filter {
+		q = strings.ToLower(strings.TrimSpace(fs.filter.Value()))
+	}
 	for _, o := range f.Options {
 		if q == "" || strings.Contains(strings.ToLower(o.Value+" "+o.Label), q) {
 			out = append(out, o)
@@ -309,8 +320,8 @@ func (fs *formState) options(f wizard.Field) []wizard.Option {
 }
 
 // move shifts the focus by delta among the focusable fields.
-func (fs *formState) move(w *wizard.Wizard, delta int) tea.Cmd {
-	ids := fs.focusable(w)
+func (fs *formScreen) move(delta int) tea.Cmd {
+	ids := fs.focusable()
 	if len(ids) == 0 {
 		return nil
 	}
@@ -325,54 +336,100 @@ func (fs *formState) move(w *wizard.Wizard, delta int) tea.Cmd {
 		return nil
 	}
 	fs.focus = ids[i]
-	return fs.focusChanged(w)
+	return fs.focusChanged()
 }
 
 // isLast reports whether the focus is on the last focusable field.
-func (fs *formState) isLast(w *wizard.Wizard) bool {
-	ids := fs.focusable(w)
+func (fs *formScreen) isLast() bool {
+	ids := fs.focusable()
 	return len(ids) == 0 || ids[len(ids)-1] == fs.focus
 }
 
 // choose moves the list cursor of a select field and sets the value.
-func (fs *formState) choose(w *wizard.Wizard, f wizard.Field, delta int) {
+func (fs *formScreen) choose(f wizard.Field, delta int) {
 	opts := fs.options(f)
 	if len(opts) == 0 {
 		return
 	}
-	fs.cursor += delta
-	fs.cursor = max(0, min(fs.cursor, len(opts)-1))
-	fs.pick(w, f, opts[fs.cursor])
+	fs.cursor = max(0, min(fs.cursor+delta, len(opts)-1))
+	_ = fs.w.Set(f.ID, opts[fs.cursor].Value)
 }
 
-// pick sets a select field to o.
-func (fs *formState) pick(w *wizard.Wizard, f wizard.Field, o wizard.Option) {
-	if f.ID == "region" {
-		fs.detecting = o.Value == detectRegion
-		if fs.detecting {
-			_ = w.Set(f.ID, detectFallback)
-			return
+// sync enables the keys that apply to the focused field: lists choose
+// with ↑/↓, switches toggle, secrets reveal (never in screen-share mode),
+// the advanced line unfolds.
+func (fs *formScreen) sync() {
+	k := &fs.keys
+	setAll(false, k.all()...)
+	setAll(true, &k.Next, &k.Quit)
+	k.Back.SetEnabled(fs.w.CanGoBack())
+	it, ok := fs.current()
+	if !ok {
+		return
+	}
+	moves := len(fs.focusable()) > 1
+	switch {
+	case it.fold:
+		setAll(true, &k.Unfold)
+		setAll(moves, &k.NextField, &k.PrevField)
+		k.Unfold.SetHelp("space", "show advanced")
+		if fs.showAdvanced {
+			k.Unfold.SetHelp("space", "hide advanced")
+		}
+	case it.f.Kind == wizard.KindSelect:
+		setAll(true, &k.Choose)
+		setAll(moves, &k.TabField, &k.BackTabField)
+	case it.f.Kind == wizard.KindBool:
+		setAll(true, &k.Toggle)
+		setAll(moves, &k.NextField, &k.PrevField)
+	default:
+		setAll(moves, &k.NextField, &k.PrevField)
+		if it.f.Kind == wizard.KindSecret && !fs.opts.ScreenShare {
+			k.Reveal.SetEnabled(true)
+			k.Reveal.SetHelp("ctrl+r", "reveal")
+			if fs.revealed[it.f.ID] {
+				k.Reveal.SetHelp("ctrl+r", "hide")
+			}
 		}
 	}
-	_ = w.Set(f.ID, o.Value)
+	// A Detect field is asked of the bucket whether it is a list (AWS)
+	// or typed (a custom endpoint).
+	k.Detect.SetEnabled(it.f.Detect)
 }
 
-// updateForm handles keys on a form step.
-func (m *model) updateForm(msg tea.Msg) tea.Cmd {
-	fs := &m.form
-	w := m.w
-	it, ok := fs.current(w)
+// ShortHelp implements help.KeyMap.
+func (fs *formScreen) ShortHelp() []key.Binding {
+	fs.sync()
+	return enabled(fs.keys.all()...)
+}
+
+// FullHelp implements help.KeyMap.
+func (fs *formScreen) FullHelp() [][]key.Binding { return [][]key.Binding{fs.ShortHelp()} }
+
+// typing reports whether keys type into an input or a filter now.
+func (fs *formScreen) typing() bool {
+	it, ok := fs.current()
+	return ok && !it.fold && (fs.input(it.f) != nil || filtered(it.f))
+}
+
+// update handles keys on a form step. Enter means the same on every row:
+// take the row as it is and go on, to the next field or, from the last,
+// to the next step.
+func (fs *formScreen) update(msg tea.Msg) tea.Cmd {
+	fs.sync()
+	w := fs.w
+	it, ok := fs.current()
 	kp, isKey := msg.(tea.KeyPressMsg)
 	if !isKey {
 		// Paste and blink go to the focused input.
-		return fs.updateInput(w, it, msg)
+		return fs.updateInput(it, msg)
 	}
-	k := m.keys
+	k := fs.keys
 	switch {
 	case key.Matches(kp, k.Back):
 		w.Back()
 		return nil
-	case key.Matches(kp, k.Reveal) && ok && it.f.Kind == wizard.KindSecret:
+	case key.Matches(kp, k.Reveal) && ok:
 		fs.revealed[it.f.ID] = !fs.revealed[it.f.ID]
 		if in := fs.input(it.f); in != nil {
 			if fs.revealed[it.f.ID] {
@@ -384,78 +441,86 @@ func (m *model) updateForm(msg tea.Msg) tea.Cmd {
 			}
 		}
 		return nil
-	case key.Matches(kp, k.Unfold) && ok && it.fold:
+	case key.Matches(kp, k.Unfold):
 		fs.showAdvanced = !fs.showAdvanced
 		return nil
-	case key.Matches(kp, k.Choose) && ok && it.f.Kind == wizard.KindSelect:
+	case key.Matches(kp, k.Choose):
 		if kp.String() == "up" {
-			fs.choose(w, it.f, -1)
+			fs.choose(it.f, -1)
 		} else {
-			fs.choose(w, it.f, 1)
+			fs.choose(it.f, 1)
 		}
 		return nil
-	case key.Matches(kp, k.Toggle) && ok && it.f.Kind == wizard.KindBool:
+	case key.Matches(kp, k.Toggle):
 		v := "true"
 		if it.f.Value == "true" {
 			v = "false"
 		}
 		_ = w.Set(it.f.ID, v)
 		return nil
-	case key.Matches(kp, k.Detect) && ok && it.f.ID == "region":
+	case key.Matches(kp, k.Detect):
 		if it.f.Kind == wizard.KindSelect {
 			fs.cursor = 0
 		}
-		return m.startDetect()
-	case key.Matches(kp, k.Next) && ok && it.f.ID == "region" && it.f.Kind == wizard.KindSelect &&
-		fs.onDetect(it.f) && !m.detectSettled():
-		// Choosing "detect from the bucket" asks the bucket now and stays
-		// on the field to show the answer; enter again moves on.
-		return m.startDetect()
+		return fs.startDetect()
 	case key.Matches(kp, k.NextField), key.Matches(kp, k.TabField):
-		return fs.move(w, 1)
+		return fs.move(1)
 	case key.Matches(kp, k.PrevField), key.Matches(kp, k.BackTabField):
-		return fs.move(w, -1)
+		return fs.move(-1)
 	case key.Matches(kp, k.Next):
-		if ok && it.f.Kind == wizard.KindSelect && it.f.Value == "" {
-			// Enter on an untouched list picks the highlighted option.
-			if opts := fs.options(it.f); len(opts) > 0 {
-				fs.pick(w, it.f, opts[min(fs.cursor, len(opts)-1)])
-			}
-		}
-		if ok && it.f.Err == nil && !fs.isLast(w) {
-			if f, _ := w.Field(it.f.ID); f.Err == nil {
-				return fs.move(w, 1)
-			}
-		}
-		return m.formNext()
+		return fs.accept(it, ok)
 	}
-	return fs.updateInput(w, it, msg)
+	return fs.updateInput(it, msg)
 }
 
-// formNext asks the wizard to move on; on errors it focuses the first bad
-// field, which shows its message.
-func (m *model) formNext() tea.Cmd {
-	before := m.w.Step()
-	if err := m.w.Next(); err != nil {
-		if m.w.Step() == before {
-			if id := m.w.Focus(); id != "" {
-				m.form.focus = id
-				if _, ok := m.form.current(m.w); !ok {
-					m.form.showAdvanced = true
-				}
-				m.setStatus("Fix the highlighted field to continue.", true)
-				return m.form.focusChanged(m.w)
+// accept is enter: the focused row's value stands (an untouched list
+// takes the highlighted option; "detect from the bucket" asks the bucket
+// unless it has answered already), and the focus moves on.
+func (fs *formScreen) accept(it formItem, ok bool) tea.Cmd {
+	w := fs.w
+	var cmd tea.Cmd
+	if ok && it.f.Kind == wizard.KindSelect {
+		opts := fs.options(it.f)
+		on := opts[min(fs.cursor, len(opts)-1)]
+		switch {
+		case on.Value == wizard.DetectOption.Value:
+			if !w.DetectSettled() {
+				cmd = fs.startDetect()
 			}
-			m.setStatus(firstLine(m.w.DisplayError(err)), true)
+		case it.f.Value == "":
+			_ = w.Set(it.f.ID, on.Value)
 		}
+	}
+	if ok && it.f.Err == nil && !fs.isLast() {
+		if f, _ := w.Field(it.f.ID); f.Err == nil {
+			return tea.Batch(cmd, fs.move(1))
+		}
+	}
+	return tea.Batch(cmd, fs.nextStep())
+}
+
+// nextStep asks the wizard to move on; on errors it focuses the first bad
+// field, which shows its message.
+func (fs *formScreen) nextStep() tea.Cmd {
+	before := fs.w.Step()
+	if err := fs.w.Next(); err != nil && fs.w.Step() == before {
+		if id := fs.w.Focus(); id != "" {
+			fs.focus = id
+			if _, ok := fs.current(); !ok {
+				fs.showAdvanced = true
+			}
+			fs.setStatus("Fix the highlighted field to continue.", true)
+			return fs.focusChanged()
+		}
+		fs.fail(err)
 	}
 	return nil
 }
 
-// updateInput passes msg to the focused text input (or the region filter)
+// updateInput passes msg to the focused text input (or the list filter)
 // and stores the new value in the wizard.
-func (fs *formState) updateInput(w *wizard.Wizard, it formItem, msg tea.Msg) tea.Cmd {
-	if it.f.ID == "region" && it.f.Kind == wizard.KindSelect {
+func (fs *formScreen) updateInput(it formItem, msg tea.Msg) tea.Cmd {
+	if filtered(it.f) {
 		before := fs.filter.Value()
 		var cmd tea.Cmd
 		fs.filter, cmd = fs.filter.Update(msg)
@@ -464,7 +529,7 @@ func (fs *formState) updateInput(w *wizard.Wizard, it formItem, msg tea.Msg) tea
 			if opts := fs.options(it.f); len(opts) > 1 {
 				// Filtering picks the best match, so enter accepts it.
 				fs.cursor = 1
-				fs.pick(w, it.f, opts[1])
+				_ = fs.w.Set(it.f.ID, opts[1].Value)
 			}
 		}
 		return cmd
@@ -477,31 +542,21 @@ func (fs *formState) updateInput(w *wizard.Wizard, it formItem, msg tea.Msg) tea
 	next, cmd := in.Update(msg)
 	*in = next
 	if in.Value() != before {
-		_ = w.Set(it.f.ID, in.Value())
-		if it.f.ID == "region" {
-			// A typed region replaces any detection asked for.
-			fs.detecting = false
-		}
+		_ = fs.w.Set(it.f.ID, in.Value())
 	}
 	return cmd
 }
 
-// onDetect reports whether the cursor of the region list is on "detect
-// from the bucket".
-func (fs *formState) onDetect(f wizard.Field) bool {
-	opts := fs.options(f)
-	return fs.cursor < len(opts) && opts[fs.cursor].Value == detectRegion
-}
-
-// view renders the form into height lines, scrolled so the focused field
-// is in view.
-func (fs *formState) view(w *wizard.Wizard, st styles, width, height int, screenShare bool) string {
+// view renders the form into its height, scrolled so the focused field is
+// in view.
+func (fs *formScreen) view() string {
+	st, height := fs.st, fs.height
 	var lines []string
 	top, bottom := 0, 0
-	for _, it := range fs.items(w) {
+	for _, it := range fs.items() {
 		start := len(lines)
 		fs.anchorTop, fs.anchorBottom, fs.anchorNote = -1, -1, -1
-		lines = append(lines, strings.Split(fs.renderItem(w, it, st, width, screenShare), "\n")...)
+		lines = append(lines, strings.Split(fs.renderItem(it), "\n")...)
 		lines = append(lines, "")
 		if it.f.ID == fs.focus {
 			top, bottom = start, len(lines)-1
@@ -532,39 +587,34 @@ func (fs *formState) view(w *wizard.Wizard, st styles, width, height int, screen
 	end := min(len(lines), fs.offset+height)
 	vis := lines[fs.offset:end]
 	if fs.offset > 0 && len(vis) > 0 {
-		vis[0] = st.muted.Render("  ↑ more above")
+		vis[0] = st.muted.Render(moreAbove)
 	}
 	if end < len(lines) && len(vis) > 0 {
-		vis[len(vis)-1] = st.muted.Render("  ↓ more below")
+		vis[len(vis)-1] = st.muted.Render(moreBelow)
 	}
 	return strings.Join(vis, "\n")
 }
 
 // renderItem draws one field: the label line, the value or list, the
 // error and warnings, and the help of the focused field.
-func (fs *formState) renderItem(w *wizard.Wizard, it formItem, st styles, width int, screenShare bool) string {
+func (fs *formScreen) renderItem(it formItem) string {
+	st, width, w := fs.st, fs.width, fs.w
 	focused := it.f.ID == fs.focus
 	marker := "  "
+	ls := st.label
 	if focused {
 		marker = "› "
+		ls = st.focused
 	}
 	if it.fold {
 		label := "▸ Advanced settings (space to show)"
 		if fs.showAdvanced {
 			label = "▾ Advanced settings"
 		}
-		ls := st.label
-		if focused {
-			ls = st.focused
-		}
 		return ls.Render(marker + label)
 	}
 	f := it.f
 	var b strings.Builder
-	ls := st.label
-	if focused {
-		ls = st.focused
-	}
 	label := f.Label
 	if f.Required {
 		label += " *"
@@ -581,12 +631,11 @@ func (fs *formState) renderItem(w *wizard.Wizard, it formItem, st styles, width 
 		b.WriteString(ls.Render(marker + box + " " + label))
 	case f.Kind == wizard.KindSelect:
 		if !focused {
-			v := fs.displaySelect(w, f)
-			b.WriteString(ls.Render(marker+label+": ") + st.value.Render(v))
+			b.WriteString(ls.Render(marker+label+": ") + st.value.Render(fs.displaySelect(f)))
 			break
 		}
 		b.WriteString(ls.Render(marker+label) + "\n")
-		b.WriteString(fs.renderList(f, st, width))
+		b.WriteString(fs.renderList(f))
 	case f.Kind == wizard.KindSecret:
 		b.WriteString(ls.Render(marker+label) + "\n")
 		in := fs.input(f)
@@ -594,14 +643,13 @@ func (fs *formState) renderItem(w *wizard.Wizard, it formItem, st styles, width 
 		if f.Value != "" {
 			state = config.RedactedSecret
 		}
-		if in != nil && (focused || fs.revealed[f.ID]) {
-			if fs.revealed[f.ID] && !screenShare {
-				b.WriteString("  " + in.View())
-			} else {
-				b.WriteString("  " + in.View() + " " + st.muted.Render(state))
-			}
-		} else {
+		switch {
+		case in == nil || !(focused || fs.revealed[f.ID]):
 			b.WriteString("    " + st.value.Render(state))
+		case fs.revealed[f.ID] && !fs.opts.ScreenShare:
+			b.WriteString("  " + in.View())
+		default:
+			b.WriteString("  " + in.View() + " " + st.muted.Render(state))
 		}
 	default:
 		b.WriteString(ls.Render(marker+label) + "\n")
@@ -617,21 +665,8 @@ func (fs *formState) renderItem(w *wizard.Wizard, it formItem, st styles, width 
 			}
 		}
 	}
-	if f.ID == "region" && fs.note != "" {
-		ns := st.ok
-		switch {
-		case fs.noteBad:
-			ns = st.err
-		case fs.detecting:
-			ns = st.muted
-		}
-		b.WriteString("\n" + indent(wrap(ns, fs.note, width-4), "    "))
-		// The line after the note, as a list's anchor ends after its
-		// row: the last line shown may become a "more below" marker.
-		fs.anchorNote = strings.Count(b.String(), "\n") + 1
-	}
-	if f.ID == "region" && fs.detecting && !focused && (fs.note == "" || fs.noteBad) {
-		b.WriteString("\n" + wrap(st.muted, "    The connection test will detect the bucket's region and set it.", width))
+	if f.Detect {
+		fs.detectLines(&b, focused)
 	}
 	// An error or warning may quote the value it is about (the account
 	// ID of a role ARN), so it is masked like the value.
@@ -648,11 +683,11 @@ func (fs *formState) renderItem(w *wizard.Wizard, it formItem, st styles, width 
 }
 
 // displaySelect is the chosen option of an unfocused list.
-func (fs *formState) displaySelect(w *wizard.Wizard, f wizard.Field) string {
-	if f.ID == "region" && fs.detecting {
+func (fs *formScreen) displaySelect(f wizard.Field) string {
+	if f.Detect && fs.w.Detecting() {
 		return "detect from the bucket"
 	}
-	v := w.DisplayValue(f)
+	v := fs.w.DisplayValue(f)
 	if v == "" {
 		for _, o := range f.Options {
 			if o.Value == "" {
@@ -664,13 +699,14 @@ func (fs *formState) displaySelect(w *wizard.Wizard, f wizard.Field) string {
 	return v
 }
 
-// renderList draws the options of the focused select field: every option
-// (with the line on when to pick it) for short lists, a filtered window
-// for the region list.
-func (fs *formState) renderList(f wizard.Field, st styles, width int) string {
+// renderList draws the options of the focused select field: each with
+// the line on when to pick it where the field has those, and a window of
+// listRows around the cursor, under its filter, for a long list.
+func (fs *formScreen) renderList(f wizard.Field) string {
+	st, width := fs.st, fs.width
 	opts := fs.options(f)
 	var b strings.Builder
-	if f.ID == "region" {
+	if f.Filter {
 		b.WriteString("    " + fs.filter.View() + "\n")
 	}
 	from, to := 0, len(opts)
@@ -696,7 +732,7 @@ func (fs *formState) renderList(f wizard.Field, st styles, width int) string {
 		} else {
 			b.WriteString("    " + row + "\n")
 		}
-		if o.Help != "" && f.ID == "type" {
+		if o.Help != "" && f.OptionHelp {
 			b.WriteString(indent(wrap(st.muted, o.Help, width-6), "      ") + "\n")
 		}
 		if i == fs.cursor {
@@ -706,16 +742,22 @@ func (fs *formState) renderList(f wizard.Field, st styles, width int) string {
 	if to < len(opts) {
 		b.WriteString(st.muted.Render("      ↓ "+plural(len(opts)-to, "more option")) + "\n")
 	}
-	if len(opts) == 1 && f.ID == "region" {
-		b.WriteString(st.muted.Render("      no region matches the filter") + "\n")
+	if matched := len(opts) - len(fs.options(wizard.Field{Detect: f.Detect})); f.Filter && matched == 0 {
+		b.WriteString(st.muted.Render("      nothing matches the filter") + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// firstLine returns the first line of s.
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
+// prober runs "detect from the bucket" for a form: the wizard decides and
+// records, the probe itself runs in a command.
+type prober struct {
+	spin   spinner.Model
+	cancel func()
+}
+
+func (p *prober) stop() {
+	if p.cancel != nil {
+		p.cancel()
+		p.cancel = nil
 	}
-	return s
 }

@@ -63,25 +63,23 @@ func editing(t *testing.T, name string, step wizard.Step, screenShare bool) *mod
 		if err := m.w.Goto(step); err != nil {
 			t.Fatalf("go to %s: %v", step, err)
 		}
-		m.enterStep()
-		_ = m.stepCmd() // starts the test on the Test step; its command is not run
+		_ = m.enterStep() // starts the test on the Test step; its command is not run
 	}
 	return m
 }
 
 // detectingModel edits the role location on its Where step with the
-// region field focused; its provider is never opened, as the golden tests
-// do not run commands.
+// region field focused; its provider only knows the bucket's region.
 func detectingModel(t *testing.T) *model {
 	t.Helper()
 	m := newTestModel(t, Options{File: fixtureFile(), Platform: fixturePlatform, EditName: "acme-recordings",
 		Open: func(context.Context, config.Location) (providers.Provider, error) {
-			return nil, errors.New("not opened by golden tests")
+			return &detector{region: "eu-central-1"}, nil
 		}})
 	if err := m.w.Goto(wizard.StepWhere); err != nil {
 		t.Fatal(err)
 	}
-	m.enterStep()
+	_ = m.enterStep()
 	press(m, "tab")
 	return m
 }
@@ -239,15 +237,15 @@ func TestGoldenScreens(t *testing.T) {
 		{"test-running", func(t *testing.T) *model {
 			m := editing(t, "acme-recordings", wizard.StepTest, false)
 			cs := sampleChecks()
-			send(m, checkMsg{run: m.test.run, check: cs[0]})
+			send(m, checkMsg{run: m.tests().run, check: cs[0]})
 			running := cs[1]
 			running.Status, running.Detail, running.Duration = providers.StatusRunning, "", 0
-			send(m, checkMsg{run: m.test.run, check: running})
+			send(m, checkMsg{run: m.tests().run, check: running})
 			return m
 		}},
 		{"test-failed", func(t *testing.T) *model {
 			m := editing(t, "acme-recordings", wizard.StepTest, false)
-			send(m, testDoneMsg{run: m.test.run, report: providers.Report{Location: "acme-recordings", Started: fixedNow, Checks: sampleChecks()}})
+			send(m, testDoneMsg{run: m.tests().run, report: providers.Report{Location: "acme-recordings", Started: fixedNow, Checks: sampleChecks()}})
 			return m
 		}},
 		{"test-passed", func(t *testing.T) *model {
@@ -256,29 +254,29 @@ func TestGoldenScreens(t *testing.T) {
 			cs[2] = providers.Check{ID: "region", Title: "Bucket region", Status: providers.StatusPass, Detail: "eu-west-1", Duration: 35 * time.Millisecond}
 			cs[3].Status, cs[3].Detail = providers.StatusPass, "listing allowed; calls/ is empty"
 			cs[4].Status, cs[4].Detail = providers.StatusPass, "wrote calls/.stowage/connection-test.txt (100 bytes)"
-			send(m, testDoneMsg{run: m.test.run, report: providers.Report{Location: "acme-recordings", Started: fixedNow, Checks: cs}})
+			send(m, testDoneMsg{run: m.tests().run, report: providers.Report{Location: "acme-recordings", Started: fixedNow, Checks: cs}})
 			return m
 		}},
 		{"test-could-not-run", func(t *testing.T) *model {
 			m := editing(t, "acme-recordings", wizard.StepTest, false)
-			send(m, testDoneMsg{run: m.test.run, err: errors.New("open: invalid location settings: the CA bundle cannot be read")})
+			send(m, testDoneMsg{run: m.tests().run, err: errors.New("open: invalid location settings: the CA bundle cannot be read")})
 			return m
 		}},
 		{"test-passed-long", func(t *testing.T) *model {
 			m := editing(t, "acme-recordings", wizard.StepTest, false)
-			send(m, testDoneMsg{run: m.test.run, report: providers.Report{Location: "acme-recordings", Started: fixedNow, Checks: fullChecks()}})
+			send(m, testDoneMsg{run: m.tests().run, report: providers.Report{Location: "acme-recordings", Started: fixedNow, Checks: fullChecks()}})
 			return m
 		}},
 		{"test-passed-long-scrolled", func(t *testing.T) *model {
 			m := editing(t, "acme-recordings", wizard.StepTest, true)
-			send(m, testDoneMsg{run: m.test.run, report: providers.Report{Location: "acme-recordings", Started: fixedNow, Checks: fullChecks()}})
+			send(m, testDoneMsg{run: m.tests().run, report: providers.Report{Location: "acme-recordings", Started: fixedNow, Checks: fullChecks()}})
 			press(m, "down", "down", "down", "down", "down", "down", "down")
 			return m
 		}},
 		{"test-running-long", func(t *testing.T) *model {
 			m := editing(t, "acme-recordings", wizard.StepTest, false)
 			for _, c := range fullChecks()[:9] {
-				send(m, checkMsg{run: m.test.run, check: c})
+				send(m, checkMsg{run: m.tests().run, check: c})
 			}
 			return m
 		}},
@@ -333,8 +331,8 @@ func TestGoldenScreens(t *testing.T) {
 		}},
 		{"where-s3-region-detected", func(t *testing.T) *model {
 			m := detectingModel(t)
-			press(m, "ctrl+d")
-			send(m, detectedMsg{run: m.detect.run, region: "eu-central-1"})
+			_, cmd := m.Update(keyMsg("ctrl+d"))
+			send(m, findMsg[detectedMsg](t, cmd))
 			return m
 		}},
 		{"confirm-delete", func(t *testing.T) *model {
@@ -381,7 +379,7 @@ func minioRole(t *testing.T, step wizard.Step) *model {
 	if err := m.w.Goto(step); err != nil {
 		t.Fatalf("go to %s: %v", step, err)
 	}
-	m.enterStep()
+	_ = m.enterStep()
 	return m
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/wizard"
 )
 
 // fixedNow is the clock of every test, so saved times and screens do not
@@ -106,3 +107,12 @@ func displayWidth(s string) int { return ansi.StringWidth(s) }
 func hasMarker(body string) bool {
 	return strings.Contains(body, "↑ more above") || strings.Contains(body, "↓ more below")
 }
+
+// formNow is the form on screen; the step must have fields.
+func (m *model) formNow() *formScreen { return m.screens[m.w.Step()].(*formScreen) }
+
+// tests is the Test step's screen.
+func (m *model) tests() *testScreen { return m.screens[wizard.StepTest].(*testScreen) }
+
+// pols is the Policies step's screen.
+func (m *model) pols() *policyScreen { return m.screens[wizard.StepPolicies].(*policyScreen) }

@@ -8,7 +8,6 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -23,80 +22,99 @@ const (
 	minHeight = 24
 )
 
-// model is the root Bubble Tea model: one wizard, the screen state of its
-// current step, and the chrome around it (title, banner, status, help).
+// model is the root Bubble Tea model: one wizard, a component per step,
+// and the chrome around the current one (title, banner, status, help).
 type model struct {
-	opts Options
-	w    *wizard.Wizard
-	ctx  context.Context
+	*common
 
-	keys   keyMap
+	// screens holds the component of every step; exp, when active, is
+	// shown over them.
+	screens map[wizard.Step]component
+	exp     *exportPrompt
+
+	keys   rootKeys
 	help   help.Model
-	st     styles
-	width  int
 	height int
-
-	clip clipMethod
-	tmux bool
-
-	// shown is the step the screen state below was built for.
+	// shown is the step the current component was entered for.
 	shown wizard.Step
+}
 
-	status    string
-	statusBad bool
-
-	start  startState
-	form   formState
-	pol    policyState
-	test   testState
-	review reviewState
-	detect detectState
-	// exp asks for the folders to export before leaving for the export.
-	exp exportPrompt
-
-	// quitOnDiscard is set when ctrl+c led to the discard question, so
-	// "yes" leaves the program rather than returning to the list.
-	quitOnDiscard bool
-	result        Result
-	quitting      bool
+// rootKeys answer on every screen.
+type rootKeys struct {
+	// Quit is ctrl+c: it leaves at once when nothing would be lost, else
+	// asks. Each screen shows it in its own help.
+	Quit key.Binding
+	// Help toggles the full help; off while keys type text.
+	Help key.Binding
 }
 
 // newModel builds the model for opts; env is already resolved.
 func newModel(ctx context.Context, opts Options, w *wizard.Wizard, getenv func(string) string, nativeUnsupported bool) *model {
-	m := &model{
-		opts:   opts,
-		w:      w,
-		ctx:    ctx,
-		keys:   defaultKeyMap(),
-		help:   help.New(),
-		width:  minWidth,
-		height: minHeight,
-		clip:   chooseClipboard(getenv, nativeUnsupported),
-		tmux:   getenv("TMUX") != "",
+	c := &common{
+		ctx:   ctx,
+		opts:  opts,
+		w:     w,
+		width: minWidth,
+		clip:  chooseClipboard(getenv, nativeUnsupported),
+		tmux:  getenv("TMUX") != "",
 	}
+	m := &model{
+		common: c,
+		keys: rootKeys{
+			Quit: bind([]string{"ctrl+c"}, "ctrl+c", "quit"),
+			Help: bind([]string{"?"}, "?", "keys"),
+		},
+		help:   help.New(),
+		height: minHeight,
+	}
+	m.screens = map[wizard.Step]component{
+		wizard.StepStart:          newStartScreen(c),
+		wizard.StepName:           newFormScreen(c, wizard.StepName),
+		wizard.StepType:           newFormScreen(c, wizard.StepType),
+		wizard.StepWhere:          newFormScreen(c, wizard.StepWhere),
+		wizard.StepAccess:         newFormScreen(c, wizard.StepAccess),
+		wizard.StepPolicies:       newPolicyScreen(c),
+		wizard.StepTest:           newTestScreen(c),
+		wizard.StepReview:         newReviewScreen(c),
+		wizard.StepDone:           newDoneScreen(c),
+		wizard.StepConfirmDelete:  newConfirmDelete(c),
+		wizard.StepConfirmRotate:  newConfirmRotate(c),
+		wizard.StepConfirmDiscard: newConfirmDiscard(c),
+	}
+	c.exportTo = m.openExport
+	c.stopAll = m.stopAll
 	m.setStyles(true)
-	m.test.spin = newSpinner()
-	m.detect.spin = newSpinner()
-	m.enterStep()
+	_ = m.enterStep()
 	return m
 }
 
 func (m *model) setStyles(isDark bool) {
 	m.st = newStyles(isDark)
 	m.help.Styles = m.st.help
-	m.form.restyle(m.st)
-	m.pol.restyle(m.st)
+	for _, s := range m.screens {
+		if r, ok := s.(interface{ restyle() }); ok {
+			r.restyle()
+		}
+	}
+}
+
+// current is the component on screen: the folders question when it is
+// open, else the current step's.
+func (m *model) current() component {
+	if m.exp != nil {
+		return m.exp
+	}
+	return m.screens[m.w.Step()]
 }
 
 // Init asks the terminal for its background so the palette fits it.
 func (m *model) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, m.stepCmd())
+	return tea.Batch(tea.RequestBackgroundColor, m.enterStep())
 }
 
-// Update routes messages to the current screen and rebuilds the screen
-// state whenever the wizard moved to another step.
+// Update routes messages to the current component and enters the next
+// one whenever the wizard moved to another step.
 func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	var cmds []tea.Cmd
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -116,125 +134,89 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if key.Matches(msg, m.keys.Quit) {
 			return m, m.requestQuit()
 		}
+		if m.helpKey().Enabled() && key.Matches(msg, m.keys.Help) {
+			m.help.ShowAll = !m.help.ShowAll
+			return m, nil
+		}
 		// A key press clears the last status unless the screen sets a new one.
 		m.status = ""
 	}
-	before := m.w.Step()
-	cmds = append(cmds, m.updateStep(msg))
+	cmds := []tea.Cmd{m.route(msg)}
 	if m.quitting {
 		return m, tea.Quit
 	}
-	if m.w.Step() != before || m.shown != m.w.Step() {
-		m.enterStep()
-		cmds = append(cmds, m.stepCmd())
+	if m.shown != m.w.Step() {
+		cmds = append(cmds, m.enterStep())
 	}
-	m.syncKeys()
 	return m, tea.Batch(cmds...)
 }
 
-// updateStep hands msg to the screen of the current step.
-func (m *model) updateStep(msg tea.Msg) tea.Cmd {
-	// Test progress arrives whatever the screen, so a late result of a
-	// test the user left is still recorded or dropped consistently.
-	switch msg := msg.(type) {
-	case checkMsg:
-		return m.onCheck(msg)
-	case testDoneMsg:
-		return m.onTestDone(msg)
-	case docSavedMsg:
-		m.onDocSaved(msg)
-		return nil
-	case detectedMsg:
-		return m.onDetected(msg)
-	case spinner.TickMsg:
-		if msg.ID == m.detect.spin.ID() {
-			if !m.detect.running {
-				return nil
+// route hands msg to the component that listens for it, whatever the
+// screen (a late test result is still recorded or dropped consistently),
+// else to the current one.
+func (m *model) route(msg tea.Msg) tea.Cmd {
+	for _, s := range m.screens {
+		if l, ok := s.(listener); ok {
+			if cmd, took := l.listen(msg); took {
+				return cmd
 			}
-			var cmd tea.Cmd
-			m.detect.spin, cmd = m.detect.spin.Update(msg)
+		}
+	}
+	if m.exp != nil {
+		if cmd, took := m.exp.listen(msg); took {
 			return cmd
 		}
-	case sourcesMsg:
-		return m.onSources(msg)
 	}
-	if m.exp.active {
-		return m.updateExport(msg)
-	}
-	switch m.w.Step() {
-	case wizard.StepStart:
-		return m.updateStart(msg)
-	case wizard.StepName, wizard.StepType, wizard.StepWhere, wizard.StepAccess:
-		return m.updateForm(msg)
-	case wizard.StepPolicies:
-		return m.updatePolicies(msg)
-	case wizard.StepTest:
-		return m.updateTest(msg)
-	case wizard.StepReview:
-		return m.updateReview(msg)
-	case wizard.StepDone:
-		return m.updateDone(msg)
-	case wizard.StepConfirmDelete, wizard.StepConfirmRotate, wizard.StepConfirmDiscard:
-		return m.updateConfirm(msg)
-	}
-	return nil
+	return m.current().update(msg)
 }
 
-// enterStep builds the screen state for the wizard's current step.
-func (m *model) enterStep() {
-	s := m.w.Step()
-	m.shown = s
-	switch s {
-	case wizard.StepStart:
-		m.start.clamp(len(m.w.File().Locations))
-	case wizard.StepName, wizard.StepType, wizard.StepWhere, wizard.StepAccess:
-		m.form.load(m.w, s, m.st, m.opts.ScreenShare)
-	case wizard.StepPolicies:
-		m.pol.load(m.w, m.st)
-	case wizard.StepReview:
-		m.review.load()
-	}
+// enterStep enters the component of the wizard's current step.
+func (m *model) enterStep() tea.Cmd {
+	m.shown = m.w.Step()
+	m.help.ShowAll = false
+	// The size before entering, for what enter lays out (inputs); after,
+	// for the help line of the entered state.
 	m.resize()
-	m.syncKeys()
+	cmd := m.screens[m.shown].enter()
+	m.resize()
+	return cmd
 }
 
-// stepCmd is what entering the current step starts: the connection test
-// on the Test step, the cursor blink on a form.
-func (m *model) stepCmd() tea.Cmd {
-	switch m.w.Step() {
-	case wizard.StepTest:
-		if !m.test.running && !m.test.doneFor(m.w) {
-			return m.startTest()
-		}
-	case wizard.StepName, wizard.StepType, wizard.StepWhere, wizard.StepAccess:
-		return m.form.focusCmd()
-	}
-	return nil
+// resize gives the current component the room between the header and the
+// footer; render does too, just before drawing.
+func (m *model) resize() {
+	h := m.height - lipgloss.Height(m.header()) - lipgloss.Height(m.footer())
+	m.current().setSize(m.contentWidth(), max(3, h))
 }
 
 // requestQuit is ctrl+c: leave at once when nothing would be lost,
 // otherwise ask.
 func (m *model) requestQuit() tea.Cmd {
-	if m.pol.prompting {
-		m.pol.prompting = false
-	}
 	if m.w.RequestQuit() {
 		m.quitOnDiscard = true
-		m.enterStep()
-		return nil
+		return m.enterStep()
 	}
 	m.quit()
 	return tea.Quit
 }
 
-func (m *model) quit() {
-	m.quitting = true
-	m.test.stop()
-	m.detect.stop()
+func (m *model) stopAll() {
+	for _, s := range m.screens {
+		if st, ok := s.(stopper); ok {
+			st.stop()
+		}
+	}
 }
 
-func (m *model) setStatus(s string, bad bool) {
-	m.status, m.statusBad = s, bad
+// helpKey is ? as it applies now: off while keys type text.
+func (m *model) helpKey() *key.Binding {
+	t, ok := m.current().(typist)
+	m.keys.Help.SetEnabled(!ok || !t.typing())
+	m.keys.Help.SetHelp("?", "keys")
+	if m.help.ShowAll {
+		m.keys.Help.SetHelp("?", "fewer keys")
+	}
+	return &m.keys.Help
 }
 
 // View draws the whole screen: title and progress, the screen-share banner,
@@ -254,12 +236,8 @@ func (m *model) render() string {
 	}
 	head := m.header()
 	foot := m.footer()
-	bodyH := m.height - lipgloss.Height(head) - lipgloss.Height(foot)
-	if bodyH < 3 {
-		bodyH = 3
-	}
-	body := m.body(bodyH)
-	lines := strings.Split(body, "\n")
+	bodyH := max(3, m.height-lipgloss.Height(head)-lipgloss.Height(foot))
+	lines := strings.Split(m.body(bodyH), "\n")
 	if len(lines) > bodyH {
 		lines = lines[:bodyH]
 	}
@@ -268,6 +246,13 @@ func (m *model) render() string {
 	}
 	out := head + "\n" + strings.Join(lines, "\n") + "\n" + foot
 	return clipLines(out, m.width)
+}
+
+// body draws the current component into height lines at most.
+func (m *model) body(height int) string {
+	c := m.current()
+	c.setSize(m.contentWidth(), height)
+	return c.view()
 }
 
 // clipLines cuts every line to width cells, a last guard against a line
@@ -282,44 +267,30 @@ func clipLines(s string, width int) string {
 	return strings.Join(lines, "\n")
 }
 
-// contentWidth is the width text is wrapped to.
-func (m *model) contentWidth() int {
-	w := m.width - 2
-	if w < 20 {
-		w = 20
-	}
-	return w
-}
-
 func (m *model) header() string {
-	step := m.w.Step()
-	if m.exp.active {
-		return m.exportHeader()
+	if h, ok := m.current().(header); ok {
+		return h.header()
 	}
-	title := m.st.title.Render("Stowage · " + wizard.StepTitle(step))
-	if p := m.progress(step); p != "" {
-		title += "  " + m.st.progress.Render(p)
-	}
-	lines := []string{title}
-	if m.opts.ScreenShare {
-		lines = append(lines, m.st.banner.Render(" SCREEN-SHARE MODE: secrets hidden "))
-	}
-	if step == wizard.StepPolicies {
-		// Each document says where it goes; the room is the document's.
-		if !m.pol.plain {
-			lines = append(lines, "")
-		}
-		return strings.Join(lines, "\n")
-	}
+	lines := m.titleLines(wizard.StepTitle(m.w.Step()))
 	if intro := m.w.Intro(); intro != "" {
 		lines = append(lines, "", wrap(m.st.intro, intro, m.contentWidth()))
 	}
-	lines = append(lines, "")
-	return strings.Join(lines, "\n")
+	return strings.Join(append(lines, ""), "\n")
 }
 
-// progress is "step 3 of 7" for the add/edit flow.
-func (m *model) progress(s wizard.Step) string { return progress(m.w, s) }
+// titleLines are the title, with the step's progress, and the
+// screen-share banner.
+func (c *common) titleLines(title string) []string {
+	title = c.st.title.Render("Stowage · " + title)
+	if p := progress(c.w, c.w.Step()); p != "" {
+		title += "  " + c.st.progress.Render(p)
+	}
+	lines := []string{title}
+	if c.opts.ScreenShare {
+		lines = append(lines, c.st.banner.Render(" SCREEN-SHARE MODE: secrets hidden "))
+	}
+	return lines
+}
 
 // progress is "step 3 of 7" for step s of w's flow, "step 2" while the
 // number of steps is not known yet, "" outside the flow.
@@ -353,13 +324,16 @@ func (m *model) footer() string {
 	return strings.Join(lines, "\n")
 }
 
-// helpView lays the enabled keys out on up to two lines.
+// helpView is the current component's keys and ?: on up to two lines,
+// or all of them with every key they answer to when ? asked for it.
 func (m *model) helpView() string {
-	var on []key.Binding
-	for _, b := range m.keys.ShortHelp() {
-		if b.Enabled() {
-			on = append(on, b)
+	on := append(m.current().ShortHelp(), enabled(m.helpKey())...)
+	if m.help.ShowAll {
+		var all []key.Binding
+		for _, g := range m.current().FullHelp() {
+			all = append(all, g...)
 		}
+		return fullHelp(m.help, m.width, append(all, *m.helpKey()))
 	}
 	h := m.help
 	h.SetWidth(0)
@@ -380,44 +354,6 @@ func (m *model) helpView() string {
 	return strings.Join(lines, "\n")
 }
 
-// body renders the current step into height lines at most.
-func (m *model) body(height int) string {
-	if m.exp.active {
-		return m.viewExport()
-	}
-	switch m.w.Step() {
-	case wizard.StepStart:
-		return m.viewStart(height)
-	case wizard.StepName, wizard.StepType, wizard.StepWhere, wizard.StepAccess:
-		m.form.note, m.form.noteBad = m.regionNote()
-		return m.form.view(m.w, m.st, m.contentWidth(), height, m.opts.ScreenShare)
-	case wizard.StepPolicies:
-		return m.pol.view(m.st, m.contentWidth(), height)
-	case wizard.StepTest:
-		return m.viewTest(height)
-	case wizard.StepReview:
-		return m.viewReview(height)
-	case wizard.StepDone:
-		return m.viewDone()
-	case wizard.StepConfirmDelete, wizard.StepConfirmRotate, wizard.StepConfirmDiscard:
-		return m.viewConfirm()
-	}
-	return ""
-}
-
-// resize passes the body size to the screens that scroll.
-func (m *model) resize() {
-	head := m.header()
-	foot := m.footer()
-	h := m.height - lipgloss.Height(head) - lipgloss.Height(foot)
-	if h < 3 {
-		h = 3
-	}
-	m.pol.setSize(m.contentWidth(), h)
-	m.review.setSize(m.width, h)
-	m.form.setWidth(m.contentWidth())
-}
-
 // wrap word-wraps s to width and styles each line.
 func wrap(st lipgloss.Style, s string, width int) string {
 	w := lipgloss.Wrap(s, width, " /-")
@@ -435,4 +371,12 @@ func indent(s, prefix string) string {
 		lines[i] = prefix + l
 	}
 	return strings.Join(lines, "\n")
+}
+
+// firstLine returns the first line of s.
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }

@@ -238,7 +238,7 @@ func TestHelpFollowsFocus(t *testing.T) {
 		{"secret in screen-share mode", "acme-keys", wizard.StepAccess, []string{"tab"}, true,
 			[]string{"tab/↓ next field"}, []string{"ctrl+r", "reveal"}},
 		{"failed check with a fix", "acme-recordings", wizard.StepTest, nil, false,
-			[]string{"enter go to field", "f apply fix", "r retry"}, []string{"enter continue"}},
+			[]string{"enter continue", "e go to field", "f apply fix", "r retry"}, nil},
 		{"passed check", "acme-recordings", wizard.StepTest, []string{"up"}, false,
 			[]string{"enter continue", "r retry"}, []string{"go to field", "apply fix"}},
 	}
@@ -246,7 +246,7 @@ func TestHelpFollowsFocus(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m := editing(t, tt.edit, tt.step, tt.screenShare)
 			if tt.step == wizard.StepTest {
-				send(m, testDoneMsg{run: m.test.run, report: providers.Report{Started: fixedNow, Checks: sampleChecks()}})
+				send(m, testDoneMsg{run: m.tests().run, report: providers.Report{Started: fixedNow, Checks: sampleChecks()}})
 			}
 			press(m, tt.keys...)
 			h := ansi.Strip(m.helpView())
@@ -308,7 +308,7 @@ func TestSecretNeverShown(t *testing.T) {
 				if err := m.w.Goto(step); err != nil {
 					t.Fatal(err)
 				}
-				m.enterStep()
+				_ = m.enterStep()
 				frames = append(frames, screen(m))
 			}
 			frames = append(frames, screen(m))
@@ -369,31 +369,39 @@ func TestScreenShareFlowNeverShowsSecret(t *testing.T) {
 func TestApplyFixAndJump(t *testing.T) {
 	t.Run("f applies the detected region and tests again", func(t *testing.T) {
 		m := editing(t, "acme-recordings", wizard.StepTest, false)
-		run := m.test.run
+		run := m.tests().run
 		send(m, testDoneMsg{run: run, report: providers.Report{Started: fixedNow, Checks: sampleChecks()}})
 		press(m, "f")
 		f, _ := m.w.Field("region")
 		if f.Value != "eu-central-1" {
 			t.Fatalf("region = %q after f, want eu-central-1", f.Value)
 		}
-		if !m.test.running || m.test.run != run+1 || m.w.Step() != wizard.StepTest {
-			t.Fatalf("test not restarted: running=%v run=%d step=%s", m.test.running, m.test.run, m.w.Step())
+		if !m.tests().running || m.tests().run != run+1 || m.w.Step() != wizard.StepTest {
+			t.Fatalf("test not restarted: running=%v run=%d step=%s", m.tests().running, m.tests().run, m.w.Step())
 		}
 	})
-	t.Run("enter jumps to the field behind a failed check", func(t *testing.T) {
+	t.Run("e jumps to the field behind a failed check", func(t *testing.T) {
 		m := editing(t, "acme-recordings", wizard.StepTest, false)
-		send(m, testDoneMsg{run: m.test.run, report: providers.Report{Started: fixedNow, Checks: sampleChecks()}})
-		press(m, "enter")
-		if m.w.Step() != wizard.StepWhere || m.form.focus != "region" {
-			t.Fatalf("step = %s, focus = %q; want where/region", m.w.Step(), m.form.focus)
+		send(m, testDoneMsg{run: m.tests().run, report: providers.Report{Started: fixedNow, Checks: sampleChecks()}})
+		press(m, "e")
+		if m.w.Step() != wizard.StepWhere || m.formNow().focus != "region" {
+			t.Fatalf("step = %s, focus = %q; want where/region", m.w.Step(), m.formNow().focus)
 		}
 		if !strings.Contains(screen(m), "› Region *") {
 			t.Fatalf("region not focused on screen:\n%s", screen(m))
 		}
 	})
+	t.Run("enter continues from a failed check as from any other", func(t *testing.T) {
+		m := editing(t, "acme-recordings", wizard.StepTest, false)
+		send(m, testDoneMsg{run: m.tests().run, report: providers.Report{Started: fixedNow, Checks: sampleChecks()}})
+		press(m, "enter")
+		if m.w.Step() != wizard.StepReview {
+			t.Fatalf("step = %s after enter on a failed check; want review", m.w.Step())
+		}
+	})
 	t.Run("a late result of an abandoned test is dropped", func(t *testing.T) {
 		m := editing(t, "acme-recordings", wizard.StepTest, false)
-		old := m.test.run
+		old := m.tests().run
 		press(m, "esc")
 		send(m, testDoneMsg{run: old, report: providers.Report{Started: fixedNow, Checks: sampleChecks()}})
 		if _, ok := m.w.TestReport(); ok {
@@ -405,19 +413,18 @@ func TestApplyFixAndJump(t *testing.T) {
 		press(m, "tab")
 		typeText(m, "detect")
 		press(m, "up", "up", "up")
-		if !m.form.detecting {
+		if !m.w.Detecting() {
 			t.Fatalf("detect not chosen:\n%s", screen(m))
 		}
 		if err := m.w.Goto(wizard.StepTest); err != nil {
 			t.Fatal(err)
 		}
-		m.enterStep()
-		_ = m.stepCmd()
-		run := m.test.run
+		_ = m.enterStep()
+		run := m.tests().run
 		send(m, testDoneMsg{run: run, report: providers.Report{Started: fixedNow, Checks: sampleChecks()}})
 		f, _ := m.w.Field("region")
-		if f.Value != "eu-central-1" || m.form.detecting || m.test.run != run+1 {
-			t.Fatalf("region = %q, detecting = %v, run = %d; want eu-central-1 applied and a new test", f.Value, m.form.detecting, m.test.run)
+		if f.Value != "eu-central-1" || m.w.Detecting() || m.tests().run != run+1 {
+			t.Fatalf("region = %q, detecting = %v, run = %d; want eu-central-1 applied and a new test", f.Value, m.w.Detecting(), m.tests().run)
 		}
 	})
 }
@@ -434,8 +441,8 @@ func TestSaveDocument(t *testing.T) {
 		send(m, cmd())
 	}
 	press(m, "s")
-	if !m.pol.prompting || m.pol.path.Value() != "./acme-recordings-permissions.json" {
-		t.Fatalf("prompt = %v %q", m.pol.prompting, m.pol.path.Value())
+	if !m.pols().prompting || m.pols().path.Value() != "./acme-recordings-permissions.json" {
+		t.Fatalf("prompt = %v %q", m.pols().prompting, m.pols().path.Value())
 	}
 	_, cmd := m.Update(keyMsg("enter"))
 	run(cmd)
@@ -448,7 +455,7 @@ func TestSaveDocument(t *testing.T) {
 		t.Fatalf("mode = %v, want 0644", st.Mode().Perm())
 	}
 	data, _ := os.ReadFile(path)
-	if d, _ := m.pol.current(); string(data) != d.Text {
+	if d, _ := m.pols().current(); string(data) != d.Text {
 		t.Fatal("saved file differs from the document")
 	}
 	if !strings.Contains(m.status, "Saved") {
@@ -499,7 +506,7 @@ func TestQuit(t *testing.T) {
 			t.Fatalf("quitting=%v step=%s", m.quitting, m.w.Step())
 		}
 		press(m, "n")
-		if m.w.Step() != wizard.StepName || m.form.inputs["name"].Value() != "half" {
+		if m.w.Step() != wizard.StepName || m.formNow().inputs["name"].Value() != "half" {
 			t.Fatalf("n did not return to the input: step %s", m.w.Step())
 		}
 		press(m, "ctrl+c", "y")
@@ -519,7 +526,7 @@ func TestResize(t *testing.T) {
 			if err := m.w.Goto(s); err != nil {
 				t.Fatal(err)
 			}
-			m.enterStep()
+			_ = m.enterStep()
 			out := screen(m)
 			if n := strings.Count(out, "\n") + 1; n != size[1] {
 				t.Errorf("%dx%d %s: %d lines", size[0], size[1], s, n)
@@ -561,5 +568,39 @@ func TestBackgroundPicksPalette(t *testing.T) {
 	}
 	if ansi.Strip(light) != ansi.Strip(m.render()) {
 		t.Fatal("the palette changed the text, not only its colours")
+	}
+}
+
+// TestQuestionMarkTogglesFullHelp: ? shows every key of the screen with
+// all the keys each answers to, and hides them again; where keys type
+// text, ? is text.
+func TestQuestionMarkTogglesFullHelp(t *testing.T) {
+	m := newTestModel(t, Options{File: fixtureFile(), Platform: fixturePlatform})
+	short := ansi.Strip(m.helpView())
+	if !strings.Contains(short, "? keys") || strings.Contains(short, "enter/e") {
+		t.Fatalf("short help %q", short)
+	}
+	press(m, "?")
+	full := ansi.Strip(m.helpView())
+	for _, want := range []string{"enter/e", "a/n", "d/delete", "↑/k", "q/ctrl+c", "fewer keys"} {
+		if !strings.Contains(full, want) {
+			t.Errorf("full help lacks %q:\n%s", want, full)
+		}
+	}
+	for _, l := range strings.Split(screen(m), "\n") {
+		if displayWidth(l) > 80 {
+			t.Errorf("line wider than the screen: %q", l)
+		}
+	}
+	press(m, "?")
+	if got := ansi.Strip(m.helpView()); got != short {
+		t.Errorf("help after ? twice = %q, want %q", got, short)
+	}
+
+	// On the Name field ? is a character of the name.
+	m = newTestModel(t, Options{Platform: fixturePlatform})
+	typeText(m, "a?")
+	if f, _ := m.w.Field("name"); f.Value != "a?" || strings.Contains(ansi.Strip(m.helpView()), "? keys") {
+		t.Errorf("name = %q, help %q; want ? typed and not offered", f.Value, ansi.Strip(m.helpView()))
 	}
 }

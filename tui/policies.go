@@ -23,9 +23,11 @@ import (
 // secret (ARNs, bucket names, the external ID), so others may read them.
 const docFileMode fs.FileMode = 0o644
 
-// policyState is the Policies step: a tab per document, each scrollable,
+// policyScreen is the Policies step: a tab per document, each scrollable,
 // with copy, save and a plain view for selecting text with the mouse.
-type policyState struct {
+type policyScreen struct {
+	*common
+	keys     policyKeys
 	docs     []wizard.Document
 	tab      int
 	vp       viewport.Model
@@ -35,10 +37,6 @@ type policyState struct {
 	// CloudFormation console link, both "" when they do not apply.
 	externalID  string
 	quickCreate string
-	screenShare bool
-	// w masks what the documents' errors quote, as the wizard masks the
-	// documents themselves.
-	w *wizard.Wizard
 
 	// prompting asks for the file name of `s`.
 	prompting bool
@@ -47,19 +45,87 @@ type policyState struct {
 	// the same path overwrites it.
 	overwrite string
 
-	st styles
+	width, height int
 }
 
-func (p *policyState) restyle(st styles) {
-	p.st = st
-	p.path.SetStyles(st.input)
+type policyKeys struct {
+	Next key.Binding
+	// Write and Cancel answer the file name prompt.
+	Write key.Binding
+	// Tabs moves between documents: left/shift+tab back, right/tab on.
+	Tabs    key.Binding
+	Scroll  key.Binding
+	Copy    key.Binding
+	CopyURL key.Binding
+	SaveDoc key.Binding
+	Plain   key.Binding
+	Back    key.Binding
+	Cancel  key.Binding
+	Quit    key.Binding
+}
+
+func newPolicyScreen(c *common) *policyScreen {
+	return &policyScreen{common: c, keys: policyKeys{
+		Next:    bind([]string{"enter"}, "enter", "next"),
+		Write:   bind([]string{"enter"}, "enter", "write"),
+		Tabs:    bind([]string{"left", "right", "tab", "shift+tab", "h", "l"}, "←/→", "document"),
+		Scroll:  bind([]string{"up", "down", "pgup", "pgdown", "k", "j"}, "↑/↓", "scroll"),
+		Copy:    bind([]string{"c"}, "c", "copy"),
+		CopyURL: bind([]string{"u"}, "u", "copy quick-create link"),
+		SaveDoc: bind([]string{"s"}, "s", "save to file"),
+		Plain:   bind([]string{"p"}, "p", "plain view"),
+		Back:    bind([]string{"esc"}, "esc", "back"),
+		Cancel:  bind([]string{"esc"}, "esc", "cancel"),
+		Quit:    bind([]string{"ctrl+c"}, "ctrl+c", "quit"),
+	}}
+}
+
+func (k *policyKeys) all() []*key.Binding {
+	return []*key.Binding{&k.Next, &k.Write, &k.Tabs, &k.Scroll, &k.Copy, &k.CopyURL, &k.SaveDoc, &k.Plain, &k.Back, &k.Cancel, &k.Quit}
+}
+
+// sync enables what applies to the document shown, or to the prompt.
+func (p *policyScreen) sync() {
+	k := &p.keys
+	setAll(false, k.all()...)
+	if p.prompting {
+		setAll(true, &k.Write, &k.Cancel, &k.Quit)
+		return
+	}
+	setAll(true, &k.Next, &k.Scroll, &k.Plain, &k.Back, &k.Quit)
+	if d, ok := p.current(); ok && d.Err == nil {
+		setAll(true, &k.Copy, &k.SaveDoc)
+		k.CopyURL.SetEnabled(d.Kind == policies.KindCloudFormation && p.quickCreate != "")
+	}
+	k.Tabs.SetEnabled(len(p.docs) > 1)
+	k.Plain.SetHelp("p", "plain view")
+	if p.plain {
+		k.Plain.SetHelp("p", "framed view")
+	}
+}
+
+// ShortHelp implements help.KeyMap.
+func (p *policyScreen) ShortHelp() []key.Binding {
+	p.sync()
+	return enabled(p.keys.all()...)
+}
+
+// FullHelp implements help.KeyMap.
+func (p *policyScreen) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }
+
+func (p *policyScreen) typing() bool { return p.prompting }
+
+func (p *policyScreen) restyle() {
+	p.path.SetStyles(p.st.input)
 	p.setContent()
 }
 
-// load renders the documents of the draft.
-func (p *policyState) load(w *wizard.Wizard, st styles) {
+// enter renders the documents of the draft.
+func (p *policyScreen) enter() tea.Cmd {
+	w := p.w
 	loc := w.Draft()
-	*p = policyState{docs: w.Documents(), location: loc.Name, st: st, screenShare: w.ScreenShare, w: w}
+	p.docs, p.tab, p.plain, p.location = w.Documents(), 0, false, loc.Name
+	p.externalID, p.quickCreate, p.prompting, p.overwrite = "", "", false, ""
 	if loc.S3 != nil && loc.S3.Auth == config.AuthRole {
 		p.externalID = loc.S3.ExternalID
 	}
@@ -70,11 +136,22 @@ func (p *policyState) load(w *wizard.Wizard, st styles) {
 	p.vp.SoftWrap = true
 	p.path = textinput.New()
 	p.path.Prompt = "save to: "
-	p.path.SetStyles(st.input)
+	p.path.SetStyles(p.st.input)
 	p.setContent()
+	return nil
 }
 
-func (p *policyState) current() (wizard.Document, bool) {
+// header is the title and banner: each document says where it goes, so
+// the room is the document's.
+func (p *policyScreen) header() string {
+	lines := p.titleLines(wizard.StepTitle(wizard.StepPolicies))
+	if !p.plain {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (p *policyScreen) current() (wizard.Document, bool) {
 	if p.tab < len(p.docs) {
 		return p.docs[p.tab], true
 	}
@@ -82,8 +159,8 @@ func (p *policyState) current() (wizard.Document, bool) {
 }
 
 // shown is the document text on screen: masked in screen-share mode.
-func (p *policyState) shown(d wizard.Document) string {
-	if p.screenShare {
+func (p *policyScreen) shown(d wizard.Document) string {
+	if p.opts.ScreenShare {
 		return d.Display
 	}
 	return d.Text
@@ -91,7 +168,7 @@ func (p *policyState) shown(d wizard.Document) string {
 
 // setContent puts the current document in the viewport, with line numbers
 // and the external ID highlighted unless in plain view.
-func (p *policyState) setContent() {
+func (p *policyScreen) setContent() {
 	d, ok := p.current()
 	if !ok {
 		p.vp.SetContent("")
@@ -108,7 +185,7 @@ func (p *policyState) setContent() {
 		p.vp.SetContent(text)
 		return
 	}
-	if id := p.externalID; id != "" && !p.screenShare {
+	if id := p.externalID; id != "" && !p.opts.ScreenShare {
 		text = strings.ReplaceAll(text, id, p.st.mark.Render(id))
 	}
 	gutter := p.st.gutter
@@ -124,7 +201,7 @@ func (p *policyState) setContent() {
 	p.vp.SetContent(text)
 }
 
-func (p *policyState) setSize(w, h int) {}
+func (p *policyScreen) setSize(w, h int) { p.width, p.height = w, h }
 
 // shortTitle is a document's tab label.
 func shortTitle(k policies.Kind) string {
@@ -173,9 +250,9 @@ func defaultDocPath(location string, k policies.Kind) string {
 	return "./" + name + "-" + string(k) + docExt(k)
 }
 
-func (m *model) updatePolicies(msg tea.Msg) tea.Cmd {
-	p := &m.pol
-	k := m.keys
+func (p *policyScreen) update(msg tea.Msg) tea.Cmd {
+	p.sync()
+	k := p.keys
 	kp, isKey := msg.(tea.KeyPressMsg)
 	if p.prompting {
 		if isKey {
@@ -184,7 +261,7 @@ func (m *model) updatePolicies(msg tea.Msg) tea.Cmd {
 				p.prompting = false
 				return nil
 			case key.Matches(kp, k.Write):
-				return m.writeDoc()
+				return p.writeDoc()
 			}
 		}
 		var cmd tea.Cmd
@@ -195,7 +272,7 @@ func (m *model) updatePolicies(msg tea.Msg) tea.Cmd {
 	if !isKey {
 		return nil
 	}
-	d, ok := p.current()
+	d, _ := p.current()
 	switch {
 	case key.Matches(kp, k.Back):
 		if p.plain {
@@ -203,9 +280,9 @@ func (m *model) updatePolicies(msg tea.Msg) tea.Cmd {
 			p.setContent()
 			return nil
 		}
-		m.w.Back()
+		p.w.Back()
 	case key.Matches(kp, k.Next):
-		m.formNextStep()
+		p.next()
 	case key.Matches(kp, k.Tabs):
 		step := 1
 		switch kp.String() {
@@ -218,16 +295,16 @@ func (m *model) updatePolicies(msg tea.Msg) tea.Cmd {
 	case key.Matches(kp, k.Plain):
 		p.plain = !p.plain
 		p.setContent()
-	case key.Matches(kp, k.Copy) && ok && d.Err == nil:
-		return copyCmd(d.Text, m.clip, m.tmux)
-	case key.Matches(kp, k.CopyURL) && p.quickCreate != "" && ok && d.Kind == policies.KindCloudFormation:
-		return copyCmd(p.quickCreate, m.clip, m.tmux)
-	case key.Matches(kp, k.SaveDoc) && ok && d.Err == nil:
+	case key.Matches(kp, k.Copy):
+		return copyCmd(d.Text, p.clip, p.tmux)
+	case key.Matches(kp, k.CopyURL):
+		return copyCmd(p.quickCreate, p.clip, p.tmux)
+	case key.Matches(kp, k.SaveDoc):
 		p.prompting = true
 		p.overwrite = ""
 		p.path.SetValue(defaultDocPath(p.location, d.Kind))
 		p.path.CursorEnd()
-		p.path.SetWidth(m.contentWidth() - 12)
+		p.path.SetWidth(p.contentWidth() - 12)
 		return p.path.Focus()
 	case key.Matches(kp, k.Scroll):
 		var cmd tea.Cmd
@@ -235,13 +312,6 @@ func (m *model) updatePolicies(msg tea.Msg) tea.Cmd {
 		return cmd
 	}
 	return nil
-}
-
-// formNextStep is Next on a step without fields.
-func (m *model) formNextStep() {
-	if err := m.w.Next(); err != nil {
-		m.setStatus(firstLine(m.w.DisplayError(err)), true)
-	}
 }
 
 // docSavedMsg reports a document written to a file.
@@ -253,20 +323,19 @@ type docSavedMsg struct {
 
 // writeDoc writes the current document where the prompt says, asking once
 // before replacing a file.
-func (m *model) writeDoc() tea.Cmd {
-	p := &m.pol
+func (p *policyScreen) writeDoc() tea.Cmd {
 	d, ok := p.current()
 	if !ok {
 		return nil
 	}
 	path := strings.TrimSpace(p.path.Value())
 	if path == "" {
-		m.setStatus("Enter a file name, e.g. "+defaultDocPath(p.location, d.Kind), true)
+		p.setStatus("Enter a file name, e.g. "+defaultDocPath(p.location, d.Kind), true)
 		return nil
 	}
 	if _, err := os.Stat(path); err == nil && p.overwrite != path {
 		p.overwrite = path
-		m.setStatus(path+" exists; press enter again to replace it, or change the name.", true)
+		p.setStatus(path+" exists; press enter again to replace it, or change the name.", true)
 		return nil
 	}
 	p.prompting = false
@@ -291,17 +360,24 @@ func writeFile(path, text string) error {
 	return os.Chmod(path, docFileMode)
 }
 
-func (m *model) onDocSaved(msg docSavedMsg) {
-	if msg.err != nil {
-		m.setStatus(msg.err.Error(), true)
-		return
+// listen takes a document's write, whatever the screen.
+func (p *policyScreen) listen(msg tea.Msg) (tea.Cmd, bool) {
+	saved, ok := msg.(docSavedMsg)
+	if !ok {
+		return nil, false
 	}
-	m.setStatus(fmt.Sprintf("Saved %s to %s.", plural(msg.bytes, "byte"), msg.path), false)
+	if saved.err != nil {
+		p.setStatus(saved.err.Error(), true)
+	} else {
+		p.setStatus(fmt.Sprintf("Saved %s to %s.", plural(saved.bytes, "byte"), saved.path), false)
+	}
+	return nil, true
 }
 
 // view draws the tabs, where the document goes, the external ID notice
 // and the document, in height lines.
-func (p *policyState) view(st styles, width, height int) string {
+func (p *policyScreen) view() string {
+	st, width, height := p.st, p.width, p.height
 	if len(p.docs) == 0 {
 		return wrap(st.muted, "No documents apply to this location.", width)
 	}
@@ -330,7 +406,7 @@ func (p *policyState) view(st styles, width, height int) string {
 	head = append(head, clipLines(strings.Join(tabs, "│"), width))
 	head = append(head, wrap(st.muted, d.WhereItGoes, width))
 	if p.externalID != "" && (d.Kind == policies.KindTrust || d.Kind == policies.KindCloudFormation || d.Kind == policies.KindTerraform || d.Kind == policies.KindAWSCLI) {
-		line := "External ID " + st.mark.Render(" "+mask(p.externalID, p.screenShare)+" ")
+		line := "External ID " + st.mark.Render(" "+mask(p.externalID, p.opts.ScreenShare)+" ")
 		if d.Kind != policies.KindTrust {
 			// The trust policy's own note already says this.
 			line += " — the connection will not work until the trust policy holds it."
@@ -342,7 +418,7 @@ func (p *policyState) view(st styles, width, height int) string {
 		// external ID and account IDs where screen-share masking cannot
 		// reach them. u copies the real link, as the user asked.
 		line := "Quick-create link: press u to copy it, then open it in a browser signed in to the bucket's account."
-		if p.screenShare {
+		if p.opts.ScreenShare {
 			line = "Quick-create link: press u to copy it (it is not shown: it holds the external ID and account IDs), then open it in a browser signed in to the bucket's account."
 		}
 		head = append(head, wrap(st.label, line, width))
@@ -357,12 +433,12 @@ func (p *policyState) view(st styles, width, height int) string {
 	}
 	p.vp.SetWidth(width - 2)
 	p.vp.SetHeight(vpH)
-	return top + "\n" + p.box(st, width)
+	return top + "\n" + p.box(st)
 }
 
 // box draws the document in its frame; a part scrolled out of view is
 // announced in the top or bottom edge of the frame.
-func (p *policyState) box(st styles, width int) string {
+func (p *policyScreen) box(st styles) string {
 	lines := strings.Split(st.doc.Render(p.vp.View()), "\n")
 	edge := lipgloss.NewStyle().Foreground(st.doc.GetBorderTopForeground())
 	b := lipgloss.RoundedBorder()

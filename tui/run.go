@@ -50,7 +50,7 @@ func RunWizard(ctx context.Context, opts Options) (Result, error) {
 	defer cancel()
 	m := newModel(ctx, opts, w, getenv, clipboard.Unsupported)
 	final, err := tea.NewProgram(m, programOptions(ctx, opts)...).Run()
-	m.test.stop()
+	m.stopAll()
 	if fm, ok := final.(*model); ok {
 		m = fm
 	}

@@ -6,24 +6,50 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-
-	"github.com/stowage-dev/stowage/wizard"
 )
 
-// reviewState scrolls the Review step when it is taller than the screen.
-type reviewState struct {
-	// offset is the first line on screen; height the rows the body had
-	// when last drawn, for paging.
+// reviewScreen is the Review step, scrolled when it is taller than the
+// screen.
+type reviewScreen struct {
+	*common
+	keys reviewKeys
+	// offset is the first line on screen; height the rows of the body,
+	// for paging.
 	offset, height int
 }
 
-func (r *reviewState) load() { *r = reviewState{} }
+type reviewKeys struct {
+	Save, Scroll, Back, Quit key.Binding
+}
 
-func (r *reviewState) setSize(w, h int) { r.height = h }
+func newReviewScreen(c *common) *reviewScreen {
+	return &reviewScreen{common: c, keys: reviewKeys{
+		Save:   bind([]string{"enter", "ctrl+s"}, "enter", "save"),
+		Scroll: bind([]string{"up", "down", "pgup", "pgdown", "k", "j"}, "↑/↓", "scroll"),
+		Back:   bind([]string{"esc"}, "esc", "back"),
+		Quit:   bind([]string{"ctrl+c"}, "ctrl+c", "quit"),
+	}}
+}
+
+// ShortHelp implements help.KeyMap.
+func (r *reviewScreen) ShortHelp() []key.Binding {
+	k := &r.keys
+	return enabled(&k.Save, &k.Scroll, &k.Back, &k.Quit)
+}
+
+// FullHelp implements help.KeyMap.
+func (r *reviewScreen) FullHelp() [][]key.Binding { return [][]key.Binding{r.ShortHelp()} }
+
+func (r *reviewScreen) enter() tea.Cmd {
+	r.offset = 0
+	return nil
+}
+
+func (r *reviewScreen) setSize(_, h int) { r.height = h }
 
 // scroll moves the Review step by a key: a line with ↑/↓, a page with
 // pgup/pgdown. The view clamps the offset to the text.
-func (r *reviewState) scroll(kp tea.KeyPressMsg) {
+func (r *reviewScreen) scroll(kp tea.KeyPressMsg) {
 	page := max(1, r.height-2)
 	switch kp.String() {
 	case "up", "k":
@@ -38,18 +64,18 @@ func (r *reviewState) scroll(kp tea.KeyPressMsg) {
 	r.offset = max(0, r.offset)
 }
 
-func (m *model) updateReview(msg tea.Msg) tea.Cmd {
+func (r *reviewScreen) update(msg tea.Msg) tea.Cmd {
 	kp, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		return nil
 	}
 	switch {
-	case key.Matches(kp, m.keys.Back):
-		m.w.Back()
-	case key.Matches(kp, m.keys.Save):
-		m.save()
-	case key.Matches(kp, m.keys.Scroll):
-		m.review.scroll(kp)
+	case key.Matches(kp, r.keys.Back):
+		r.w.Back()
+	case key.Matches(kp, r.keys.Save):
+		r.save()
+	case key.Matches(kp, r.keys.Scroll):
+		r.scroll(kp)
 	}
 	return nil
 }
@@ -57,23 +83,24 @@ func (m *model) updateReview(msg tea.Msg) tea.Cmd {
 // save writes the locations file through the wizard. The write happens
 // here, on the loop that owns the wizard, because the wizard changes its
 // state only once the write has succeeded; the file is small.
-func (m *model) save() {
-	if m.opts.Save == nil {
-		m.setStatus("cannot save: no save function was given to the wizard", true)
+func (r *reviewScreen) save() {
+	if r.opts.Save == nil {
+		r.setStatus("cannot save: no save function was given to the wizard", true)
 		return
 	}
-	if err := m.w.Save(m.opts.ConfigPath, m.opts.Save); err != nil {
-		m.setStatus(firstLine(m.w.DisplayError(err)), true)
+	if err := r.w.Save(r.opts.ConfigPath, r.opts.Save); err != nil {
+		r.fail(err)
 		return
 	}
-	m.result.Saved = true
-	m.result.Location = m.w.Draft().Name
+	r.result.Saved = true
+	r.result.Location = r.w.Draft().Name
 }
 
 // reviewText is the Review step's content: every setting as saved, masked
 // by the wizard, then where the file goes and any warnings.
-func (m *model) reviewText(width int) string {
-	lines := m.w.Review()
+func (r *reviewScreen) reviewText(width int) string {
+	st := r.st
+	lines := r.w.Review()
 	labelW := 0
 	for _, l := range lines {
 		labelW = max(labelW, len(l.Label))
@@ -82,64 +109,95 @@ func (m *model) reviewText(width int) string {
 	var b strings.Builder
 	valW := max(20, width-labelW-4)
 	for _, l := range lines {
-		val := wrap(m.st.value, l.Value, valW)
+		val := wrap(st.value, l.Value, valW)
 		vl := strings.Split(val, "\n")
-		b.WriteString("  " + m.st.label.Bold(true).Render(fmt.Sprintf("%-*s", labelW, l.Label)) + "  " + vl[0] + "\n")
+		b.WriteString("  " + st.label.Bold(true).Render(fmt.Sprintf("%-*s", labelW, l.Label)) + "  " + vl[0] + "\n")
 		for _, more := range vl[1:] {
 			b.WriteString(strings.Repeat(" ", labelW+4) + more + "\n")
 		}
 	}
-	b.WriteString("\n" + wrap(m.st.muted, "Saves to "+m.opts.ConfigPath+" (mode 0600: it may hold secret keys).", width) + "\n")
-	for _, wn := range m.w.Warnings() {
-		b.WriteString(indent(wrap(m.st.warn, "! "+m.w.DisplayText(wn), width-2), "") + "\n")
+	b.WriteString("\n" + wrap(st.muted, "Saves to "+r.opts.ConfigPath+" (mode 0600: it may hold secret keys).", width) + "\n")
+	for _, wn := range r.w.Warnings() {
+		b.WriteString(indent(wrap(st.warn, "! "+r.w.DisplayText(wn), width-2), "") + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
 
-func (m *model) viewReview(height int) string {
-	m.review.height = height
-	body, off := window(strings.Split(m.reviewText(m.contentWidth()), "\n"), m.review.offset, height, m.st.muted)
-	m.review.offset = off
+func (r *reviewScreen) view() string {
+	body, off := window(strings.Split(r.reviewText(r.contentWidth()), "\n"), r.offset, r.height, r.st.muted)
+	r.offset = off
 	return body
 }
 
-func (m *model) updateDone(msg tea.Msg) tea.Cmd {
+// doneScreen follows a save: what to do next.
+type doneScreen struct {
+	*common
+	keys doneKeys
+}
+
+type doneKeys struct {
+	Finish, ExportNow, Back, Quit key.Binding
+}
+
+func newDoneScreen(c *common) *doneScreen {
+	return &doneScreen{common: c, keys: doneKeys{
+		Finish:    bind([]string{"enter", "q"}, "enter", "finish"),
+		ExportNow: bind([]string{"x"}, "x", "export now"),
+		Back:      bind([]string{"esc"}, "esc", "locations"),
+		Quit:      bind([]string{"ctrl+c"}, "ctrl+c", "quit"),
+	}}
+}
+
+// ShortHelp implements help.KeyMap.
+func (d *doneScreen) ShortHelp() []key.Binding {
+	k := &d.keys
+	return enabled(&k.Finish, &k.ExportNow, &k.Back, &k.Quit)
+}
+
+// FullHelp implements help.KeyMap.
+func (d *doneScreen) FullHelp() [][]key.Binding { return [][]key.Binding{d.ShortHelp()} }
+
+func (d *doneScreen) enter() tea.Cmd   { return nil }
+func (d *doneScreen) setSize(_, _ int) {}
+
+func (d *doneScreen) update(msg tea.Msg) tea.Cmd {
 	kp, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		return nil
 	}
 	switch {
-	case key.Matches(kp, m.keys.ExportNow):
+	case key.Matches(kp, d.keys.ExportNow):
 		// Which folders to export is asked here, so the export can start
 		// as soon as the wizard closes.
-		return m.openExport(m.result.Location)
-	case key.Matches(kp, m.keys.Finish):
-		m.quit()
-	case key.Matches(kp, m.keys.Back):
+		return d.exportTo(d.result.Location)
+	case key.Matches(kp, d.keys.Finish):
+		d.quit()
+	case key.Matches(kp, d.keys.Back):
 		// Back to the list, to add or change another location.
-		_ = m.w.Next()
+		_ = d.w.Next()
 	}
 	return nil
 }
 
-func (m *model) viewDone() string {
-	name := m.result.Location
-	width := m.contentWidth()
+func (d *doneScreen) view() string {
+	st := d.st
+	name := d.result.Location
+	width := d.contentWidth()
 	var b strings.Builder
-	b.WriteString(m.st.ok.Render("✓ Saved to "+m.opts.ConfigPath) + "\n\n")
-	if r, ok := m.w.TestReport(); ok {
+	b.WriteString(st.ok.Render("✓ Saved to "+d.opts.ConfigPath) + "\n\n")
+	if r, ok := d.w.TestReport(); ok {
 		if r.OK() {
-			b.WriteString(m.st.ok.Render("✓ The connection test passed.") + "\n\n")
+			b.WriteString(st.ok.Render("✓ The connection test passed.") + "\n\n")
 		} else {
-			b.WriteString(wrap(m.st.warn, "! The last connection test failed; exports will fail until it passes.", width) + "\n\n")
+			b.WriteString(wrap(st.warn, "! The last connection test failed; exports will fail until it passes.", width) + "\n\n")
 		}
 	}
 	b.WriteString("What to do next:\n\n")
-	b.WriteString("  " + m.st.label.Bold(true).Render(shellWord("stowage test "+name)) + "\n")
-	b.WriteString(indent(wrap(m.st.muted, "runs the connection test again, e.g. after changing a policy", width-6), "      ") + "\n\n")
-	b.WriteString("  " + m.st.label.Bold(true).Render(shellWord("stowage export "+name)+" DIR") + "\n")
-	b.WriteString(indent(wrap(m.st.muted, "exports the recordings in DIR to this location; it resumes where it stopped", width-6), "      ") + "\n\n")
-	b.WriteString(wrap(m.st.intro, "Press x to start an export now, or enter to finish.", width))
+	b.WriteString("  " + st.label.Bold(true).Render(shellWord("stowage test "+name)) + "\n")
+	b.WriteString(indent(wrap(st.muted, "runs the connection test again, e.g. after changing a policy", width-6), "      ") + "\n\n")
+	b.WriteString("  " + st.label.Bold(true).Render(shellWord("stowage export "+name)+" DIR") + "\n")
+	b.WriteString(indent(wrap(st.muted, "exports the recordings in DIR to this location; it resumes where it stopped", width-6), "      ") + "\n\n")
+	b.WriteString(wrap(st.intro, "Press x to start an export now, or enter to finish.", width))
 	return b.String()
 }
 
@@ -153,59 +211,139 @@ func shellWord(s string) string {
 	return s[:i+1] + last
 }
 
-func (m *model) updateConfirm(msg tea.Msg) tea.Cmd {
+// confirmScreen asks a yes/no question before something that cannot be
+// undone: deleting, rotating the external ID, discarding changes. Each
+// confirmation has its own keys and answer.
+type confirmScreen struct {
+	*common
+	keys confirmKeys
+	// question is the line under the intro.
+	question string
+	// yes acts on y; extra draws more above the question; syncExtra enables
+	// the extra keys.
+	yes       func() error
+	extra     func() string
+	syncExtra func(k *confirmKeys)
+}
+
+type confirmKeys struct {
+	Yes, No key.Binding
+	// TrustUpdated and CancelRotate finish or cancel a pending rotation.
+	TrustUpdated, CancelRotate key.Binding
+	Quit                       key.Binding
+}
+
+func newConfirm(c *common, question string, yes func() error) *confirmScreen {
+	return &confirmScreen{common: c, question: question, yes: yes, keys: confirmKeys{
+		Yes:          bind([]string{"y"}, "y", "yes"),
+		No:           bind([]string{"n", "esc"}, "n", "no"),
+		TrustUpdated: bind([]string{"c"}, "c", "trust policy updated"),
+		CancelRotate: bind([]string{"x"}, "x", "cancel rotation"),
+		Quit:         bind([]string{"ctrl+c"}, "ctrl+c", "quit"),
+	}}
+}
+
+func newConfirmDelete(c *common) *confirmScreen {
+	return newConfirm(c, "Press y to delete, n to keep it.", func() error {
+		name := c.w.DeleteTarget()
+		if c.opts.Save == nil {
+			return fmt.Errorf("cannot delete: no save function was given to the wizard")
+		}
+		if err := c.w.ConfirmDelete(c.opts.ConfigPath, c.opts.Save); err != nil {
+			return err
+		}
+		c.result.Saved = true
+		c.setStatus(fmt.Sprintf("Deleted location %q.", name), false)
+		return nil
+	})
+}
+
+func newConfirmRotate(c *common) *confirmScreen {
+	s := newConfirm(c, "Press y to generate a new external ID, n to keep the current one.", func() error {
+		id, err := c.w.ConfirmRotate()
+		if err == nil {
+			c.setStatus("New external ID generated; put it in the trust policy, then save. "+mask(id, c.opts.ScreenShare), false)
+		}
+		return err
+	})
+	s.extra = func() string {
+		cur, pending := c.w.Rotation()
+		out := "  External ID in force:  " + c.st.mark.Render(" "+mask(cur, c.opts.ScreenShare)+" ") + "\n"
+		if pending != "" {
+			out += "  New external ID:       " + c.st.mark.Render(" "+mask(pending, c.opts.ScreenShare)+" ") + "\n"
+		}
+		return out + "\n"
+	}
+	s.syncExtra = func(k *confirmKeys) {
+		_, pending := c.w.Rotation()
+		setAll(pending != "", &k.TrustUpdated, &k.CancelRotate)
+	}
+	return s
+}
+
+func newConfirmDiscard(c *common) *confirmScreen {
+	return newConfirm(c, "Press y to discard your changes, n to keep editing.", func() error {
+		c.w.ConfirmDiscard()
+		if c.quitOnDiscard {
+			c.quit()
+		}
+		return nil
+	})
+}
+
+func (cs *confirmScreen) syncKeys() {
+	k := &cs.keys
+	setAll(true, &k.Yes, &k.No, &k.Quit)
+	setAll(false, &k.TrustUpdated, &k.CancelRotate)
+	if cs.syncExtra != nil {
+		cs.syncExtra(k)
+	}
+}
+
+// ShortHelp implements help.KeyMap.
+func (cs *confirmScreen) ShortHelp() []key.Binding {
+	cs.syncKeys()
+	k := &cs.keys
+	return enabled(&k.Yes, &k.No, &k.TrustUpdated, &k.CancelRotate, &k.Quit)
+}
+
+// FullHelp implements help.KeyMap.
+func (cs *confirmScreen) FullHelp() [][]key.Binding { return [][]key.Binding{cs.ShortHelp()} }
+
+func (cs *confirmScreen) enter() tea.Cmd   { return nil }
+func (cs *confirmScreen) setSize(_, _ int) {}
+
+func (cs *confirmScreen) update(msg tea.Msg) tea.Cmd {
 	kp, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		return nil
 	}
-	k := m.keys
+	cs.syncKeys()
+	k := cs.keys
 	var err error
-	switch m.w.Step() {
-	case wizard.StepConfirmDelete:
-		switch {
-		case key.Matches(kp, k.Yes):
-			name := m.w.DeleteTarget()
-			if m.opts.Save == nil {
-				err = fmt.Errorf("cannot delete: no save function was given to the wizard")
-				break
-			}
-			if err = m.w.ConfirmDelete(m.opts.ConfigPath, m.opts.Save); err == nil {
-				m.result.Saved = true
-				m.setStatus(fmt.Sprintf("Deleted location %q.", name), false)
-			}
-		case key.Matches(kp, k.No):
-			m.w.Back()
-		}
-	case wizard.StepConfirmRotate:
-		switch {
-		case key.Matches(kp, k.Yes):
-			var id string
-			if id, err = m.w.ConfirmRotate(); err == nil {
-				m.setStatus("New external ID generated; put it in the trust policy, then save. "+mask(id, m.opts.ScreenShare), false)
-			}
-		case key.Matches(kp, k.TrustUpdated):
-			err = m.w.ConfirmTrustUpdated()
-		case key.Matches(kp, k.CancelRotate):
-			m.w.CancelRotation()
-		case key.Matches(kp, k.No):
-			m.w.Back()
-		}
-	case wizard.StepConfirmDiscard:
-		switch {
-		case key.Matches(kp, k.Yes):
-			m.w.ConfirmDiscard()
-			if m.quitOnDiscard {
-				m.quit()
-			}
-		case key.Matches(kp, k.No):
-			m.quitOnDiscard = false
-			m.w.Back()
-		}
+	switch {
+	case key.Matches(kp, k.Yes):
+		err = cs.yes()
+	case key.Matches(kp, k.TrustUpdated):
+		err = cs.w.ConfirmTrustUpdated()
+	case key.Matches(kp, k.CancelRotate):
+		cs.w.CancelRotation()
+	case key.Matches(kp, k.No):
+		cs.quitOnDiscard = false
+		cs.w.Back()
 	}
 	if err != nil {
-		m.setStatus(firstLine(m.w.DisplayError(err)), true)
+		cs.fail(err)
 	}
 	return nil
+}
+
+func (cs *confirmScreen) view() string {
+	out := ""
+	if cs.extra != nil {
+		out = cs.extra()
+	}
+	return out + cs.st.label.Bold(true).Render(cs.question)
 }
 
 // mask hides an identifier in screen-share mode but its last four
@@ -215,25 +353,4 @@ func mask(id string, screenShare bool) string {
 		return id
 	}
 	return "••••••••" + id[len(id)-4:]
-}
-
-func (m *model) viewConfirm() string {
-	var b strings.Builder
-	if m.w.Step() == wizard.StepConfirmRotate {
-		cur, pending := m.w.Rotation()
-		b.WriteString("  External ID in force:  " + m.st.mark.Render(" "+mask(cur, m.opts.ScreenShare)+" ") + "\n")
-		if pending != "" {
-			b.WriteString("  New external ID:       " + m.st.mark.Render(" "+mask(pending, m.opts.ScreenShare)+" ") + "\n")
-		}
-		b.WriteString("\n")
-	}
-	switch m.w.Step() {
-	case wizard.StepConfirmDelete:
-		b.WriteString(m.st.label.Bold(true).Render("Press y to delete, n to keep it."))
-	case wizard.StepConfirmRotate:
-		b.WriteString(m.st.label.Bold(true).Render("Press y to generate a new external ID, n to keep the current one."))
-	case wizard.StepConfirmDiscard:
-		b.WriteString(m.st.label.Bold(true).Render("Press y to discard your changes, n to keep editing."))
-	}
-	return b.String()
 }

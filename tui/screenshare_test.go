@@ -101,14 +101,13 @@ func TestCheckTextMasked(t *testing.T) {
 			if err := m.w.Goto(wizard.StepTest); err != nil {
 				t.Fatal(err)
 			}
-			m.enterStep()
-			_ = m.stepCmd()
+			_ = m.enterStep()
 			var seen []string
 			for _, c := range checks {
-				send(m, checkMsg{run: m.test.run, check: c})
+				send(m, checkMsg{run: m.tests().run, check: c})
 				seen = append(seen, screen(m))
 			}
-			send(m, testDoneMsg{run: m.test.run, report: providers.Report{Started: fixedNow, Checks: checks}})
+			send(m, testDoneMsg{run: m.tests().run, report: providers.Report{Started: fixedNow, Checks: checks}})
 			press(m, "up", "up", "up")
 			for range checks {
 				seen = append(seen, screen(m))
@@ -208,7 +207,7 @@ func TestScreenShareUnfocusedRoleARN(t *testing.T) {
 	if !strings.Contains(focused, "> arn:aws:iam::"+minioAccount+":role/stowage-e2e") {
 		t.Fatalf("the focused input does not show the ARN to edit:\n%s", focused)
 	}
-	m.form.focus = ""
+	m.formNow().focus = ""
 	unfocused := screen(m)
 	if strings.Contains(unfocused, minioAccount) {
 		t.Errorf("the unfocused role ARN shows the whole account ID:\n%s", unfocused)
@@ -225,7 +224,7 @@ func TestScreenShareUnfocusedRoleARN(t *testing.T) {
 func TestScreenSharePolicyScreens(t *testing.T) {
 	m := editing(t, "acme-recordings", wizard.StepPolicies, true)
 	var seen []string
-	for range m.pol.docs {
+	for range m.pols().docs {
 		for _, plain := range []bool{false, true} {
 			if plain {
 				press(m, "p")
@@ -249,7 +248,7 @@ func TestScreenSharePolicyScreens(t *testing.T) {
 	if !strings.Contains(all, "Quick-create link: press u to copy it (it is not shown") {
 		t.Errorf("the CloudFormation document does not offer the link:\n%s", all)
 	}
-	if !strings.Contains(m.pol.quickCreate, "param_ExternalId="+fixtureExternalID) {
-		t.Errorf("u would copy %q, not the real link", m.pol.quickCreate)
+	if !strings.Contains(m.pols().quickCreate, "param_ExternalId="+fixtureExternalID) {
+		t.Errorf("u would copy %q, not the real link", m.pols().quickCreate)
 	}
 }

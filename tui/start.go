@@ -11,116 +11,177 @@ import (
 	"github.com/stowage-dev/stowage/wizard"
 )
 
-// startState is the list of saved locations; the row after the last
-// location is "add a new location".
-type startState struct {
+// startScreen is the list of saved locations; the row after the last
+// location is "add a new location". Enter opens the row: the location to
+// edit, or a new one.
+type startScreen struct {
+	*common
+	keys   startKeys
 	cursor int
 	offset int
+	height int
 }
 
-func (s *startState) clamp(n int) {
-	s.cursor = max(0, min(s.cursor, n))
+type startKeys struct {
+	Up, Down   key.Binding
+	Edit       key.Binding
+	AddOnStart key.Binding // enter on the "add a new location" row
+	Add        key.Binding
+	TestLoc    key.Binding
+	Rotate     key.Binding
+	ExportLoc  key.Binding
+	DeleteLoc  key.Binding
+	// Quit is q as well as ctrl+c here, with nothing to lose: one item.
+	Quit key.Binding
 }
+
+func newStartScreen(c *common) *startScreen {
+	return &startScreen{common: c, keys: startKeys{
+		Up:         bind([]string{"up", "k"}, "↑/k", "up"),
+		Down:       bind([]string{"down", "j"}, "↓/j", "down"),
+		Edit:       bind([]string{"enter", "e"}, "enter", "edit"),
+		AddOnStart: bind([]string{"enter"}, "enter", "add"),
+		Add:        bind([]string{"a", "n"}, "a", "add"),
+		TestLoc:    bind([]string{"t"}, "t", "test"),
+		Rotate:     bind([]string{"r"}, "r", "rotate external ID"),
+		ExportLoc:  bind([]string{"x"}, "x", "export"),
+		DeleteLoc:  bind([]string{"d", "delete"}, "d", "delete"),
+		Quit:       bind([]string{"q", "ctrl+c"}, "q", "quit"),
+	}}
+}
+
+func (k *startKeys) all() []*key.Binding {
+	return []*key.Binding{&k.AddOnStart, &k.Edit, &k.Up, &k.Down, &k.Add, &k.TestLoc, &k.Rotate, &k.ExportLoc, &k.DeleteLoc, &k.Quit}
+}
+
+func (s *startScreen) enter() tea.Cmd {
+	s.cursor = max(0, min(s.cursor, len(s.w.File().Locations)))
+	return nil
+}
+
+func (s *startScreen) setSize(_, h int) { s.height = h }
 
 // selected returns the entry under the cursor, if any.
-func (m *model) selected() (wizard.Entry, bool) {
-	es := m.w.Entries()
-	if m.start.cursor < len(es) {
-		return es[m.start.cursor], true
+func (s *startScreen) selected() (wizard.Entry, bool) {
+	es := s.w.Entries()
+	if s.cursor < len(es) {
+		return es[s.cursor], true
 	}
 	return wizard.Entry{}, false
 }
 
+// sync enables the actions the selected location offers.
+func (s *startScreen) sync() {
+	k := &s.keys
+	setAll(false, k.all()...)
+	setAll(true, &k.Up, &k.Down, &k.Add, &k.Quit)
+	e, ok := s.selected()
+	if !ok {
+		k.AddOnStart.SetEnabled(true)
+		return
+	}
+	k.Edit.SetEnabled(offers(e, wizard.ActionEdit))
+	k.TestLoc.SetEnabled(offers(e, wizard.ActionTest))
+	k.Rotate.SetEnabled(offers(e, wizard.ActionRotate))
+	k.ExportLoc.SetEnabled(offers(e, wizard.ActionExport))
+	k.DeleteLoc.SetEnabled(offers(e, wizard.ActionDelete))
+}
+
+// ShortHelp implements help.KeyMap.
+func (s *startScreen) ShortHelp() []key.Binding {
+	s.sync()
+	return enabled(s.keys.all()...)
+}
+
+// FullHelp implements help.KeyMap.
+func (s *startScreen) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }
+
 // offers reports whether the entry offers action a.
 func offers(e wizard.Entry, a wizard.Action) bool { return slices.Contains(e.Actions, a) }
 
-func (m *model) updateStart(msg tea.Msg) tea.Cmd {
+func (s *startScreen) update(msg tea.Msg) tea.Cmd {
 	kp, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		return nil
 	}
-	k := m.keys
-	n := len(m.w.Entries())
-	loc, onLoc := m.selected()
+	s.sync()
+	k := s.keys
+	w := s.w
+	loc, _ := s.selected()
 	var err error
 	switch {
 	case key.Matches(kp, k.Up):
-		m.start.cursor = max(0, m.start.cursor-1)
+		s.cursor = max(0, s.cursor-1)
 	case key.Matches(kp, k.Down):
-		m.start.cursor = min(n, m.start.cursor+1)
+		s.cursor = min(len(w.Entries()), s.cursor+1)
 	case key.Matches(kp, k.Add), key.Matches(kp, k.AddOnStart):
-		m.form.detecting = false
-		m.detect.stop()
-		m.w.Add()
-	case key.Matches(kp, k.Edit) && onLoc:
-		m.form.detecting = false
-		m.detect.stop()
-		err = m.w.Edit(loc.Name)
-	case key.Matches(kp, k.TestLoc) && onLoc:
-		m.form.detecting = false
-		if err = m.w.Edit(loc.Name); err == nil {
-			err = m.w.Goto(wizard.StepTest)
+		w.Add()
+	case key.Matches(kp, k.Edit):
+		err = w.Edit(loc.Name)
+	case key.Matches(kp, k.TestLoc):
+		if err = w.Edit(loc.Name); err == nil {
+			err = w.Goto(wizard.StepTest)
 		}
-	case key.Matches(kp, k.Rotate) && onLoc && offers(loc, wizard.ActionRotate):
-		err = m.w.Rotate(loc.Name)
-	case key.Matches(kp, k.ExportLoc) && onLoc:
-		return m.openExport(loc.Name)
-	case key.Matches(kp, k.DeleteLoc) && onLoc:
-		err = m.w.Delete(loc.Name)
-	case key.Matches(kp, k.QuitStart):
-		m.quit()
+	case key.Matches(kp, k.Rotate):
+		err = w.Rotate(loc.Name)
+	case key.Matches(kp, k.ExportLoc):
+		return s.exportTo(loc.Name)
+	case key.Matches(kp, k.DeleteLoc):
+		err = w.Delete(loc.Name)
+	case key.Matches(kp, k.Quit):
+		s.quit()
 	}
 	if err != nil {
-		m.setStatus(m.w.DisplayError(err), true)
+		s.setStatus(w.DisplayError(err), true)
 	}
 	return nil
 }
 
 // testWord is the last test in one word with a symbol, so it reads
 // without colour.
-func (m *model) testWord(t *config.TestResult) string {
+func (s *startScreen) testWord(t *config.TestResult) string {
 	switch {
 	case t == nil:
-		return m.st.muted.Render("· not tested")
+		return s.st.muted.Render("· not tested")
 	case t.OK:
-		return m.st.ok.Render("✓ test passed " + t.At.Format("2006-01-02 15:04"))
+		return s.st.ok.Render("✓ test passed " + t.At.Format("2006-01-02 15:04"))
 	}
 	// The summary names the failed checks, whose titles come from the
 	// store.
 	summary := t.Summary
-	if m.opts.ScreenShare {
+	if s.opts.ScreenShare {
 		summary = wizard.MaskAccountIDs(summary)
 	}
-	return m.st.err.Render("✗ test failed " + t.At.Format("2006-01-02 15:04") + ": " + summary)
+	return s.st.err.Render("✗ test failed " + t.At.Format("2006-01-02 15:04") + ": " + summary)
 }
 
-func (m *model) viewStart(height int) string {
-	locs := m.w.Entries()
+func (s *startScreen) view() string {
+	locs := s.w.Entries()
 	var rows []string
 	nameW := 8
 	for _, l := range locs {
 		nameW = max(nameW, min(24, len(l.Name)))
 	}
-	width := m.contentWidth()
+	width := s.contentWidth()
 	for i, l := range locs {
 		marker := "  "
-		if i == m.start.cursor {
+		if i == s.cursor {
 			marker = "› "
 		}
 		name := fmt.Sprintf("%-*s", nameW, l.Name)
-		line := marker + name + "  " + l.Where + "  " + m.st.muted.Render(l.Type)
+		line := marker + name + "  " + l.Where + "  " + s.st.muted.Render(l.Type)
 		if l.RotationPending {
 			line += "  (new external ID pending)"
 		}
 		line = clipLines(line, width)
-		if i == m.start.cursor {
-			line = m.st.selected.Render(line)
+		if i == s.cursor {
+			line = s.st.selected.Render(line)
 		}
-		rows = append(rows, line, clipLines("    "+m.testWord(l.LastTest), width))
+		rows = append(rows, line, clipLines("    "+s.testWord(l.LastTest), width))
 	}
 	add := "  + Add a new location"
-	if m.start.cursor == len(locs) {
-		add = m.st.selected.Render("› + Add a new location")
+	if s.cursor == len(locs) {
+		add = s.st.selected.Render("› + Add a new location")
 	}
 	if len(locs) > 0 {
 		rows = append(rows, "")
@@ -128,12 +189,12 @@ func (m *model) viewStart(height int) string {
 	rows = append(rows, add)
 	// Scroll so the cursor's location (its two rows) stays in view, with
 	// what does not fit marked above and below.
-	cur, curEnd := 2*m.start.cursor, 2*m.start.cursor+2
-	if m.start.cursor == len(locs) {
+	cur, curEnd := 2*s.cursor, 2*s.cursor+2
+	if s.cursor == len(locs) {
 		cur, curEnd = len(rows)-1, len(rows)
 	}
-	m.start.offset = follow(m.start.offset, cur, curEnd, height)
-	body, off := window(rows, m.start.offset, height, m.st.muted)
-	m.start.offset = off
+	s.offset = follow(s.offset, cur, curEnd, s.height)
+	body, off := window(rows, s.offset, s.height, s.st.muted)
+	s.offset = off
 	return body
 }

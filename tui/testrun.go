@@ -15,12 +15,16 @@ import (
 
 	"github.com/stowage-dev/stowage/config"
 	"github.com/stowage-dev/stowage/providers"
-	"github.com/stowage-dev/stowage/wizard"
 )
 
-// testState is the Test step: the checklist as the provider reports it.
-type testState struct {
-	spin spinner.Model
+// testScreen is the Test step: the checklist as the provider reports it.
+// Enter continues from every row; the selected check's field and fix
+// have keys of their own.
+type testScreen struct {
+	*common
+	keys   testKeys
+	height int
+	spin   spinner.Model
 	// run numbers each test, so results of a test that was abandoned (the
 	// user retried or left) are dropped.
 	run     int
@@ -33,6 +37,70 @@ type testState struct {
 	offset int
 	// err is why the test could not run at all.
 	err error
+}
+
+type testKeys struct {
+	Proceed key.Binding
+	Up      key.Binding
+	Down    key.Binding
+	Jump    key.Binding
+	Retry   key.Binding
+	Fix     key.Binding
+	Back    key.Binding
+	Quit    key.Binding
+}
+
+func newTestScreen(c *common) *testScreen {
+	return &testScreen{common: c, spin: newSpinner(), keys: testKeys{
+		Proceed: bind([]string{"enter"}, "enter", "continue"),
+		Up:      bind([]string{"up", "k"}, "↑/k", "up"),
+		Down:    bind([]string{"down", "j"}, "↓/j", "down"),
+		Jump:    bind([]string{"e"}, "e", "go to field"),
+		Retry:   bind([]string{"r"}, "r", "retry"),
+		Fix:     bind([]string{"f"}, "f", "apply fix"),
+		Back:    bind([]string{"esc"}, "esc", "back"),
+		Quit:    bind([]string{"ctrl+c"}, "ctrl+c", "quit"),
+	}}
+}
+
+func (k *testKeys) all() []*key.Binding {
+	return []*key.Binding{&k.Proceed, &k.Up, &k.Down, &k.Jump, &k.Retry, &k.Fix, &k.Back, &k.Quit}
+}
+
+// sync enables what applies to the selected check; while the test runs
+// only leaving it.
+func (t *testScreen) sync() {
+	k := &t.keys
+	setAll(false, k.all()...)
+	setAll(true, &k.Back, &k.Quit)
+	if t.running {
+		return
+	}
+	setAll(true, &k.Proceed, &k.Retry)
+	setAll(len(t.checks) > 1, &k.Up, &k.Down)
+	c, ok := t.selectedCheck()
+	k.Jump.SetEnabled(ok && canJump(c))
+	k.Fix.SetEnabled(ok && c.Fix != "")
+}
+
+// ShortHelp implements help.KeyMap.
+func (t *testScreen) ShortHelp() []key.Binding {
+	t.sync()
+	return enabled(t.keys.all()...)
+}
+
+// FullHelp implements help.KeyMap.
+func (t *testScreen) FullHelp() [][]key.Binding { return [][]key.Binding{t.ShortHelp()} }
+
+func (t *testScreen) setSize(_, h int) { t.height = h }
+
+// enter starts the test, unless the wizard still holds a report for the
+// draft as it is: coming back then shows it.
+func (t *testScreen) enter() tea.Cmd {
+	if t.running || t.doneFor() {
+		return nil
+	}
+	return t.startTest()
 }
 
 func newSpinner() spinner.Model {
@@ -55,8 +123,8 @@ type testDoneMsg struct {
 // doneFor reports whether the wizard still holds a report for the draft
 // as it is, so coming back to the Test step shows it instead of testing
 // again.
-func (t *testState) doneFor(w *wizard.Wizard) bool {
-	r, ok := w.TestReport()
+func (t *testScreen) doneFor() bool {
+	r, ok := t.w.TestReport()
 	if ok {
 		t.checks = r.Checks
 		t.err = nil
@@ -65,7 +133,7 @@ func (t *testState) doneFor(w *wizard.Wizard) bool {
 	return ok
 }
 
-func (t *testState) stop() {
+func (t *testScreen) stop() {
 	if t.cancel != nil {
 		t.cancel()
 		t.cancel = nil
@@ -75,7 +143,7 @@ func (t *testState) stop() {
 
 // pointAtFailure puts the cursor on the first failed check, else the
 // first warning, else the top.
-func (t *testState) pointAtFailure() {
+func (t *testScreen) pointAtFailure() {
 	t.cursor = 0
 	for _, want := range []providers.Status{providers.StatusFail, providers.StatusWarn} {
 		for i, c := range t.checks {
@@ -89,19 +157,19 @@ func (t *testState) pointAtFailure() {
 
 // startTest runs the connection test of the draft in the background; its
 // checks come back one message at a time through a channel.
-func (m *model) startTest() tea.Cmd {
-	m.test.stop()
-	ctx, cancel := context.WithCancel(m.ctx)
-	m.test.run++
-	m.test.running = true
-	m.test.cancel = cancel
-	m.test.checks = nil
-	m.test.err = nil
-	m.test.cursor = 0
-	m.test.offset = 0
+func (t *testScreen) startTest() tea.Cmd {
+	t.stop()
+	ctx, cancel := context.WithCancel(t.ctx)
+	t.run++
+	t.running = true
+	t.cancel = cancel
+	t.checks = nil
+	t.err = nil
+	t.cursor = 0
+	t.offset = 0
 	ch := make(chan tea.Msg, 32)
-	m.test.ch = ch
-	run, loc, open := m.test.run, m.w.Draft(), m.opts.Open
+	t.ch = ch
+	run, loc, open := t.run, t.w.Draft(), t.opts.Open
 	produce := func() {
 		defer close(ch)
 		send := func(msg tea.Msg) {
@@ -126,7 +194,7 @@ func (m *model) startTest() tea.Cmd {
 		go produce()
 		return next(ch)
 	}
-	return tea.Batch(first, m.test.spin.Tick)
+	return tea.Batch(first, t.spin.Tick)
 }
 
 // next waits for the test's next message.
@@ -140,11 +208,33 @@ func next(ch <-chan tea.Msg) tea.Msg {
 
 func waitNext(ch <-chan tea.Msg) tea.Cmd { return func() tea.Msg { return next(ch) } }
 
-func (m *model) onCheck(msg checkMsg) tea.Cmd {
-	if msg.run != m.test.run || !m.test.running {
+// listen takes the test's progress and its spinner's ticks, whatever the
+// screen, so a late result of a test the user left is still recorded or
+// dropped consistently.
+func (t *testScreen) listen(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case checkMsg:
+		return t.onCheck(msg), true
+	case testDoneMsg:
+		return t.onTestDone(msg), true
+	case spinner.TickMsg:
+		if msg.ID != t.spin.ID() {
+			return nil, false
+		}
+		if !t.running {
+			return nil, true
+		}
+		var cmd tea.Cmd
+		t.spin, cmd = t.spin.Update(msg)
+		return cmd, true
+	}
+	return nil, false
+}
+
+func (t *testScreen) onCheck(msg checkMsg) tea.Cmd {
+	if msg.run != t.run || !t.running {
 		return nil
 	}
-	t := &m.test
 	replaced := false
 	for i := range t.checks {
 		if t.checks[i].ID == msg.check.ID {
@@ -158,50 +248,39 @@ func (m *model) onCheck(msg checkMsg) tea.Cmd {
 	return waitNext(t.ch)
 }
 
-func (m *model) onTestDone(msg testDoneMsg) tea.Cmd {
-	if msg.run != m.test.run || !m.test.running {
+func (t *testScreen) onTestDone(msg testDoneMsg) tea.Cmd {
+	if msg.run != t.run || !t.running {
 		return nil
 	}
-	t := &m.test
 	t.stop()
 	if msg.err != nil {
 		t.err = msg.err
 		return nil
 	}
 	if msg.report.Started.IsZero() {
-		msg.report.Started = m.now()
+		msg.report.Started = t.now()
 	}
 	t.checks = msg.report.Checks
-	m.w.SetTestReport(msg.report)
+	t.w.SetTestReport(msg.report)
 	t.pointAtFailure()
-	if m.form.detecting {
-		// The user asked for the region to be detected: apply what the
-		// test found and test again, without a key press.
-		for _, c := range t.checks {
-			if c.Field == "region" && c.Fix != "" {
-				if err := m.w.ApplyFix(c.Field, c.Fix); err == nil {
-					m.form.detecting = false
-					m.setStatus(fmt.Sprintf("Detected the bucket's region: %s. Testing again.", m.w.DisplayText(c.Fix)), false)
-					return m.startTest()
-				}
-			}
-			if c.ID == "region" && c.Status == providers.StatusPass {
-				m.form.detecting = false
-			}
-		}
+	// The user asked for the region to be detected: the wizard applies
+	// what the test found, and the test runs again without a key press.
+	if region, ok := t.w.DetectFromTest(); ok {
+		t.setStatus(fmt.Sprintf("Detected the bucket's region: %s. Testing again.", t.w.DisplayText(region)), false)
+		return t.startTest()
 	}
 	return nil
 }
 
-func (m *model) now() time.Time {
-	if m.opts.Now != nil {
-		return m.opts.Now()
+func (t *testScreen) now() time.Time {
+	if t.opts.Now != nil {
+		return t.opts.Now()
 	}
 	return time.Now()
 }
 
 // selectedCheck returns the check under the cursor.
-func (t *testState) selectedCheck() (providers.Check, bool) {
+func (t *testScreen) selectedCheck() (providers.Check, bool) {
 	if t.cursor < len(t.checks) {
 		return t.checks[t.cursor], true
 	}
@@ -213,84 +292,72 @@ func canJump(c providers.Check) bool {
 	return c.Field != "" && (c.Status == providers.StatusFail || c.Status == providers.StatusWarn)
 }
 
-func (m *model) updateTest(msg tea.Msg) tea.Cmd {
-	t := &m.test
-	if tick, ok := msg.(spinner.TickMsg); ok {
-		if !t.running {
-			return nil
-		}
-		var cmd tea.Cmd
-		t.spin, cmd = t.spin.Update(tick)
-		return cmd
-	}
+func (t *testScreen) update(msg tea.Msg) tea.Cmd {
 	kp, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		return nil
 	}
-	k := m.keys
-	c, onCheck := t.selectedCheck()
+	t.sync()
+	k := t.keys
+	c, _ := t.selectedCheck()
 	switch {
 	case key.Matches(kp, k.Back):
 		t.stop()
-		m.w.Back()
+		t.w.Back()
 	case key.Matches(kp, k.Up):
 		t.cursor = max(0, t.cursor-1)
 	case key.Matches(kp, k.Down):
 		t.cursor = min(max(0, len(t.checks)-1), t.cursor+1)
 	case key.Matches(kp, k.Retry):
-		return m.startTest()
-	case key.Matches(kp, k.Fix) && onCheck && c.Fix != "":
-		if err := m.w.ApplyFix(c.Field, c.Fix); err != nil {
-			m.setStatus(firstLine(m.w.DisplayError(err)), true)
+		return t.startTest()
+	case key.Matches(kp, k.Fix):
+		if err := t.w.AcceptFix(c); err != nil {
+			t.fail(err)
 			return nil
 		}
-		if c.Field == "region" {
-			m.form.detecting = false
-		}
-		m.setStatus(fmt.Sprintf("Set %s to %s. Testing again.", c.Field, m.w.DisplayText(c.Fix)), false)
-		return m.startTest()
-	case key.Matches(kp, k.Jump) && onCheck && canJump(c):
+		t.setStatus(fmt.Sprintf("Set %s to %s. Testing again.", c.Field, t.w.DisplayText(c.Fix)), false)
+		return t.startTest()
+	case key.Matches(kp, k.Jump):
 		t.stop()
-		m.w.JumpToField(c.Field)
+		t.w.JumpToField(c.Field)
 	case key.Matches(kp, k.Proceed):
 		t.stop()
-		m.formNextStep()
+		t.next()
 	}
 	return nil
 }
 
 // symbol marks a check's status with a character, so it reads without
 // colour.
-func (m *model) symbol(c providers.Check) string {
+func (t *testScreen) symbol(c providers.Check) string {
 	switch c.Status {
 	case providers.StatusRunning:
-		return m.test.spin.View()
+		return t.spin.View()
 	case providers.StatusPass:
-		return m.st.ok.Render("✓")
+		return t.st.ok.Render("✓")
 	case providers.StatusWarn:
-		return m.st.warn.Render("!")
+		return t.st.warn.Render("!")
 	case providers.StatusFail:
 		if c.Advisory {
-			return m.st.warn.Render("!")
+			return t.st.warn.Render("!")
 		}
-		return m.st.err.Render("✗")
+		return t.st.err.Render("✗")
 	case providers.StatusSkipped:
-		return m.st.muted.Render("–")
+		return t.st.muted.Render("–")
 	}
 	return " "
 }
 
-func (m *model) viewTest(height int) string {
-	t := &m.test
-	width := m.contentWidth()
+func (t *testScreen) view() string {
+	height, width := t.height, t.contentWidth()
 	var head string
 	switch {
 	case t.running:
-		head = m.test.spin.View() + " Testing " + where(m.w.Draft()) + " …"
+		head = t.spin.View() + " Testing " + where(t.w.Draft()) + " …"
 	case t.err != nil:
-		head = wrap(m.st.err, "✗ The test could not run: "+m.w.DisplayError(t.err), width)
+		head = wrap(t.st.err, "✗ The test could not run: "+t.w.DisplayError(t.err), width)
 	default:
-		head = m.testSummary()
+		head = t.testSummary()
 	}
 	head += "\n"
 	var lines []string
@@ -299,7 +366,7 @@ func (m *model) viewTest(height int) string {
 	for i, c := range t.checks {
 		start := len(lines)
 		starts = append(starts, start)
-		lines = append(lines, m.checkLines(c, i == t.cursor && !t.running, width)...)
+		lines = append(lines, t.checkLines(c, i == t.cursor && !t.running, width)...)
 		// While the test runs the newest check is the news; after, the
 		// one under the cursor.
 		if (!t.running && i == t.cursor) || (t.running && i == len(t.checks)-1) {
@@ -323,7 +390,7 @@ func (m *model) viewTest(height int) string {
 			lines = append(lines, "")
 		}
 	}
-	body, off := window(lines, t.offset, room, m.st.muted)
+	body, off := window(lines, t.offset, room, t.st.muted)
 	t.offset = off
 	return head + "\n" + body
 }
@@ -331,34 +398,34 @@ func (m *model) viewTest(height int) string {
 // checkLines draws one check: status symbol, title and duration, then the
 // detail (on the same line when it fits), and for a failure or warning the
 // hint, the error code, the field behind it and the fix.
-func (m *model) checkLines(c providers.Check, selected bool, width int) []string {
+func (t *testScreen) checkLines(c providers.Check, selected bool, width int) []string {
 	// Everything a check says comes from the store or the provider and
 	// may quote ARNs, the external ID or a request: mask it as the
 	// wizard masks its own values.
-	c.Title, c.Detail, c.Hint, c.Fix = m.w.DisplayText(c.Title), m.w.DisplayText(c.Detail), m.w.DisplayText(c.Hint), m.w.DisplayText(c.Fix)
+	c.Title, c.Detail, c.Hint, c.Fix = t.w.DisplayText(c.Title), t.w.DisplayText(c.Detail), t.w.DisplayText(c.Hint), t.w.DisplayText(c.Fix)
 	marker := "  "
 	title := c.Title
 	if selected {
 		marker = "› "
-		title = m.st.selected.Render(title)
+		title = t.st.selected.Render(title)
 	}
 	dur := ""
 	if c.Status != providers.StatusRunning && c.Duration >= time.Millisecond {
-		dur = m.st.muted.Render(" (" + c.Duration.Round(time.Millisecond).String() + ")")
+		dur = t.st.muted.Render(" (" + c.Duration.Round(time.Millisecond).String() + ")")
 	}
-	head := marker + m.symbol(c) + " " + title
+	head := marker + t.symbol(c) + " " + title
 	var out []string
 	if c.Detail != "" && lipgloss.Width(head)+3+lipgloss.Width(c.Detail)+lipgloss.Width(dur) <= width {
 		out = append(out, head+" — "+c.Detail+dur)
 	} else {
 		out = append(out, head+dur)
 		if c.Detail != "" {
-			out = append(out, strings.Split(indent(wrap(m.st.value, c.Detail, width-6), "      "), "\n")...)
+			out = append(out, strings.Split(indent(wrap(t.st.value, c.Detail, width-6), "      "), "\n")...)
 		}
 	}
 	if c.Status == providers.StatusFail || c.Status == providers.StatusWarn {
 		if c.Hint != "" {
-			out = append(out, strings.Split(indent(wrap(m.st.muted, c.Hint, width-6), "      "), "\n")...)
+			out = append(out, strings.Split(indent(wrap(t.st.muted, c.Hint, width-6), "      "), "\n")...)
 		}
 		var extra []string
 		if c.Code != "" {
@@ -371,16 +438,16 @@ func (m *model) checkLines(c providers.Check, selected bool, width int) []string
 			extra = append(extra, "fix: "+c.Field+" = "+c.Fix)
 		}
 		if len(extra) > 0 {
-			out = append(out, strings.Split(indent(wrap(m.st.muted, strings.Join(extra, " · "), width-6), "      "), "\n")...)
+			out = append(out, strings.Split(indent(wrap(t.st.muted, strings.Join(extra, " · "), width-6), "      "), "\n")...)
 		}
 	}
 	return out
 }
 
 // testSummary says how the finished test went.
-func (m *model) testSummary() string {
+func (t *testScreen) testSummary() string {
 	failed, warned := 0, 0
-	for _, c := range m.test.checks {
+	for _, c := range t.checks {
 		switch {
 		case c.Status == providers.StatusFail && !c.Advisory:
 			failed++
@@ -388,16 +455,16 @@ func (m *model) testSummary() string {
 			warned++
 		}
 	}
-	n := len(m.test.checks)
+	n := len(t.checks)
 	switch {
 	case n == 0:
 		return "The test has not run."
 	case failed > 0:
-		return m.st.err.Render(fmt.Sprintf("✗ %d of %d checks failed.", failed, n)) + " Fix them, then press r to test again."
+		return t.st.err.Render(fmt.Sprintf("✗ %d of %d checks failed.", failed, n)) + " Fix them, then press r to test again."
 	case warned > 0:
-		return m.st.warn.Render(fmt.Sprintf("! Passed with %s.", plural(warned, "warning")))
+		return t.st.warn.Render(fmt.Sprintf("! Passed with %s.", plural(warned, "warning")))
 	}
-	return m.st.ok.Render(fmt.Sprintf("✓ All %d checks passed.", n))
+	return t.st.ok.Render(fmt.Sprintf("✓ All %d checks passed.", n))
 }
 
 // where names the draft's storage for the test line.

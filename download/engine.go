@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/stowage-dev/stowage/internal/backoff"
+	"github.com/stowage-dev/stowage/internal/runctl"
 	"github.com/stowage-dev/stowage/providers"
 )
 
@@ -28,7 +29,17 @@ type Result struct {
 	Failed []FileFailed
 	// JournalPath is the journal the run used.
 	JournalPath string
+	// Stopped is true when the run was asked to stop (Controller.Stop or
+	// its context) before it ended.
+	Stopped bool
 }
+
+// ErrStopped is returned by Run after a graceful stop (Controller.Stop)
+// that left objects for the next run.
+var ErrStopped = errors.New("download stopped before the end; run it again to continue")
+
+// errListStopped ends the listing after a graceful stop.
+var errListStopped = errors.New("listing stopped")
 
 // ErrChanged is reported for an object that kept changing in the store
 // while it was being downloaded.
@@ -44,8 +55,8 @@ const maxRestarts = 3
 
 // Run downloads the objects of p that match opts into opts.Dest. Failed
 // objects do not stop the run; they are in Result.Failed. The error is for
-// a run that could not start, a listing that failed, or a cancelled
-// context.
+// a run that could not start, a listing that failed, a cancelled context
+// (the hard stop) or ErrStopped (the graceful one, opts.Controller).
 func Run(ctx context.Context, p providers.Provider, opts Options) (Result, error) {
 	s, err := prepare(opts)
 	if err != nil {
@@ -83,8 +94,12 @@ func Run(ctx context.Context, p providers.Provider, opts Options) (Result, error
 
 	e := &engine{
 		s: s, ctx: ctx, get: getter, stat: stater, del: deleter, root: root, j: j,
-		sem: make(chan struct{}, s.Concurrency), start: time.Now(), listing: true,
+		sem: make(chan struct{}, s.Concurrency), start: time.Now(), listing: true, ctl: s.Controller,
 	}
+	if e.ctl == nil {
+		e.ctl = NewController()
+	}
+	e.ctl.run.Store(e)
 	if rel, err := filepath.Rel(s.dest, s.JournalPath); err == nil && !strings.HasPrefix(rel, "..") {
 		e.journalRel = filepath.ToSlash(rel)
 	}
@@ -97,6 +112,12 @@ func Run(ctx context.Context, p providers.Provider, opts Options) (Result, error
 		go func() {
 			defer wg.Done()
 			for obj := range jobs {
+				// A stopped run starts no new object; one held by a pause
+				// when the stop came is left too.
+				if e.ctl.Stopping() || e.ctl.gate(ctx) != nil {
+					e.left.Add(1)
+					continue
+				}
 				e.process(obj)
 			}
 		}()
@@ -110,6 +131,9 @@ func Run(ctx context.Context, p providers.Provider, opts Options) (Result, error
 		if !s.match.match(obj.Key) || (!s.Since.IsZero() && obj.Modified.Before(s.Since)) {
 			return nil
 		}
+		if e.ctl.Stopping() {
+			return errListStopped
+		}
 		exp.add(obj)
 		e.mu.Lock()
 		e.st.FilesTotal++
@@ -122,16 +146,23 @@ func Run(ctx context.Context, p providers.Provider, opts Options) (Result, error
 		select {
 		case jobs <- obj:
 			return nil
+		case <-e.ctl.sw.Stopped():
+			e.left.Add(1)
+			return errListStopped
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	})
+	listStopped := errors.Is(listErr, errListStopped)
+	if listStopped {
+		listErr = nil
+	}
 	close(jobs)
 	e.mu.Lock()
 	e.listing = false
 	n, b := e.st.FilesTotal, e.st.BytesTotal
 	e.mu.Unlock()
-	if listErr == nil {
+	if listErr == nil && !listStopped {
 		e.emit(Listed{Objects: n, Bytes: b, Done: true})
 		if s.ExpiryDays > 0 {
 			e.emit(exp.report())
@@ -141,12 +172,16 @@ func Run(ctx context.Context, p providers.Provider, opts Options) (Result, error
 	stopTicker()
 
 	res := Result{Stats: e.snapshot(), Failed: e.failed, JournalPath: s.JournalPath}
+	res.Stopped = e.ctl.Stopping() || ctx.Err() != nil
 	e.emit(Totals{res.Stats})
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
 	if listErr != nil {
 		return res, fmt.Errorf("listing %s: %w", s.Location, listErr)
+	}
+	if listStopped || e.left.Load() > 0 {
+		return res, ErrStopped
 	}
 	return res, nil
 }
@@ -161,6 +196,10 @@ type engine struct {
 	root *os.Root
 	j    *Journal
 	sem  chan struct{}
+	ctl  *Controller
+	prog progress
+	// left counts objects a stop left for the next run.
+	left atomic.Int64
 
 	journalRel string
 
@@ -334,6 +373,8 @@ func (e *engine) process(obj providers.Object) {
 	e.mu.Lock()
 	e.st.FilesActive++
 	e.mu.Unlock()
+	e.prog.track(obj.Key)
+	defer e.prog.untrack(obj.Key)
 	startAt := time.Now()
 	var done Record
 	var got providers.Object
@@ -346,8 +387,11 @@ func (e *engine) process(obj providers.Object) {
 	e.st.FilesActive--
 	e.mu.Unlock()
 	if err != nil {
-		if e.ctx.Err() != nil {
-			return // interrupted: the journal keeps what is resumable
+		if e.ctx.Err() != nil || errors.Is(err, runctl.ErrHeld) {
+			// Interrupted, or held by a pause when the stop came: the
+			// journal keeps what is resumable.
+			e.left.Add(1)
+			return
 		}
 		e.fail(obj, err)
 		return
@@ -370,6 +414,9 @@ func (e *engine) process(obj providers.Object) {
 // or has been retried maxTries times.
 func (e *engine) do(key string, rng int, op func() error) error {
 	for attempt := 1; ; attempt++ {
+		if err := e.ctl.gate(e.ctx); err != nil {
+			return err
+		}
 		err := op()
 		if err == nil {
 			return nil
@@ -391,20 +438,24 @@ func (e *engine) do(key string, rng int, op func() error) error {
 	}
 }
 
-// counter adds written bytes to the run's total.
+// counter adds written bytes to the run's total and the object's.
 type counter struct {
-	e *engine
-	n int64
+	e   *engine
+	obj *atomic.Int64
+	n   int64
 }
+
+func (e *engine) newCounter(key string) *counter { return &counter{e: e, obj: e.prog.of(key)} }
 
 func (c *counter) Write(p []byte) (int, error) {
 	c.n += int64(len(p))
 	c.e.bytes.Add(int64(len(p)))
+	c.obj.Add(int64(len(p)))
 	return len(p), nil
 }
 
 // undo takes back bytes that will be written again.
-func (c *counter) undo() { c.e.bytes.Add(-c.n); c.n = 0 }
+func (c *counter) undo() { c.e.bytes.Add(-c.n); c.obj.Add(-c.n); c.n = 0 }
 
 // openPartial creates the folders of key and opens its partial file.
 func (e *engine) openPartial(key string, flag int) (*os.File, string, error) {
@@ -433,7 +484,7 @@ func (e *engine) single(listed providers.Object) (providers.Object, Record, erro
 			f.Close()
 		}
 	}()
-	cnt := &counter{e: e}
+	cnt := e.newCounter(listed.Key)
 	var (
 		cur      providers.Object // the version being written
 		started  bool
@@ -640,8 +691,10 @@ func (e *engine) rangedVersion(cur providers.Object, rec Record, resume bool) (p
 	if err := e.j.put(e.s.Location, key, &prec); err != nil {
 		return cur, Record{}, fmt.Errorf("journal: %w", err)
 	}
+	// The object's bytes on disk: the ranges an earlier run wrote, which
+	// are not fetched again.
+	e.prog.of(key).Store(min(int64(len(done))*rs, cur.Size))
 	if len(done) > 0 {
-		// Ranges an earlier run wrote are not fetched again.
 		e.mu.Lock()
 		e.st.BytesSkipped += min(int64(len(done))*rs, cur.Size)
 		e.mu.Unlock()
@@ -782,7 +835,7 @@ func (e *engine) fetchRange(ctx context.Context, f *os.File, cur providers.Objec
 			return fmt.Errorf("%w: %s (ETag %q, now %q)", ErrChanged, cur.Key, cur.ETag, o.ETag)
 		}
 		h := crc32.New(castagnoli)
-		cnt := &counter{e: e}
+		cnt := e.newCounter(cur.Key)
 		n, err := io.Copy(io.MultiWriter(io.NewOffsetWriter(f, off), h, cnt), io.LimitReader(rc, length))
 		if err == nil && n != length {
 			err = &providers.Error{Kind: providers.ErrNetwork, Op: "get", Retryable: true,
@@ -816,6 +869,8 @@ func (e *engine) deleteRemote(obj providers.Object, rec Record) {
 			return err
 		})
 		switch {
+		case errors.Is(err, runctl.ErrHeld):
+			return // stopped while paused: the next run deletes it
 		case errors.Is(err, providers.ErrNoSuchKey):
 			e.markDeleted(obj, rec)
 			return
@@ -828,6 +883,9 @@ func (e *engine) deleteRemote(obj providers.Object, rec Record) {
 		}
 	}
 	err := e.do(obj.Key, 0, func() error { return e.del.Delete(e.ctx, obj.Key) })
+	if errors.Is(err, runctl.ErrHeld) {
+		return
+	}
 	if err != nil && !errors.Is(err, providers.ErrNoSuchKey) {
 		e.emit(Deleted{Key: obj.Key, Err: err})
 		return

@@ -146,6 +146,8 @@ type Stats struct {
 	// ETA is the estimated time left, or -1 when unknown.
 	ETA     time.Duration
 	Elapsed time.Duration
+	// Paused and Stopping are the Controller's state (Controller.Stats).
+	Paused, Stopping bool
 }
 
 // FilesFinished is the count of files with an outcome.

@@ -77,6 +77,11 @@ type Options struct {
 	MaxRetries              int
 	BaseBackoff, MaxBackoff time.Duration
 
+	// Controller pauses, resumes and gracefully stops the run and gives
+	// its progress; nil means the run cannot be paused or stopped except
+	// by cancelling its context.
+	Controller *Controller
+
 	// Events receives progress events one at a time from a goroutine of the
 	// run; it must return promptly.
 	Events func(Event)

@@ -2,11 +2,12 @@ package export
 
 import (
 	"context"
-	"errors"
 	"math"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/stowage-dev/stowage/internal/runctl"
 )
 
 // Controller pauses, resumes and gracefully stops a run, and reads its
@@ -14,65 +15,32 @@ import (
 // call its methods from any goroutine. A hard stop is cancelling the
 // context given to Run.
 type Controller struct {
-	mu      sync.Mutex
-	paused  bool
-	resume  chan struct{} // closed on Resume
-	stop    chan struct{} // closed on Stop
-	stopped sync.Once
-
+	sw  *runctl.Switch
 	run atomic.Pointer[tracker]
 }
 
 // NewController returns a controller of a run that is not paused.
-func NewController() *Controller {
-	return &Controller{resume: make(chan struct{}), stop: make(chan struct{})}
-}
+func NewController() *Controller { return &Controller{sw: runctl.New()} }
 
 // Pause makes workers wait before starting any new request (a new file, a
 // part or a retry); requests in flight finish.
-func (c *Controller) Pause() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.paused {
-		c.paused = true
-		c.resume = make(chan struct{})
-	}
-}
+func (c *Controller) Pause() { c.sw.Pause() }
 
 // Resume lets paused workers go on.
-func (c *Controller) Resume() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.paused {
-		c.paused = false
-		close(c.resume)
-	}
-}
+func (c *Controller) Resume() { c.sw.Resume() }
 
 // Paused reports whether the run is paused.
-func (c *Controller) Paused() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.paused
-}
+func (c *Controller) Paused() bool { return c.sw.Paused() }
 
 // Stop asks for a graceful stop: no new file or part is started, requests
 // in flight finish and are recorded in the journal, and Run returns
-// ErrStopped. Large files stopped half-way resume on the next run. Calling
-// Stop again has no further effect; cancel Run's context for a hard stop.
-func (c *Controller) Stop() {
-	c.stopped.Do(func() { close(c.stop) })
-}
+// ErrStopped. Large files stopped half-way resume on the next run. A run
+// stopped while paused sends nothing new. Calling Stop again has no
+// further effect; cancel Run's context for a hard stop.
+func (c *Controller) Stop() { c.sw.Stop() }
 
 // stopping reports whether Stop was called.
-func (c *Controller) stopping() bool {
-	select {
-	case <-c.stop:
-		return true
-	default:
-		return false
-	}
-}
+func (c *Controller) stopping() bool { return c.sw.Stopping() }
 
 // Stats returns a snapshot of the run's progress; the zero Stats before the
 // run starts, and the final numbers after it ended.
@@ -87,33 +55,11 @@ func (c *Controller) Stats() Stats {
 	return s
 }
 
-// errHeld is what a request waiting out a pause gets when the run is
-// stopped: a paused run that is stopped sends nothing new, and the file is
-// left for the next run, as an interrupted one is.
-var errHeld = errors.New("stopped while paused; the next run continues")
+// errHeld: see runctl.ErrHeld.
+var errHeld = runctl.ErrHeld
 
-// gate blocks while the run is paused. It returns ctx's error on a hard
-// stop, and errHeld when the run is stopped while paused.
-func (c *Controller) gate(ctx context.Context) error {
-	for {
-		c.mu.Lock()
-		paused, resume := c.paused, c.resume
-		c.mu.Unlock()
-		if !paused {
-			return ctx.Err()
-		}
-		select {
-		case <-resume:
-		case <-c.stop:
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			return errHeld
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-}
+// gate blocks while the run is paused (runctl.Switch.Wait).
+func (c *Controller) gate(ctx context.Context) error { return c.sw.Wait(ctx) }
 
 // tracker holds a run's counters; all fields are updated atomically by the
 // workers.

@@ -265,7 +265,7 @@ func (e *engine) run() (Summary, error) {
 	go func() {
 		defer side.Done()
 		select {
-		case <-e.ctl.stop:
+		case <-e.ctl.sw.Stopped():
 		case <-e.ctx.Done():
 		case <-done:
 			return

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stowage-dev/stowage/config"
 	"github.com/stowage-dev/stowage/download"
+	"github.com/stowage-dev/stowage/internal/runctl"
 	"github.com/stowage-dev/stowage/providers"
 	"github.com/stowage-dev/stowage/tui/downloadui"
 )
@@ -144,17 +145,18 @@ var downloadOnTerminal = func(g *globals) bool {
 
 // downloadScreen runs the progress screen on the terminal; a variable so
 // tests can draw it into a buffer.
-var downloadScreen = func(ctx context.Context, g *globals, p providers.Provider, opts download.Options, resume string) (downloadui.Result, error) {
-	return downloadui.RunDownloadScreen(ctx, p, opts, downloadui.Screen{In: os.Stdin, Out: os.Stdout, ResumeCommand: resume})
+var downloadScreen = func(ctx context.Context, p providers.Provider, opts download.Options, scr downloadui.Screen) (downloadui.Result, error) {
+	scr.In, scr.Out = os.Stdin, os.Stdout
+	return downloadui.RunDownloadScreen(ctx, p, opts, scr)
 }
 
 // runDownloadScreen runs the download behind the progress screen; its last
 // frame is the summary, and a longer list of failures follows it.
 func runDownloadScreen(ctx context.Context, g *globals, p providers.Provider, opts download.Options, resume string) error {
-	// The screen counts SIGINT and SIGTERM itself (graceful, then hard);
-	// the root context also ends on the first one, and reacting to both
-	// would turn one signal into a hard stop.
-	res, err := downloadScreen(context.WithoutCancel(ctx), g, p, opts, resume)
+	opts.Controller = download.NewController()
+	hard, stops, done := g.stopPolicy(ctx, opts.Controller.Stop)
+	res, err := downloadScreen(hard, p, opts, downloadui.Screen{ResumeCommand: resume, Stops: stops})
+	done()
 	if !res.Started {
 		return err
 	}
@@ -178,41 +180,22 @@ func runDownloadLines(ctx context.Context, g *globals, mode exportMode, p provid
 		opts.Events = download.NewStatusPrinter(stderr, statusEvery).Event
 		fmt.Fprintf(stderr, "Downloading %s (%s) into %s; ctrl+c stops after the downloads in flight\n", loc.Name, where(*loc), opts.Dest)
 	}
-	r := downloadui.Start(ctx, p, opts)
-	sigs := make(chan os.Signal, 2)
-	stopNotify := notifyInterrupts(sigs)
-	defer stopNotify()
-	var watch sync.WaitGroup
-	watch.Add(1)
-	go func() {
-		defer watch.Done()
-		graceful := func() {
-			if r.Stop() && mode != modeJSON {
-				fmt.Fprintf(stderr, "stopping: finishing %d in-flight downloads… (ctrl+c again stops at once)\n", r.InFlight())
+	ctl := download.NewController()
+	opts.Controller = ctl
+	hard, stops, done := g.stopPolicy(ctx, ctl.Stop)
+	if mode != modeJSON {
+		stops.Watch(func(l runctl.Level) {
+			switch l {
+			case runctl.Graceful:
+				fmt.Fprintf(stderr, "stopping: finishing %d in-flight downloads… (ctrl+c again stops at once)\n", ctl.Stats().FilesActive)
+			case runctl.Hard:
+				fmt.Fprintln(stderr, "stopping now; the journal keeps every finished file and range")
 			}
-		}
-		done := ctx.Done()
-		for n := 0; ; {
-			select {
-			case <-r.Done():
-				return
-			case <-done:
-				done = nil
-				graceful()
-			case <-sigs:
-				if n++; n == 1 {
-					graceful()
-				} else {
-					if mode != modeJSON {
-						fmt.Fprintln(stderr, "stopping now; the journal keeps every finished file and range")
-					}
-					r.Kill()
-				}
-			}
-		}
-	}()
-	res, stopped, err := r.Wait()
-	watch.Wait()
+		})
+	}
+	res, err := download.Run(hard, p, opts)
+	done()
+	stopped := download.Stopped(res, err)
 	if err != nil && res.JournalPath == "" {
 		// The run could not start; bad options are *validate.Error values,
 		// which exit with the usage code.

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -61,10 +60,9 @@ func fakeTerminal(t *testing.T, terminal bool) *bytes.Buffer {
 	oldTerm, oldScreen := downloadOnTerminal, downloadScreen
 	t.Cleanup(func() { downloadOnTerminal, downloadScreen = oldTerm, oldScreen })
 	downloadOnTerminal = func(*globals) bool { return terminal }
-	downloadScreen = func(ctx context.Context, g *globals, p providers.Provider, opts download.Options, resume string) (downloadui.Result, error) {
-		return downloadui.RunDownloadScreen(ctx, p, opts, downloadui.Screen{
-			In: strings.NewReader(""), Out: &screen, Env: []string{"TERM=xterm"}, ResumeCommand: resume, NoSignals: true,
-		})
+	downloadScreen = func(ctx context.Context, p providers.Provider, opts download.Options, scr downloadui.Screen) (downloadui.Result, error) {
+		scr.In, scr.Out, scr.Env = strings.NewReader(""), &screen, []string{"TERM=xterm"}
+		return downloadui.RunDownloadScreen(ctx, p, opts, scr)
 	}
 	return &screen
 }
@@ -178,12 +176,9 @@ func TestDownloadInterrupted(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := localDownloadConfig(t, 400, nil)
 			fakeTerminal(t, false)
-			old := notifyInterrupts
-			t.Cleanup(func() { notifyInterrupts = old })
-			notifyInterrupts = func(c chan<- os.Signal) func() {
-				c <- syscall.SIGINT
-				return func() {}
-			}
+			old := forwarding
+			t.Cleanup(func() { forwarding = old })
+			forwarding = func(in *interrupts) { in.deliver() }
 			dest := filepath.Join(t.TempDir(), "out")
 			out, errOut, code := runCLI(t, "", append([]string{"--config", cfg, "download", "nas", dest, "--concurrency", "2"}, tt.flags...)...)
 			if code != ExitInterrupted {
@@ -207,7 +202,7 @@ func TestDownloadInterrupted(t *testing.T) {
 				return nil
 			})
 
-			notifyInterrupts = old
+			forwarding = old
 			out, errOut, code = runCLI(t, "", "--config", cfg, "download", "nas", dest, "--no-tui")
 			if code != ExitOK || !strings.Contains(out, "0 failed") {
 				t.Fatalf("resume: code %d\n%s%s", code, out, errOut)

@@ -7,12 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,6 +18,7 @@ import (
 
 	"github.com/stowage-dev/stowage/config"
 	"github.com/stowage-dev/stowage/export"
+	"github.com/stowage-dev/stowage/internal/runctl"
 	"github.com/stowage-dev/stowage/providers"
 	"github.com/stowage-dev/stowage/tui/exportui"
 	"github.com/stowage-dev/stowage/validate"
@@ -449,24 +448,19 @@ func (l *failureList) add(ev export.FileFailed) {
 	}
 }
 
-// notifyInterrupts delivers SIGINT and SIGTERM to c until stop is called;
-// a variable so tests can interrupt an export without signalling the test
-// process.
-var notifyInterrupts = func(c chan<- os.Signal) (stop func()) {
-	signal.Notify(c, os.Interrupt, syscall.SIGTERM)
-	return func() { signal.Stop(c) }
-}
-
 // runExportLines runs the export with status lines (--no-tui) or JSON
 // events (--json).
 func runExportLines(ctx context.Context, g *globals, mode exportMode, p providers.Provider, loc *config.Location, opts export.Options, resume string) error {
 	var failures failureList
 	var show func(export.Event)
+	// The status printer and the stop messages write to stderr from
+	// different goroutines.
+	stderr := &lockedWriter{w: g.stderr}
 	if mode == modeJSON {
 		show = export.NewJSONPrinter(g.stdout).Event
 	} else {
-		show = export.NewStatusPrinter(g.stderr, statusEvery).Event
-		fmt.Fprintf(g.stderr, "Exporting to %s (%s); ctrl+c stops after the uploads in flight\n", loc.Name, where(*loc))
+		show = export.NewStatusPrinter(stderr, statusEvery).Event
+		fmt.Fprintf(stderr, "Exporting to %s (%s); ctrl+c stops after the uploads in flight\n", loc.Name, where(*loc))
 	}
 	opts.Events = func(ev export.Event) {
 		if ff, ok := ev.(export.FileFailed); ok {
@@ -477,46 +471,17 @@ func runExportLines(ctx context.Context, g *globals, mode exportMode, p provider
 	ctl := export.NewController()
 	opts.Controller = ctl
 
-	// The root context is cancelled by the first ctrl+c already; the engine
-	// gets its own so that one is a graceful stop and only a second is hard.
-	hard, cancelHard := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelHard()
-	sigs := make(chan os.Signal, 2)
-	stopNotify := notifyInterrupts(sigs)
-	defer stopNotify()
-	finished := make(chan struct{})
-	var watch sync.WaitGroup
-	watch.Add(1)
-	go func() {
-		defer watch.Done()
-		graceful := func() {
-			if ctl.Stats().Stopping {
-				return
-			}
-			ctl.Stop()
-			fmt.Fprintf(g.stderr, "stopping: finishing %d in-flight uploads… (ctrl+c again stops at once)\n", ctl.Stats().FilesActive)
+	hard, stops, done := g.stopPolicy(ctx, ctl.Stop)
+	stops.Watch(func(l runctl.Level) {
+		switch l {
+		case runctl.Graceful:
+			fmt.Fprintf(stderr, "stopping: finishing %d in-flight uploads… (ctrl+c again stops at once)\n", ctl.Stats().FilesActive)
+		case runctl.Hard:
+			fmt.Fprintln(stderr, "stopping now; the journal keeps every finished file and part")
 		}
-		done := ctx.Done()
-		for n := 0; ; {
-			select {
-			case <-finished:
-				return
-			case <-done:
-				done = nil
-				graceful()
-			case <-sigs:
-				if n++; n == 1 {
-					graceful()
-				} else {
-					fmt.Fprintln(g.stderr, "stopping now; the journal keeps every finished file and part")
-					cancelHard()
-				}
-			}
-		}
-	}()
+	})
 	sum, err := export.Run(hard, p, loc.Name, opts)
-	close(finished)
-	watch.Wait()
+	done()
 	if err != nil && sum.Location == "" {
 		// The run could not start; nothing was uploaded.
 		return engineError(err)
@@ -524,7 +489,7 @@ func runExportLines(ctx context.Context, g *globals, mode exportMode, p provider
 	// Summary.Stopped is true whenever a stop was asked for, also when the
 	// run had nothing left to do and Run returned nil; a stop during the
 	// scan comes back as ErrStopped (or the hard stop's context error).
-	stopped := sum.Stopped || errors.Is(err, export.ErrStopped) || hard.Err() != nil
+	stopped := sum.Stopped || errors.Is(err, export.ErrStopped) || stops.Level() != runctl.Running
 	if mode == modeJSON {
 		if jerr := writeJSONLine(g.stdout, summaryJSON(sum, err, stopped, resume)); jerr != nil && err == nil {
 			err = jerr
@@ -538,11 +503,15 @@ func runExportLines(ctx context.Context, g *globals, mode exportMode, p provider
 // runExportScreen runs the export behind the progress screen; the screen's
 // last frame is its summary, and any failures are listed after it.
 func runExportScreen(ctx context.Context, g *globals, p providers.Provider, loc *config.Location, opts export.Options, resume string) error {
-	res, err := exportui.RunExportScreen(ctx, p, loc.Name, opts, exportui.Screen{
+	opts.Controller = export.NewController()
+	hard, stops, done := g.stopPolicy(ctx, opts.Controller.Stop)
+	res, err := exportui.RunExportScreen(hard, p, loc.Name, opts, exportui.Screen{
 		In:            os.Stdin,
 		Out:           os.Stdout,
 		ResumeCommand: resume,
+		Stops:         stops,
 	})
+	done()
 	if !res.Started {
 		return engineError(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -347,27 +348,28 @@ func (w *signalWriter) String() string {
 	return w.b.String()
 }
 
-// fakeInterrupts makes the export command read interrupts from the
-// returned channel instead of the process's signals.
+// fakeInterrupts delivers what is sent on the returned channel as signals
+// to the command that forwards them at the time, instead of the process's.
 func fakeInterrupts(t *testing.T) chan<- os.Signal {
 	t.Helper()
 	ch := make(chan os.Signal)
-	old := notifyInterrupts
-	notifyInterrupts = func(c chan<- os.Signal) func() {
-		done := make(chan struct{})
-		go func() {
-			for {
-				select {
-				case s := <-ch:
-					c <- s
-				case <-done:
-					return
+	var cur atomic.Pointer[interrupts]
+	old := forwarding
+	forwarding = func(in *interrupts) { cur.Store(in) }
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-ch:
+				if in := cur.Load(); in != nil {
+					in.deliver()
 				}
+			case <-stop:
+				return
 			}
-		}()
-		return func() { close(done) }
-	}
-	t.Cleanup(func() { notifyInterrupts = old })
+		}
+	}()
+	t.Cleanup(func() { forwarding = old; close(stop) })
 	return ch
 }
 

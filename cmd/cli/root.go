@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -21,17 +22,76 @@ type globals struct {
 	stdin       io.Reader
 	stdout      io.Writer
 	stderr      io.Writer
+	interrupts  *interrupts
 }
 
-// Main runs the command tree with args and returns the exit code.
+// Main runs the command tree with args and returns the exit code. It is
+// the one place that subscribes to SIGINT and SIGTERM (see interrupts).
 func Main(args []string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return run(ctx, args, os.Stdin, os.Stdout, os.Stderr)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	in := &interrupts{cancel: cancel}
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		for range sigs {
+			in.deliver()
+		}
+	}()
+	return runWith(ctx, in, args, os.Stdin, os.Stdout, os.Stderr)
 }
+
+// interrupts delivers SIGINT and SIGTERM: while an export or download runs
+// each goes to that run's stop policy (runctl.Stops: the first graceful,
+// the second hard), otherwise it cancels the root context, which ends any
+// other command.
+type interrupts struct {
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	handler func()
+}
+
+// deliver is one signal.
+func (in *interrupts) deliver() {
+	in.mu.Lock()
+	h := in.handler
+	in.mu.Unlock()
+	if h != nil {
+		h()
+		return
+	}
+	in.cancel()
+}
+
+// forward sends every signal to f until the returned function is called;
+// without interrupts (a command built by a test) it does nothing.
+func (in *interrupts) forward(f func()) (restore func()) {
+	if in == nil {
+		return func() {}
+	}
+	in.mu.Lock()
+	in.handler = f
+	in.mu.Unlock()
+	forwarding(in)
+	return func() {
+		in.mu.Lock()
+		in.handler = nil
+		in.mu.Unlock()
+	}
+}
+
+// forwarding is called once a run forwards signals; tests set it to send
+// one without signalling the test process.
+var forwarding = func(*interrupts) {}
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr}
+	return runWith(ctx, &interrupts{cancel: func() {}}, args, stdin, stdout, stderr)
+}
+
+func runWith(ctx context.Context, in *interrupts, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr, interrupts: in}
 	root := newRoot(g)
 	root.SetArgs(args)
 	root.SetIn(stdin)

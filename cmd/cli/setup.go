@@ -386,11 +386,15 @@ func exportFromWizard(ctx context.Context, g *globals, f *config.File, res tui.R
 	if res.Accessible {
 		return runExportLines(ctx, g, modeLines, p, loc, opts, resume)
 	}
-	r, err := exportui.RunExportScreen(ctx, p, loc.Name, opts, exportui.Screen{
+	opts.Controller = export.NewController()
+	hard, stops, done := g.stopPolicy(ctx, opts.Controller.Stop)
+	r, err := exportui.RunExportScreen(hard, p, loc.Name, opts, exportui.Screen{
 		In:            g.stdin,
 		Out:           g.stdout,
 		ResumeCommand: resume,
+		Stops:         stops,
 	})
+	done()
 	if !r.Started {
 		return engineError(err)
 	}

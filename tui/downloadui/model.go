@@ -4,24 +4,22 @@ import (
 	"fmt"
 	"time"
 
-	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stowage-dev/stowage/download"
+	"github.com/stowage-dev/stowage/internal/runctl"
 	"github.com/stowage-dev/stowage/tui/progressui"
 )
 
 // control is what the screen asks of a running download. The model calls
 // it only from commands, so Update stays free of side effects.
 type control interface {
+	progressui.Control
 	// Next blocks until the run reports events or ends (an eventsMsg).
 	Next() tea.Msg
 	// Progress is the bytes on disk of each object in flight.
 	Progress() map[string]int64
-	// Stop is the graceful stop, Kill the hard one.
-	Stop()
-	Kill()
 }
 
 // Messages.
@@ -42,10 +40,6 @@ type (
 	// progressMsg is the per-object byte counts, polled between events so
 	// the bars of large objects move smoothly.
 	progressMsg map[string]int64
-	// interruptMsg is SIGINT or SIGTERM: handled as ctrl+c.
-	interruptMsg struct{}
-	// stopMsg asks for a graceful stop only (the caller's context ended).
-	stopMsg struct{}
 )
 
 // statsEvery is how often the engine sends Totals and the model polls
@@ -86,7 +80,7 @@ type model struct {
 	resume   string
 
 	progressui.Layout
-	keys keyMap
+	keys progressui.Controls
 
 	stats download.Stats
 	// listed is the latest Listed event; listDone is set once the listing
@@ -106,9 +100,7 @@ type model struct {
 	kept         int
 	expiry       *download.Expiry
 
-	stopping bool
-	killing  bool
-	end      *finishedMsg
+	end *finishedMsg
 }
 
 func newModel(location, dest string, ctl control, resume string) *model {
@@ -118,7 +110,7 @@ func newModel(location, dest string, ctl control, resume string) *model {
 		dest:     dest,
 		resume:   resume,
 		Layout:   progressui.NewLayout(),
-		keys:     newKeyMap(),
+		keys:     progressui.NewControls("stop after downloads in flight"),
 		stats:    download.Stats{ETA: -1, Listing: true},
 	}
 	m.syncKeys()
@@ -148,16 +140,15 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.Resize(msg.Width, msg.Height)
 	case tea.KeyPressMsg:
 		cmd = m.key(msg)
-	case interruptMsg:
-		cmd = m.interrupt()
-	case stopMsg:
-		cmd = m.stop()
+	case progressui.LevelMsg:
+		m.keys.SetLevel(runctl.Level(msg))
 	case eventsMsg:
 		for _, ev := range msg.Events {
 			m.apply(ev)
 		}
 		if msg.End != nil {
 			m.end = msg.End
+			m.keys.Paused = false
 			if msg.End.Started {
 				m.stats = msg.End.Result.Stats
 			}
@@ -188,41 +179,8 @@ func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
 	if m.end != nil {
 		return nil
 	}
-	switch {
-	case key.Matches(k, m.keys.Stop):
-		return m.stop()
-	case key.Matches(k, m.keys.Abort):
-		return m.interrupt()
-	case k.String() == "ctrl+c" && m.killing:
-		// A third ctrl+c: stop drawing; the caller still waits for the run
-		// to end.
-		return tea.Quit
-	}
-	return nil
-}
-
-// interrupt is ctrl+c: the first a graceful stop, the next a hard one.
-func (m *model) interrupt() tea.Cmd {
-	if !m.stopping {
-		return m.stop()
-	}
-	if m.killing {
-		return nil
-	}
-	m.killing = true
-	ctl := m.ctl
-	return func() tea.Msg { ctl.Kill(); return nil }
-}
-
-// stop asks for a graceful stop: downloads in flight finish and are
-// verified, nothing new starts.
-func (m *model) stop() tea.Cmd {
-	if m.stopping || m.end != nil {
-		return nil
-	}
-	m.stopping = true
-	ctl := m.ctl
-	return func() tea.Msg { ctl.Stop(); return nil }
+	cmd, _ := m.keys.Key(k, m.ctl)
+	return cmd
 }
 
 // apply folds one engine event into the model.

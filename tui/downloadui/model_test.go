@@ -20,7 +20,7 @@ import (
 
 // fakeControl records the calls the screen's commands make.
 type fakeControl struct {
-	progressui.CallLog
+	*progressui.FakeRun
 	mu   sync.Mutex
 	prog map[string]int64
 }
@@ -31,14 +31,12 @@ func (f *fakeControl) Progress() map[string]int64 {
 	defer f.mu.Unlock()
 	return f.prog
 }
-func (f *fakeControl) Stop() { f.Record("stop") }
-func (f *fakeControl) Kill() { f.Record("kill") }
 
 const mib = 1 << 20
 
 func newTestModel(t *testing.T, w, h int) (*model, *fakeControl) {
 	t.Helper()
-	ctl := &fakeControl{}
+	ctl := &fakeControl{FakeRun: progressui.NewFakeRun()}
 	m := newModel("acme", "./recordings", ctl, "stowage download acme ./recordings")
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	return m, ctl
@@ -129,6 +127,14 @@ var scenarios = []struct {
 			press("q"),
 		}
 	}},
+	{"paused", func() []tea.Msg {
+		return []tea.Msg{
+			events(download.Listed{Objects: 10, Bytes: 10 * mib, Done: true},
+				download.FileStarted{Key: "a.wav", Size: mib},
+				download.Totals{Stats: stats(10*mib, 5*mib, 10, 5)}),
+			press("p"),
+		}
+	}},
 	{"finished", func() []tea.Msg {
 		s := stats(10*mib, 8*mib, 10, 8)
 		s.FilesSkipped = 2
@@ -215,12 +221,13 @@ func TestRunningScreen(t *testing.T) {
 		want     []string
 		notWant  []string
 	}{
-		{"listing", []string{"still listing", "ETA after listing", "20.0 MiB of 300.0 MiB verified", "In flight (1)"}, []string{"p pause"}},
+		{"listing", []string{"still listing", "ETA after listing", "20.0 MiB of 300.0 MiB verified", "In flight (1)", "p pause"}, nil},
 		{"downloading", []string{"EXPIRING", "40 objects expire within 3 days: 2026/10/ 2 days left",
 			"Expiry outlook (deleted 30 days after upload)", "2 days left", "… and 2 more prefixes",
 			"700.0 MiB of 3.9 GiB verified", "ETA 1m35s", "1 failed", "1 retry",
 			"range 7", "access denied", "changed", "300.0/900.0 MiB", "q stop after downloads in flight"}, nil},
-		{"stopping", []string{"STOPPING", "finishing 2 in-flight downloads", "ctrl+c stop at once"}, []string{"q stop"}},
+		{"stopping", []string{"STOPPING", "finishing 2 in-flight downloads", "ctrl+c stop at once"}, []string{"q stop", "p pause"}},
+		{"paused", []string{"PAUSED", "ETA paused", "p resume"}, []string{"p pause"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.scenario, func(t *testing.T) {
@@ -267,9 +274,9 @@ func TestBarByVerifiedBytes(t *testing.T) {
 	}
 }
 
-// TestKeys: q and the first ctrl+c stop gracefully, the second ctrl+c
-// stops at once, a signal counts as ctrl+c, and p does nothing (the engine
-// cannot pause).
+// TestKeys: q and the first ctrl+c stop gracefully, the second request
+// (ctrl+c, q or a signal) stops at once, a signal counts as ctrl+c, and p
+// pauses and resumes.
 func TestKeys(t *testing.T) {
 	tests := []struct {
 		name string
@@ -277,18 +284,25 @@ func TestKeys(t *testing.T) {
 		want []string
 	}{
 		{"q", []tea.Msg{press("q")}, []string{"stop"}},
-		{"q twice", []tea.Msg{press("q"), press("q")}, []string{"stop"}},
+		{"q twice", []tea.Msg{press("q"), press("q")}, []string{"stop", "kill"}},
 		{"ctrl+c", []tea.Msg{press("ctrl+c")}, []string{"stop"}},
 		{"ctrl+c twice", []tea.Msg{press("ctrl+c"), press("ctrl+c")}, []string{"stop", "kill"}},
 		{"q then ctrl+c", []tea.Msg{press("q"), press("ctrl+c")}, []string{"stop", "kill"}},
-		{"signals", []tea.Msg{interruptMsg{}, interruptMsg{}, interruptMsg{}}, []string{"stop", "kill"}},
-		{"context ended", []tea.Msg{stopMsg{}, stopMsg{}}, []string{"stop"}},
-		{"p", []tea.Msg{press("p")}, nil},
+		{"signals", []tea.Msg{progressui.SignalMsg{}, progressui.SignalMsg{}, progressui.SignalMsg{}}, []string{"stop", "kill"}},
+		{"signal then q", []tea.Msg{progressui.SignalMsg{}, press("q")}, []string{"stop", "kill"}},
+		{"p", []tea.Msg{press("p")}, []string{"pause"}},
+		{"p twice", []tea.Msg{press("p"), press("p")}, []string{"pause", "resume"}},
+		{"paused then q", []tea.Msg{press("p"), press("q")}, []string{"pause", "stop"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m, ctl := newTestModel(t, 80, 24)
-			send(m, tt.msgs...)
+			for _, msg := range tt.msgs {
+				if _, ok := msg.(progressui.SignalMsg); ok {
+					msg = ctl.Signal()
+				}
+				send(m, msg)
+			}
 			if got := ctl.Calls(); !slices.Equal(got, tt.want) {
 				t.Fatalf("calls %v, want %v", got, tt.want)
 			}
@@ -296,15 +310,24 @@ func TestKeys(t *testing.T) {
 	}
 }
 
-// TestHelpHasNoPause: the help line offers no key the engine cannot honour.
-func TestHelpHasNoPause(t *testing.T) {
+// TestHelpOffersPause: the download can pause now that its engine has a
+// controller; paused, the frame says so and p resumes.
+func TestHelpOffersPause(t *testing.T) {
 	m, _ := newTestModel(t, 80, 24)
 	f := frame(m)
-	if strings.Contains(f, "pause") {
-		t.Fatalf("help offers pause:\n%s", f)
+	if !strings.Contains(f, "p pause") || !strings.Contains(f, "q stop after downloads in flight") {
+		t.Fatalf("help lacks p or q:\n%s", f)
 	}
-	if !strings.Contains(f, "q stop after downloads in flight") {
-		t.Fatalf("help lacks q:\n%s", f)
+	send(m, press("p"))
+	f = frame(m)
+	for _, want := range []string{"PAUSED", "ETA paused", "p resume", "paused: requests in flight finish"} {
+		if !strings.Contains(f, want) {
+			t.Errorf("paused frame lacks %q:\n%s", want, f)
+		}
+	}
+	send(m, press("q"))
+	if f = frame(m); strings.Contains(f, "PAUSED") || !strings.Contains(f, "STOPPING") {
+		t.Fatalf("a stop while paused shows:\n%s", f)
 	}
 }
 

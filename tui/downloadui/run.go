@@ -3,8 +3,9 @@
 // own bar for objects fetched in ranges), the latest errors, the location's
 // expiry outlook and a summary frame left on the terminal when the run
 // ends. It looks and behaves like the export screen (tui/exportui); the
-// download itself runs in package download, in a goroutine started here
-// (see Run), and the model only renders the events it reports.
+// download itself runs in package download, in a goroutine started here,
+// and the model only renders the events it reports and turns keys into
+// calls on its Controller and stop policy.
 package downloadui
 
 import (
@@ -16,6 +17,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stowage-dev/stowage/download"
+	"github.com/stowage-dev/stowage/internal/runctl"
 	"github.com/stowage-dev/stowage/providers"
 	"github.com/stowage-dev/stowage/tui/progressui"
 )
@@ -31,9 +33,11 @@ type Screen struct {
 	// ResumeCommand is shown when the run stops before the end, e.g.
 	// "stowage download acme ./recordings". Empty shows no command.
 	ResumeCommand string
-	// NoSignals leaves SIGINT and SIGTERM alone; by default the first is a
-	// graceful stop and the second a hard one, as ctrl+c is.
-	NoSignals bool
+	// Stops is the run's stop policy, which the command also forwards
+	// SIGINT and SIGTERM to; its graceful stop must be opts.Controller's
+	// Stop and its hard stop must cancel ctx. Nil: the screen makes one,
+	// and only its keys stop the run.
+	Stops *runctl.Stops
 }
 
 // Result is what happened to the run.
@@ -51,43 +55,58 @@ type Result struct {
 // behind the progress screen, and returns when the run has ended and its
 // summary frame is on the terminal.
 //
-// The keys are q or ctrl+c (graceful stop: downloads in flight finish and
-// are verified and recorded) and a second ctrl+c (hard stop). There is no
-// pause: the download engine cannot pause. Cancelling ctx is a graceful
-// stop too.
+// The keys are p (pause/resume), q or ctrl+c (a stop request through
+// scr.Stops: the first is graceful, downloads in flight finish and are
+// verified and recorded; the second hard). Cancelling ctx is the hard stop.
 //
 // The error is download.Run's: nil when the run ended (failed objects are
-// in Result.Failed), a context error after a stop, or why it could not
-// start or why the listing failed.
+// in Result.Failed), download.ErrStopped or a context error after a stop,
+// or why it could not start or why the listing failed.
 func RunDownloadScreen(ctx context.Context, p providers.Provider, opts download.Options, scr Screen) (Result, error) {
-	s := startSession(ctx, p, opts)
+	s := startSession(ctx, p, opts, scr.Stops)
 	m := newModel(opts.Location, opts.Dest, s, scr.ResumeCommand)
 	prog := tea.NewProgram(m, progressui.ProgramOptions(scr.In, scr.Out, scr.Env)...)
 
-	stopWatch := progressui.Watch(ctx, prog, scr.NoSignals, stopMsg{}, interruptMsg{})
+	m.keys.SetLevel(s.stops.Watch(func(l runctl.Level) { prog.Send(progressui.LevelMsg(l)) }))
 	_, runErr := prog.Run()
-	stopWatch()
+	s.stops.Watch(nil)
 	if runErr != nil {
 		// The screen broke; the download must not go on unseen.
-		s.run.Stop()
+		s.ctl.Stop()
 	}
-	res, stopped, err := s.run.Wait()
-	out := Result{Started: res.JournalPath != "", Result: res, Stopped: stopped}
+	<-s.ended
+	res, err := s.res, s.err
+	out := Result{Started: res.JournalPath != "", Result: res, Stopped: download.Stopped(res, err)}
 	if runErr != nil {
 		err = errors.Join(fmt.Errorf("download screen: %w", runErr), err)
 	}
 	return out, err
 }
 
-// session is a Run seen by the model through the control interface, with
-// its events queued for the program.
+// session is one download run in its own goroutine, seen by the model
+// through the control interface.
 type session struct {
-	run  *Run
-	feed *feed
+	ctl   *download.Controller
+	stops *runctl.Stops
+	feed  *feed
+	ended chan struct{}
+	res   download.Result // set before ended is closed
+	err   error
 }
 
-func startSession(ctx context.Context, p providers.Provider, opts download.Options) *session {
-	s := &session{feed: newFeed()}
+// startSession begins the download; stops, when nil, is made from the
+// controller and a context of its own.
+func startSession(ctx context.Context, p providers.Provider, opts download.Options, stops *runctl.Stops) *session {
+	hard, cancel := context.WithCancel(ctx)
+	s := &session{feed: newFeed(), ended: make(chan struct{})}
+	if opts.Controller == nil {
+		opts.Controller = download.NewController()
+	}
+	s.ctl = opts.Controller
+	if stops == nil {
+		stops = runctl.NewStops(s.ctl.Stop, cancel)
+	}
+	s.stops = stops
 	if opts.StatsInterval == 0 {
 		// Totals are the screen's only source of rates and counts.
 		opts.StatsInterval = statsEvery
@@ -99,10 +118,12 @@ func startSession(ctx context.Context, p providers.Provider, opts download.Optio
 		}
 		s.feed.Push(ev)
 	}
-	s.run = Start(ctx, p, opts)
 	go func() {
-		res, stopped, err := s.run.Wait()
-		s.feed.Finish(finishedMsg{Result: res, Err: err, Started: res.JournalPath != "", Stopped: stopped})
+		defer close(s.ended)
+		defer cancel()
+		res, err := download.Run(hard, p, opts)
+		s.res, s.err = res, err
+		s.feed.Finish(finishedMsg{Result: res, Err: err, Started: res.JournalPath != "", Stopped: download.Stopped(res, err)})
 	}()
 	return s
 }
@@ -111,9 +132,10 @@ func (s *session) Next() tea.Msg {
 	evs, end := s.feed.Next()
 	return eventsMsg{Events: evs, End: end}
 }
-func (s *session) Progress() map[string]int64 { return s.run.Progress() }
-func (s *session) Stop()                      { s.run.Stop() }
-func (s *session) Kill()                      { s.run.Kill() }
+func (s *session) Progress() map[string]int64 { return s.ctl.Progress() }
+func (s *session) Pause()                     { s.ctl.Pause() }
+func (s *session) Resume()                    { s.ctl.Resume() }
+func (s *session) Interrupt() runctl.Level    { return s.stops.Request() }
 
 // feed carries events from the engine to the program without ever
 // blocking it. Totals and Listed are coalesced to their latest value.

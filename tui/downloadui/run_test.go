@@ -3,7 +3,6 @@ package downloadui
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -89,7 +88,7 @@ func finalFrame(t *testing.T, tm *teatest.TestModel) (*model, string) {
 func TestScreenRunsRealDownload(t *testing.T) {
 	p := storeWith(t, 60, 4096)
 	opts := dlOptions(t, 4)
-	s := startSession(context.Background(), p, opts)
+	s := startSession(context.Background(), p, opts, nil)
 	tm := teatest.NewTestModel(t, newModel("nas", opts.Dest, s, "stowage download nas "+opts.Dest), teatest.WithInitialTermSize(80, 24))
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
 		return bytes.Contains(b, []byte("Download of nas finished"))
@@ -119,7 +118,7 @@ func TestScreenGracefulStop(t *testing.T) {
 	base := storeWith(t, 30, 1024)
 	p := &held{Provider: base, open: make(chan struct{}), started: make(chan string, 4)}
 	opts := dlOptions(t, 2)
-	s := startSession(context.Background(), p, opts)
+	s := startSession(context.Background(), p, opts, nil)
 	tm := teatest.NewTestModel(t, newModel("nas", opts.Dest, s, "stowage download nas "+opts.Dest), teatest.WithInitialTermSize(80, 24))
 	for range 2 {
 		select {
@@ -153,123 +152,6 @@ func TestScreenGracefulStop(t *testing.T) {
 	}
 }
 
-// TestRunStop drives the graceful and hard stops of Run without a screen.
-func TestRunStop(t *testing.T) {
-	tests := []struct {
-		name     string
-		hard     bool
-		wantDone int
-	}{
-		{"graceful finishes what is in flight", false, 3},
-		{"hard abandons it", true, 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			base := storeWith(t, 20, 512)
-			p := &held{Provider: base, open: make(chan struct{}), started: make(chan string, 8)}
-			opts := dlOptions(t, 3)
-			r := Start(context.Background(), p, opts)
-			for range 3 {
-				select {
-				case <-p.started:
-				case <-time.After(10 * time.Second):
-					t.Fatal("no download started")
-				}
-			}
-			if !r.Stop() || r.Stop() {
-				t.Fatal("Stop should report true once, then false")
-			}
-			if !r.Stopping() {
-				t.Fatal("Stopping is false after Stop")
-			}
-			if tt.hard {
-				r.Kill()
-			}
-			select {
-			case <-r.Done():
-				if !tt.hard {
-					t.Fatal("the run ended before its downloads in flight finished")
-				}
-			case <-time.After(200 * time.Millisecond):
-			}
-			close(p.open)
-			res, stopped, err := r.Wait()
-			if !stopped || !errors.Is(err, context.Canceled) {
-				t.Fatalf("stopped %v, err %v", stopped, err)
-			}
-			if res.FilesDone != tt.wantDone || res.FilesFailed != 0 {
-				t.Fatalf("%+v, want %d done and none failed", res.Stats, tt.wantDone)
-			}
-			if n := countFiles(t, opts.Dest); n != tt.wantDone {
-				t.Fatalf("%d files on disk, want %d", n, tt.wantDone)
-			}
-			if r.InFlight() != 0 {
-				t.Fatalf("%d still in flight after the end", r.InFlight())
-			}
-		})
-	}
-}
-
-// TestRunProgressCountsRanges: a large object fetched in ranges reports
-// its bytes as they arrive, for its bar.
-func TestRunProgressCountsRanges(t *testing.T) {
-	base := storeWith(t, 1, 4<<20)
-	p := &held{Provider: base, open: make(chan struct{}), started: make(chan string, 8)}
-	opts := dlOptions(t, 4)
-	opts.RangeThreshold, opts.RangeSize = 1<<20, 1<<20
-	var got []download.FileStarted
-	opts.Events = func(ev download.Event) {
-		if fs, ok := ev.(download.FileStarted); ok {
-			got = append(got, fs)
-		}
-	}
-	r := Start(context.Background(), p, opts)
-	<-p.started
-	if pr := r.Progress(); len(pr) != 0 {
-		t.Fatalf("progress before any byte arrived: %v", pr)
-	}
-	close(p.open)
-	res, stopped, err := r.Wait()
-	if err != nil || stopped || res.FilesDone != 1 {
-		t.Fatalf("%v %v %+v", err, stopped, res.Stats)
-	}
-	if len(got) != 1 || got[0].Ranges != 4 {
-		t.Fatalf("FileStarted %+v, want one with 4 ranges", got)
-	}
-	if pr := r.Progress(); len(pr) != 0 {
-		t.Fatalf("progress kept after the object finished: %v", pr)
-	}
-}
-
-// TestGateProgress checks the byte counts per object and offset.
-func TestGateProgress(t *testing.T) {
-	g := &gate{admitted: map[string]bool{}, read: map[string]map[int64]int64{}, base: map[string]int64{}, rangeSize: 10, cancel: func() {}}
-	g.observe(download.FileStarted{Key: "big", Size: 100, Ranges: 10, Resumed: 3})
-	g.started("big", 30, 10)
-	g.add("big", 30, 10)
-	g.started("big", 40, 10)
-	g.add("big", 40, 4)
-	g.started("small", 0, -1)
-	g.add("small", 0, 7)
-	g.started("small", 7, -1) // resumed after a cut
-	g.add("small", 7, 3)
-	want := map[string]int64{"big": 30 + 10 + 4, "small": 10}
-	got := g.progress()
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("%s: %d, want %d", k, got[k], v)
-		}
-	}
-	g.started("small", 0, -1) // started over on a new version
-	if n := g.progress()["small"]; n != 0 {
-		t.Errorf("small after starting over: %d, want 0", n)
-	}
-	g.observe(download.FileDone{Key: "big"})
-	if _, ok := g.progress()["big"]; ok {
-		t.Error("big still has progress after FileDone")
-	}
-}
-
 // TestRunDownloadScreen runs the exported entry point with a pipe as the
 // terminal (drawn at 80×24) and checks the summary frame on it.
 func TestRunDownloadScreen(t *testing.T) {
@@ -277,7 +159,7 @@ func TestRunDownloadScreen(t *testing.T) {
 	opts := dlOptions(t, 2)
 	var out bytes.Buffer
 	res, err := RunDownloadScreen(context.Background(), p, opts, Screen{
-		In: strings.NewReader(""), Out: &out, Env: []string{"NO_COLOR=1", "TERM=xterm"}, NoSignals: true,
+		In: strings.NewReader(""), Out: &out, Env: []string{"NO_COLOR=1", "TERM=xterm"},
 	})
 	if err != nil || !res.Started || res.Stopped || res.FilesDone != 5 {
 		t.Fatalf("%v %+v", err, res)
@@ -298,7 +180,7 @@ func TestRunDownloadScreenNotStarted(t *testing.T) {
 	opts := dlOptions(t, 1)
 	opts.Concurrency = -1
 	var out bytes.Buffer
-	res, err := RunDownloadScreen(context.Background(), p, opts, Screen{In: strings.NewReader(""), Out: &out, NoSignals: true})
+	res, err := RunDownloadScreen(context.Background(), p, opts, Screen{In: strings.NewReader(""), Out: &out})
 	if err == nil || res.Started {
 		t.Fatalf("bad options started a run: %v %+v", err, res)
 	}

@@ -19,7 +19,7 @@ import (
 // screen is inline (not the alternate screen) so the summary frame stays on
 // the terminal after the program exits.
 func (m *model) View() tea.View {
-	return progressui.View(m.render(), "stowage download "+m.location, m.end == nil, m.fraction(), m.stopping, m.failed > 0)
+	return progressui.View(m.render(), "stowage download "+m.location, m.end == nil, m.fraction(), m.keys.Paused || m.keys.Stopping(), m.failed > 0)
 }
 
 // render is the frame as text, every line at most the terminal's width and
@@ -63,10 +63,12 @@ func (m *model) runningLines() []string {
 
 	var state string
 	switch {
-	case m.killing:
+	case m.keys.Killing():
 		state = st.Badge.Render(" STOPPING NOW ")
-	case m.stopping:
+	case m.keys.Stopping():
 		state = st.Badge.Render(" STOPPING ")
+	case m.keys.Paused:
+		state = st.Badge.Render(" PAUSED ")
 	default:
 		state = m.Spin.View() + " " + st.State.Render("downloading")
 	}
@@ -83,6 +85,8 @@ func (m *model) runningLines() []string {
 
 	eta := "ETA —"
 	switch {
+	case m.keys.Paused:
+		eta = "ETA paused"
 	case m.listing():
 		eta = "ETA after listing"
 	case s.ETA >= 0:
@@ -104,10 +108,12 @@ func (m *model) runningLines() []string {
 	lines = append(lines, strings.Join(parts, " · "))
 
 	switch {
-	case m.killing:
+	case m.keys.Killing():
 		lines = append(lines, st.Warn.Render("stopping now: abandoning downloads in flight; the journal keeps every finished file and range"))
-	case m.stopping:
+	case m.keys.Stopping():
 		lines = append(lines, st.Warn.Render(fmt.Sprintf("stopping: finishing %d in-flight downloads… (ctrl+c again stops at once)", len(m.active))))
+	case m.keys.Paused:
+		lines = append(lines, st.Warn.Render("paused: requests in flight finish, no new ones start; p resumes"))
 	}
 	lines = append(lines, m.expiryWarning(w)...)
 
@@ -299,7 +305,7 @@ func (m *model) summaryLines() []string {
 	}
 	var head string
 	switch {
-	case end.Stopped && m.killing:
+	case end.Stopped && m.keys.Killing():
 		head = st.Warn.Render(name + " stopped at once")
 	case end.Stopped:
 		head = st.Warn.Render(name + " stopped")
@@ -403,7 +409,7 @@ func (m *model) resumeLines() []string {
 	switch {
 	case m.end.Stopped:
 		intro = "To continue where it stopped, run:"
-	case m.end.Result.FilesFailed > 0 || (m.end.Err != nil && !errors.Is(m.end.Err, errListingStopped)):
+	case m.end.Result.FilesFailed > 0 || (m.end.Err != nil && !errors.Is(m.end.Err, download.ErrStopped)):
 		intro = "To retry the failed files, run:"
 	default:
 		return nil

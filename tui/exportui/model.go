@@ -4,25 +4,21 @@ import (
 	"fmt"
 	"time"
 
-	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stowage-dev/stowage/export"
+	"github.com/stowage-dev/stowage/internal/runctl"
 	"github.com/stowage-dev/stowage/tui/progressui"
 )
 
 // control is what the screen asks of a running export. The model calls it
 // only from commands, so Update stays free of side effects.
 type control interface {
+	progressui.Control
 	// Next blocks until the run reports events or ends (an eventsMsg).
 	Next() tea.Msg
 	Stats() export.Stats
-	Pause()
-	Resume()
-	// Stop is the graceful stop, Kill the hard one.
-	Stop()
-	Kill()
 }
 
 // Messages.
@@ -43,10 +39,6 @@ type (
 	// statsMsg is a fresh Stats snapshot, polled between Totals events so
 	// the bar moves smoothly.
 	statsMsg export.Stats
-	// interruptMsg is SIGINT or SIGTERM: handled as ctrl+c.
-	interruptMsg struct{}
-	// stopMsg asks for a graceful stop only (the caller's context ended).
-	stopMsg struct{}
 )
 
 // statsEvery is how often the model polls Stats.
@@ -83,7 +75,7 @@ type model struct {
 	resume   string
 
 	progressui.Layout
-	keys keyMap
+	keys progressui.Controls
 
 	stats     export.Stats
 	scanFiles int
@@ -99,10 +91,7 @@ type model struct {
 	failed   int
 	retries  int
 
-	paused   bool
-	stopping bool
-	killing  bool
-	end      *finishedMsg
+	end *finishedMsg
 }
 
 func newModel(location string, ctl control, resume string) *model {
@@ -111,7 +100,7 @@ func newModel(location string, ctl control, resume string) *model {
 		location: location,
 		resume:   resume,
 		Layout:   progressui.NewLayout(),
-		keys:     newKeyMap(),
+		keys:     progressui.NewControls("stop after uploads in flight"),
 		stats:    export.Stats{ETA: -1, Counting: true},
 	}
 	m.syncKeys()
@@ -141,17 +130,15 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.Resize(msg.Width, msg.Height)
 	case tea.KeyPressMsg:
 		cmd = m.key(msg)
-	case interruptMsg:
-		cmd = m.interrupt()
-	case stopMsg:
-		cmd = m.stop()
+	case progressui.LevelMsg:
+		m.keys.SetLevel(runctl.Level(msg))
 	case eventsMsg:
 		for _, ev := range msg.Events {
 			m.apply(ev)
 		}
 		if msg.End != nil {
 			m.end = msg.End
-			m.paused = false
+			m.keys.Paused = false
 			// The last Totals event has the final numbers; the summary
 			// frame is drawn from it and left on the terminal.
 			cmd = tea.Quit
@@ -176,50 +163,8 @@ func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
 	if m.end != nil {
 		return nil
 	}
-	switch {
-	case key.Matches(k, m.keys.Pause):
-		m.paused = true
-		ctl := m.ctl
-		return func() tea.Msg { ctl.Pause(); return nil }
-	case key.Matches(k, m.keys.Resume):
-		m.paused = false
-		ctl := m.ctl
-		return func() tea.Msg { ctl.Resume(); return nil }
-	case key.Matches(k, m.keys.Stop):
-		return m.stop()
-	case key.Matches(k, m.keys.Abort):
-		return m.interrupt()
-	case k.String() == "ctrl+c" && m.killing:
-		// A third ctrl+c: stop drawing; the caller still waits for the
-		// run to end.
-		return tea.Quit
-	}
-	return nil
-}
-
-// interrupt is ctrl+c: the first a graceful stop, the next a hard one.
-func (m *model) interrupt() tea.Cmd {
-	if !m.stopping {
-		return m.stop()
-	}
-	if m.killing {
-		return nil
-	}
-	m.killing = true
-	ctl := m.ctl
-	return func() tea.Msg { ctl.Kill(); return nil }
-}
-
-// stop asks for a graceful stop: in-flight uploads finish, nothing new
-// starts (a pause no longer holds them back).
-func (m *model) stop() tea.Cmd {
-	if m.stopping || m.end != nil {
-		return nil
-	}
-	m.stopping = true
-	m.paused = false
-	ctl := m.ctl
-	return func() tea.Msg { ctl.Stop(); return nil }
+	cmd, _ := m.keys.Key(k, m.ctl)
+	return cmd
 }
 
 // apply folds one engine event into the model.

@@ -19,21 +19,17 @@ import (
 )
 
 // fakeControl records the calls the screen's commands make.
-type fakeControl struct{ progressui.CallLog }
+type fakeControl struct{ *progressui.FakeRun }
 
 func (f *fakeControl) Next() tea.Msg       { return nil }
 func (f *fakeControl) Stats() export.Stats { return export.Stats{} }
-func (f *fakeControl) Pause()              { f.Record("pause") }
-func (f *fakeControl) Resume()             { f.Record("resume") }
-func (f *fakeControl) Stop()               { f.Record("stop") }
-func (f *fakeControl) Kill()               { f.Record("kill") }
 
 const mib = 1 << 20
 
 // newTestModel is a model at w×h driven by ctl.
 func newTestModel(t *testing.T, w, h int) (*model, *fakeControl) {
 	t.Helper()
-	ctl := &fakeControl{}
+	ctl := &fakeControl{progressui.NewFakeRun()}
 	m := newModel("acme", ctl, "stowage export acme /data/calls")
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	return m, ctl
@@ -285,8 +281,9 @@ func TestKeys(t *testing.T) {
 		{"ctrl+c stops gracefully", []tea.Msg{press("ctrl+c")}, []string{"stop"}, []string{"stopping: finishing 2 in-flight uploads…"}, nil},
 		{"second ctrl+c stops at once", []tea.Msg{press("ctrl+c"), press("ctrl+c")}, []string{"stop", "kill"}, []string{"STOPPING NOW", "abandoning uploads in flight"}, []string{"ctrl+c"}},
 		{"q then ctrl+c", []tea.Msg{press("q"), press("q"), press("ctrl+c")}, []string{"stop", "kill"}, []string{"STOPPING NOW"}, nil},
-		{"signal counts as ctrl+c", []tea.Msg{interruptMsg{}, interruptMsg{}}, []string{"stop", "kill"}, []string{"STOPPING NOW"}, nil},
-		{"context end is only graceful", []tea.Msg{stopMsg{}, stopMsg{}}, []string{"stop"}, []string{"STOPPING"}, []string{"STOPPING NOW"}},
+		{"signal counts as ctrl+c", []tea.Msg{progressui.SignalMsg{}, progressui.SignalMsg{}}, []string{"stop", "kill"}, []string{"STOPPING NOW"}, nil},
+		{"signal then q", []tea.Msg{progressui.SignalMsg{}, press("q")}, []string{"stop", "kill"}, []string{"STOPPING NOW"}, nil},
+		{"paused then q", []tea.Msg{press("p"), press("q")}, []string{"pause", "stop"}, []string{"STOPPING"}, []string{"PAUSED", "STOPPING NOW"}},
 		{"pause while stopping does nothing", []tea.Msg{press("q"), press("p")}, []string{"stop"}, []string{"STOPPING"}, []string{"PAUSED"}},
 	}
 	for _, tt := range tests {
@@ -296,7 +293,12 @@ func TestKeys(t *testing.T) {
 				export.FileStarted{Path: "/d/a.wav", Key: "a.wav", Size: mib},
 				export.FileStarted{Path: "/d/b.wav", Key: "b.wav", Size: mib},
 			))
-			send(m, tt.keys...)
+			for _, k := range tt.keys {
+				if _, ok := k.(progressui.SignalMsg); ok {
+					k = ctl.Signal()
+				}
+				send(m, k)
+			}
 			if got := ctl.Calls(); strings.Join(got, ",") != strings.Join(tt.calls, ",") {
 				t.Errorf("controller calls %v, want %v", got, tt.calls)
 			}

@@ -16,6 +16,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stowage-dev/stowage/export"
+	"github.com/stowage-dev/stowage/internal/runctl"
 	"github.com/stowage-dev/stowage/providers"
 	"github.com/stowage-dev/stowage/tui/progressui"
 )
@@ -31,10 +32,11 @@ type Screen struct {
 	// ResumeCommand is shown when the run stops before the end, e.g.
 	// "stowage export acme /data/calls". Empty shows no command.
 	ResumeCommand string
-	// NoSignals leaves SIGINT and SIGTERM alone (for embedding in a program
-	// that handles them itself); by default the first is a graceful stop and
-	// the second a hard one, as ctrl+c is.
-	NoSignals bool
+	// Stops is the run's stop policy, which the command also forwards
+	// SIGINT and SIGTERM to; its graceful stop must be opts.Controller's
+	// Stop and its hard stop must cancel ctx. Nil: the screen makes one,
+	// and only its keys stop the run.
+	Stops *runctl.Stops
 }
 
 // Result is what happened to the run.
@@ -59,27 +61,29 @@ const MaxFailures = 20
 // behind the progress screen, and returns when the run has ended and its
 // summary frame is on the terminal.
 //
-// The keys are p (pause/resume), q or ctrl+c (graceful stop: uploads in
-// flight finish) and a second ctrl+c (hard stop: in-flight requests are
-// abandoned; the journal keeps everything that finished). Cancelling ctx
-// is a graceful stop too. opts.Controller and opts.Events may be set; the
-// screen adds its own handling to them.
+// The keys are p (pause/resume), q or ctrl+c (a stop request through
+// scr.Stops: the first is graceful, uploads in flight finish; the second
+// hard, in-flight requests are abandoned and the journal keeps everything
+// that finished). Cancelling ctx is the hard stop. opts.Controller and
+// opts.Events may be set; the screen adds its own handling to them.
 //
 // The error is the engine's: nil when every file was exported,
 // export.ErrStopped after a graceful stop, a wrapped export.ErrFilesFailed
 // when files failed, a context error after a hard stop.
 func RunExportScreen(ctx context.Context, p providers.Provider, location string, opts export.Options, scr Screen) (Result, error) {
-	s := start(ctx, p, location, opts)
+	s := start(ctx, p, location, opts, scr.Stops)
 	m := newModel(location, s, scr.ResumeCommand)
 	prog := tea.NewProgram(m, progressui.ProgramOptions(scr.In, scr.Out, scr.Env)...)
 
-	stopWatch := progressui.Watch(ctx, prog, scr.NoSignals, stopMsg{}, interruptMsg{})
+	// Requests from elsewhere (a signal) are shown; keys' answers come back
+	// as their command's message.
+	m.keys.SetLevel(s.stops.Watch(func(l runctl.Level) { prog.Send(progressui.LevelMsg(l)) }))
 	_, runErr := prog.Run()
-	stopWatch()
+	s.stops.Watch(nil)
 	if runErr != nil {
 		// The screen broke (no terminal, say); the export must not go on
 		// unseen, so it stops as gracefully as a q would.
-		s.Stop()
+		s.ctl.Stop()
 	}
 	<-s.ended
 	res, err := s.result()
@@ -92,10 +96,10 @@ func RunExportScreen(ctx context.Context, p providers.Provider, location string,
 // session is one export run in its own goroutine, seen by the model
 // through the control interface.
 type session struct {
-	ctl    *export.Controller
-	cancel context.CancelFunc // hard stop
-	feed   *feed
-	ended  chan struct{}
+	ctl   *export.Controller
+	stops *runctl.Stops
+	feed  *feed
+	ended chan struct{}
 
 	mu       sync.Mutex
 	failures []export.FileFailed
@@ -105,15 +109,19 @@ type session struct {
 	stopped  bool
 }
 
-// start begins the export. The run's context is detached from ctx so that
-// cancelling ctx can be a graceful stop; the hard stop is session.Kill.
-func start(ctx context.Context, p providers.Provider, location string, opts export.Options) *session {
-	hard, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s := &session{cancel: cancel, feed: newFeed(), ended: make(chan struct{})}
+// start begins the export; stops, when nil, is made from the controller
+// and a context of its own.
+func start(ctx context.Context, p providers.Provider, location string, opts export.Options, stops *runctl.Stops) *session {
+	hard, cancel := context.WithCancel(ctx)
+	s := &session{feed: newFeed(), ended: make(chan struct{})}
 	if opts.Controller == nil {
 		opts.Controller = export.NewController()
 	}
 	s.ctl = opts.Controller
+	if stops == nil {
+		stops = runctl.NewStops(s.ctl.Stop, cancel)
+	}
+	s.stops = stops
 	outer := opts.Events
 	opts.Events = func(ev export.Event) {
 		if ff, ok := ev.(export.FileFailed); ok {
@@ -161,11 +169,10 @@ func (s *session) result() (Result, error) {
 	}, s.err
 }
 
-func (s *session) Stats() export.Stats { return s.ctl.Stats() }
-func (s *session) Pause()              { s.ctl.Pause() }
-func (s *session) Resume()             { s.ctl.Resume() }
-func (s *session) Stop()               { s.ctl.Stop() }
-func (s *session) Kill()               { s.cancel() }
+func (s *session) Stats() export.Stats     { return s.ctl.Stats() }
+func (s *session) Pause()                  { s.ctl.Pause() }
+func (s *session) Resume()                 { s.ctl.Resume() }
+func (s *session) Interrupt() runctl.Level { return s.stops.Request() }
 func (s *session) Next() tea.Msg {
 	evs, end := s.feed.Next()
 	return eventsMsg{Events: evs, End: end}

@@ -17,6 +17,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/stowage-dev/stowage/export"
+	"github.com/stowage-dev/stowage/internal/runctl"
 	"github.com/stowage-dev/stowage/providers"
 	"github.com/stowage-dev/stowage/providers/local"
 	"github.com/stowage-dev/stowage/tui/progressui"
@@ -87,7 +88,7 @@ func finalFrame(t *testing.T, tm *teatest.TestModel) (*model, string) {
 func TestScreenRunsRealExport(t *testing.T) {
 	src := writeFiles(t, 60, 4096)
 	p := newLocal(t)
-	s := start(context.Background(), p, "nas", options(t, src, 4))
+	s := start(context.Background(), p, "nas", options(t, src, 4), nil)
 	tm := teatest.NewTestModel(t, newModel("nas", s, "stowage export nas "+src), teatest.WithInitialTermSize(80, 24))
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
 		return bytes.Contains(b, []byte("Export to nas finished"))
@@ -127,7 +128,7 @@ func TestScreenPauseAndStop(t *testing.T) {
 	opts := options(t, src, 2)
 	ctl := export.NewController()
 	opts.Controller = ctl
-	s := start(context.Background(), p, "nas", opts)
+	s := start(context.Background(), p, "nas", opts, nil)
 	tm := teatest.NewTestModel(t, newModel("nas", s, "stowage export nas "+src), teatest.WithInitialTermSize(80, 24))
 	select {
 	case <-p.started:
@@ -167,7 +168,7 @@ func TestScreenHardStop(t *testing.T) {
 	src := writeFiles(t, 10, 1024)
 	p := &gated{Provider: newLocal(t), gate: make(chan struct{}), started: make(chan string, 1)}
 	defer close(p.gate)
-	s := start(context.Background(), p, "nas", options(t, src, 2))
+	s := start(context.Background(), p, "nas", options(t, src, 2), nil)
 	tm := teatest.NewTestModel(t, newModel("nas", s, "stowage export nas "+src), teatest.WithInitialTermSize(80, 24))
 	<-p.started
 	tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
@@ -209,7 +210,7 @@ func TestRunExportScreen(t *testing.T) {
 		defer inW.Close()
 		var out lockedBuffer
 		res, err := RunExportScreen(context.Background(), newLocal(t), "nas", options(t, src, 4),
-			Screen{In: in, Out: &out, Env: []string{"TERM=xterm-256color", "NO_COLOR=1"}, NoSignals: true})
+			Screen{In: in, Out: &out, Env: []string{"TERM=xterm-256color", "NO_COLOR=1"}})
 		if err != nil || !res.Started || res.Stopped || res.Summary.Files != 20 {
 			t.Fatalf("err %v, result %+v", err, res)
 		}
@@ -231,7 +232,7 @@ func TestRunExportScreen(t *testing.T) {
 		}()
 		var out lockedBuffer
 		res, err := RunExportScreen(context.Background(), p, "nas", options(t, src, 2),
-			Screen{In: in, Out: &out, Env: []string{"TERM=xterm-256color"}, ResumeCommand: "stowage export nas " + src, NoSignals: true})
+			Screen{In: in, Out: &out, Env: []string{"TERM=xterm-256color"}, ResumeCommand: "stowage export nas " + src})
 		if !errors.Is(err, export.ErrStopped) || !res.Stopped || res.Summary.NotStarted == 0 {
 			t.Fatalf("err %v, result %+v", err, res)
 		}
@@ -239,7 +240,7 @@ func TestRunExportScreen(t *testing.T) {
 			t.Errorf("no resume command in the output")
 		}
 	})
-	t.Run("context cancelled", func(t *testing.T) {
+	t.Run("context cancelled is the hard stop", func(t *testing.T) {
 		src := writeFiles(t, 20, 512)
 		p := &gated{Provider: newLocal(t), gate: make(chan struct{}), started: make(chan string, 1)}
 		in, inW := io.Pipe()
@@ -252,11 +253,36 @@ func TestRunExportScreen(t *testing.T) {
 			close(p.gate)
 		}()
 		var out lockedBuffer
-		res, err := RunExportScreen(ctx, p, "nas", options(t, src, 2), Screen{In: in, Out: &out, NoSignals: true})
-		// A stop while the scan still runs ends without ErrStopped (the
-		// engine cannot tell what it never found); Stopped says it all.
-		if err != nil && !errors.Is(err, export.ErrStopped) || !res.Stopped || res.Summary.Files == 0 || res.Summary.Files == 20 {
-			t.Fatalf("a cancelled context should stop gracefully, finishing uploads in flight: err %v, result %+v", err, res)
+		res, err := RunExportScreen(ctx, p, "nas", options(t, src, 2), Screen{In: in, Out: &out})
+		if !errors.Is(err, context.Canceled) || !res.Stopped || res.Summary.Files != 0 {
+			t.Fatalf("a cancelled context abandons the uploads in flight: err %v, result %+v", err, res)
+		}
+	})
+	t.Run("a forwarded signal then q", func(t *testing.T) {
+		// The command forwards SIGINT to the same policy the keys use: the
+		// signal is the graceful stop, q after it the hard one.
+		src := writeFiles(t, 20, 512)
+		p := &gated{Provider: newLocal(t), gate: make(chan struct{}), started: make(chan string, 1)}
+		in, inW := io.Pipe()
+		defer inW.Close()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		opts := options(t, src, 2)
+		opts.Controller = export.NewController()
+		stops := runctl.NewStops(opts.Controller.Stop, cancel)
+		go func() {
+			<-p.started
+			stops.Request()
+			time.Sleep(200 * time.Millisecond)
+			inW.Write([]byte("q"))
+		}()
+		var out lockedBuffer
+		res, err := RunExportScreen(ctx, p, "nas", opts, Screen{In: in, Out: &out, Stops: stops})
+		if !errors.Is(err, context.Canceled) || !res.Stopped || res.Summary.Files != 0 || stops.Level() != runctl.Hard {
+			t.Fatalf("signal then q: err %v, result %+v, level %v", err, res, stops.Level())
+		}
+		if !strings.Contains(ansi.Strip(out.String()), "stopped at once") && !strings.Contains(ansi.Strip(out.String()), "STOPPING NOW") {
+			t.Errorf("the screen did not show the hard stop:\n%s", ansi.Strip(out.String()))
 		}
 	})
 	t.Run("bad options", func(t *testing.T) {
@@ -264,7 +290,7 @@ func TestRunExportScreen(t *testing.T) {
 		defer inW.Close()
 		var out lockedBuffer
 		opts := options(t, filepath.Join(t.TempDir(), "missing"), 2)
-		res, err := RunExportScreen(context.Background(), newLocal(t), "nas", opts, Screen{In: in, Out: &out, NoSignals: true})
+		res, err := RunExportScreen(context.Background(), newLocal(t), "nas", opts, Screen{In: in, Out: &out})
 		if err == nil || res.Started {
 			t.Fatalf("err %v, result %+v", err, res)
 		}

@@ -18,7 +18,7 @@ import (
 // screen is inline (not the alternate screen) so the summary frame stays
 // on the terminal after the program exits.
 func (m *model) View() tea.View {
-	return progressui.View(m.render(), "stowage export "+m.location, m.end == nil, m.fraction(), m.paused || m.stopping, m.failed > 0)
+	return progressui.View(m.render(), "stowage export "+m.location, m.end == nil, m.fraction(), m.keys.Paused || m.keys.Stopping(), m.failed > 0)
 }
 
 // render is the frame as text, every line at most the terminal's width and
@@ -58,11 +58,11 @@ func (m *model) runningLines() []string {
 	// Title, with the state on the right.
 	var state string
 	switch {
-	case m.killing:
+	case m.keys.Killing():
 		state = st.Badge.Render(" STOPPING NOW ")
-	case m.stopping:
+	case m.keys.Stopping():
 		state = st.Badge.Render(" STOPPING ")
-	case m.paused:
+	case m.keys.Paused:
 		state = st.Badge.Render(" PAUSED ")
 	default:
 		state = m.Spin.View() + " " + st.State.Render("uploading")
@@ -83,7 +83,7 @@ func (m *model) runningLines() []string {
 	rate := humanize.Bytes(int64(s.Throughput)) + "/s"
 	eta := "ETA —"
 	switch {
-	case m.paused:
+	case m.keys.Paused:
 		eta = "ETA paused"
 	case m.counting():
 		eta = "ETA after counting"
@@ -103,11 +103,11 @@ func (m *model) runningLines() []string {
 	lines = append(lines, strings.Join(parts, " · "))
 
 	switch {
-	case m.killing:
+	case m.keys.Killing():
 		lines = append(lines, st.Warn.Render("stopping now: abandoning uploads in flight; the journal keeps every finished file"))
-	case m.stopping:
+	case m.keys.Stopping():
 		lines = append(lines, st.Warn.Render(fmt.Sprintf("stopping: finishing %d in-flight uploads… (ctrl+c again stops at once)", len(m.active))))
-	case m.paused:
+	case m.keys.Paused:
 		lines = append(lines, st.Warn.Render("paused: uploads in flight finish, no new ones start; p resumes"))
 	}
 
@@ -206,7 +206,7 @@ func (m *model) summaryLines() []string {
 	switch {
 	case m.locationError():
 		head = st.Err.Render("Export to " + m.location + " stopped by a location error")
-	case end.Stopped && m.killing:
+	case end.Stopped && m.keys.Killing():
 		head = st.Warn.Render("Export to " + m.location + " stopped at once")
 	case end.Stopped:
 		head = st.Warn.Render("Export to " + m.location + " stopped")

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/stowage-dev/stowage/internal/runctl"
 )
 
 // The helpers below drive the screens' models in their tests the way the
@@ -16,32 +18,69 @@ import (
 // drive their models the same way.
 
 // Send applies msgs to m and runs the commands they return (one level:
-// the controller calls), like the program would.
+// the controller calls), like the program would; a stop request's answer
+// (LevelMsg) is applied too.
 func Send(m tea.Model, msgs ...tea.Msg) {
 	for _, msg := range msgs {
 		_, cmd := m.Update(msg)
-		RunCmd(cmd)
+		for _, out := range RunCmd(cmd) {
+			if l, ok := out.(LevelMsg); ok {
+				Send(m, l)
+			}
+		}
 	}
 }
 
 // RunCmd executes cmd, and the commands of a batch it returns, unless it
-// waits (ticks, the feed's Next) for more than 50ms or quits.
-func RunCmd(cmd tea.Cmd) {
+// waits (ticks, the feed's Next) for more than 50ms or quits, and returns
+// the messages they produced.
+func RunCmd(cmd tea.Cmd) []tea.Msg {
 	if cmd == nil {
-		return
+		return nil
 	}
 	done := make(chan tea.Msg, 1)
 	go func() { done <- cmd() }()
 	select {
 	case msg := <-done:
 		if batch, ok := msg.(tea.BatchMsg); ok {
+			var out []tea.Msg
 			for _, c := range batch {
-				RunCmd(c)
+				out = append(out, RunCmd(c)...)
 			}
+			return out
 		}
+		return []tea.Msg{msg}
 	case <-time.After(50 * time.Millisecond):
 	}
+	return nil
 }
+
+// FakeRun is a screen's run in tests: it records Pause and Resume, and the
+// graceful ("stop") and hard ("kill") stops the real policy (runctl.Stops)
+// makes of its stop requests.
+type FakeRun struct {
+	CallLog
+	stops *runctl.Stops
+}
+
+// NewFakeRun is a run that has not been asked to stop.
+func NewFakeRun() *FakeRun {
+	f := &FakeRun{}
+	f.stops = runctl.NewStops(func() { f.Record("stop") }, func() { f.Record("kill") })
+	return f
+}
+
+func (f *FakeRun) Pause()                  { f.Record("pause") }
+func (f *FakeRun) Resume()                 { f.Record("resume") }
+func (f *FakeRun) Interrupt() runctl.Level { return f.stops.Request() }
+
+// SignalMsg stands for SIGINT forwarded by the command: in a test's
+// message list, Signal turns it into the policy's answer.
+type SignalMsg struct{}
+
+// Signal makes one stop request as a forwarded signal does and returns
+// the message the screen gets for it.
+func (f *FakeRun) Signal() tea.Msg { return LevelMsg(f.stops.Request()) }
 
 // Press is the key press s: "ctrl+c" or a single printable key ("q").
 func Press(s string) tea.KeyPressMsg {

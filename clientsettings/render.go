@@ -53,8 +53,8 @@ func ParseFormat(s string) (Format, error) {
 type Options struct {
 	// Reveal prints secrets; otherwise they read Masked.
 	Reveal bool
-	// ScreenShare also shortens the access key ID and external ID to their
-	// last 4 characters, as `stowage show --redact` does.
+	// ScreenShare also masks the identifiers (access key ID, external ID,
+	// the role ARN's account) as config.Show does.
 	ScreenShare bool
 	// Name is the rclone remote or AWS profile name; empty derives one from
 	// the location name ("globex" for rclone, "stowage-globex" for AWS).
@@ -89,33 +89,19 @@ func Render(s Settings, f Format, opts Options) (string, error) {
 	return "", err
 }
 
-// apply masks what opts says must not be shown. Secrets become Masked when
-// set; identifiers are shortened in screen-share mode.
+// apply masks what opts says must not be shown, through config.Show:
+// secrets unless revealed; identifiers (access key ID, external ID, the
+// account of the role ARN) in screen-share mode.
 func (o Options) apply(s Settings) Settings {
 	if !o.Reveal {
-		s.SecretAccessKey = mask(s.SecretAccessKey)
-		s.AccountKey = mask(s.AccountKey)
-		s.SAS = mask(s.SAS)
+		s.SecretAccessKey = config.Show(config.Secret, s.SecretAccessKey, o.ScreenShare)
+		s.AccountKey = config.Show(config.Secret, s.AccountKey, o.ScreenShare)
+		s.SAS = config.Show(config.Secret, s.SAS, o.ScreenShare)
 	}
-	if o.ScreenShare {
-		s.AccessKeyID = keepLast(s.AccessKeyID, 4)
-		s.ExternalID = keepLast(s.ExternalID, 4)
-	}
+	s.AccessKeyID = config.Show(config.Identifier, s.AccessKeyID, o.ScreenShare)
+	s.ExternalID = config.Show(config.Identifier, s.ExternalID, o.ScreenShare)
+	s.RoleARN = config.Show(config.Identifier, s.RoleARN, o.ScreenShare)
 	return s
-}
-
-func mask(secret string) string {
-	if secret == "" {
-		return ""
-	}
-	return Masked
-}
-
-func keepLast(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return "••••" + s[len(s)-n:]
 }
 
 // unsupported is the error for a format that cannot express a location's

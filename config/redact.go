@@ -42,7 +42,7 @@ func Show(s Sensitivity, v string, screenShare bool) string {
 	case v == "":
 		return ""
 	case s == Secret:
-		if strings.Contains(v, "=") {
+		if strings.Contains(v, ";") {
 			return redactConnectionString(v)
 		}
 		return RedactedSecret
@@ -97,8 +97,10 @@ func (p Platform) Shown(screenShare bool) Platform {
 // documents, check details and hints, errors from a store.
 type Redactor struct {
 	screenShare bool
-	// from and to are the values and their replacements, longest first.
+	// from and to are the values and their replacements, longest first;
+	// ids marks the identifiers among them.
 	from, to []string
+	ids      []bool
 }
 
 // NewRedactor returns a Redactor for the mode; screenShare masks
@@ -117,33 +119,28 @@ func (r *Redactor) Add(s Sensitivity, v string) {
 	switch s {
 	case Secret:
 		if cs, err := validate.ParseConnectionString(v); err == nil {
-			r.add(cs.AccountKey, RedactedSecret, minSecret)
-			r.add(cs.SharedAccessSignature, RedactedSecret, minSecret)
+			r.add(cs.AccountKey, RedactedSecret, minSecret, false)
+			r.add(cs.SharedAccessSignature, RedactedSecret, minSecret, false)
 		}
-		r.add(v, RedactedSecret, minSecret)
+		r.add(v, RedactedSecret, minSecret, false)
 	case Identifier:
-		if !r.screenShare {
-			return
-		}
 		if strings.HasPrefix(v, "arn:") {
 			if acct := validate.AccountIDFromARN(v); acct != "" {
-				r.add(acct, maskTail(acct), 5)
+				r.add(acct, maskTail(acct), 5, true)
 			}
 			return
 		}
-		r.add(v, maskTail(v), 5)
+		r.add(v, maskTail(v), 5, true)
 	}
 }
 
-func (r *Redactor) add(v, with string, min int) {
+func (r *Redactor) add(v, with string, min int, id bool) {
 	if len(v) < min || slices.Contains(r.from, v) {
 		return
 	}
-	r.from = append(r.from, v)
-	r.to = append(r.to, with)
+	r.from, r.to, r.ids = append(r.from, v), append(r.to, with), append(r.ids, id)
 	if esc := url.QueryEscape(v); esc != v {
-		r.from = append(r.from, esc)
-		r.to = append(r.to, with)
+		r.from, r.to, r.ids = append(r.from, esc), append(r.to, with), append(r.ids, id)
 	}
 	// Longest first, so a value holding another is replaced whole.
 	idx := make([]int, len(r.from))
@@ -151,11 +148,11 @@ func (r *Redactor) add(v, with string, min int) {
 		idx[i] = i
 	}
 	slices.SortStableFunc(idx, func(a, b int) int { return len(r.from[b]) - len(r.from[a]) })
-	from, to := make([]string, len(idx)), make([]string, len(idx))
+	from, to, ids := make([]string, len(idx)), make([]string, len(idx)), make([]bool, len(idx))
 	for i, j := range idx {
-		from[i], to[i] = r.from[j], r.to[j]
+		from[i], to[i], ids[i] = r.from[j], r.to[j], r.ids[j]
 	}
-	r.from, r.to = from, to
+	r.from, r.to, r.ids = from, to, ids
 }
 
 // AddLocation registers every secret and identifier of l.
@@ -196,7 +193,9 @@ func (r *Redactor) AddFile(f *File) {
 // screen-share mode every account ID of an ARN masked.
 func (r *Redactor) Text(s string) string {
 	for i, v := range r.from {
-		s = strings.ReplaceAll(s, v, r.to[i])
+		if !r.ids[i] || r.screenShare {
+			s = strings.ReplaceAll(s, v, r.to[i])
+		}
 	}
 	if r.screenShare {
 		s = MaskAccountIDs(s)

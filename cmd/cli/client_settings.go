@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,9 +14,9 @@ func init() { register(newClientSettingsCmd) }
 
 func newClientSettingsCmd(g *globals) *cobra.Command {
 	var (
-		format string
-		reveal bool
-		name   string
+		format, output string
+		reveal         bool
+		name           string
 	)
 	formats := make([]string, 0, len(clientsettings.Formats()))
 	for _, f := range clientsettings.Formats() {
@@ -48,8 +49,8 @@ refused in --screen-share mode.`,
 			if err != nil {
 				return err
 			}
-			if reveal && g.screenShare {
-				return usagef("--reveal cannot be used with --screen-share: secrets are never shown while the screen is shared; run it again without --screen-share when no one is watching")
+			if reveal && g.screenShare && output == "" {
+				return usagef("--reveal cannot be used with --screen-share: secrets are never shown while the screen is shared; write them to a file with -o FILE, or run it again without --screen-share when no one is watching")
 			}
 			cfg, err := loadConfig(g)
 			if err != nil {
@@ -63,16 +64,40 @@ refused in --screen-share mode.`,
 			if err != nil {
 				return err
 			}
-			out, err := clientsettings.Render(s, f, clientsettings.Options{Reveal: reveal, ScreenShare: g.screenShare, Name: name})
+			// A file is complete (identifiers too): it is pasted into a
+			// client. The terminal copy is masked on a shared screen.
+			toFile := output != ""
+			out, err := clientsettings.Render(s, f, clientsettings.Options{Reveal: reveal, ScreenShare: g.screenShare && !toFile, Name: name})
 			if err != nil {
 				return err
 			}
-			_, err = fmt.Fprint(g.stdout, out)
+			if toFile {
+				// 0600: with --reveal the file holds a secret.
+				if err := os.WriteFile(output, []byte(out), 0o600); err != nil {
+					return fmt.Errorf("-o %s: %w", output, err)
+				}
+				fmt.Fprintf(g.stderr, "Wrote %s (%d bytes).\n", output, len(out))
+				return nil
+			}
+			if reveal {
+				// Asked for, and refused above on a shared screen.
+				_, err = fmt.Fprint(g.stdout, out)
+				return err
+			}
+			stdout := g.redacted(g.stdout)
+			_, err = fmt.Fprint(stdout, out)
+			if ferr := stdout.Flush(); err == nil {
+				err = ferr
+			}
+			if g.screenShare {
+				fmt.Fprintln(g.stderr, screenShareNote)
+			}
 			return err
 		},
 	}
 	c.Flags().StringVar(&format, "format", string(clientsettings.FormatTable), "output: "+strings.Join(formats, ", "))
 	c.Flags().BoolVar(&reveal, "reveal", false, "print secrets (secret access key, account key, SAS) instead of masking them")
+	c.Flags().StringVarP(&output, "output", "o", "", "write to FILE (complete, also on a shared screen) instead of standard output")
 	c.Flags().StringVar(&name, "name", "", "rclone remote or AWS profile name (default: from the location name)")
 	return c
 }

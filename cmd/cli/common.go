@@ -20,6 +20,8 @@ func loadConfig(g *globals) (*config.File, error) {
 		}
 		return nil, err
 	}
+	g.redactor = config.NewRedactor(g.screenShare)
+	g.redactor.AddFile(f)
 	for _, w := range f.Source.Warnings {
 		fmt.Fprintf(g.stderr, "warning: %s\n", w)
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"text/tabwriter"
 	"time"
 
@@ -31,14 +32,16 @@ test. Secrets are never printed; --json gives the same rows for scripts.`,
 			if err != nil {
 				return err
 			}
+			out := g.redacted(g.stdout)
+			defer out.Flush()
 			if asJSON {
-				return listJSON(g, f)
+				return listJSON(out, f)
 			}
 			if len(f.Locations) == 0 {
-				fmt.Fprintf(g.stdout, "No locations in %s yet. Create one with `stowage setup`.\n", f.Source.Path)
+				fmt.Fprintf(out, "No locations in %s yet. Create one with `stowage setup`.\n", f.Source.Path)
 				return nil
 			}
-			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tTYPE\tWHERE\tACCESS\tLAST TEST")
 			for _, name := range f.Names() {
 				loc, _ := f.Find(name)
@@ -51,7 +54,7 @@ test. Secrets are never printed; --json gives the same rows for scripts.`,
 	return c
 }
 
-func listJSON(g *globals, f *config.File) error {
+func listJSON(w io.Writer, f *config.File) error {
 	type row struct {
 		Name     string     `json:"name"`
 		Type     string     `json:"type"`
@@ -70,7 +73,7 @@ func listJSON(g *globals, f *config.File) error {
 		}
 		rows = append(rows, r)
 	}
-	enc := json.NewEncoder(g.stdout)
+	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(rows)
 }

@@ -80,13 +80,22 @@ Kinds: ` + strings.Join(kinds, ", ") + `.`,
 				}
 				b.WriteString(doc)
 			}
-			if k := want[0]; len(want) == 1 && k == policies.KindCloudFormation {
+			stdout, stderr := g.redacted(g.stdout), g.redacted(g.stderr)
+			defer stdout.Flush()
+			defer stderr.Flush()
+			if k := want[0]; len(want) == 1 && k == policies.KindCloudFormation && !g.screenShare {
 				if url, err := policies.QuickCreateURL(*loc, f.Platform); err == nil && url != "" && out == "" {
-					fmt.Fprintf(g.stderr, "Quick-create link: %s\n", url)
+					fmt.Fprintf(stderr, "Quick-create link: %s\n", url)
 				}
 			}
 			if out == "" {
-				_, err = fmt.Fprint(g.stdout, b.String())
+				// On a shared screen the document is masked; the file
+				// written with -o stays complete, for pasting into AWS.
+				_, err = fmt.Fprint(stdout, b.String())
+				if g.screenShare {
+					stdout.Flush()
+					fmt.Fprintln(stderr, screenShareNote)
+				}
 				return err
 			}
 			// Policies hold no secret (an external ID is not one), so the
@@ -94,7 +103,7 @@ Kinds: ` + strings.Join(kinds, ", ") + `.`,
 			if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
 				return fmt.Errorf("-o %s: %w", out, err)
 			}
-			fmt.Fprintf(g.stderr, "Wrote %s (%d bytes). %s\n", out, b.Len(), policies.WhereItGoes(want[0]))
+			fmt.Fprintf(stderr, "Wrote %s (%d bytes). %s\n", out, b.Len(), policies.WhereItGoes(want[0]))
 			return nil
 		},
 	}
@@ -103,6 +112,10 @@ Kinds: ` + strings.Join(kinds, ", ") + `.`,
 	c.Flags().StringVarP(&out, "output", "o", "", "write to FILE instead of standard output")
 	return c
 }
+
+// screenShareNote is the one line under a document printed masked in
+// screen-share mode.
+const screenShareNote = "Masked for screen sharing (account IDs, external and key IDs); for the complete text, write it to a file with -o FILE."
 
 // parseKind checks --kind against the known kinds and those that apply.
 func parseKind(s string, applicable []policies.Kind, name string) (policies.Kind, error) {

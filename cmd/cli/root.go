@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/stowage-dev/stowage/config"
 )
 
 // globals are the flags every command shares.
@@ -23,6 +25,18 @@ type globals struct {
 	stdout      io.Writer
 	stderr      io.Writer
 	interrupts  *interrupts
+	// redactor knows the secrets and identifiers of the loaded file and
+	// masks them, by the mode, in what commands print (see redacted).
+	redactor *config.Redactor
+}
+
+// redacted returns w through the redactor: secrets are masked always,
+// identifiers in --screen-share mode. Flush it when done.
+func (g *globals) redacted(w io.Writer) *config.LineWriter {
+	if g.redactor == nil {
+		g.redactor = config.NewRedactor(g.screenShare)
+	}
+	return g.redactor.Writer(w)
 }
 
 // Main runs the command tree with args and returns the exit code. It is
@@ -102,7 +116,10 @@ func runWith(ctx context.Context, in *interrupts, args []string, stdin io.Reader
 		err = errors.Join(ErrInterrupted, err)
 	}
 	if err != nil {
-		printError(stderr, err)
+		// An error may quote a value (a store's message, an ARN).
+		w := g.redacted(stderr)
+		printError(w, err)
+		_ = w.Flush()
 	}
 	return ExitCode(err)
 }

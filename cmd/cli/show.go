@@ -2,8 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"regexp"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
@@ -37,47 +35,16 @@ their last 4 characters, account IDs in ARNs their last 4 digits.`,
 			if err != nil {
 				return err
 			}
-			shown := loc.Redacted()
-			if redact || g.screenShare {
-				shown = redactIdentifiers(shown)
-			}
-			out, err := yaml.Marshal(shown)
+			out, err := yaml.Marshal(loc.Shown(redact || g.screenShare))
 			if err != nil {
 				return fmt.Errorf("show %s: %w", loc.Name, err)
 			}
-			_, err = g.stdout.Write(out)
+			w := g.redacted(g.stdout)
+			defer w.Flush()
+			_, err = w.Write(out)
 			return err
 		},
 	}
 	c.Flags().BoolVar(&redact, "redact", false, "also shorten external ID, access key ID and account IDs (for support tickets)")
 	return c
-}
-
-// redactIdentifiers masks what a support ticket needs only the end of.
-func redactIdentifiers(loc config.Location) config.Location {
-	if s := loc.S3; s != nil {
-		s.ExternalID = keepLast(s.ExternalID, 4)
-		s.PendingExternalID = keepLast(s.PendingExternalID, 4)
-		s.AccessKeyID = keepLast(s.AccessKeyID, 4)
-		s.RoleARN = maskAccountID(s.RoleARN)
-		s.UserARN = maskAccountID(s.UserARN)
-		s.KMSKeyARN = maskAccountID(s.KMSKeyARN)
-	}
-	return loc
-}
-
-// keepLast replaces all but the last n characters of s with bullets.
-func keepLast(s string, n int) string {
-	if s == "" || len(s) <= n {
-		return s
-	}
-	return strings.Repeat("•", 4) + s[len(s)-n:]
-}
-
-// accountInARN matches the 12-digit account ID field of an ARN.
-var accountInARN = regexp.MustCompile(`^(arn:[^:]+:[^:]+:[^:]*:)(\d{8})(\d{4})(:.*)$`)
-
-// maskAccountID masks the first 8 digits of the account ID in an ARN.
-func maskAccountID(arn string) string {
-	return accountInARN.ReplaceAllString(arn, "${1}••••••••${3}${4}")
 }

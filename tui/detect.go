@@ -25,8 +25,8 @@ func (fs *formScreen) startDetect() tea.Cmd {
 	if it, ok := fs.current(); ok {
 		// The wizard may have put a placeholder in the field.
 		if in := fs.inputs[it.f.ID]; in != nil {
-			if f, _ := fs.w.Field(it.f.ID); in.Value() != f.Value {
-				in.SetValue(f.Value)
+			if f, _ := fs.w.Field(it.f.ID); in.Value() != inputValue(f) {
+				in.SetValue(inputValue(f))
 				in.CursorEnd()
 			}
 		}

@@ -171,7 +171,10 @@ func (fs *formScreen) input(f wizard.Field) *textinput.Model {
 	in := textinput.New()
 	in.Prompt = "> "
 	in.SetStyles(fs.st.input)
-	in.SetValue(f.Value)
+	in.SetValue(inputValue(f))
+	if f.Masked {
+		in.Placeholder = fs.w.DisplayValue(f)
+	}
 	in.CursorEnd()
 	if f.Kind == wizard.KindSecret {
 		// No echo at all, and no width: a padded input would shrink as
@@ -192,6 +195,16 @@ func (fs *formScreen) input(f wizard.Field) *textinput.Model {
 	}
 	fs.inputs[f.ID] = &in
 	return &in
+}
+
+// inputValue is what an input holds for f: nothing for a saved identifier
+// on a shared screen (its masked value is the placeholder, and typing
+// replaces it), else the value.
+func inputValue(f wizard.Field) string {
+	if f.Masked {
+		return ""
+	}
+	return f.Value
 }
 
 // inputWidth is the width of a text input, leaving room for the prompt.
@@ -270,9 +283,9 @@ func (fs *formScreen) focusChanged() tea.Cmd {
 		return nil
 	}
 	if in := fs.input(it.f); in != nil {
-		if in.Value() != it.f.Value {
+		if in.Value() != inputValue(it.f) {
 			// The value changed elsewhere (a fix from the test).
-			in.SetValue(it.f.Value)
+			in.SetValue(inputValue(it.f))
 			in.CursorEnd()
 		}
 		return in.Focus()

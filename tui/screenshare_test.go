@@ -198,14 +198,17 @@ func TestAccessibleScreenShare(t *testing.T) {
 	}
 }
 
-// TestScreenShareUnfocusedRoleARN checks that a role ARN field shows its
-// value masked whenever it is not the focused input; the focused input
-// shows what is typed, as it is.
-func TestScreenShareUnfocusedRoleARN(t *testing.T) {
+// TestScreenShareSavedIdentifiersStayMasked checks that the role ARN and
+// the access key ID of a saved location are masked whether their field is
+// focused or not, and that typing replaces the saved value.
+func TestScreenShareSavedIdentifiersStayMasked(t *testing.T) {
 	m := minioRole(t, wizard.StepAccess)
 	focused := screen(m)
-	if !strings.Contains(focused, "> arn:aws:iam::"+minioAccount+":role/stowage-e2e") {
-		t.Fatalf("the focused input does not show the ARN to edit:\n%s", focused)
+	if strings.Contains(focused, minioAccount) {
+		t.Errorf("the focused role ARN of a saved location shows the whole account ID:\n%s", focused)
+	}
+	if !strings.Contains(focused, "arn:aws:iam::••••••••4321:role/stowage-e2e") {
+		t.Errorf("the focused role ARN is not shown masked:\n%s", focused)
 	}
 	m.formNow().focus = ""
 	unfocused := screen(m)
@@ -214,6 +217,22 @@ func TestScreenShareUnfocusedRoleARN(t *testing.T) {
 	}
 	if !strings.Contains(unfocused, "arn:aws:iam::••••••••4321:role/stowage-e2e") {
 		t.Errorf("the unfocused role ARN is not shown masked:\n%s", unfocused)
+	}
+
+	// Moving the focus away and back keeps it masked; typing replaces it.
+	m = minioRole(t, wizard.StepAccess)
+	_ = m.formNow().focusChanged()
+	if s := screen(m); strings.Contains(s, minioAccount) {
+		t.Errorf("refocusing shows the account ID:\n%s", s)
+	}
+	typeText(m, "arn:aws:iam::123456789012:role/new")
+	if f, _ := m.w.Field("role_arn"); f.Value != "arn:aws:iam::123456789012:role/new" {
+		t.Errorf("typing did not replace the saved ARN: %q", f.Value)
+	}
+
+	k := editing(t, "acme-keys", wizard.StepAccess, true)
+	if s := screen(k); strings.Contains(s, "> AKIAIOSFODNN7EXAMPLE") || !strings.Contains(s, "> ••••••••MPLE") {
+		t.Errorf("the focused access key ID of a saved location is not masked:\n%s", s)
 	}
 }
 

@@ -271,7 +271,7 @@ func TestS3RoleTrustPolicyScreenShare(t *testing.T) {
 	tm.keys("Enter")
 	tm.waitStep("Where recordings go", "acme-call-recordings")
 	tm.pressUntil("Enter", 20, "Stowage · Access")
-	tm.waitStep("Access", "> "+roleARN, "••••••••"+extID[28:])
+	tm.waitStep("Access", "> "+config.MaskAccountIDs(roleARN), "••••••••"+extID[28:])
 	tm.keys("Enter")
 
 	tm.waitStep("Policies to apply", "Permissions │ Trust")

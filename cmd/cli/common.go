@@ -20,7 +20,9 @@ func loadConfig(g *globals) (*config.File, error) {
 		}
 		return nil, err
 	}
-	g.redactor = config.NewRedactor(g.screenShare)
+	if g.redactor == nil {
+		g.redactor = config.NewRedactor(g.screenShare)
+	}
 	g.redactor.AddFile(f)
 	for _, w := range f.Source.Warnings {
 		fmt.Fprintf(g.stderr, "warning: %s\n", w)
@@ -42,6 +44,11 @@ func findLocation(f *config.File, name string) (*config.Location, error) {
 }
 
 // saveConfig writes f back to where it was loaded from.
-func saveConfig(f *config.File) error {
+// The redactor learns the values saved (a new external ID), so what the
+// command prints next masks them too.
+func saveConfig(g *globals, f *config.File) error {
+	if g.redactor != nil {
+		g.redactor.AddFile(f)
+	}
 	return config.Save(f.Source.Path, f)
 }

@@ -34,6 +34,7 @@ that account's root ARN (arn:aws:iam::ACCOUNT:root); --principal-arn overrides.`
   stowage platform --session-duration 2h --template-url https://example.com/stowage.json`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
+			defer g.redactOutput()()
 			f, err := loadConfig(g)
 			if err != nil {
 				return err
@@ -69,7 +70,7 @@ that account's root ARN (arn:aws:iam::ACCOUNT:root); --principal-arn overrides.`
 					return &UsageError{Err: err}
 				}
 				f.Platform = p
-				if err := saveConfig(f); err != nil {
+				if err := saveConfig(g, f); err != nil {
 					return err
 				}
 				fmt.Fprintf(g.stdout, "Saved platform settings in %s\n", f.Source.Path)

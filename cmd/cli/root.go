@@ -39,6 +39,28 @@ func (g *globals) redacted(w io.Writer) *config.LineWriter {
 	return g.redactor.Writer(w)
 }
 
+// redactOutput sends the command's stdout and stderr through the redactor
+// until the returned function is called. Commands that print a location's
+// or the platform's values call it first thing; screens (the wizard, the
+// progress screens) draw masked frames themselves and need the terminal.
+func (g *globals) redactOutput() (restore func()) {
+	out, errw := g.redacted(g.stdout), g.redacted(g.stderr)
+	oldOut, oldErr := g.stdout, g.stderr
+	g.stdout, g.stderr = out, errw
+	return func() {
+		_ = out.Flush()
+		_ = errw.Flush()
+		g.stdout, g.stderr = oldOut, oldErr
+	}
+}
+
+// flush writes a prompt that does not end its line, before reading.
+func flush(w io.Writer) {
+	if f, ok := w.(interface{ Flush() error }); ok {
+		_ = f.Flush()
+	}
+}
+
 // Main runs the command tree with args and returns the exit code. It is
 // the one place that subscribes to SIGINT and SIGTERM (see interrupts).
 func Main(args []string) int {

@@ -37,6 +37,7 @@ The connection will not work with the new ID until the trust policy holds it.
   stowage rotate-external-id acme --cancel`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			defer g.redactOutput()()
 			if confirm && cancel {
 				return usagef("--confirm and --cancel exclude each other; example: stowage rotate-external-id %s --confirm", args[0])
 			}
@@ -60,7 +61,7 @@ The connection will not work with the new ID until the trust policy holds it.
 					}
 					return err
 				}
-				if err := saveConfig(f); err != nil {
+				if err := saveConfig(g, f); err != nil {
 					return err
 				}
 				fmt.Fprintf(g.stdout, "The new external ID of %q is now the only one in force; the old one no longer works.\n"+
@@ -71,7 +72,7 @@ The connection will not work with the new ID until the trust policy holds it.
 					return usagef("location %q has no rotation pending", loc.Name)
 				}
 				s.CancelRotation()
-				if err := saveConfig(f); err != nil {
+				if err := saveConfig(g, f); err != nil {
 					return err
 				}
 				fmt.Fprintf(g.stdout, "Rotation cancelled; %q keeps its current external ID.\n", loc.Name)
@@ -91,7 +92,7 @@ The connection will not work with the new ID until the trust policy holds it.
 			if _, err := f.RotateExternalID(loc.Name); err != nil {
 				return err
 			}
-			if err := saveConfig(f); err != nil {
+			if err := saveConfig(g, f); err != nil {
 				return err
 			}
 			trust, err := policies.Trust(*loc, f.Platform)
@@ -123,6 +124,7 @@ func askYesNo(g *globals, question string) (bool, error) {
 		return false, usagef("cannot ask for confirmation: standard input is not a terminal; pass --yes to go ahead")
 	}
 	fmt.Fprint(g.stderr, question)
+	flush(g.stderr)
 	line, err := bufio.NewReader(g.stdin).ReadString('\n')
 	if err != nil && line == "" {
 		return false, usagef("no answer on standard input; pass --yes to go ahead")

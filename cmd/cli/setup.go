@@ -185,6 +185,7 @@ func runWizard(ctx context.Context, g *globals, edit string) error {
 // setupNonInteractive drafts, validates, saves and tests a location from
 // flags, with the same wizard steps as the screens.
 func setupNonInteractive(ctx context.Context, g *globals, edit string, values map[string]string, secretsFromStdin bool, testMode string) error {
+	defer g.redactOutput()()
 	f, err := loadConfig(g)
 	if err != nil {
 		return err
@@ -216,6 +217,8 @@ func setupNonInteractive(ctx context.Context, g *globals, edit string, values ma
 	if !isNew {
 		verb = "Updated"
 	}
+	// The saved location has values the file did not (a new external ID).
+	g.redactor.AddLocation(loc)
 	fmt.Fprintf(g.stdout, "%s location %q in %s\n", verb, loc.Name, f.Source.Path)
 	for _, warn := range loc.Warnings() {
 		fmt.Fprintf(g.stderr, "warning: %s\n", warn)
@@ -228,6 +231,9 @@ func setupNonInteractive(ctx context.Context, g *globals, edit string, values ma
 			fmt.Fprintf(g.stdout, "\nThe trust policy cannot be written yet: %v\n", err)
 		}
 		fmt.Fprintf(g.stdout, "\nPermissions policy: stowage policy %s --kind permissions\n", loc.Name)
+		if g.screenShare {
+			fmt.Fprintf(g.stdout, "\nMasked for screen sharing; write the complete trust policy with: stowage policy %s --kind trust -o FILE\n", loc.Name)
+		}
 	}
 	runTest := testMode == "always" || (testMode == "auto" && !(isNew && loc.Type == config.TypeS3 && loc.S3 != nil && loc.S3.Auth == config.AuthRole))
 	if !runTest {
@@ -249,7 +255,7 @@ func setupNonInteractive(ctx context.Context, g *globals, edit string, values ma
 	}
 	saved, _ := f.Find(loc.Name)
 	saved.LastTest = &config.TestResult{At: time.Now().UTC().Truncate(time.Second), OK: report.OK(), Summary: summarize(report)}
-	if err := saveConfig(f); err != nil {
+	if err := saveConfig(g, f); err != nil {
 		return err
 	}
 	fmt.Fprintf(g.stdout, "\n%s\n", saved.LastTest.Summary)

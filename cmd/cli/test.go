@@ -31,6 +31,7 @@ failed, 2 for bad usage. The result and time are saved on the location.`,
   stowage test acme --json | jq -r '.checks[] | select(.status == "fail") | .hint'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			defer g.redactOutput()()
 			f, err := loadConfig(g)
 			if err != nil {
 				return err
@@ -59,7 +60,7 @@ failed, 2 for bad usage. The result and time are saved on the location.`,
 				report.Location = loc.Name
 			}
 			loc.LastTest = &config.TestResult{At: time.Now().UTC().Truncate(time.Second), OK: report.OK(), Summary: summarize(report)}
-			saveErr := saveConfig(f)
+			saveErr := saveConfig(g, f)
 			if asJSON {
 				enc := json.NewEncoder(g.stdout)
 				enc.SetIndent("", "  ")

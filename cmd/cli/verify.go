@@ -46,6 +46,7 @@ usage.`,
   stowage verify acme --manifest ~/.config/stowage/journals/acme-20261123T090000Z.jsonl --json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			defer g.redactOutput()()
 			f, err := loadConfig(g)
 			if err != nil {
 				return err

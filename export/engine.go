@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/stowage-dev/stowage/internal/humanize"
+	"github.com/stowage-dev/stowage/internal/shellquote"
 	"github.com/stowage-dev/stowage/providers"
 )
 
@@ -381,22 +382,8 @@ func (e *engine) run() (Summary, error) {
 
 var errHalted = errors.New("export halted")
 
-// shellWords joins words for a command line people can paste, quoting any
-// word a POSIX shell would split or expand.
-func shellWords(words []string) string {
-	out := make([]string, len(words))
-	for i, w := range words {
-		safe := w != "" && strings.IndexFunc(w, func(r rune) bool {
-			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,+@%", r))
-		}) < 0
-		if safe {
-			out[i] = w
-		} else {
-			out[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
-		}
-	}
-	return strings.Join(out, " ")
-}
+// shellWords joins words for a command line people can paste.
+func shellWords(words []string) string { return shellquote.Join(words) }
 
 // halt stops taking new files and ends the scan; what is in flight
 // finishes.

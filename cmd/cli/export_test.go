@@ -19,6 +19,7 @@ import (
 
 	"github.com/stowage-dev/stowage/config"
 	"github.com/stowage-dev/stowage/export"
+	"github.com/stowage-dev/stowage/internal/shellquote"
 	"github.com/stowage-dev/stowage/internal/testenv"
 )
 
@@ -545,7 +546,7 @@ func TestShellQuote(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			if got := shellQuote(tt.in); got != tt.want {
+			if got := shellquote.Word(tt.in); got != tt.want {
 				t.Fatalf("shellQuote(%q) = %s, want %s", tt.in, got, tt.want)
 			}
 		})
@@ -616,7 +617,7 @@ func TestWriteSummary(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var b strings.Builder
-			writeSummary(&b, c.sum, c.err, nil, 0, c.stopped, resume)
+			export.WriteSummary(&b, c.sum, c.err, nil, 0, c.stopped, resume)
 			for _, w := range c.want {
 				if !strings.Contains(b.String(), w) {
 					t.Errorf("summary lacks %q:\n%s", w, b.String())
@@ -656,7 +657,7 @@ func TestSummaryJSON(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var b bytes.Buffer
-			if err := writeJSONLine(&b, summaryJSON(c.sum, c.err, c.stopped, "stowage export nas /x")); err != nil {
+			if err := writeJSONLine(&b, export.SummaryJSON(c.sum, c.err, c.stopped, "stowage export nas /x")); err != nil {
 				t.Fatal(err)
 			}
 			var got map[string]any

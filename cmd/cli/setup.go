@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -16,11 +15,11 @@ import (
 
 	"github.com/stowage-dev/stowage/config"
 	"github.com/stowage-dev/stowage/export"
+	"github.com/stowage-dev/stowage/internal/shellquote"
 	"github.com/stowage-dev/stowage/policies"
 	"github.com/stowage-dev/stowage/providers"
 	"github.com/stowage-dev/stowage/tui"
 	"github.com/stowage-dev/stowage/tui/exportui"
-	"github.com/stowage-dev/stowage/validate"
 	"github.com/stowage-dev/stowage/wizard"
 )
 
@@ -366,27 +365,9 @@ func exportFromWizard(ctx context.Context, g *globals, f *config.File, res tui.R
 		return err
 	}
 	// The wizard checked the folders; one may have gone since.
-	for _, src := range res.Sources {
-		if _, err := os.Stat(src); err != nil {
-			return &validate.Error{Field: "SRC", Rule: fmt.Sprintf("%q cannot be read: %v", src, errors.Unwrap(err)), Example: "stowage export NAME /var/spool/recordings"}
-		}
-	}
-	cfgPath, err := filepath.Abs(f.Source.Path)
-	if err != nil {
-		return fmt.Errorf("locate the locations file %s: %w", f.Source.Path, err)
-	}
-	opts.JournalPath = export.DefaultJournalPath(cfgPath, loc.Name)
-	if loc.Type == config.TypeLocal && loc.Local != nil {
-		// A local location inside a source folder must not be exported
-		// into itself.
-		opts.SkipPaths = append(opts.SkipPaths, loc.Local.Path)
-	}
-	p, err := openProvider(ctx, f, *loc, opts.Concurrency)
+	p, opts, err := export.Prepare(ctx, f, *loc, opts)
 	if err != nil {
 		return err
-	}
-	if root, ok := p.(interface{ Root() string }); ok {
-		opts.SkipPaths = append(opts.SkipPaths, root.Root())
 	}
 	resume := wizardExportCommand(loc.Name, res.Sources)
 	if res.Accessible {
@@ -407,7 +388,7 @@ func exportFromWizard(ctx context.Context, g *globals, f *config.File, res tui.R
 	// The summary frame names the first few failed files; a longer list
 	// follows it as plain text.
 	if r.FailedTotal > exportui.FrameFailures {
-		writeFailures(g.stdout, r.Failures, r.FailedTotal)
+		export.WriteFailures(g.stdout, r.Failures, r.FailedTotal)
 	}
 	return exportExit(err, r.Stopped)
 }
@@ -415,11 +396,7 @@ func exportFromWizard(ctx context.Context, g *globals, f *config.File, res tui.R
 // wizardExportCommand is the export command line that does (or resumes)
 // what the wizard's "export now" started.
 func wizardExportCommand(name string, sources []string) string {
-	words := append([]string{programName(), "export", name}, sources...)
-	for i, w := range words {
-		words[i] = shellQuote(w)
-	}
-	return strings.Join(words, " ")
+	return shellquote.Join(append([]string{programName(), "export", name}, sources...))
 }
 
 // flagName is the flag of the field id ("role_arn" → "role-arn").

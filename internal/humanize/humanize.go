@@ -28,3 +28,22 @@ func Portion(done, total int64) string {
 	}
 	return fmt.Sprintf("%s of %s (%.1f%%)", Bytes(done), Bytes(total), pct)
 }
+
+// Size renders n in binary units, without the decimal when it is zero
+// ("16 MiB", "1.5 GiB"): the commands' summaries and flag errors.
+func Size(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 5; m /= unit {
+		div *= unit
+		exp++
+	}
+	v := float64(n) / float64(div)
+	if v == float64(int64(v)) {
+		return fmt.Sprintf("%d %ciB", int64(v), "KMGTPE"[exp])
+	}
+	return fmt.Sprintf("%.1f %ciB", v, "KMGTPE"[exp])
+}

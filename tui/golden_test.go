@@ -131,228 +131,231 @@ func sampleChecks() []providers.Check {
 	}
 }
 
-func TestGoldenScreens(t *testing.T) {
-	tests := []struct {
-		name  string
-		setup func(t *testing.T) *model
-	}{
-		{"start", func(t *testing.T) *model {
-			m := newTestModel(t, Options{File: fixtureFile(), Platform: fixturePlatform})
+// goldenCases are the screens of TestGoldenScreens; TestGoldenScreensLeakNothing
+// draws each of them again in screen-share mode.
+var goldenCases = []struct {
+	name  string
+	setup func(t *testing.T) *model
+}{
+	{"start", func(t *testing.T) *model {
+		m := newTestModel(t, Options{File: fixtureFile(), Platform: fixturePlatform})
+		press(m, "down")
+		return m
+	}},
+	{"start-add-row", func(t *testing.T) *model {
+		m := newTestModel(t, Options{File: fixtureFile(), Platform: fixturePlatform})
+		press(m, "down", "down", "down", "down")
+		return m
+	}},
+	{"start-many-scrolled", func(t *testing.T) *model {
+		f := fixtureFile()
+		for i := range 10 {
+			f.Locations = append(f.Locations, config.Location{Name: fmt.Sprintf("nas-%02d", i), Type: config.TypeLocal,
+				Local: &config.Local{Path: fmt.Sprintf("/mnt/nas/recordings-%02d", i)}})
+		}
+		m := newTestModel(t, Options{File: f, Platform: fixturePlatform})
+		for range 8 {
 			press(m, "down")
-			return m
-		}},
-		{"start-add-row", func(t *testing.T) *model {
-			m := newTestModel(t, Options{File: fixtureFile(), Platform: fixturePlatform})
-			press(m, "down", "down", "down", "down")
-			return m
-		}},
-		{"start-many-scrolled", func(t *testing.T) *model {
-			f := fixtureFile()
-			for i := range 10 {
-				f.Locations = append(f.Locations, config.Location{Name: fmt.Sprintf("nas-%02d", i), Type: config.TypeLocal,
-					Local: &config.Local{Path: fmt.Sprintf("/mnt/nas/recordings-%02d", i)}})
-			}
-			m := newTestModel(t, Options{File: f, Platform: fixturePlatform})
-			for range 8 {
-				press(m, "down")
-			}
-			return m
-		}},
-		{"name-new", func(t *testing.T) *model {
-			return newTestModel(t, Options{Platform: fixturePlatform})
-		}},
-		{"name-taken", func(t *testing.T) *model {
-			m := newTestModel(t, Options{File: fixtureFile(), Platform: fixturePlatform})
-			press(m, "a")
-			typeText(m, "ACME-recordings")
-			return m
-		}},
-		{"type", func(t *testing.T) *model {
-			m := newTestModel(t, Options{Platform: fixturePlatform})
-			typeText(m, "acme")
-			press(m, "enter")
-			return m
-		}},
-		{"where-s3", func(t *testing.T) *model {
-			return editing(t, "acme-recordings", wizard.StepWhere, false)
-		}},
-		{"where-s3-region-filter", func(t *testing.T) *model {
-			m := editing(t, "acme-recordings", wizard.StepWhere, false)
-			press(m, "tab")
-			typeText(m, "eu-c")
-			return m
-		}},
-		{"where-s3-bad-bucket", func(t *testing.T) *model {
-			m := editing(t, "acme-recordings", wizard.StepWhere, false)
-			typeText(m, "_X")
-			return m
-		}},
-		{"where-s3-advanced", func(t *testing.T) *model {
-			m := editing(t, "acme-recordings", wizard.StepWhere, false)
-			press(m, "tab", "tab", "tab", "space", "tab")
-			return m
-		}},
-		{"where-azure", func(t *testing.T) *model {
-			m := editing(t, "azure-archive", wizard.StepWhere, false)
-			press(m, "tab")
-			return m
-		}},
-		{"where-local", func(t *testing.T) *model {
-			return editing(t, "nas", wizard.StepWhere, false)
-		}},
-		{"access-role", func(t *testing.T) *model {
-			return editing(t, "acme-recordings", wizard.StepAccess, false)
-		}},
-		{"access-keys-secret", func(t *testing.T) *model {
-			m := editing(t, "acme-keys", wizard.StepAccess, false)
-			press(m, "tab")
-			return m
-		}},
-		{"policies-permissions", func(t *testing.T) *model {
-			return editing(t, "acme-recordings", wizard.StepPolicies, false)
-		}},
-		{"policies-trust", func(t *testing.T) *model {
-			m := editing(t, "acme-recordings", wizard.StepPolicies, false)
-			press(m, "right")
-			return m
-		}},
-		{"policies-cloudformation", func(t *testing.T) *model {
-			m := editing(t, "acme-recordings", wizard.StepPolicies, false)
-			press(m, "right", "right")
-			return m
-		}},
-		{"policies-plain", func(t *testing.T) *model {
-			m := editing(t, "acme-recordings", wizard.StepPolicies, false)
-			press(m, "right", "p")
-			return m
-		}},
-		{"policies-save-prompt", func(t *testing.T) *model {
-			m := editing(t, "acme-recordings", wizard.StepPolicies, false)
-			press(m, "s")
-			return m
-		}},
-		{"policies-azure", func(t *testing.T) *model {
-			return editing(t, "azure-archive", wizard.StepPolicies, false)
-		}},
-		{"test-running", func(t *testing.T) *model {
-			m := editing(t, "acme-recordings", wizard.StepTest, false)
-			cs := sampleChecks()
-			send(m, checkMsg{run: m.tests().run, check: cs[0]})
-			running := cs[1]
-			running.Status, running.Detail, running.Duration = providers.StatusRunning, "", 0
-			send(m, checkMsg{run: m.tests().run, check: running})
-			return m
-		}},
-		{"test-failed", func(t *testing.T) *model {
-			m := editing(t, "acme-recordings", wizard.StepTest, false)
-			send(m, testDoneMsg{run: m.tests().run, report: providers.Report{Location: "acme-recordings", Started: fixedNow, Checks: sampleChecks()}})
-			return m
-		}},
-		{"test-passed", func(t *testing.T) *model {
-			m := editing(t, "acme-recordings", wizard.StepTest, false)
-			cs := sampleChecks()
-			cs[2] = providers.Check{ID: "region", Title: "Bucket region", Status: providers.StatusPass, Detail: "eu-west-1", Duration: 35 * time.Millisecond}
-			cs[3].Status, cs[3].Detail = providers.StatusPass, "listing allowed; calls/ is empty"
-			cs[4].Status, cs[4].Detail = providers.StatusPass, "wrote calls/.stowage/connection-test.txt (100 bytes)"
-			send(m, testDoneMsg{run: m.tests().run, report: providers.Report{Location: "acme-recordings", Started: fixedNow, Checks: cs}})
-			return m
-		}},
-		{"test-could-not-run", func(t *testing.T) *model {
-			m := editing(t, "acme-recordings", wizard.StepTest, false)
-			send(m, testDoneMsg{run: m.tests().run, err: errors.New("open: invalid location settings: the CA bundle cannot be read")})
-			return m
-		}},
-		{"test-passed-long", func(t *testing.T) *model {
-			m := editing(t, "acme-recordings", wizard.StepTest, false)
-			send(m, testDoneMsg{run: m.tests().run, report: providers.Report{Location: "acme-recordings", Started: fixedNow, Checks: fullChecks()}})
-			return m
-		}},
-		{"test-passed-long-scrolled", func(t *testing.T) *model {
-			m := editing(t, "acme-recordings", wizard.StepTest, true)
-			send(m, testDoneMsg{run: m.tests().run, report: providers.Report{Location: "acme-recordings", Started: fixedNow, Checks: fullChecks()}})
-			press(m, "down", "down", "down", "down", "down", "down", "down")
-			return m
-		}},
-		{"test-running-long", func(t *testing.T) *model {
-			m := editing(t, "acme-recordings", wizard.StepTest, false)
-			for _, c := range fullChecks()[:9] {
-				send(m, checkMsg{run: m.tests().run, check: c})
-			}
-			return m
-		}},
-		{"review-minio-role-screen-share", func(t *testing.T) *model {
-			return minioRole(t, wizard.StepReview)
-		}},
-		{"review-minio-role-scrolled", func(t *testing.T) *model {
-			m := minioRole(t, wizard.StepReview)
-			press(m, "pgdown")
-			return m
-		}},
-		{"access-minio-role-screen-share", func(t *testing.T) *model {
-			return minioRole(t, wizard.StepAccess)
-		}},
-		{"policies-trust-scrolled", func(t *testing.T) *model {
-			m := editing(t, "acme-recordings", wizard.StepPolicies, false)
-			press(m, "right", "down", "down")
-			return m
-		}},
-		{"policies-plain-screen-share", func(t *testing.T) *model {
-			m := editing(t, "acme-recordings", wizard.StepPolicies, true)
-			press(m, "right", "right", "p")
-			return m
-		}},
-		{"review", func(t *testing.T) *model {
-			return editing(t, "acme-recordings", wizard.StepReview, false)
-		}},
-		{"review-screen-share", func(t *testing.T) *model {
-			return editing(t, "acme-keys", wizard.StepReview, true)
-		}},
-		{"done", func(t *testing.T) *model {
-			m := editing(t, "nas", wizard.StepReview, false)
-			m.opts.Save = func(string, *config.File) error { return nil }
-			press(m, "enter")
-			return m
-		}},
-		{"export-folders-missing", func(t *testing.T) *model {
-			m := editing(t, "nas", wizard.StepReview, false)
-			m.opts.Save = func(string, *config.File) error { return nil }
-			press(m, "enter", "x")
-			const typed = "/nonexistent/stowage-recordings"
-			typeText(m, typed)
-			_, err := sourceFolders(typed)
-			send(m, keyMsg("enter"))
-			send(m, sourcesMsg{text: typed, err: err})
-			return m
-		}},
-		{"where-s3-region-detecting", func(t *testing.T) *model {
-			m := detectingModel(t)
-			press(m, "ctrl+d")
-			return m
-		}},
-		{"where-s3-region-detected", func(t *testing.T) *model {
-			m := detectingModel(t)
-			_, cmd := m.Update(keyMsg("ctrl+d"))
-			send(m, findMsg[detectedMsg](t, cmd))
-			return m
-		}},
-		{"confirm-delete", func(t *testing.T) *model {
-			m := newTestModel(t, Options{File: fixtureFile(), Platform: fixturePlatform})
-			press(m, "d")
-			return m
-		}},
-		{"confirm-rotate", func(t *testing.T) *model {
-			m := newTestModel(t, Options{File: fixtureFile(), Platform: fixturePlatform})
-			press(m, "down", "r")
-			return m
-		}},
-		{"confirm-discard", func(t *testing.T) *model {
-			m := editing(t, "nas", wizard.StepWhere, false)
-			typeText(m, "/more")
-			press(m, "ctrl+c")
-			return m
-		}},
-	}
-	for _, tt := range tests {
+		}
+		return m
+	}},
+	{"name-new", func(t *testing.T) *model {
+		return newTestModel(t, Options{Platform: fixturePlatform})
+	}},
+	{"name-taken", func(t *testing.T) *model {
+		m := newTestModel(t, Options{File: fixtureFile(), Platform: fixturePlatform})
+		press(m, "a")
+		typeText(m, "ACME-recordings")
+		return m
+	}},
+	{"type", func(t *testing.T) *model {
+		m := newTestModel(t, Options{Platform: fixturePlatform})
+		typeText(m, "acme")
+		press(m, "enter")
+		return m
+	}},
+	{"where-s3", func(t *testing.T) *model {
+		return editing(t, "acme-recordings", wizard.StepWhere, false)
+	}},
+	{"where-s3-region-filter", func(t *testing.T) *model {
+		m := editing(t, "acme-recordings", wizard.StepWhere, false)
+		press(m, "tab")
+		typeText(m, "eu-c")
+		return m
+	}},
+	{"where-s3-bad-bucket", func(t *testing.T) *model {
+		m := editing(t, "acme-recordings", wizard.StepWhere, false)
+		typeText(m, "_X")
+		return m
+	}},
+	{"where-s3-advanced", func(t *testing.T) *model {
+		m := editing(t, "acme-recordings", wizard.StepWhere, false)
+		press(m, "tab", "tab", "tab", "space", "tab")
+		return m
+	}},
+	{"where-azure", func(t *testing.T) *model {
+		m := editing(t, "azure-archive", wizard.StepWhere, false)
+		press(m, "tab")
+		return m
+	}},
+	{"where-local", func(t *testing.T) *model {
+		return editing(t, "nas", wizard.StepWhere, false)
+	}},
+	{"access-role", func(t *testing.T) *model {
+		return editing(t, "acme-recordings", wizard.StepAccess, false)
+	}},
+	{"access-keys-secret", func(t *testing.T) *model {
+		m := editing(t, "acme-keys", wizard.StepAccess, false)
+		press(m, "tab")
+		return m
+	}},
+	{"policies-permissions", func(t *testing.T) *model {
+		return editing(t, "acme-recordings", wizard.StepPolicies, false)
+	}},
+	{"policies-trust", func(t *testing.T) *model {
+		m := editing(t, "acme-recordings", wizard.StepPolicies, false)
+		press(m, "right")
+		return m
+	}},
+	{"policies-cloudformation", func(t *testing.T) *model {
+		m := editing(t, "acme-recordings", wizard.StepPolicies, false)
+		press(m, "right", "right")
+		return m
+	}},
+	{"policies-plain", func(t *testing.T) *model {
+		m := editing(t, "acme-recordings", wizard.StepPolicies, false)
+		press(m, "right", "p")
+		return m
+	}},
+	{"policies-save-prompt", func(t *testing.T) *model {
+		m := editing(t, "acme-recordings", wizard.StepPolicies, false)
+		press(m, "s")
+		return m
+	}},
+	{"policies-azure", func(t *testing.T) *model {
+		return editing(t, "azure-archive", wizard.StepPolicies, false)
+	}},
+	{"test-running", func(t *testing.T) *model {
+		m := editing(t, "acme-recordings", wizard.StepTest, false)
+		cs := sampleChecks()
+		send(m, checkMsg{run: m.tests().run, check: cs[0]})
+		running := cs[1]
+		running.Status, running.Detail, running.Duration = providers.StatusRunning, "", 0
+		send(m, checkMsg{run: m.tests().run, check: running})
+		return m
+	}},
+	{"test-failed", func(t *testing.T) *model {
+		m := editing(t, "acme-recordings", wizard.StepTest, false)
+		send(m, testDoneMsg{run: m.tests().run, report: providers.Report{Location: "acme-recordings", Started: fixedNow, Checks: sampleChecks()}})
+		return m
+	}},
+	{"test-passed", func(t *testing.T) *model {
+		m := editing(t, "acme-recordings", wizard.StepTest, false)
+		cs := sampleChecks()
+		cs[2] = providers.Check{ID: "region", Title: "Bucket region", Status: providers.StatusPass, Detail: "eu-west-1", Duration: 35 * time.Millisecond}
+		cs[3].Status, cs[3].Detail = providers.StatusPass, "listing allowed; calls/ is empty"
+		cs[4].Status, cs[4].Detail = providers.StatusPass, "wrote calls/.stowage/connection-test.txt (100 bytes)"
+		send(m, testDoneMsg{run: m.tests().run, report: providers.Report{Location: "acme-recordings", Started: fixedNow, Checks: cs}})
+		return m
+	}},
+	{"test-could-not-run", func(t *testing.T) *model {
+		m := editing(t, "acme-recordings", wizard.StepTest, false)
+		send(m, testDoneMsg{run: m.tests().run, err: errors.New("open: invalid location settings: the CA bundle cannot be read")})
+		return m
+	}},
+	{"test-passed-long", func(t *testing.T) *model {
+		m := editing(t, "acme-recordings", wizard.StepTest, false)
+		send(m, testDoneMsg{run: m.tests().run, report: providers.Report{Location: "acme-recordings", Started: fixedNow, Checks: fullChecks()}})
+		return m
+	}},
+	{"test-passed-long-scrolled", func(t *testing.T) *model {
+		m := editing(t, "acme-recordings", wizard.StepTest, true)
+		send(m, testDoneMsg{run: m.tests().run, report: providers.Report{Location: "acme-recordings", Started: fixedNow, Checks: fullChecks()}})
+		press(m, "down", "down", "down", "down", "down", "down", "down")
+		return m
+	}},
+	{"test-running-long", func(t *testing.T) *model {
+		m := editing(t, "acme-recordings", wizard.StepTest, false)
+		for _, c := range fullChecks()[:9] {
+			send(m, checkMsg{run: m.tests().run, check: c})
+		}
+		return m
+	}},
+	{"review-minio-role-screen-share", func(t *testing.T) *model {
+		return minioRole(t, wizard.StepReview)
+	}},
+	{"review-minio-role-scrolled", func(t *testing.T) *model {
+		m := minioRole(t, wizard.StepReview)
+		press(m, "pgdown")
+		return m
+	}},
+	{"access-minio-role-screen-share", func(t *testing.T) *model {
+		return minioRole(t, wizard.StepAccess)
+	}},
+	{"policies-trust-scrolled", func(t *testing.T) *model {
+		m := editing(t, "acme-recordings", wizard.StepPolicies, false)
+		press(m, "right", "down", "down")
+		return m
+	}},
+	{"policies-plain-screen-share", func(t *testing.T) *model {
+		m := editing(t, "acme-recordings", wizard.StepPolicies, true)
+		press(m, "right", "right", "p")
+		return m
+	}},
+	{"review", func(t *testing.T) *model {
+		return editing(t, "acme-recordings", wizard.StepReview, false)
+	}},
+	{"review-screen-share", func(t *testing.T) *model {
+		return editing(t, "acme-keys", wizard.StepReview, true)
+	}},
+	{"done", func(t *testing.T) *model {
+		m := editing(t, "nas", wizard.StepReview, false)
+		m.opts.Save = func(string, *config.File) error { return nil }
+		press(m, "enter")
+		return m
+	}},
+	{"export-folders-missing", func(t *testing.T) *model {
+		m := editing(t, "nas", wizard.StepReview, false)
+		m.opts.Save = func(string, *config.File) error { return nil }
+		press(m, "enter", "x")
+		const typed = "/nonexistent/stowage-recordings"
+		typeText(m, typed)
+		_, err := sourceFolders(typed)
+		send(m, keyMsg("enter"))
+		send(m, sourcesMsg{text: typed, err: err})
+		return m
+	}},
+	{"where-s3-region-detecting", func(t *testing.T) *model {
+		m := detectingModel(t)
+		press(m, "ctrl+d")
+		return m
+	}},
+	{"where-s3-region-detected", func(t *testing.T) *model {
+		m := detectingModel(t)
+		_, cmd := m.Update(keyMsg("ctrl+d"))
+		send(m, findMsg[detectedMsg](t, cmd))
+		return m
+	}},
+	{"confirm-delete", func(t *testing.T) *model {
+		m := newTestModel(t, Options{File: fixtureFile(), Platform: fixturePlatform})
+		press(m, "d")
+		return m
+	}},
+	{"confirm-rotate", func(t *testing.T) *model {
+		m := newTestModel(t, Options{File: fixtureFile(), Platform: fixturePlatform})
+		press(m, "down", "r")
+		return m
+	}},
+	{"confirm-discard", func(t *testing.T) *model {
+		m := editing(t, "nas", wizard.StepWhere, false)
+		typeText(m, "/more")
+		press(m, "ctrl+c")
+		return m
+	}},
+}
+
+func TestGoldenScreens(t *testing.T) {
+	for _, tt := range goldenCases {
 		t.Run(tt.name, func(t *testing.T) {
 			m := tt.setup(t)
 			out := screen(m)

@@ -21,8 +21,16 @@ const testConfigPath = "/home/ada/.config/stowage/locations.yaml"
 
 // newTestModel builds a model at 80×24 with a fixed clock, no
 // environment and a desktop clipboard.
+// forceScreenShare makes every test model screen-share, for
+// TestGoldenScreensLeakNothing; tests in this package do not run in
+// parallel.
+var forceScreenShare bool
+
 func newTestModel(t *testing.T, opts Options) *model {
 	t.Helper()
+	if forceScreenShare {
+		opts.ScreenShare = true
+	}
 	if opts.Now == nil {
 		opts.Now = func() time.Time { return fixedNow }
 	}

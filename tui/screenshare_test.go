@@ -271,3 +271,38 @@ func TestScreenSharePolicyScreens(t *testing.T) {
 		t.Errorf("u would copy %q, not the real link", m.pols().quickCreate)
 	}
 }
+
+// TestGoldenScreensLeakNothing draws every golden screen again in
+// screen-share mode: no secret of the fixture, no full identifier and no
+// 8-character piece of either may be on it. The fixture's role ARN and
+// access key ID are AWS's published examples, which help texts quote, so
+// they are checked by TestScreenShareSavedIdentifiersStayMasked instead.
+func TestGoldenScreensLeakNothing(t *testing.T) {
+	forceScreenShare = true
+	t.Cleanup(func() { forceScreenShare = false })
+	never := map[string]string{
+		fixtureExternalID:      "external ID",
+		fixtureMinIOExternalID: "MinIO external ID",
+		fixtureSecretKey:       "secret access key",
+		fixtureAccountKey:      "Azure account key",
+		platformAccount:        "platform account ID",
+		minioAccount:           "MinIO role account ID",
+	}
+	for _, tt := range goldenCases {
+		t.Run(tt.name, func(t *testing.T) {
+			m := tt.setup(t)
+			out := screen(m)
+			if !strings.Contains(out, "SCREEN-SHARE MODE") {
+				t.Fatalf("the screen is not in screen-share mode:\n%s", out)
+			}
+			for v, what := range never {
+				for i := 0; i+8 <= len(v); i++ {
+					if piece := v[i : i+8]; strings.Contains(out, piece) {
+						t.Errorf("shows %q, part of the %s:\n%s", piece, what, out)
+						break
+					}
+				}
+			}
+		})
+	}
+}

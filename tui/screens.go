@@ -6,6 +6,8 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/stowage-dev/stowage/config"
 )
 
 // reviewScreen is the Review step, scrolled when it is taller than the
@@ -347,10 +349,7 @@ func (cs *confirmScreen) view() string {
 }
 
 // mask hides an identifier in screen-share mode but its last four
-// characters.
+// characters, as config.Show does everywhere.
 func mask(id string, screenShare bool) string {
-	if !screenShare || len(id) <= 4 {
-		return id
-	}
-	return "••••••••" + id[len(id)-4:]
+	return config.Show(config.Identifier, id, screenShare)
 }

@@ -45,7 +45,9 @@ test. Secrets are never printed; --json gives the same rows for scripts.`,
 			fmt.Fprintln(tw, "NAME\tTYPE\tWHERE\tACCESS\tLAST TEST")
 			for _, name := range f.Names() {
 				loc, _ := f.Find(name)
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", loc.Name, loc.Type, where(*loc), access(*loc), lastTest(loc.LastTest))
+				// Masked before the columns are measured, so they line up.
+				row := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\n", loc.Name, loc.Type, where(*loc), access(*loc), lastTest(loc.LastTest))
+				fmt.Fprint(tw, g.redactor.Text(row))
 			}
 			return tw.Flush()
 		},

@@ -1,9 +1,9 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,10 +14,8 @@ import (
 func init() { register(newPlatformCmd) }
 
 func newPlatformCmd(g *globals) *cobra.Command {
-	var principals []string
 	var detect bool
-	var detectEndpoint, profile, templateURL string
-	var duration time.Duration
+	var detectEndpoint string
 	c := &cobra.Command{
 		Use:   "platform",
 		Short: "Show or set the platform side: trusted principal ARNs, AWS profile, session length",
@@ -42,20 +40,37 @@ that account's root ARN (arn:aws:iam::ACCOUNT:root); --principal-arn overrides.`
 			p := f.Platform
 			changed := false
 			fl := c.Flags()
-			if fl.Changed("aws-profile") {
-				p.AWSProfile, changed = profile, true
-			}
-			if fl.Changed("session-duration") {
-				p.SessionDuration, changed = duration, true
-			}
-			if fl.Changed("template-url") {
-				p.TemplateURL, changed = templateURL, true
-			}
 			if fl.Changed("principal-arn") && detect {
 				return usagef("--principal-arn and --detect-principal exclude each other; pick one")
 			}
-			if fl.Changed("principal-arn") {
-				p.PrincipalARNs, changed = principals, true
+			// Each flag is a setting of config.PlatformSettings: checked by
+			// its rule, stored by its accessor.
+			var errs []error
+			for i := range config.PlatformSettings {
+				s := &config.PlatformSettings[i]
+				if !fl.Changed(s.Flag) {
+					continue
+				}
+				var v string
+				if s.Kind == config.KindList {
+					items, _ := fl.GetStringArray(s.Flag)
+					v = strings.Join(items, "\n")
+				} else {
+					v, _ = fl.GetString(s.Flag)
+					if cv, err := s.Clean(v); err == nil {
+						v = cv
+					}
+					// The list is checked item by item by Validate below.
+					if err := s.Check(&p, v); err != nil {
+						errs = append(errs, fmt.Errorf("--%s: %w", s.Flag, err))
+						continue
+					}
+				}
+				s.Set(&p, v)
+				changed = true
+			}
+			if len(errs) > 0 {
+				return &UsageError{Err: errors.Join(errs...)}
 			}
 			if detect {
 				arn, err := s3provider.DetectPrincipal(c.Context(), p, detectEndpoint)
@@ -80,12 +95,15 @@ that account's root ARN (arn:aws:iam::ACCOUNT:root); --principal-arn overrides.`
 		},
 	}
 	fs := c.Flags()
-	fs.StringArrayVar(&principals, "principal-arn", nil, "principal ARN the trust policies name (repeat for a secondary)")
+	for _, s := range config.PlatformSettings {
+		if s.Kind == config.KindList {
+			fs.StringArray(s.Flag, nil, s.Usage)
+		} else {
+			fs.String(s.Flag, "", s.Usage)
+		}
+	}
 	fs.BoolVar(&detect, "detect-principal", false, "trust the account of the base credentials (sts:GetCallerIdentity)")
 	fs.StringVar(&detectEndpoint, "sts-endpoint", "", "custom STS endpoint for --detect-principal (S3-compatible stores)")
-	fs.StringVar(&profile, "aws-profile", "", "shared-config profile of the base credentials")
-	fs.DurationVar(&duration, "session-duration", 0, "assumed-role session length, 15m to 12h (default 1h)")
-	fs.StringVar(&templateURL, "template-url", "", "where the CloudFormation template is published (for the quick-create link)")
 	return c
 }
 

@@ -37,6 +37,8 @@ type Options struct {
 	Save func(path string, f *config.File) error
 	// EditName starts on that saved location instead of the list.
 	EditName string
+	// Served is set when the wizard runs in an SSH session (package serve).
+	Served *Served
 
 	// Now is the clock for saves and tests; nil means time.Now.
 	Now func() time.Time

@@ -94,7 +94,8 @@ func (p *policyScreen) sync() {
 	}
 	setAll(true, &k.Next, &k.Scroll, &k.Plain, &k.Back, &k.Quit)
 	if d, ok := p.current(); ok && d.Err == nil {
-		setAll(true, &k.Copy, &k.SaveDoc)
+		setAll(true, &k.Copy)
+		k.SaveDoc.SetEnabled(!p.served())
 		k.CopyURL.SetEnabled(d.Kind == policies.KindCloudFormation && p.quickCreate != "")
 	}
 	k.Tabs.SetEnabled(len(p.docs) > 1)

@@ -42,14 +42,19 @@ func RunWizard(ctx context.Context, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if opts.Accessible || getenv("TERM") == "dumb" || !isTerminal(opts.In) {
+	if opts.Served == nil && (opts.Accessible || getenv("TERM") == "dumb" || !isTerminal(opts.In)) {
 		return runAccessible(ctx, opts, w)
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	m := newModel(ctx, opts, w, getenv, clipboard.Unsupported)
-	final, err := tea.NewProgram(m, programOptions(ctx, opts)...).Run()
+	// Served: the server's clipboard tool is never the customer's.
+	m := newModel(ctx, opts, w, getenv, clipboard.Unsupported || opts.Served != nil)
+	p := tea.NewProgram(m, programOptions(ctx, opts)...)
+	if opts.Served != nil {
+		go forwardResizes(ctx, p, opts.Served.Resize)
+	}
+	final, err := p.Run()
 	m.stopAll()
 	if fm, ok := final.(*model); ok {
 		m = fm
@@ -78,13 +83,16 @@ func newWizard(opts Options) (*wizard.Wizard, error) {
 // programOptions wires the program to opts' terminal and environment and
 // fixes its colour profile.
 func programOptions(ctx context.Context, opts Options) []tea.ProgramOption {
-	return []tea.ProgramOption{
+	po := []tea.ProgramOption{
 		tea.WithContext(ctx),
 		tea.WithInput(opts.In),
 		tea.WithOutput(opts.Out),
 		tea.WithEnvironment(opts.Env),
-		tea.WithColorProfile(colorProfile(opts.Out, opts.Env)),
 	}
+	if opts.Served != nil {
+		return append(po, servedProgramOptions(opts)...)
+	}
+	return append(po, tea.WithColorProfile(colorProfile(opts.Out, opts.Env)))
 }
 
 // colorProfile is the terminal's colour profile, without colours when

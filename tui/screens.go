@@ -142,12 +142,14 @@ type doneKeys struct {
 }
 
 func newDoneScreen(c *common) *doneScreen {
-	return &doneScreen{common: c, keys: doneKeys{
+	d := &doneScreen{common: c, keys: doneKeys{
 		Finish:    bind([]string{"enter", "q"}, "enter", "finish"),
 		ExportNow: bind([]string{"x"}, "x", "export now"),
 		Back:      bind([]string{"esc"}, "esc", "locations"),
 		Quit:      bind([]string{"ctrl+c"}, "ctrl+c", "quit"),
 	}}
+	d.keys.ExportNow.SetEnabled(!c.served())
+	return d
 }
 
 // ShortHelp implements help.KeyMap.
@@ -199,7 +201,12 @@ func (d *doneScreen) view() string {
 	b.WriteString(indent(wrap(st.muted, "runs the connection test again, e.g. after changing a policy", width-6), "      ") + "\n\n")
 	b.WriteString("  " + st.label.Bold(true).Render(shellWord("stowage export "+name)+" DIR") + "\n")
 	b.WriteString(indent(wrap(st.muted, "exports the recordings in DIR to this location; it resumes where it stopped", width-6), "      ") + "\n\n")
-	b.WriteString(wrap(st.intro, "Press x to start an export now, or enter to finish.", width))
+	if d.served() {
+		// Exports run on the vendor's side, not in this session.
+		b.WriteString(wrap(st.intro, "Press enter to finish.", width))
+	} else {
+		b.WriteString(wrap(st.intro, "Press x to start an export now, or enter to finish.", width))
+	}
 	return b.String()
 }
 

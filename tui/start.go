@@ -83,7 +83,7 @@ func (s *startScreen) sync() {
 	k.Edit.SetEnabled(offers(e, wizard.ActionEdit))
 	k.TestLoc.SetEnabled(offers(e, wizard.ActionTest))
 	k.Rotate.SetEnabled(offers(e, wizard.ActionRotate))
-	k.ExportLoc.SetEnabled(offers(e, wizard.ActionExport))
+	k.ExportLoc.SetEnabled(offers(e, wizard.ActionExport) && !s.served())
 	k.DeleteLoc.SetEnabled(offers(e, wizard.ActionDelete))
 }
 

@@ -68,7 +68,7 @@ func runServe(ctx context.Context, g *globals, listen string, cfg serve.Config) 
 	l, err := net.Listen("tcp", listen)
 	if err != nil {
 		s.Close()
-		return usagef("--listen %s: %v; example: --listen 127.0.0.1:2222", listen, err)
+		return fmt.Errorf("--listen %s: %w; example: --listen 127.0.0.1:2222", listen, err)
 	}
 	fp, err := s.HostKeyFingerprint()
 	if err != nil {

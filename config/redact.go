@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/stowage-dev/stowage/validate"
 )
@@ -208,15 +209,19 @@ func (r *Redactor) Text(s string) string {
 // across two writes.
 func (r *Redactor) Writer(w io.Writer) *LineWriter { return &LineWriter{r: r, w: w} }
 
-// LineWriter is the writer Redactor.Writer returns.
+// LineWriter is the writer Redactor.Writer returns. It is safe for
+// concurrent use (engines report from several goroutines).
 type LineWriter struct {
 	r   *Redactor
 	w   io.Writer
+	mu  sync.Mutex
 	buf []byte
 }
 
 // Write buffers p and writes every finished line (ended by \n or \r).
 func (lw *LineWriter) Write(p []byte) (int, error) {
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
 	lw.buf = append(lw.buf, p...)
 	end := bytes.LastIndexAny(lw.buf, "\n\r")
 	if end < 0 {
@@ -232,6 +237,8 @@ func (lw *LineWriter) Write(p []byte) (int, error) {
 
 // Flush writes what is left of an unfinished line.
 func (lw *LineWriter) Flush() error {
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
 	if len(lw.buf) == 0 {
 		return nil
 	}

@@ -161,7 +161,9 @@ func runDownloadScreen(ctx context.Context, g *globals, p providers.Provider, op
 		return err
 	}
 	if len(res.Failed) > downloadui.FrameFailures {
-		writeDownloadFailures(g.stdout, res.Failed)
+		w := g.redacted(g.stdout)
+		writeDownloadFailures(w, res.Failed)
+		_ = w.Flush()
 	}
 	return downloadExit(res.Result, err, res.Stopped)
 }
@@ -170,6 +172,8 @@ func runDownloadScreen(ctx context.Context, g *globals, p providers.Provider, op
 // events (--json). The first ctrl+c is a graceful stop, the second a hard
 // one, as on the screen.
 func runDownloadLines(ctx context.Context, g *globals, mode exportMode, p providers.Provider, loc *config.Location, opts download.Options, resume string) error {
+	// Lines may quote a store's errors: print them through the redactor.
+	defer g.redactOutput()()
 	out := g.stdout
 	// The status printer and the stop messages below write to stderr from
 	// different goroutines.

@@ -226,6 +226,8 @@ func engineError(err error) error {
 // runExportLines runs the export with status lines (--no-tui) or JSON
 // events (--json).
 func runExportLines(ctx context.Context, g *globals, mode exportMode, p providers.Provider, loc *config.Location, opts export.Options, resume string) error {
+	// Lines may quote a store's errors: print them through the redactor.
+	defer g.redactOutput()()
 	var failures export.FailureList
 	var show func(export.Event)
 	// The status printer and the stop messages write to stderr from
@@ -293,7 +295,9 @@ func runExportScreen(ctx context.Context, g *globals, p providers.Provider, loc 
 	// The summary frame names the first few failed files; a longer list
 	// follows it as plain text.
 	if res.FailedTotal > exportui.FrameFailures {
-		export.WriteFailures(g.stdout, res.Failures, res.FailedTotal)
+		w := g.redacted(g.stdout)
+		export.WriteFailures(w, res.Failures, res.FailedTotal)
+		_ = w.Flush()
 	}
 	return exportExit(err, res.Stopped)
 }

@@ -38,7 +38,7 @@ type formScreen struct {
 	// revealed secret fields show their value (never in screen-share mode).
 	revealed     map[string]bool
 	showAdvanced bool
-	offset       int
+	scroll       scroller
 	width        int
 	height       int
 	// probe is "detect from the bucket" as it runs.
@@ -99,7 +99,7 @@ type formItem struct {
 }
 
 func newFormScreen(c *common, step wizard.Step) *formScreen {
-	return &formScreen{common: c, step: step, keys: newFormKeys(), probe: prober{spin: newSpinner()}}
+	return &formScreen{common: c, step: step, keys: newFormKeys(), scroll: newScroller(), probe: prober{spin: newSpinner()}}
 }
 
 func (fs *formScreen) restyle() {
@@ -115,7 +115,8 @@ func (fs *formScreen) restyle() {
 func (fs *formScreen) enter() tea.Cmd {
 	w := fs.w
 	fs.inputs, fs.revealed = map[string]*textinput.Model{}, map[string]bool{}
-	fs.cursor, fs.offset, fs.showAdvanced = 0, 0, false
+	fs.cursor, fs.showAdvanced = 0, false
+	fs.scroll.vp.GotoTop()
 	if !w.DetectRunning() {
 		fs.probe.stop()
 	}
@@ -590,19 +591,18 @@ func (fs *formScreen) view() string {
 	}
 	// Keep the focused field in view, moving as little as possible and
 	// leaving room for the "more" markers on the first and last lines.
-	if bottom > fs.offset+height-1 {
-		fs.offset = bottom - (height - 1)
+	off := fs.scroll.offset()
+	if bottom > off+height-1 {
+		off = bottom - (height - 1)
 	}
-	if top < fs.offset+1 {
-		fs.offset = top - 1
+	if top < off+1 {
+		off = top - 1
 	}
-	fs.offset = max(0, min(fs.offset, max(0, len(lines)-height)))
-	end := min(len(lines), fs.offset+height)
-	vis := lines[fs.offset:end]
-	if fs.offset > 0 && len(vis) > 0 {
+	vis, off := fs.scroll.slice(lines, max(0, min(off, max(0, len(lines)-height))), height)
+	if off > 0 && len(vis) > 0 {
 		vis[0] = st.muted.Render(moreAbove)
 	}
-	if end < len(lines) && len(vis) > 0 {
+	if off+len(vis) < len(lines) && len(vis) > 0 {
 		vis[len(vis)-1] = st.muted.Render(moreBelow)
 	}
 	return strings.Join(vis, "\n")

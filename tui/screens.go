@@ -14,10 +14,10 @@ import (
 // screen.
 type reviewScreen struct {
 	*common
-	keys reviewKeys
-	// offset is the first line on screen; height the rows of the body,
-	// for paging.
-	offset, height int
+	keys   reviewKeys
+	scroll scroller
+	// height is the rows of the body, for paging.
+	height int
 }
 
 type reviewKeys struct {
@@ -25,7 +25,7 @@ type reviewKeys struct {
 }
 
 func newReviewScreen(c *common) *reviewScreen {
-	return &reviewScreen{common: c, keys: reviewKeys{
+	return &reviewScreen{common: c, scroll: newScroller(), keys: reviewKeys{
 		Save:   bind([]string{"enter", "ctrl+s"}, "enter", "save"),
 		Scroll: bind([]string{"up", "down", "pgup", "pgdown", "k", "j"}, "↑/↓", "scroll"),
 		Back:   bind([]string{"esc"}, "esc", "back"),
@@ -43,27 +43,31 @@ func (r *reviewScreen) ShortHelp() []key.Binding {
 func (r *reviewScreen) FullHelp() [][]key.Binding { return [][]key.Binding{r.ShortHelp()} }
 
 func (r *reviewScreen) enter() tea.Cmd {
-	r.offset = 0
+	r.scroll.vp.GotoTop()
 	return nil
 }
 
-func (r *reviewScreen) setSize(_, h int) { r.height = h }
+// setSize lays the text out for the size, so keys scroll what is shown.
+func (r *reviewScreen) setSize(_, h int) {
+	r.height = h
+	r.view()
+}
 
-// scroll moves the Review step by a key: a line with ↑/↓, a page with
-// pgup/pgdown. The view clamps the offset to the text.
-func (r *reviewScreen) scroll(kp tea.KeyPressMsg) {
+// scrollBy moves the Review step by a key: a line with ↑/↓, a page (the
+// rows between the markers) with pgup/pgdown.
+func (r *reviewScreen) scrollBy(kp tea.KeyPressMsg) {
 	page := max(1, r.height-2)
+	vp := &r.scroll.vp
 	switch kp.String() {
 	case "up", "k":
-		r.offset--
+		vp.ScrollUp(1)
 	case "down", "j":
-		r.offset++
+		vp.ScrollDown(1)
 	case "pgup":
-		r.offset -= page
+		vp.ScrollUp(page)
 	case "pgdown":
-		r.offset += page
+		vp.ScrollDown(page)
 	}
-	r.offset = max(0, r.offset)
 }
 
 func (r *reviewScreen) update(msg tea.Msg) tea.Cmd {
@@ -77,7 +81,7 @@ func (r *reviewScreen) update(msg tea.Msg) tea.Cmd {
 	case key.Matches(kp, r.keys.Save):
 		r.save()
 	case key.Matches(kp, r.keys.Scroll):
-		r.scroll(kp)
+		r.scrollBy(kp)
 	}
 	return nil
 }
@@ -126,9 +130,7 @@ func (r *reviewScreen) reviewText(width int) string {
 }
 
 func (r *reviewScreen) view() string {
-	body, off := window(strings.Split(r.reviewText(r.contentWidth()), "\n"), r.offset, r.height, r.st.muted)
-	r.offset = off
-	return body
+	return r.scroll.window(strings.Split(r.reviewText(r.contentWidth()), "\n"), r.scroll.offset(), r.height, r.st.muted)
 }
 
 // doneScreen follows a save: what to do next.

@@ -3,6 +3,7 @@ package tui
 import (
 	"strings"
 
+	"charm.land/bubbles/v2/viewport"
 	"charm.land/lipgloss/v2"
 )
 
@@ -13,15 +14,53 @@ const (
 	moreBelow = "  ↓ more below"
 )
 
+// scroller shows the lines of a screen that fit, through a viewport that
+// keeps the offset and cuts the lines; what the viewport does not do is
+// here: the "more" markers, and following a selected row.
+type scroller struct {
+	vp viewport.Model
+}
+
+func newScroller() scroller { return scroller{vp: viewport.New()} }
+
+// offset is the first line shown.
+func (s *scroller) offset() int { return s.vp.YOffset() }
+
+// slice returns the height lines from off (clamped to the lines) as the
+// viewport cuts them, and the offset it kept.
+func (s *scroller) slice(lines []string, off, height int) ([]string, int) {
+	s.vp.SetContentLines(lines)
+	s.vp.SetWidth(max(1, maxLineWidth(strings.Join(lines, "\n"))))
+	s.vp.SetHeight(max(1, height))
+	s.vp.SetYOffset(off)
+	off = s.vp.YOffset()
+	var out []string
+	if len(lines) > 0 {
+		for i, l := range strings.Split(s.vp.View(), "\n") {
+			if off+i >= len(lines) {
+				break
+			}
+			// The viewport pads every line to its width; the screen does
+			// not.
+			if orig := lines[off+i]; strings.HasPrefix(l, orig) {
+				l = orig
+			}
+			out = append(out, l)
+		}
+	}
+	return out, off
+}
+
 // window shows lines in height rows from line off, with a "more above"
 // row when lines before off are hidden and a "more below" row when lines
 // after the last shown are. The markers take rows of their own, so no
-// line is hidden under one. It returns the rows and off clamped to the
+// line is hidden under one. The offset it keeps is off clamped to the
 // lines (0 when everything fits).
-func window(lines []string, off, height int, muted lipgloss.Style) (string, int) {
+func (s *scroller) window(lines []string, off, height int, muted lipgloss.Style) string {
 	height = max(height, 2)
 	if len(lines) <= height {
-		return strings.Join(lines, "\n"), 0
+		s.slice(lines, 0, height)
+		return strings.Join(lines, "\n")
 	}
 	// At the end only the top marker is needed.
 	off = max(0, min(off, len(lines)-(height-1)))
@@ -31,16 +70,16 @@ func window(lines []string, off, height int, muted lipgloss.Style) (string, int)
 		out = append(out, muted.Render(moreAbove))
 		room--
 	}
-	end := off + room
-	below := end < len(lines)
+	below := off+room < len(lines)
 	if below {
-		end--
+		room--
 	}
-	out = append(out, lines[off:end]...)
+	shown, _ := s.slice(lines, off, room)
+	out = append(out, shown...)
 	if below {
 		out = append(out, muted.Render(moreBelow))
 	}
-	return strings.Join(out, "\n"), off
+	return strings.Join(out, "\n")
 }
 
 // follow returns the offset closest to off at which window shows the

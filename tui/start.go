@@ -18,7 +18,7 @@ type startScreen struct {
 	*common
 	keys   startKeys
 	cursor int
-	offset int
+	scroll scroller
 	height int
 }
 
@@ -36,7 +36,7 @@ type startKeys struct {
 }
 
 func newStartScreen(c *common) *startScreen {
-	return &startScreen{common: c, keys: startKeys{
+	return &startScreen{common: c, scroll: newScroller(), keys: startKeys{
 		Up:         bind([]string{"up", "k"}, "↑/k", "up"),
 		Down:       bind([]string{"down", "j"}, "↓/j", "down"),
 		Edit:       bind([]string{"enter", "e"}, "enter", "edit"),
@@ -193,8 +193,5 @@ func (s *startScreen) view() string {
 	if s.cursor == len(locs) {
 		cur, curEnd = len(rows)-1, len(rows)
 	}
-	s.offset = follow(s.offset, cur, curEnd, s.height)
-	body, off := window(rows, s.offset, s.height, s.st.muted)
-	s.offset = off
-	return body
+	return s.scroll.window(rows, follow(s.scroll.offset(), cur, curEnd, s.height), s.height, s.st.muted)
 }

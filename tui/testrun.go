@@ -33,8 +33,8 @@ type testScreen struct {
 	ch      chan tea.Msg
 	checks  []providers.Check
 	cursor  int
-	// offset is the first line of the checklist on screen.
-	offset int
+	// scroll shows the part of the checklist that fits.
+	scroll scroller
 	// err is why the test could not run at all.
 	err error
 }
@@ -51,7 +51,7 @@ type testKeys struct {
 }
 
 func newTestScreen(c *common) *testScreen {
-	return &testScreen{common: c, spin: newSpinner(), keys: testKeys{
+	return &testScreen{common: c, spin: newSpinner(), scroll: newScroller(), keys: testKeys{
 		Proceed: bind([]string{"enter"}, "enter", "continue"),
 		Up:      bind([]string{"up", "k"}, "↑/k", "up"),
 		Down:    bind([]string{"down", "j"}, "↓/j", "down"),
@@ -166,7 +166,7 @@ func (t *testScreen) startTest() tea.Cmd {
 	t.checks = nil
 	t.err = nil
 	t.cursor = 0
-	t.offset = 0
+	t.scroll.vp.GotoTop()
 	ch := make(chan tea.Msg, 32)
 	t.ch = ch
 	run, loc, open := t.run, t.w.Draft(), t.opts.Open
@@ -376,23 +376,21 @@ func (t *testScreen) view() string {
 	// Scroll the checklist so the selected check is in view; the summary
 	// stays on top, and what does not fit is marked above and below.
 	room := max(2, height-lipgloss.Height(head))
-	t.offset = follow(t.offset, top, bottom, room)
+	off := follow(t.scroll.offset(), top, bottom, room)
 	if len(lines) > room {
 		// At the end the window has no "more below" row to keep.
-		t.offset = min(t.offset, len(lines)-(room-1))
+		off = min(off, len(lines)-(room-1))
 	}
 	// Start the window at a check, not inside one, as long as the check
 	// to keep in view stays in it; the rows this frees at the end stay
 	// empty.
-	if i, found := slices.BinarySearch(starts, t.offset); !found && t.offset > 0 && i < len(starts) && starts[i] <= top {
-		t.offset = starts[i]
-		for len(lines)-(room-1) < t.offset {
+	if i, found := slices.BinarySearch(starts, off); !found && off > 0 && i < len(starts) && starts[i] <= top {
+		off = starts[i]
+		for len(lines)-(room-1) < off {
 			lines = append(lines, "")
 		}
 	}
-	body, off := window(lines, t.offset, room, t.st.muted)
-	t.offset = off
-	return head + "\n" + body
+	return head + "\n" + t.scroll.window(lines, off, room, t.st.muted)
 }
 
 // checkLines draws one check: status symbol, title and duration, then the

@@ -55,29 +55,32 @@ func runAccessible(ctx context.Context, opts Options, w *wizard.Wizard) (Result,
 	if opts.ScreenShare {
 		a.println("SCREEN-SHARE MODE: secrets hidden")
 	}
+	// Each step is asked by its own function, as each has its own screen.
+	steps := map[wizard.Step]func() error{
+		wizard.StepStart:          a.start,
+		wizard.StepName:           a.form,
+		wizard.StepType:           a.form,
+		wizard.StepWhere:          a.form,
+		wizard.StepAccess:         a.form,
+		wizard.StepPolicies:       a.policies,
+		wizard.StepTest:           a.test,
+		wizard.StepReview:         a.review,
+		wizard.StepConfirmDelete:  a.confirmDelete,
+		wizard.StepConfirmRotate:  a.confirmRotate,
+		wizard.StepConfirmDiscard: a.confirmDiscard,
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return a.res, err
 		}
-		var err error
-		switch w.Step() {
-		case wizard.StepStart:
-			err = a.start()
-		case wizard.StepName, wizard.StepType, wizard.StepWhere, wizard.StepAccess:
-			err = a.form()
-		case wizard.StepPolicies:
-			err = a.policies()
-		case wizard.StepTest:
-			err = a.test()
-		case wizard.StepReview:
-			err = a.review()
-		case wizard.StepDone:
+		if w.Step() == wizard.StepDone {
 			return a.res, a.done()
-		case wizard.StepConfirmDelete, wizard.StepConfirmRotate, wizard.StepConfirmDiscard:
-			err = a.confirmStep()
-		default:
-			err = fmt.Errorf("setup wizard: unexpected step %q", w.Step())
 		}
+		ask, ok := steps[w.Step()]
+		if !ok {
+			return a.res, fmt.Errorf("setup wizard: unexpected step %q", w.Step())
+		}
+		err := ask()
 		if errors.Is(err, errQuit) {
 			return a.res, nil
 		}
@@ -330,22 +333,13 @@ func (a *accessible) askField(f wizard.Field) error {
 		return nil
 	}
 	cur := f.Value
-	shown := a.w.DisplayValue(f)
-	if f.Kind == wizard.KindSecret {
-		shown = "(empty)"
-		if cur != "" {
-			shown = config.RedactedSecret
-		}
-	}
+	shown, _ := shownValue(a.w, f)
 	hint := ""
 	switch {
 	case cur != "" && !f.Required:
 		hint = " (enter keeps it, - clears it)"
 	case cur != "":
 		hint = " (enter keeps it)"
-	}
-	if shown == "" {
-		shown = "(empty)"
 	}
 	title = fmt.Sprintf("%s [%s]%s:", f.Label, shown, hint)
 	var v string
@@ -633,67 +627,71 @@ func (a *accessible) askSources(name string) error {
 	return nil
 }
 
-func (a *accessible) confirmStep() error {
+func (a *accessible) confirmDelete() error {
 	a.heading()
-	var err error
-	switch a.w.Step() {
-	case wizard.StepConfirmDelete:
-		var yes bool
-		if yes, err = a.yesNo("Delete location "+a.w.DeleteTarget()+"?", false); err != nil {
-			return err
-		}
-		if !yes {
-			a.w.Back()
-			return nil
-		}
-		if err := a.w.ConfirmDelete(a.opts.ConfigPath, a.opts.Save); err != nil {
-			a.println("Error: " + a.w.DisplayError(err))
-			a.w.Back()
-			return nil
-		}
-		a.res.Saved = true
-		a.println("Deleted.")
-	case wizard.StepConfirmRotate:
-		cur, pending := a.w.Rotation()
-		a.println("External ID in force: " + mask(cur, a.opts.ScreenShare))
-		labels := []string{"Generate a new external ID", "Keep the current external ID"}
-		values := []string{"rotate", "keep"}
-		if pending != "" {
-			a.println("New external ID (pending): " + mask(pending, a.opts.ScreenShare))
-			labels = append(labels, "The trust policy now uses the new external ID: finish the rotation", "Cancel the rotation")
-			values = append(values, "confirm", "cancel")
-		}
-		v, err := a.choose("What do you want to do?", labels, values, "keep")
+	yes, err := a.yesNo("Delete location "+a.w.DeleteTarget()+"?", false)
+	if err != nil {
+		return err
+	}
+	if !yes {
+		a.w.Back()
+		return nil
+	}
+	if err := a.w.ConfirmDelete(a.opts.ConfigPath, a.opts.Save); err != nil {
+		a.println("Error: " + a.w.DisplayError(err))
+		a.w.Back()
+		return nil
+	}
+	a.res.Saved = true
+	a.println("Deleted.")
+	return nil
+}
+
+func (a *accessible) confirmRotate() error {
+	a.heading()
+	cur, pending := a.w.Rotation()
+	a.println("External ID in force: " + mask(cur, a.opts.ScreenShare))
+	labels := []string{"Generate a new external ID", "Keep the current external ID"}
+	values := []string{"rotate", "keep"}
+	if pending != "" {
+		a.println("New external ID (pending): " + mask(pending, a.opts.ScreenShare))
+		labels = append(labels, "The trust policy now uses the new external ID: finish the rotation", "Cancel the rotation")
+		values = append(values, "confirm", "cancel")
+	}
+	v, err := a.choose("What do you want to do?", labels, values, "keep")
+	if err != nil {
+		return err
+	}
+	switch v {
+	case "rotate":
+		id, err := a.w.ConfirmRotate()
 		if err != nil {
-			return err
+			a.println("Error: " + a.w.DisplayError(err))
+			return nil
 		}
-		switch v {
-		case "rotate":
-			id, err := a.w.ConfirmRotate()
-			if err != nil {
-				a.println("Error: " + a.w.DisplayError(err))
-				return nil
-			}
-			a.wrapped("", "New external ID: "+mask(id, a.opts.ScreenShare)+". Put it in the trust policy, then save.")
-		case "confirm":
-			if err := a.w.ConfirmTrustUpdated(); err != nil {
-				a.println("Error: " + a.w.DisplayError(err))
-			}
-		case "cancel":
-			a.w.CancelRotation()
-		default:
-			a.w.Back()
+		a.wrapped("", "New external ID: "+mask(id, a.opts.ScreenShare)+". Put it in the trust policy, then save.")
+	case "confirm":
+		if err := a.w.ConfirmTrustUpdated(); err != nil {
+			a.println("Error: " + a.w.DisplayError(err))
 		}
-	case wizard.StepConfirmDiscard:
-		var yes bool
-		if yes, err = a.yesNo("Discard your changes?", false); err != nil {
-			return err
-		}
-		if yes {
-			a.w.ConfirmDiscard()
-		} else {
-			a.w.Back()
-		}
+	case "cancel":
+		a.w.CancelRotation()
+	default:
+		a.w.Back()
+	}
+	return nil
+}
+
+func (a *accessible) confirmDiscard() error {
+	a.heading()
+	yes, err := a.yesNo("Discard your changes?", false)
+	if err != nil {
+		return err
+	}
+	if yes {
+		a.w.ConfirmDiscard()
+	} else {
+		a.w.Back()
 	}
 	return nil
 }

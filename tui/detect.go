@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"strings"
 
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
@@ -75,41 +74,3 @@ func (fs *formScreen) listen(msg tea.Msg) (tea.Cmd, bool) {
 }
 
 func (fs *formScreen) stop() { fs.probe.stop() }
-
-// detectLines adds to the field in b what detection says: the spinner
-// while a probe runs, else the last outcome while it still applies (with
-// a symbol as well as a colour, so it reads without colour), and on an
-// unfocused field that the test will detect the region.
-func (fs *formScreen) detectLines(b *strings.Builder, focused bool) {
-	st, w := fs.st, fs.w
-	note, bad := "", false
-	if w.DetectRunning() {
-		note = fs.probe.spin.View() + " detecting the bucket's region…"
-	} else if n, ok := w.RegionNote(); ok {
-		bad = n.Bad
-		switch {
-		case n.Bad:
-			note = "✗ " + n.Text
-		case n.Pending:
-			note = "• " + n.Text
-		default:
-			note = "✓ " + n.Text
-		}
-	}
-	if note != "" {
-		ns := st.ok
-		switch {
-		case bad:
-			ns = st.err
-		case w.Detecting():
-			ns = st.muted
-		}
-		b.WriteString("\n" + indent(wrap(ns, note, fs.width-4), "    "))
-		// The line after the note, as a list's anchor ends after its
-		// row: the last line shown may become a "more below" marker.
-		fs.anchorNote = strings.Count(b.String(), "\n") + 1
-	}
-	if w.Detecting() && !focused && (note == "" || bad) {
-		b.WriteString("\n" + wrap(st.muted, "    The connection test will detect the bucket's region and set it.", fs.width))
-	}
-}

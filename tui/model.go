@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/help"
@@ -295,18 +294,14 @@ func (c *common) titleLines(title string) []string {
 // progress is "step 3 of 7" for step s of w's flow, "step 2" while the
 // number of steps is not known yet, "" outside the flow.
 func progress(w *wizard.Wizard, s wizard.Step) string {
-	flow := w.Flow()
-	i := slices.Index(flow, s)
-	if i < 0 {
+	switch n, of := w.Progress(s); {
+	case n == 0:
 		return ""
+	case of == 0:
+		return fmt.Sprintf("step %d", n)
+	default:
+		return fmt.Sprintf("step %d of %d", n, of)
 	}
-	if s == wizard.StepName || s == wizard.StepType {
-		// The number of steps depends on the storage type.
-		if f, err := w.Field("type"); err == nil && f.Value == "" {
-			return fmt.Sprintf("step %d", i+1)
-		}
-	}
-	return fmt.Sprintf("step %d of %d", i+1, len(flow))
 }
 
 func (m *model) footer() string {

@@ -64,6 +64,22 @@ func (w *Wizard) Flow() []Step {
 	return out
 }
 
+// Progress places step s in the add/edit flow: its number from 1, and
+// the number of steps, which is 0 on the Name and Type steps while no
+// storage type is picked (the type decides the steps). n is 0 for a step
+// outside the flow.
+func (w *Wizard) Progress(s Step) (n, of int) {
+	flow := w.Flow()
+	i := slices.Index(flow, s)
+	if i < 0 {
+		return 0, 0
+	}
+	if w.typ() == "" {
+		return i + 1, 0
+	}
+	return i + 1, len(flow)
+}
+
 // applies reports whether step is part of the flow for the draft's type.
 // Before a type is picked only the steps up to StepType apply.
 func (w *Wizard) applies(s Step) bool {

@@ -193,6 +193,9 @@ func (r *Redactor) AddFile(f *File) {
 // Text returns s with every registered value replaced, and in
 // screen-share mode every account ID of an ARN masked.
 func (r *Redactor) Text(s string) string {
+	if r == nil {
+		return s
+	}
 	for i, v := range r.from {
 		if !r.ids[i] || r.screenShare {
 			s = strings.ReplaceAll(s, v, r.to[i])

@@ -155,7 +155,7 @@ var downloadScreen = func(ctx context.Context, p providers.Provider, opts downlo
 func runDownloadScreen(ctx context.Context, g *globals, p providers.Provider, opts download.Options, resume string) error {
 	opts.Controller = download.NewController()
 	hard, stops, done := g.stopPolicy(ctx, opts.Controller.Stop)
-	res, err := downloadScreen(hard, p, opts, downloadui.Screen{ResumeCommand: resume, Stops: stops})
+	res, err := downloadScreen(hard, p, opts, downloadui.Screen{ResumeCommand: resume, Stops: stops, Mask: g.mask})
 	done()
 	if !res.Started {
 		return err

@@ -283,6 +283,7 @@ func runExportScreen(ctx context.Context, g *globals, p providers.Provider, loc 
 	opts.Controller = export.NewController()
 	hard, stops, done := g.stopPolicy(ctx, opts.Controller.Stop)
 	res, err := exportui.RunExportScreen(hard, p, loc.Name, opts, exportui.Screen{
+		Mask:          g.mask,
 		In:            os.Stdin,
 		Out:           os.Stdout,
 		ResumeCommand: resume,

@@ -39,6 +39,15 @@ func (g *globals) redacted(w io.Writer) *config.LineWriter {
 	return g.redactor.Writer(w)
 }
 
+// mask is the redactor's Text, for screens that draw text from outside
+// (a store's errors on the progress screens).
+func (g *globals) mask(s string) string {
+	if g.redactor == nil {
+		g.redactor = config.NewRedactor(g.screenShare)
+	}
+	return g.redactor.Text(s)
+}
+
 // redactOutput sends the command's stdout and stderr through the redactor
 // until the returned function is called. Commands that print a location's
 // or the platform's values call it first thing; screens (the wizard, the

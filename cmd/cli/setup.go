@@ -376,6 +376,7 @@ func exportFromWizard(ctx context.Context, g *globals, f *config.File, res tui.R
 	opts.Controller = export.NewController()
 	hard, stops, done := g.stopPolicy(ctx, opts.Controller.Stop)
 	r, err := exportui.RunExportScreen(hard, p, loc.Name, opts, exportui.Screen{
+		Mask:          g.mask,
 		In:            g.stdin,
 		Out:           g.stdout,
 		ResumeCommand: resume,

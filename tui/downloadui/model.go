@@ -212,14 +212,14 @@ func (m *model) apply(ev download.Event) {
 		if len(m.failures) < FrameFailures {
 			m.failures = append(m.failures, ev)
 		}
-		m.addPane(paneLine{kind: "failed", name: ev.Key, text: progressui.ErrText(ev.Err)})
+		m.addPane(paneLine{kind: "failed", name: ev.Key, text: m.ErrText(ev.Err)})
 	case download.Retry:
 		m.retries++
 		name := ev.Key
 		if ev.Range > 0 {
 			name += fmt.Sprintf(" range %d", ev.Range)
 		}
-		m.addPane(paneLine{kind: "retry", name: name, text: fmt.Sprintf("%s (attempt %d, again in %s)", progressui.ErrText(ev.Err), ev.Attempt, ev.Wait.Round(time.Millisecond))})
+		m.addPane(paneLine{kind: "retry", name: name, text: fmt.Sprintf("%s (attempt %d, again in %s)", m.ErrText(ev.Err), ev.Attempt, ev.Wait.Round(time.Millisecond))})
 	case download.Changed:
 		m.addPane(paneLine{kind: "changed", name: ev.Key, text: "changed in the store after it was listed; fetching the new version"})
 	case download.Corrupt:
@@ -227,7 +227,7 @@ func (m *model) apply(ev download.Event) {
 	case download.Deleted:
 		if ev.Err != nil {
 			m.kept++
-			m.addPane(paneLine{kind: "kept", name: ev.Key, text: progressui.ErrText(ev.Err)})
+			m.addPane(paneLine{kind: "kept", name: ev.Key, text: m.ErrText(ev.Err)})
 		}
 	}
 }

@@ -38,6 +38,9 @@ type Screen struct {
 	// Stop and its hard stop must cancel ctx. Nil: the screen makes one,
 	// and only its keys stop the run.
 	Stops *runctl.Stops
+	// Mask renders text that may quote the location's values (a store's
+	// error) for the screen, e.g. config.Redactor.Text; nil shows it as is.
+	Mask func(string) string
 }
 
 // Result is what happened to the run.
@@ -65,6 +68,7 @@ type Result struct {
 func RunDownloadScreen(ctx context.Context, p providers.Provider, opts download.Options, scr Screen) (Result, error) {
 	s := startSession(ctx, p, opts, scr.Stops)
 	m := newModel(opts.Location, opts.Dest, s, scr.ResumeCommand)
+	m.Mask = scr.Mask
 	prog := tea.NewProgram(m, progressui.ProgramOptions(scr.In, scr.Out, scr.Env)...)
 
 	m.keys.SetLevel(s.stops.Watch(func(l runctl.Level) { prog.Send(progressui.LevelMsg(l)) }))

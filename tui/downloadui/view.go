@@ -301,7 +301,7 @@ func (m *model) summaryLines() []string {
 	res := end.Result
 	name := "Download of " + m.location
 	if !end.Started {
-		return append([]string{st.Err.Render(name + " could not start")}, progressui.WrapIndent(progressui.ErrText(end.Err), w, "  ")...)
+		return append([]string{st.Err.Render(name + " could not start")}, progressui.WrapIndent(m.ErrText(end.Err), w, "  ")...)
 	}
 	var head string
 	switch {
@@ -379,7 +379,7 @@ func (m *model) summaryLines() []string {
 		}
 	}
 	if end.Err != nil && !end.Stopped {
-		for j, l := range progressui.WrapLines(progressui.ErrText(end.Err), w-11, 4) {
+		for j, l := range progressui.WrapLines(m.ErrText(end.Err), w-11, 4) {
 			lab := label("")
 			if j == 0 {
 				lab = label("error")
@@ -390,7 +390,7 @@ func (m *model) summaryLines() []string {
 	if len(m.failures) > 0 {
 		lines = append(lines, "", st.Header.Render(fmt.Sprintf("Failed files (%d)", m.failed)))
 		for _, f := range m.failures {
-			lines = append(lines, "  "+progressui.TruncLeft(f.Key, max(12, (w-4)/3))+": "+progressui.OneLine(progressui.ErrText(f.Err)))
+			lines = append(lines, "  "+progressui.TruncLeft(f.Key, max(12, (w-4)/3))+": "+progressui.OneLine(m.ErrText(f.Err)))
 		}
 		if more := m.failed - len(m.failures); more > 0 {
 			lines = append(lines, st.Muted.Render(fmt.Sprintf("  … and %d more, listed below", more)))

@@ -189,20 +189,20 @@ func (m *model) apply(ev export.Event) {
 		if len(m.failures) < FrameFailures {
 			m.failures = append(m.failures, ev)
 		}
-		m.addPane(paneLine{kind: "failed", name: nameOf(ev.Key, ev.Path), text: progressui.ErrText(ev.Err)})
+		m.addPane(paneLine{kind: "failed", name: nameOf(ev.Key, ev.Path), text: m.ErrText(ev.Err)})
 	case export.Retry:
 		m.retries++
 		name := nameOf(m.keyOf(ev.Path), ev.Path)
 		if ev.Part > 0 {
 			name += fmt.Sprintf(" part %d", ev.Part)
 		}
-		m.addPane(paneLine{kind: "retry", name: name, text: fmt.Sprintf("%s (attempt %d, again in %s)", progressui.ErrText(ev.Err), ev.Attempt, ev.Wait.Round(time.Millisecond))})
+		m.addPane(paneLine{kind: "retry", name: name, text: fmt.Sprintf("%s (attempt %d, again in %s)", m.ErrText(ev.Err), ev.Attempt, ev.Wait.Round(time.Millisecond))})
 	case export.Deleted:
 		if ev.Err != nil {
-			m.addPane(paneLine{kind: "kept", name: ev.Path, text: progressui.ErrText(ev.Err)})
+			m.addPane(paneLine{kind: "kept", name: ev.Path, text: m.ErrText(ev.Err)})
 		}
 	case export.Warning:
-		text := progressui.ErrText(ev.Err)
+		text := m.ErrText(ev.Err)
 		for _, w := range m.warnings {
 			if w == text {
 				return

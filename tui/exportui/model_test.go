@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/stowage-dev/stowage/config"
 	"github.com/stowage-dev/stowage/export"
 	"github.com/stowage-dev/stowage/tui/progressui"
 )
@@ -525,5 +526,19 @@ func TestWarningPinnedOnce(t *testing.T) {
 				t.Fatalf("a complete scan is reported as stopped:\n%s", f)
 			}
 		})
+	}
+}
+
+// TestStoreErrorsAreMasked: what a store says about a failed upload (AWS
+// names the assumed role's account) goes through the screen's Mask.
+func TestStoreErrorsAreMasked(t *testing.T) {
+	m, _ := newTestModel(t, 80, 24)
+	r := config.NewRedactor(true)
+	m.Mask = r.Text
+	send(m, events(export.FileFailed{Path: "/d/a.wav", Key: "a.wav",
+		Err: errors.New("AccessDenied: User: arn:aws:sts::444455556666:assumed-role/x/s is not authorized")}))
+	f := frame(m)
+	if strings.Contains(f, "444455556666") || !strings.Contains(f, "arn:aws:sts::••••••••6666") {
+		t.Errorf("the store's error is not masked:\n%s", f)
 	}
 }

@@ -37,6 +37,9 @@ type Screen struct {
 	// Stop and its hard stop must cancel ctx. Nil: the screen makes one,
 	// and only its keys stop the run.
 	Stops *runctl.Stops
+	// Mask renders text that may quote the location's values (a store's
+	// error) for the screen, e.g. config.Redactor.Text; nil shows it as is.
+	Mask func(string) string
 }
 
 // Result is what happened to the run.
@@ -73,6 +76,7 @@ const MaxFailures = 20
 func RunExportScreen(ctx context.Context, p providers.Provider, location string, opts export.Options, scr Screen) (Result, error) {
 	s := start(ctx, p, location, opts, scr.Stops)
 	m := newModel(location, s, scr.ResumeCommand)
+	m.Mask = scr.Mask
 	prog := tea.NewProgram(m, progressui.ProgramOptions(scr.In, scr.Out, scr.Env)...)
 
 	// Requests from elsewhere (a signal) are shown; keys' answers come back

@@ -200,7 +200,7 @@ func (m *model) summaryLines() []string {
 	sum := end.Summary
 	if !end.Started {
 		return append([]string{st.Err.Render("Export to " + m.location + " could not start")},
-			progressui.WrapIndent(progressui.ErrText(end.Err), w, "  ")...)
+			progressui.WrapIndent(m.ErrText(end.Err), w, "  ")...)
 	}
 	var head string
 	switch {
@@ -280,7 +280,7 @@ func (m *model) summaryLines() []string {
 	}
 	if end.Err != nil && !end.Stopped && !errors.Is(end.Err, export.ErrFilesFailed) {
 		// Up to four lines: a location error ends with what to run.
-		for j, l := range progressui.WrapLines(progressui.ErrText(end.Err), w-10, 4) {
+		for j, l := range progressui.WrapLines(m.ErrText(end.Err), w-10, 4) {
 			lab := label("")
 			if j == 0 {
 				lab = label("error")
@@ -291,7 +291,7 @@ func (m *model) summaryLines() []string {
 	if len(m.failures) > 0 {
 		lines = append(lines, "", st.Header.Render(fmt.Sprintf("Failed files (%d)", m.failed)))
 		for _, f := range m.failures {
-			lines = append(lines, "  "+progressui.TruncLeft(nameOf(f.Key, f.Path), max(12, (w-4)/3))+": "+progressui.OneLine(progressui.ErrText(f.Err)))
+			lines = append(lines, "  "+progressui.TruncLeft(nameOf(f.Key, f.Path), max(12, (w-4)/3))+": "+progressui.OneLine(m.ErrText(f.Err)))
 		}
 		if more := m.failed - len(m.failures); more > 0 {
 			lines = append(lines, st.Muted.Render(fmt.Sprintf("  … and %d more; the CSV manifest lists every one", more)))

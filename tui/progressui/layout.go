@@ -25,6 +25,18 @@ type Layout struct {
 	Bar           progress.Model // the run's, across the frame
 	FileBar       progress.Model // one large file's, in the in-flight list
 	St            Styles
+	// Mask renders text that may quote a location's values (a store's
+	// error) for the screen, e.g. config.Redactor.Text; nil shows it as is.
+	Mask func(string) string
+}
+
+// ErrText is err's message for the screen, through Mask.
+func (l *Layout) ErrText(err error) string {
+	s := ErrText(err)
+	if l.Mask != nil {
+		s = l.Mask(s)
+	}
+	return s
 }
 
 // NewLayout is a layout for an 80×24 terminal, the size assumed until the

@@ -148,10 +148,7 @@ func (s *startScreen) testWord(t *config.TestResult) string {
 	}
 	// The summary names the failed checks, whose titles come from the
 	// store.
-	summary := t.Summary
-	if s.opts.ScreenShare {
-		summary = wizard.MaskAccountIDs(summary)
-	}
+	summary := s.w.FileText(t.Summary)
 	return s.st.err.Render("✗ test failed " + t.At.Format("2006-01-02 15:04") + ": " + summary)
 }
 

@@ -73,6 +73,15 @@ func (w *Wizard) DisplayError(err error) string {
 // in screen-share mode.
 func (w *Wizard) DisplayText(s string) string { return w.Redactor().Text(s) }
 
+// FileText renders text about any saved location (the list of locations,
+// a saved test summary) for showing: through a config.Redactor that knows
+// every location of the file, the platform and the draft.
+func (w *Wizard) FileText(s string) string {
+	r := w.Redactor()
+	r.AddFile(w.file)
+	return r.Text(s)
+}
+
 // Redactor returns a config.Redactor for the wizard's mode that knows the
 // draft's values (all of them, whatever the mode uses) and the platform's.
 func (w *Wizard) Redactor() *config.Redactor {

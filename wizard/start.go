@@ -38,9 +38,11 @@ type Entry struct {
 }
 
 // Entries lists the saved locations by name for StepStart. It never shows
-// a secret; with ScreenShare account IDs are masked.
+// a secret; with ScreenShare identifiers are masked (FileText).
 func (w *Wizard) Entries() []Entry {
 	var out []Entry
+	r := w.Redactor()
+	r.AddFile(w.file)
 	for _, name := range w.file.Names() {
 		l, _ := w.file.Find(name)
 		e := Entry{Name: l.Name, Type: string(l.Type), Where: where(*l), LastTest: l.LastTest}
@@ -55,9 +57,7 @@ func (w *Wizard) Entries() []Entry {
 			e.Type = optionLabel(TypeOptions, string(l.Type))
 		}
 		e.Actions = append(e.Actions, ActionDelete)
-		if w.ScreenShare {
-			e.Where = MaskAccountIDs(e.Where)
-		}
+		e.Where = r.Text(e.Where)
 		out = append(out, e)
 	}
 	return out

@@ -68,3 +68,24 @@ func TestPasteIsNormalisedOnePolicyPerSetting(t *testing.T) {
 	}
 	_ = config.TypeAzure
 }
+
+// TestEverySettingIsAField: each config setting is a wizard field on a
+// step of the flow, so the table cannot name a step the wizard lacks.
+func TestEverySettingIsAField(t *testing.T) {
+	for _, s := range config.LocationSettings {
+		if !inFlow(Step(s.Step)) {
+			t.Errorf("%s is on step %q, which is not a step of the flow", s.Path, s.Step)
+		}
+		if s.Label == "" || s.Word == "" || s.Help == "" || s.Example == "" {
+			t.Errorf("%s lacks a label, word, help or example", s.Path)
+		}
+	}
+	if len(defs) != len(config.LocationSettings) {
+		t.Errorf("%d fields for %d settings", len(defs), len(config.LocationSettings))
+	}
+	for path := range screens {
+		if _, ok := config.LocationSetting(path); !ok {
+			t.Errorf("screens has %q, which is no setting", path)
+		}
+	}
+}

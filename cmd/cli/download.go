@@ -2,18 +2,15 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"sync"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stowage-dev/stowage/config"
 	"github.com/stowage-dev/stowage/download"
-	"github.com/stowage-dev/stowage/internal/runctl"
 	"github.com/stowage-dev/stowage/providers"
 	"github.com/stowage-dev/stowage/tui/downloadui"
 )
@@ -93,7 +90,7 @@ func runDownload(c *cobra.Command, g *globals, fl *downloadFlags, name, dest str
 	if fl.concurrency < 1 || fl.concurrency > 1024 {
 		return usagef("--concurrency: must be between 1 and 1024, got %d; example: --concurrency 16", fl.concurrency)
 	}
-	since, err := parseDownloadSince(fl.since)
+	since, err := parseDate("--since", fl.since)
 	if err != nil {
 		return err
 	}
@@ -105,26 +102,16 @@ func runDownload(c *cobra.Command, g *globals, fl *downloadFlags, name, dest str
 	if err != nil {
 		return err
 	}
-	if fl.deleteAfter {
-		if err := checkDeleteAllowed(loc); err != nil {
-			return err
-		}
-	}
-	if w := readBackWarning(loc); w != "" {
-		fmt.Fprintln(g.stderr, "warning: "+w)
-	}
-	opts := download.Options{
-		Location: loc.Name, Dest: dest, Prefix: fl.prefix, Include: fl.include, Since: since,
-		DeleteAfter: fl.deleteAfter, Concurrency: fl.concurrency,
-	}
-	if loc.S3 != nil {
-		opts.ExpiryDays = loc.S3.ExpiryDays
-	}
-
 	ctx := c.Context()
-	p, err := openProvider(ctx, f, *loc, fl.concurrency)
+	p, opts, warning, err := download.Prepare(ctx, f, *loc, download.Options{
+		Dest: dest, Prefix: fl.prefix, Include: fl.include, Since: since,
+		DeleteAfter: fl.deleteAfter, Concurrency: fl.concurrency,
+	})
 	if err != nil {
 		return err
+	}
+	if warning != "" {
+		fmt.Fprintln(g.stderr, "warning: "+warning)
 	}
 	resume := resumeCommand(c)
 	switch {
@@ -162,7 +149,7 @@ func runDownloadScreen(ctx context.Context, g *globals, p providers.Provider, op
 	}
 	if len(res.Failed) > downloadui.FrameFailures {
 		w := g.redacted(g.stdout)
-		writeDownloadFailures(w, res.Failed)
+		download.WriteFailures(w, res.Failed)
 		_ = w.Flush()
 	}
 	return downloadExit(res.Result, err, res.Stopped)
@@ -174,7 +161,6 @@ func runDownloadScreen(ctx context.Context, g *globals, p providers.Provider, op
 func runDownloadLines(ctx context.Context, g *globals, mode exportMode, p providers.Provider, loc *config.Location, opts download.Options, resume string) error {
 	// Lines may quote a store's errors: print them through the redactor.
 	defer g.redactOutput()()
-	out := g.stdout
 	// The status printer and the stop messages below write to stderr from
 	// different goroutines.
 	stderr := &lockedWriter{w: g.stderr}
@@ -182,20 +168,13 @@ func runDownloadLines(ctx context.Context, g *globals, mode exportMode, p provid
 		opts.Events = download.NewJSONPrinter(g.stdout).Event
 	} else {
 		opts.Events = download.NewStatusPrinter(stderr, statusEvery).Event
-		fmt.Fprintf(stderr, "Downloading %s (%s) into %s; ctrl+c stops after the downloads in flight\n", loc.Name, where(*loc), opts.Dest)
 	}
 	ctl := download.NewController()
 	opts.Controller = ctl
 	hard, stops, done := g.stopPolicy(ctx, ctl.Stop)
 	if mode != modeJSON {
-		stops.Watch(func(l runctl.Level) {
-			switch l {
-			case runctl.Graceful:
-				fmt.Fprintf(stderr, "stopping: finishing %d in-flight downloads… (ctrl+c again stops at once)\n", ctl.Stats().FilesActive)
-			case runctl.Hard:
-				fmt.Fprintln(stderr, "stopping now; the journal keeps every finished file and range")
-			}
-		})
+		printStops(stops, stderr, "downloads", func() int { return ctl.Stats().FilesActive }, "file and range")
+		fmt.Fprintf(stderr, "Downloading %s (%s) into %s; ctrl+c stops after the downloads in flight\n", loc.Name, where(*loc), opts.Dest)
 	}
 	res, err := download.Run(hard, p, opts)
 	done()
@@ -206,25 +185,11 @@ func runDownloadLines(ctx context.Context, g *globals, mode exportMode, p provid
 		return err
 	}
 	if mode == modeJSON {
-		sum := map[string]any{"type": "summary", "location": loc.Name, "dest": opts.Dest, "journal": res.JournalPath,
-			"files_total": res.FilesTotal, "files_done": res.FilesDone, "files_skipped": res.FilesSkipped,
-			"files_failed": res.FilesFailed, "files_deleted": res.FilesDeleted, "bytes_done": res.BytesDone,
-			"elapsed_ms": res.Elapsed.Milliseconds(), "stopped": stopped,
-			"ok": err == nil && !stopped && res.FilesFailed == 0}
-		if err != nil && !stopped {
-			sum["error"] = err.Error()
-		}
-		if stopped {
-			sum["resume"] = resume
-		}
-		if jerr := json.NewEncoder(g.stdout).Encode(sum); jerr != nil && err == nil {
+		if jerr := writeJSONLine(g.stdout, download.SummaryJSON(opts, res, err, stopped, resume)); jerr != nil && err == nil {
 			err = jerr
 		}
 	} else {
-		writeDownloadSummary(out, res, opts.DeleteAfter)
-		if stopped {
-			fmt.Fprintf(out, "Stopped before the end (journal %s). To continue where it stopped, run:\n  %s\n", res.JournalPath, resume)
-		}
+		download.WriteSummary(g.stdout, res, opts.DeleteAfter, stopped, resume)
 	}
 	return downloadExit(res, err, stopped)
 }
@@ -242,75 +207,6 @@ func downloadExit(res download.Result, err error, stopped bool) error {
 		return &SilentError{Code: ExitFailed}
 	}
 	return nil
-}
-
-// parseDownloadSince reads --since: a date in local time or RFC 3339.
-func parseDownloadSince(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.ParseInLocation("2006-01-02", s, time.Local); err == nil {
-		return t, nil
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	return time.Time{}, usagef("--since: %q is not a date; use 2006-01-02 (local time) or RFC 3339; example: --since 2026-11-01", s)
-}
-
-// checkDeleteAllowed refuses --delete-after when the location was set up
-// without the delete permission: the policy Stowage generated for it does
-// not grant s3:DeleteObject (or the SAS lacks "d").
-func checkDeleteAllowed(loc *config.Location) error {
-	allowed := true
-	switch {
-	case loc.S3 != nil:
-		allowed = loc.S3.Delete
-	case loc.Azure != nil:
-		allowed = loc.Azure.Delete
-	}
-	if allowed {
-		return nil
-	}
-	return usagef("--delete-after: location %q was set up without the delete permission; set `delete: true` on it "+
-		"(run `stowage setup` and turn on \"Allow delete\", or edit the locations file), apply the updated policy "+
-		"(`stowage policy %s`), then run the download again", loc.Name, loc.Name)
-}
-
-// readBackWarning notes a location saved without read permission: the
-// download will most likely be denied.
-func readBackWarning(loc *config.Location) string {
-	switch {
-	case loc.S3 != nil && !loc.S3.ReadBack:
-		return fmt.Sprintf("location %q was set up without read-back (`read_back: true`), so its policy may not grant s3:GetObject; downloads will fail with access denied until it does", loc.Name)
-	case loc.Azure != nil && !loc.Azure.ReadBack:
-		return fmt.Sprintf("location %q was set up without read-back (`read_back: true`); its SAS may lack read (r) permission", loc.Name)
-	}
-	return ""
-}
-
-// writeDownloadSummary prints the outcome and every failure.
-func writeDownloadSummary(w io.Writer, r download.Result, deleteAfter bool) {
-	fmt.Fprintf(w, "\n%d downloaded, %d already there, %d failed", r.FilesDone, r.FilesSkipped, r.FilesFailed)
-	if deleteAfter {
-		fmt.Fprintf(w, ", %d deleted from the store", r.FilesDeleted)
-	}
-	fmt.Fprintf(w, " — %s in %s\n", download.FormatBytes(r.BytesDone), r.Elapsed.Round(time.Millisecond))
-	writeDownloadFailures(w, r.Failed)
-	if r.FilesFailed > 0 {
-		fmt.Fprintln(w, "Run the same command again to retry the failed objects; finished ones are skipped.")
-	}
-}
-
-// writeDownloadFailures names the first maxListedFailures failed objects.
-func writeDownloadFailures(w io.Writer, failed []download.FileFailed) {
-	for i, f := range failed {
-		if i == maxListedFailures {
-			fmt.Fprintf(w, "  … and %d more failed\n", len(failed)-maxListedFailures)
-			break
-		}
-		fmt.Fprintf(w, "  failed: %s: %v\n", f.Key, f.Err)
-	}
 }
 
 // lockedWriter serialises writes to w.

@@ -29,9 +29,6 @@ const (
 	maxExportConcurrency = 512
 )
 
-// maxListedFailures is how many failed files a summary names.
-const maxListedFailures = export.MaxListedFailures
-
 // statusEvery is how often --no-tui prints a status line.
 const statusEvery = 5 * time.Second
 
@@ -237,7 +234,6 @@ func runExportLines(ctx context.Context, g *globals, mode exportMode, p provider
 		show = export.NewJSONPrinter(g.stdout).Event
 	} else {
 		show = export.NewStatusPrinter(stderr, statusEvery).Event
-		fmt.Fprintf(stderr, "Exporting to %s (%s); ctrl+c stops after the uploads in flight\n", loc.Name, where(*loc))
 	}
 	opts.Events = func(ev export.Event) {
 		if ff, ok := ev.(export.FileFailed); ok {
@@ -249,14 +245,11 @@ func runExportLines(ctx context.Context, g *globals, mode exportMode, p provider
 	opts.Controller = ctl
 
 	hard, stops, done := g.stopPolicy(ctx, ctl.Stop)
-	stops.Watch(func(l runctl.Level) {
-		switch l {
-		case runctl.Graceful:
-			fmt.Fprintf(stderr, "stopping: finishing %d in-flight uploads… (ctrl+c again stops at once)\n", ctl.Stats().FilesActive)
-		case runctl.Hard:
-			fmt.Fprintln(stderr, "stopping now; the journal keeps every finished file and part")
-		}
-	})
+	printStops(stops, stderr, "uploads", func() int { return ctl.Stats().FilesActive }, "file and part")
+	if mode != modeJSON {
+		// After the forwarding began: a ctrl+c from here on is this run's.
+		fmt.Fprintf(stderr, "Exporting to %s (%s); ctrl+c stops after the uploads in flight\n", loc.Name, where(*loc))
+	}
 	sum, err := export.Run(hard, p, loc.Name, opts)
 	done()
 	if err != nil && sum.Location == "" {
@@ -277,15 +270,17 @@ func runExportLines(ctx context.Context, g *globals, mode exportMode, p provider
 	return exportExit(err, stopped)
 }
 
-// runExportScreen runs the export behind the progress screen; the screen's
-// last frame is its summary, and any failures are listed after it.
+// runExportScreen runs the export behind the progress screen on the
+// command's terminal (the export command on a terminal, the wizard's
+// "export now"); the screen's last frame is its summary, and any failures
+// are listed after it.
 func runExportScreen(ctx context.Context, g *globals, p providers.Provider, loc *config.Location, opts export.Options, resume string) error {
 	opts.Controller = export.NewController()
 	hard, stops, done := g.stopPolicy(ctx, opts.Controller.Stop)
 	res, err := exportui.RunExportScreen(hard, p, loc.Name, opts, exportui.Screen{
 		Mask:          g.mask,
-		In:            os.Stdin,
-		Out:           os.Stdout,
+		In:            g.stdin,
+		Out:           g.stdout,
 		ResumeCommand: resume,
 		Stops:         stops,
 	})

@@ -362,8 +362,13 @@ func fakeInterrupts(t *testing.T) chan<- os.Signal {
 		for {
 			select {
 			case <-ch:
-				if in := cur.Load(); in != nil {
-					in.deliver()
+				// To the run that forwards now: wait for it to begin.
+				for i := 0; i < 5000; i++ {
+					if in := cur.Load(); in != nil && in.forwarded() {
+						in.deliver()
+						break
+					}
+					time.Sleep(time.Millisecond)
 				}
 			case <-stop:
 				return

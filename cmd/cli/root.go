@@ -127,6 +127,13 @@ func (in *interrupts) forward(f func()) (restore func()) {
 	}
 }
 
+// forwarded reports whether a run receives the signals now.
+func (in *interrupts) forwarded() bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.handler != nil
+}
+
 // forwarding is called once a run forwards signals; tests set it to send
 // one without signalling the test process.
 var forwarding = func(*interrupts) {}

@@ -19,7 +19,6 @@ import (
 	"github.com/stowage-dev/stowage/policies"
 	"github.com/stowage-dev/stowage/providers"
 	"github.com/stowage-dev/stowage/tui"
-	"github.com/stowage-dev/stowage/tui/exportui"
 	"github.com/stowage-dev/stowage/wizard"
 )
 
@@ -373,25 +372,7 @@ func exportFromWizard(ctx context.Context, g *globals, f *config.File, res tui.R
 	if res.Accessible {
 		return runExportLines(ctx, g, modeLines, p, loc, opts, resume)
 	}
-	opts.Controller = export.NewController()
-	hard, stops, done := g.stopPolicy(ctx, opts.Controller.Stop)
-	r, err := exportui.RunExportScreen(hard, p, loc.Name, opts, exportui.Screen{
-		Mask:          g.mask,
-		In:            g.stdin,
-		Out:           g.stdout,
-		ResumeCommand: resume,
-		Stops:         stops,
-	})
-	done()
-	if !r.Started {
-		return engineError(err)
-	}
-	// The summary frame names the first few failed files; a longer list
-	// follows it as plain text.
-	if r.FailedTotal > exportui.FrameFailures {
-		export.WriteFailures(g.stdout, r.Failures, r.FailedTotal)
-	}
-	return exportExit(err, r.Stopped)
+	return runExportScreen(ctx, g, p, loc, opts, resume)
 }
 
 // wizardExportCommand is the export command line that does (or resumes)

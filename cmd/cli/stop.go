@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"io"
 
 	"github.com/stowage-dev/stowage/internal/runctl"
 )
@@ -16,4 +18,18 @@ func (g *globals) stopPolicy(ctx context.Context, graceful func()) (hard context
 	stops = runctl.NewStops(graceful, cancel)
 	restore := g.interrupts.forward(func() { stops.Request() })
 	return hard, stops, func() { restore(); cancel() }
+}
+
+// printStops tells --no-tui and --json output what each stop request did:
+// what ("uploads") in flight, active counts them, kept names what the
+// journal keeps ("file and part").
+func printStops(stops *runctl.Stops, w io.Writer, what string, active func() int, kept string) {
+	stops.Watch(func(l runctl.Level) {
+		switch l {
+		case runctl.Graceful:
+			fmt.Fprintf(w, "stopping: finishing %d in-flight %s… (ctrl+c again stops at once)\n", active(), what)
+		case runctl.Hard:
+			fmt.Fprintf(w, "stopping now; the journal keeps every finished %s\n", kept)
+		}
+	})
 }

@@ -17,6 +17,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/stowage-dev/stowage/internal/backoff"
 	"github.com/stowage-dev/stowage/internal/runctl"
 	"github.com/stowage-dev/stowage/providers"
@@ -94,7 +96,7 @@ func Run(ctx context.Context, p providers.Provider, opts Options) (Result, error
 
 	e := &engine{
 		s: s, ctx: ctx, get: getter, stat: stater, del: deleter, root: root, j: j,
-		sem: make(chan struct{}, s.Concurrency), start: time.Now(), listing: true, ctl: s.Controller,
+		sem: semaphore.NewWeighted(int64(s.Concurrency)), start: time.Now(), listing: true, ctl: s.Controller,
 	}
 	if e.ctl == nil {
 		e.ctl = NewController()
@@ -195,7 +197,7 @@ type engine struct {
 	del  providers.Deleter
 	root *os.Root
 	j    *Journal
-	sem  chan struct{}
+	sem  *semaphore.Weighted // requests in flight, whole objects and ranges alike
 	ctl  *Controller
 	prog progress
 	// left counts objects a stop left for the next run.
@@ -274,16 +276,9 @@ func (e *engine) tick() func() {
 	return func() { close(done); <-stopped }
 }
 
-func (e *engine) acquire() error {
-	select {
-	case e.sem <- struct{}{}:
-		return nil
-	case <-e.ctx.Done():
-		return e.ctx.Err()
-	}
-}
+func (e *engine) acquire() error { return e.sem.Acquire(e.ctx, 1) }
 
-func (e *engine) release() { <-e.sem }
+func (e *engine) release() { e.sem.Release(1) }
 
 // sameVersion reports whether a and b are the same version of an object:
 // same size, and same ETag (or, on stores without ETags, same modification

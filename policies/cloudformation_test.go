@@ -24,22 +24,37 @@ func policyActions(t *testing.T, v any) []string {
 }
 
 func TestCloudFormationParses(t *testing.T) {
+	off := func(loc config.Location) Hardening {
+		h := HardeningOf(loc)
+		h.Versioning, h.AccessLogs = false, AccessLogsOff
+		return h
+	}
+	existingLogs := func(loc config.Location) Hardening {
+		h := HardeningOf(loc)
+		h.AccessLogs, h.AccessLogBucket, h.NoncurrentVersionExpiryDays = AccessLogsExisting, "acme-central-logs", 90
+		return h
+	}
 	tests := []struct {
 		name       string
 		loc        config.Location
 		p          config.Platform
+		h          func(config.Location) Hardening
 		algorithm  string
 		ownership  string
 		expiryDays int // 0: the resolved lifecycle rule has no expiry
 	}{
-		{"minimal", roleLoc(), testPlatform, "AES256", "BucketOwnerEnforced", 0},
-		{"expiry 30 days", roleLoc(withExpiry), testPlatform, "AES256", "BucketOwnerEnforced", 30},
-		{"sse-kms and ACL", roleLoc(withKMS, withACL, withPrefix), testPlatform, "aws:kms", "BucketOwnerPreferred", 0},
-		{"everything", roleLoc(withPrefix, withReadBack, withDelete, withACL, withKMS, withExpiry, withPending), config.Platform{PrincipalARNs: []string{testPrincipal, testPrincipal2}}, "aws:kms", "BucketOwnerPreferred", 30},
+		{"minimal", roleLoc(), testPlatform, HardeningOf, "aws:kms", "BucketOwnerEnforced", 0},
+		{"expiry 30 days", roleLoc(withExpiry), testPlatform, HardeningOf, "aws:kms", "BucketOwnerEnforced", 30},
+		{"sse-s3", roleLoc(withSSES3), testPlatform, HardeningOf, "AES256", "BucketOwnerEnforced", 0},
+		{"sse-kms and ACL", roleLoc(withKMS, withACL, withPrefix), testPlatform, HardeningOf, "aws:kms", "BucketOwnerPreferred", 0},
+		{"everything", roleLoc(withPrefix, withReadBack, withDelete, withACL, withKMS, withExpiry, withPending), config.Platform{PrincipalARNs: []string{testPrincipal, testPrincipal2}}, HardeningOf, "aws:kms", "BucketOwnerPreferred", 30},
+		{"versioning and logs off", roleLoc(withExpiry), testPlatform, off, "aws:kms", "BucketOwnerEnforced", 30},
+		{"existing log bucket, sse-s3", roleLoc(withSSES3), testPlatform, existingLogs, "AES256", "BucketOwnerEnforced", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, err := CloudFormation(tt.loc, tt.p)
+			h := tt.h(tt.loc)
+			out, err := CloudFormationWith(tt.loc, tt.p, h)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -52,6 +67,14 @@ func TestCloudFormationParses(t *testing.T) {
 				"BucketPolicy":      "AWS::S3::BucketPolicy",
 				"PermissionsPolicy": "AWS::IAM::ManagedPolicy",
 				"Role":              "AWS::IAM::Role",
+			}
+			if h.AccessLogs == AccessLogsCreate {
+				wantTypes["AccessLogBucket"] = "AWS::S3::Bucket"
+				wantTypes["AccessLogBucketPolicy"] = "AWS::S3::BucketPolicy"
+			}
+			if h.KMSKey == KMSKeyCreate {
+				wantTypes["KmsKey"] = "AWS::KMS::Key"
+				wantTypes["KmsKeyAlias"] = "AWS::KMS::Alias"
 			}
 			for name, typ := range wantTypes {
 				r, ok := tmpl.Resources[name]
@@ -78,11 +101,103 @@ func TestCloudFormationParses(t *testing.T) {
 			if enc.SSEAlgorithm != tt.algorithm {
 				t.Errorf("SSEAlgorithm = %s, want %s", enc.SSEAlgorithm, tt.algorithm)
 			}
-			if tt.algorithm == "aws:kms" && (enc.KMSMasterKeyID == nil || *enc.KMSMasterKeyID != testKMSKey) {
+			if h.KMSKey == KMSKeyExisting && (enc.KMSMasterKeyID == nil || *enc.KMSMasterKeyID != testKMSKey) {
 				t.Errorf("KMSMasterKeyID = %v", enc.KMSMasterKeyID)
 			}
 			if got := bucket.OwnershipControls.Rules[0].ObjectOwnership; got == nil || *got != tt.ownership {
 				t.Errorf("ObjectOwnership = %v, want %s", got, tt.ownership)
+			}
+			wantStatus := map[bool]string{true: "Enabled", false: "Suspended"}[h.Versioning]
+			if v := bucket.VersioningConfiguration; v == nil || v.Status != wantStatus {
+				t.Errorf("VersioningConfiguration = %+v, want %s", v, wantStatus)
+			}
+			switch h.AccessLogs {
+			case AccessLogsOff:
+				if bucket.LoggingConfiguration != nil {
+					t.Errorf("LoggingConfiguration = %+v, want none", bucket.LoggingConfiguration)
+				}
+			case AccessLogsExisting:
+				if l := bucket.LoggingConfiguration; l == nil || l.DestinationBucketName == nil || *l.DestinationBucketName != h.AccessLogBucket {
+					t.Errorf("LoggingConfiguration = %+v, want the existing bucket %s", l, h.AccessLogBucket)
+				}
+			case AccessLogsCreate:
+				if bucket.LoggingConfiguration == nil {
+					t.Errorf("no LoggingConfiguration")
+				}
+				logs, err := tmpl.GetS3BucketWithName("AccessLogBucket")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if *logs.BucketName != h.AccessLogBucket {
+					t.Errorf("log bucket name = %s, want %s", *logs.BucketName, h.AccessLogBucket)
+				}
+				if a := logs.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm; a != "AES256" {
+					t.Errorf("log bucket encryption = %s, want AES256 (log delivery cannot use SSE-KMS)", a)
+				}
+				if pab := logs.PublicAccessBlockConfiguration; pab == nil || !*pab.BlockPublicAcls || !*pab.RestrictPublicBuckets {
+					t.Errorf("log bucket public access block = %+v", pab)
+				}
+				r := logs.LifecycleConfiguration.Rules
+				if len(r) != 1 || r[0].ExpirationInDays == nil || *r[0].ExpirationInDays != DefaultAccessLogExpiryDays {
+					t.Errorf("log bucket lifecycle = %+v, want expiry after %d days", r, DefaultAccessLogExpiryDays)
+				}
+				lp, err := tmpl.GetS3BucketPolicyWithName("AccessLogBucketPolicy")
+				if err != nil {
+					t.Fatal(err)
+				}
+				doc, _ := json.Marshal(lp.PolicyDocument)
+				if !strings.Contains(string(doc), `"logging.s3.amazonaws.com"`) || !strings.Contains(string(doc), `"aws:SourceAccount"`) {
+					t.Errorf("log bucket policy = %s", doc)
+				}
+			}
+			if h.KMSKey == KMSKeyCreate {
+				key, err := tmpl.GetKMSKeyWithName("KmsKey")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if key.EnableKeyRotation == nil || !*key.EnableKeyRotation {
+					t.Errorf("key rotation is not on")
+				}
+				kp, _ := json.Marshal(key.KeyPolicy)
+				for _, want := range []string{`"kms:GenerateDataKey"`, `"kms:ViaService"`, `:root"`} {
+					if !strings.Contains(string(kp), want) {
+						t.Errorf("key policy lacks %s: %s", want, kp)
+					}
+				}
+				// goformation resolves Fn::GetAtt to null, so the role and
+				// key references are read from the template itself.
+				var raw struct {
+					Resources map[string]struct {
+						Properties struct {
+							KeyPolicy struct {
+								Statement []struct{ Principal struct{ AWS any } }
+							}
+							Roles          []any
+							PolicyDocument struct {
+								Statement []struct {
+									Sid      string
+									Resource any
+								}
+							}
+						}
+					}
+				}
+				if err := json.Unmarshal([]byte(out), &raw); err != nil {
+					t.Fatal(err)
+				}
+				st := raw.Resources["KmsKey"].Properties.KeyPolicy.Statement
+				if len(st) != 2 || !jsonEqual(st[1].Principal.AWS, map[string]any{"Fn::GetAtt": []any{"Role", "Arn"}}) {
+					t.Errorf("key policy statements = %+v, want the second to name the role", st)
+				}
+				var kmsRes any
+				for _, st := range raw.Resources["PermissionsPolicy"].Properties.PolicyDocument.Statement {
+					if st.Sid == SidKMS {
+						kmsRes = st.Resource
+					}
+				}
+				if !jsonEqual(kmsRes, []any{map[string]any{"Fn::GetAtt": []any{"KmsKey", "Arn"}}}) {
+					t.Errorf("permissions policy KMS resource = %v, want the created key", kmsRes)
+				}
 			}
 			// With EvaluateConditions goformation resolves HasExpiry.
 			// CloudFormation hands a referenced parameter to Fn::Equals as
@@ -108,8 +223,8 @@ func TestCloudFormationParses(t *testing.T) {
 				t.Fatalf("no lifecycle configuration after evaluating HasExpiry")
 			}
 			rules := eb.LifecycleConfiguration.Rules
-			if len(rules) != 1 || rules[0].AbortIncompleteMultipartUpload == nil {
-				t.Fatalf("lifecycle rules = %+v", rules)
+			if len(rules) != 1 || rules[0].AbortIncompleteMultipartUpload == nil || rules[0].AbortIncompleteMultipartUpload.DaysAfterInitiation != AbortIncompleteUploadDays {
+				t.Fatalf("lifecycle rules = %+v, want one that aborts incomplete uploads after %d days", rules, AbortIncompleteUploadDays)
 			}
 			gotExpiry := 0
 			if rules[0].ExpirationInDays != nil {
@@ -117,6 +232,9 @@ func TestCloudFormationParses(t *testing.T) {
 			}
 			if gotExpiry != tt.expiryDays {
 				t.Errorf("ExpirationInDays = %d, want %d", gotExpiry, tt.expiryDays)
+			}
+			if nc := rules[0].NoncurrentVersionExpiration; nc == nil || nc.NoncurrentDays != h.NoncurrentVersionExpiryDays {
+				t.Errorf("NoncurrentVersionExpiration = %+v, want %d days", nc, h.NoncurrentVersionExpiryDays)
 			}
 
 			policy, err := tmpl.GetIAMManagedPolicyWithName("PermissionsPolicy")
@@ -127,8 +245,16 @@ func TestCloudFormationParses(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, want := policyActions(t, policy.PolicyDocument), actionSet(parseDoc(t, perm)); !slices.Equal(got, want) {
-				t.Errorf("managed policy actions = %v, Permissions() = %v", got, want)
+			want := actionSet(parseDoc(t, perm))
+			if h.KMSKey == KMSKeyCreate {
+				want = append(want, "kms:Decrypt", "kms:GenerateDataKey")
+				sort.Strings(want)
+			}
+			if got := policyActions(t, policy.PolicyDocument); !slices.Equal(got, want) {
+				t.Errorf("managed policy actions = %v, want %v", got, want)
+			}
+			if len(policy.Roles) != 1 {
+				t.Errorf("managed policy Roles = %v, want the role", policy.Roles)
 			}
 
 			role, err := tmpl.GetIAMRoleWithName("Role")
@@ -138,9 +264,6 @@ func TestCloudFormationParses(t *testing.T) {
 			trust, _ := json.Marshal(role.AssumeRolePolicyDocument)
 			if !strings.Contains(string(trust), `"sts:AssumeRole"`) || !strings.Contains(string(trust), `"sts:ExternalId"`) {
 				t.Errorf("trust policy = %s", trust)
-			}
-			if len(role.ManagedPolicyArns) != 1 {
-				t.Errorf("ManagedPolicyArns = %v", role.ManagedPolicyArns)
 			}
 
 			ext, ok := tmpl.Parameters["ExternalId"]
@@ -152,8 +275,16 @@ func TestCloudFormationParses(t *testing.T) {
 				params = append(params, name)
 			}
 			sort.Strings(params)
-			if want := []string{"BucketName", "ExpiryDays", "ExternalId", "PendingExternalId", "TrustedPrincipal"}; !slices.Equal(params, want) {
-				t.Errorf("parameters = %v, want %v", params, want)
+			wantParams := []string{"BucketName", "ExpiryDays", "ExternalId", "NoncurrentVersionExpiryDays", "PendingExternalId", "TrustedPrincipal", "Versioning"}
+			switch h.AccessLogs {
+			case AccessLogsCreate:
+				wantParams = append(wantParams, "AccessLogBucketName", "AccessLogExpiryDays")
+			case AccessLogsExisting:
+				wantParams = append(wantParams, "AccessLogBucketName")
+			}
+			sort.Strings(wantParams)
+			if !slices.Equal(params, wantParams) {
+				t.Errorf("parameters = %v, want %v", params, wantParams)
 			}
 			if tmpl.Parameters["ExpiryDays"].Type != "Number" {
 				t.Errorf("ExpiryDays type = %s", tmpl.Parameters["ExpiryDays"].Type)
@@ -161,10 +292,20 @@ func TestCloudFormationParses(t *testing.T) {
 			if _, ok := tmpl.Conditions["HasExpiry"]; !ok {
 				t.Errorf("condition HasExpiry missing")
 			}
-			for _, o := range []string{"RoleArn", "BucketName"} {
+			wantOutputs := []string{"RoleArn", "BucketName"}
+			if h.KMSKey == KMSKeyCreate {
+				wantOutputs = append(wantOutputs, "KmsKeyArn")
+			}
+			if h.AccessLogs == AccessLogsCreate {
+				wantOutputs = append(wantOutputs, "AccessLogBucketName")
+			}
+			for _, o := range wantOutputs {
 				if _, ok := tmpl.Outputs[o]; !ok {
 					t.Errorf("output %s missing", o)
 				}
+			}
+			if len(tmpl.Outputs) != len(wantOutputs) {
+				t.Errorf("%d outputs, want %v", len(tmpl.Outputs), wantOutputs)
 			}
 			// The template never carries the external ID itself.
 			if strings.Contains(out, testExternalID) {

@@ -20,6 +20,8 @@ const (
 	SidKMS              = "KMS"
 	SidDenyInsecure     = "DenyInsecureTransport"
 	SidKMSKeyPolicy     = "StowageS3Uploads"
+	SidKMSAccount       = "AccountAdministersKey"
+	SidLogDelivery      = "S3ServerAccessLogs"
 )
 
 // statement is one IAM policy statement. Fields are in the order AWS shows
@@ -48,14 +50,21 @@ type arns struct {
 	// text returns a literal value (prefix condition, KMS key ARN) escaped
 	// for the surrounding language.
 	text func(string) string
+	// kms is the key the permissions policy's KMS statement grants, or nil
+	// when there is none.
+	kms any
 }
 
 func plainARNs(s *config.S3) arns {
 	base := "arn:" + partition(s) + ":s3:::" + s.Bucket
-	return arns{
+	a := arns{
 		bucket: func(suffix string) any { return base + suffix },
 		text:   func(v string) string { return v },
 	}
+	if s.Encryption == config.EncryptionSSEKMS {
+		a.kms = s.KMSKeyARN
+	}
+	return a
 }
 
 // objectSuffix is what follows the bucket ARN for the objects Stowage writes.
@@ -107,18 +116,18 @@ func s3Statements(s *config.S3, a arns) []statement {
 // kmsStatement grants what SSE-KMS uploads need: GenerateDataKey for every
 // object, Decrypt for multipart uploads (S3 decrypts the data key to
 // encrypt each part) and for reading back.
-func kmsStatement(s *config.S3, a arns) (statement, bool) {
-	if s.Encryption != config.EncryptionSSEKMS {
+func kmsStatement(a arns) (statement, bool) {
+	if a.kms == nil {
 		return statement{}, false
 	}
 	return statement{Sid: SidKMS, Effect: "Allow",
 		Action:   []string{"kms:GenerateDataKey", "kms:Decrypt"},
-		Resource: []any{a.text(s.KMSKeyARN)}}, true
+		Resource: []any{a.kms}}, true
 }
 
 func permissionStatements(s *config.S3, a arns) []statement {
 	st := s3Statements(s, a)
-	if k, ok := kmsStatement(s, a); ok {
+	if k, ok := kmsStatement(a); ok {
 		st = append(st, k)
 	}
 	return st
@@ -271,10 +280,40 @@ func KMS(loc config.Location) (string, error) {
 	default:
 		return "", fmt.Errorf("%w: the %s names a role (auth: role) or an IAM user (auth: keys), and location %q uses auth %q", ErrNotApplicable, doc, loc.Name, string(s.Auth))
 	}
-	st := statement{Sid: SidKMSKeyPolicy, Effect: "Allow", Principal: obj{{"AWS", principal}},
+	return indentJSON(keyPolicyStatement(principal, "s3."+s.Region+"."+dnsSuffix(partition(s))))
+}
+
+// keyPolicyStatement lets principal use the key, only through S3 (via, the
+// service's host in the bucket's region): what uploads and read back need.
+func keyPolicyStatement(principal, via any) statement {
+	return statement{Sid: SidKMSKeyPolicy, Effect: "Allow", Principal: obj{{"AWS", principal}},
 		Action: []string{"kms:GenerateDataKey", "kms:Decrypt"}, Resource: "*",
-		Condition: obj{{"StringEquals", obj{{"kms:ViaService", "s3." + s.Region + "." + dnsSuffix(partition(s))}}}}}
-	return indentJSON(st)
+		Condition: obj{{"StringEquals", obj{{"kms:ViaService", via}}}}}
+}
+
+// keyAdminStatement is the statement AWS puts in every default key policy:
+// the account administers the key and IAM policies may grant its use, so
+// the key can never become unmanageable.
+func keyAdminStatement(root any) statement {
+	return statement{Sid: SidKMSAccount, Effect: "Allow", Principal: obj{{"AWS", root}},
+		Action: "kms:*", Resource: "*"}
+}
+
+// logDeliveryStatements are the policy of a created access log bucket: S3's
+// logging service may write logs of the export bucket in this account only,
+// and requests without TLS are refused.
+func logDeliveryStatements(logObjects, logBucket, logBucketObjects, sourceBucket, account any) []statement {
+	return []statement{
+		{Sid: SidLogDelivery, Effect: "Allow", Principal: obj{{"Service", []string{"logging.s3.amazonaws.com"}}},
+			Action: []string{"s3:PutObject"}, Resource: []any{logObjects},
+			Condition: obj{
+				{"ArnLike", obj{{"aws:SourceArn", sourceBucket}}},
+				{"StringEquals", obj{{"aws:SourceAccount", account}}},
+			}},
+		{Sid: SidDenyInsecure, Effect: "Deny", Principal: "*", Action: "s3:*",
+			Resource:  []any{logBucket, logBucketObjects},
+			Condition: obj{{"Bool", obj{{"aws:SecureTransport", "false"}}}}},
+	}
 }
 
 // StatementFor returns the permissions policy statement that grants action

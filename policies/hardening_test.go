@@ -1,0 +1,115 @@
+package policies
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stowage-dev/stowage/config"
+)
+
+func TestHardeningOf(t *testing.T) {
+	tests := []struct {
+		loc config.Location
+		kms KMSKey
+	}{
+		{roleLoc(), KMSKeyCreate},
+		{roleLoc(withSSES3), KMSKeyNone},
+		{roleLoc(withKMS), KMSKeyExisting},
+		{keysLoc(), KMSKeyCreate},
+	}
+	for _, tt := range tests {
+		h := HardeningOf(tt.loc)
+		if !h.Versioning || h.AccessLogs != AccessLogsCreate || h.KMSKey != tt.kms ||
+			h.NoncurrentVersionExpiryDays != DefaultNoncurrentVersionExpiryDays || h.AccessLogExpiryDays != DefaultAccessLogExpiryDays ||
+			h.AccessLogBucket != "acme-call-recordings-logs" {
+			t.Errorf("HardeningOf(encryption %q) = %+v, want versioning, a created log bucket and KMS %s", tt.loc.S3.Encryption, h, tt.kms)
+		}
+	}
+	if got := logBucketName(strings.Repeat("a", 63)); len(got) != 63 || !strings.HasSuffix(got, "-logs") {
+		t.Errorf("log bucket name for a 63-character bucket = %q", got)
+	}
+}
+
+// TestDefaultsNeedNoSuppression: the defaults are what a security review
+// expects, so role-mode Terraform suppresses nothing; every choice that
+// leaves a gap adds a suppression with a reason.
+func TestSuppressions(t *testing.T) {
+	if s := Suppressions(KindTerraform, roleLoc(), HardeningOf(roleLoc())); len(s) != 0 {
+		t.Errorf("defaults suppress %+v", s)
+	}
+	off := HardeningOf(roleLoc())
+	off.Versioning, off.AccessLogs, off.KMSKey = false, AccessLogsOff, KMSKeyNone
+	var checks []string
+	for _, s := range Suppressions(KindTerraform, roleLoc(), off) {
+		checks = append(checks, s.Check)
+		if len(s.Reason) < 20 || strings.Contains(s.Reason, "\n") {
+			t.Errorf("%s reason %q is not one line saying why", s.Check, s.Reason)
+		}
+	}
+	slices.Sort(checks)
+	if want := []string{CheckLogging, CheckVersioning, CheckCustomerKey}; !slices.Equal(checks, want) {
+		t.Errorf("suppressed %v, want %v", checks, want)
+	}
+	keys := Suppressions(KindTerraform, keysLoc(), HardeningOf(keysLoc()))
+	if len(keys) != 1 || keys[0].Check != CheckUserPolicy {
+		t.Errorf("keys mode suppressions = %+v, want only %s", keys, CheckUserPolicy)
+	}
+}
+
+func TestHardeningErrors(t *testing.T) {
+	base := func(mod func(*Hardening)) Hardening {
+		h := HardeningOf(roleLoc())
+		mod(&h)
+		return h
+	}
+	tests := []struct {
+		name string
+		h    Hardening
+		want string
+	}{
+		{"no log bucket name", base(func(h *Hardening) { h.AccessLogs, h.AccessLogBucket = AccessLogsExisting, "" }), "s3.access_log_bucket"},
+		{"bad log bucket name", base(func(h *Hardening) { h.AccessLogBucket = "Not_A_Bucket" }), "s3.access_log_bucket"},
+		{"logs into itself", base(func(h *Hardening) { h.AccessLogBucket = "acme-call-recordings" }), "must differ from s3.bucket"},
+		{"noncurrent 0", base(func(h *Hardening) { h.NoncurrentVersionExpiryDays = 0 }), "s3.noncurrent_version_expiry_days"},
+		{"log expiry 0", base(func(h *Hardening) { h.AccessLogExpiryDays = 0 }), "s3.access_log_expiry_days"},
+		{"unknown logs", base(func(h *Hardening) { h.AccessLogs = "sometimes" }), "s3.access_logs"},
+		{"existing key without ARN", base(func(h *Hardening) { h.KMSKey = KMSKeyExisting }), "s3.kms_key_arn"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, render := range []func() (string, error){
+				func() (string, error) { return CloudFormationWith(roleLoc(), testPlatform, tt.h) },
+				func() (string, error) { return TerraformWith(roleLoc(), testPlatform, tt.h) },
+			} {
+				if _, err := render(); err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Errorf("err = %v, want it to name %s", err, tt.want)
+				}
+			}
+		})
+	}
+	_, err := TerraformWith(roleLoc(), testPlatform, base(func(h *Hardening) { h.AccessLogs, h.AccessLogBucket = AccessLogsExisting, "" }))
+	if !errors.Is(err, ErrMissing) {
+		t.Errorf("missing log bucket: err = %v, want ErrMissing", err)
+	}
+}
+
+// TestTerraformKeepsAbortRule: every hardening keeps the rule that
+// discards unfinished multipart uploads after 7 days (Stowage cannot abort
+// them itself), on the export bucket and on a created log bucket.
+func TestTerraformKeepsAbortRule(t *testing.T) {
+	for name, h := range hardenings(roleLoc(withKMS)) {
+		out, err := TerraformWith(roleLoc(withKMS), testPlatform, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 1
+		if h.AccessLogs == AccessLogsCreate {
+			want = 2
+		}
+		if n := strings.Count(out, "days_after_initiation = 7"); n != want {
+			t.Errorf("%s: %d abort rules, want %d", name, n, want)
+		}
+	}
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh runs every check Stowage has: installs the pinned test servers into
 # .tools/ (once), go vet, all tests (unit + integration against real MinIO
-# and Azurite on loopback), and a few seconds of each fuzz target.
+# and Azurite on loopback), a few seconds of each fuzz target, and the trivy
+# scan of the generated CloudFormation and Terraform (scripts/scan-iac.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,6 +46,14 @@ for pkg in $(go list ./...); do
     fi
   done
 done
-if [ "$status" -ne 0 ] || [ "$fuzz_status" -ne 0 ]; then
+
+# ---- Infrastructure as code: an independent scanner (trivy, built once
+# into .tools/) over the generated CloudFormation and Terraform, offline.
+echo "== IaC scan (trivy config over the generated CloudFormation and Terraform)" >&2
+iac_status=0
+bash scripts/scan-iac.sh || iac_status=1
+# ---- end of the IaC scan
+
+if [ "$status" -ne 0 ] || [ "$fuzz_status" -ne 0 ] || [ "$iac_status" -ne 0 ]; then
   exit 1
 fi

@@ -39,6 +39,8 @@ var allowed = map[string][]string{
 	"bench":                {"..."},
 	"internal/layers":      {},
 	"internal/testsummary": {},
+	"internal/iacmatrix":   {"policies", "config"},
+	"internal/iacscan":     {"internal/iacmatrix", "policies"},
 	"internal/buildinfo":   {},
 	"internal/glob":        {},
 	"internal/humanize":    {},

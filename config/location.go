@@ -119,6 +119,14 @@ type S3 struct {
 	Delete bool `yaml:"delete,omitempty"`
 	// ExpiryDays is the lifecycle expiry of exported objects; 0 is none.
 	ExpiryDays int `yaml:"expiry_days,omitempty"`
+	// Versioning of the bucket the CloudFormation/Terraform create; nil is
+	// on (the default a security review expects).
+	Versioning *bool `yaml:"versioning,omitempty"`
+	// AccessLogs says where the templates send the bucket's server access
+	// logs: "" or "create" (a log bucket they create), "existing"
+	// (AccessLogBucket) or "off".
+	AccessLogs      string `yaml:"access_logs,omitempty"`
+	AccessLogBucket string `yaml:"access_log_bucket,omitempty"`
 }
 
 // Azure holds the settings of an Azure Blob location.

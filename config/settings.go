@@ -367,12 +367,33 @@ var (
 		{ChecksumWhenRequired, "When required", "Only send checksums the operation requires; for stores that reject the SDK's checksum trailers."},
 	}
 	encryptionOptions = []Option{
-		{string(EncryptionNone), "None requested", "The bucket's default encryption applies (Amazon S3 encrypts new objects with S3-managed keys by default)."},
-		{string(EncryptionSSES3), "SSE-S3", "Ask for S3-managed keys (AES256) explicitly."},
-		{string(EncryptionSSEKMS), "SSE-KMS", "Encrypt with your own KMS key; the policies then include the KMS permissions."},
+		{string(EncryptionNone), "None requested", "The bucket's default applies; the CloudFormation/Terraform give the bucket they create its own KMS key (rotated)."},
+		{string(EncryptionSSES3), "SSE-S3", "Ask for S3-managed keys (AES256) explicitly; the templates then create no KMS key."},
+		{string(EncryptionSSEKMS), "SSE-KMS", "Encrypt with your own existing KMS key; the policies then include the KMS permissions."},
 	}
 	boolOptions = []Option{{"false", "No", ""}, {"true", "Yes", ""}}
+	// The values match policies.AccessLogs.
+	accessLogOptions = []Option{
+		{AccessLogsCreate, "Create a log bucket", "The templates create a bucket for the logs (SSE-S3, private, its own expiry)."},
+		{AccessLogsExisting, "Existing bucket", "Log into a bucket you already have, e.g. a central log bucket."},
+		{AccessLogsOff, "Off", "No record of who read or wrote which recording; scanners will flag it."},
+	}
 )
+
+// Where the bucket the templates create sends its server access logs.
+const (
+	AccessLogsCreate   = "create"
+	AccessLogsExisting = "existing"
+	AccessLogsOff      = "off"
+)
+
+func accessLogsExisting(l *Location) bool {
+	return amazonS3(l) && l.S3.AccessLogs == AccessLogsExisting
+}
+
+// amazonS3 reports an Amazon S3 location, the only kind Stowage writes
+// CloudFormation and Terraform for.
+func amazonS3(l *Location) bool { return l.S3 != nil && !customEndpoint(l) }
 
 const exampleConnString = "DefaultEndpointsProtocol=https;AccountName=acmerecordings;AccountKey=…;EndpointSuffix=core.windows.net"
 
@@ -479,6 +500,64 @@ var LocationSettings = []Setting[Location]{
 		Example: "30", Default: "0", Flag: "expiry-days", Usage: "lifecycle expiry of exported objects in days (0 = none)",
 		Rule: days[Location]("expiry days", "30"), Normalize: strings.TrimSpace},
 		number(s3Of, hasS3, func(s *S3) *int { return &s.ExpiryDays })),
+	with(Setting[Location]{Path: "s3.versioning", Section: TypeS3, Step: "where", Kind: KindBool, Label: "Versioning", Word: "versioning",
+		Help:    "Turn on versioning in the bucket the CloudFormation/Terraform create, so an overwritten or deleted recording can be recovered; old versions expire after 30 days.",
+		Example: "false", Options: boolOptions, Default: "true", Offline: true, When: amazonS3,
+		Flag: "versioning", Usage: "versioning in the bucket the templates create (old versions expire after 30 days)"},
+		// Absent is on; only "off" is written to the file.
+		accessor[Location]{
+			get: func(l *Location) string {
+				if l.S3 == nil {
+					return ""
+				}
+				return strconv.FormatBool(l.S3.Versioning == nil || *l.S3.Versioning)
+			},
+			set: func(l *Location, v string) {
+				if b, _ := ParseBool(v); v != "" && !b {
+					s3Of(l).Versioning = &b
+					return
+				}
+				s3Of(l).Versioning = nil
+			},
+		}),
+	with(Setting[Location]{Path: "s3.access_logs", Section: TypeS3, Step: "where", Kind: KindSelect, Label: "Access logs", Word: "access logs",
+		Help:    "Where the templates send the bucket's server access logs, the record of who read or wrote which recording that audits ask for.",
+		Example: AccessLogsExisting, Options: accessLogOptions, Default: AccessLogsCreate, Offline: true, When: amazonS3,
+		Flag: "access-logs", Usage: "create | existing | off: server access logs of the bucket the templates create",
+		Rule: oneOf[Location]("access logs", "an access log choice", AccessLogsExisting, accessLogOptions, true)},
+		// "create" is stored as no setting at all.
+		accessor[Location]{
+			get: func(l *Location) string {
+				if l.S3 == nil {
+					return ""
+				}
+				if l.S3.AccessLogs == "" {
+					return AccessLogsCreate
+				}
+				return l.S3.AccessLogs
+			},
+			set: func(l *Location, v string) {
+				if v == AccessLogsCreate {
+					v = ""
+				}
+				s3Of(l).AccessLogs = v
+			},
+		}),
+	with(Setting[Location]{Path: "s3.access_log_bucket", Section: TypeS3, Step: "where", Kind: KindText, Label: "Access log bucket", Word: "access log bucket",
+		Help:    "The existing bucket that receives the access logs, e.g. acme-central-access-logs; it must let logging.s3.amazonaws.com write to it.",
+		Example: "acme-central-access-logs", When: accessLogsExisting, Required: accessLogsExisting, Offline: true,
+		RequiredRule: "is required when access logs is " + AccessLogsExisting,
+		Flag:         "access-log-bucket", Usage: "existing bucket for the server access logs (with --access-logs existing)",
+		Rule: func(l *Location, v string) error {
+			if err := validate.S3Bucket(v); err != nil {
+				return err
+			}
+			if l.S3 != nil && v == l.S3.Bucket {
+				return &validate.Error{Field: "access log bucket", Rule: "must differ from the bucket itself, or it would log its own log deliveries", Example: "acme-central-access-logs"}
+			}
+			return nil
+		}},
+		s3Str(func(s *S3) *string { return &s.AccessLogBucket })),
 
 	// Azure — where.
 	with(Setting[Location]{Path: "azure.container", Section: TypeAzure, Step: "where", Kind: KindText, Label: "Container", Word: "container",

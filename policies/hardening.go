@@ -70,6 +70,13 @@ func HardeningOf(loc config.Location) Hardening {
 	}
 	if s := loc.S3; s != nil {
 		h.AccessLogBucket = logBucketName(s.Bucket)
+		h.Versioning = s.Versioning == nil || *s.Versioning
+		switch s.AccessLogs {
+		case config.AccessLogsExisting:
+			h.AccessLogs, h.AccessLogBucket = AccessLogsExisting, s.AccessLogBucket
+		case config.AccessLogsOff:
+			h.AccessLogs = AccessLogsOff
+		}
 		switch s.Encryption {
 		case config.EncryptionSSEKMS:
 			h.KMSKey = KMSKeyExisting

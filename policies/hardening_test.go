@@ -113,3 +113,21 @@ func TestTerraformKeepsAbortRule(t *testing.T) {
 		}
 	}
 }
+
+func TestHardeningFromSettings(t *testing.T) {
+	off := false
+	loc := roleLoc(func(s *config.S3) {
+		s.Versioning, s.AccessLogs, s.AccessLogBucket = &off, config.AccessLogsExisting, "acme-central-access-logs"
+	})
+	h := HardeningOf(loc)
+	if h.Versioning || h.AccessLogs != AccessLogsExisting || h.AccessLogBucket != "acme-central-access-logs" {
+		t.Errorf("HardeningOf = %+v, want versioning off and the existing log bucket", h)
+	}
+	if h := HardeningOf(roleLoc(func(s *config.S3) { s.AccessLogs = config.AccessLogsOff })); h.AccessLogs != AccessLogsOff || !h.Versioning {
+		t.Errorf("access_logs off: %+v", h)
+	}
+	out, err := Terraform(loc, testPlatform)
+	if err != nil || !strings.Contains(out, "#trivy:ignore:AWS-0090") || !strings.Contains(out, `default     = "acme-central-access-logs"`) {
+		t.Errorf("Terraform for versioning off and an existing log bucket (err %v):\n%s", err, out)
+	}
+}

@@ -109,6 +109,19 @@ func bind(keys []string, helpKey, desc string) key.Binding {
 	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(helpKey, desc))
 }
 
+// The keys several screens share, declared once.
+func backKey() key.Binding { return bind([]string{"esc"}, "esc", "back") }
+func quitKey() key.Binding { return bind([]string{"ctrl+c"}, "ctrl+c", "quit") }
+func upKey() key.Binding   { return bind([]string{"up", "k"}, "↑/k", "up") }
+func downKey() key.Binding { return bind([]string{"down", "j"}, "↓/j", "down") }
+
+// still is embedded by screens that start nothing when entered and lay
+// nothing out by size.
+type still struct{}
+
+func (still) enter() tea.Cmd   { return nil }
+func (still) setSize(_, _ int) {}
+
 // enabled keeps the bindings that apply now, in order.
 func enabled(bs ...*key.Binding) []key.Binding {
 	var out []key.Binding

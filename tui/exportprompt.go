@@ -24,6 +24,7 @@ const sourcesExample = "/var/spool/recordings, ~/screen-recordings"
 // shown over the screen it was asked from.
 type exportPrompt struct {
 	*common
+	still
 	keys exportKeys
 	// name is the location to export to.
 	name string
@@ -57,7 +58,7 @@ func (m *model) openExport(name string) tea.Cmd {
 	m.exp = &exportPrompt{common: m.common, name: name, in: in, close: func() { m.exp = nil }, keys: exportKeys{
 		StartExport: bind([]string{"enter"}, "enter", "start export"),
 		Cancel:      bind([]string{"esc"}, "esc", "cancel"),
-		Quit:        bind([]string{"ctrl+c"}, "ctrl+c", "quit"),
+		Quit:        quitKey(),
 	}}
 	return m.exp.in.Focus()
 }
@@ -72,9 +73,7 @@ func (e *exportPrompt) ShortHelp() []key.Binding {
 // FullHelp implements help.KeyMap.
 func (e *exportPrompt) FullHelp() [][]key.Binding { return [][]key.Binding{e.ShortHelp()} }
 
-func (e *exportPrompt) enter() tea.Cmd   { return nil }
-func (e *exportPrompt) setSize(_, _ int) {}
-func (e *exportPrompt) typing() bool     { return true }
+func (e *exportPrompt) typing() bool { return true }
 
 // update handles the folders question: enter checks the folders (in a
 // command: a folder may be on a slow network share), esc returns to the

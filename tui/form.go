@@ -81,8 +81,8 @@ func newFormKeys() formKeys {
 		Unfold:       bind([]string{"space", "right", "left"}, "space", "show/hide"),
 		Reveal:       bind([]string{"ctrl+r"}, "ctrl+r", "reveal"),
 		Detect:       bind([]string{"ctrl+d"}, "ctrl+d", "detect region"),
-		Back:         bind([]string{"esc"}, "esc", "back"),
-		Quit:         bind([]string{"ctrl+c"}, "ctrl+c", "quit"),
+		Back:         backKey(),
+		Quit:         quitKey(),
 	}
 }
 

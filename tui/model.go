@@ -60,7 +60,7 @@ func newModel(ctx context.Context, opts Options, w *wizard.Wizard, getenv func(s
 	m := &model{
 		common: c,
 		keys: rootKeys{
-			Quit: bind([]string{"ctrl+c"}, "ctrl+c", "quit"),
+			Quit: quitKey(),
 			Help: bind([]string{"?"}, "?", "keys"),
 		},
 		help:   help.New(),

@@ -74,9 +74,9 @@ func newPolicyScreen(c *common) *policyScreen {
 		CopyURL: bind([]string{"u"}, "u", "copy quick-create link"),
 		SaveDoc: bind([]string{"s"}, "s", "save to file"),
 		Plain:   bind([]string{"p"}, "p", "plain view"),
-		Back:    bind([]string{"esc"}, "esc", "back"),
+		Back:    backKey(),
 		Cancel:  bind([]string{"esc"}, "esc", "cancel"),
-		Quit:    bind([]string{"ctrl+c"}, "ctrl+c", "quit"),
+		Quit:    quitKey(),
 	}}
 }
 

@@ -28,8 +28,8 @@ func newReviewScreen(c *common) *reviewScreen {
 	return &reviewScreen{common: c, scroll: newScroller(), keys: reviewKeys{
 		Save:   bind([]string{"enter", "ctrl+s"}, "enter", "save"),
 		Scroll: bind([]string{"up", "down", "pgup", "pgdown", "k", "j"}, "↑/↓", "scroll"),
-		Back:   bind([]string{"esc"}, "esc", "back"),
-		Quit:   bind([]string{"ctrl+c"}, "ctrl+c", "quit"),
+		Back:   backKey(),
+		Quit:   quitKey(),
 	}}
 }
 
@@ -136,6 +136,7 @@ func (r *reviewScreen) view() string {
 // doneScreen follows a save: what to do next.
 type doneScreen struct {
 	*common
+	still
 	keys doneKeys
 }
 
@@ -148,7 +149,7 @@ func newDoneScreen(c *common) *doneScreen {
 		Finish:    bind([]string{"enter", "q"}, "enter", "finish"),
 		ExportNow: bind([]string{"x"}, "x", "export now"),
 		Back:      bind([]string{"esc"}, "esc", "locations"),
-		Quit:      bind([]string{"ctrl+c"}, "ctrl+c", "quit"),
+		Quit:      quitKey(),
 	}}
 	d.keys.ExportNow.SetEnabled(!c.served())
 	return d
@@ -162,9 +163,6 @@ func (d *doneScreen) ShortHelp() []key.Binding {
 
 // FullHelp implements help.KeyMap.
 func (d *doneScreen) FullHelp() [][]key.Binding { return [][]key.Binding{d.ShortHelp()} }
-
-func (d *doneScreen) enter() tea.Cmd   { return nil }
-func (d *doneScreen) setSize(_, _ int) {}
 
 func (d *doneScreen) update(msg tea.Msg) tea.Cmd {
 	kp, ok := msg.(tea.KeyPressMsg)
@@ -227,6 +225,7 @@ func shellWord(s string) string {
 // confirmation has its own keys and answer.
 type confirmScreen struct {
 	*common
+	still
 	keys confirmKeys
 	// question is the line under the intro.
 	question string
@@ -250,7 +249,7 @@ func newConfirm(c *common, question string, yes func() error) *confirmScreen {
 		No:           bind([]string{"n", "esc"}, "n", "no"),
 		TrustUpdated: bind([]string{"c"}, "c", "trust policy updated"),
 		CancelRotate: bind([]string{"x"}, "x", "cancel rotation"),
-		Quit:         bind([]string{"ctrl+c"}, "ctrl+c", "quit"),
+		Quit:         quitKey(),
 	}}
 }
 
@@ -320,9 +319,6 @@ func (cs *confirmScreen) ShortHelp() []key.Binding {
 
 // FullHelp implements help.KeyMap.
 func (cs *confirmScreen) FullHelp() [][]key.Binding { return [][]key.Binding{cs.ShortHelp()} }
-
-func (cs *confirmScreen) enter() tea.Cmd   { return nil }
-func (cs *confirmScreen) setSize(_, _ int) {}
 
 func (cs *confirmScreen) update(msg tea.Msg) tea.Cmd {
 	kp, ok := msg.(tea.KeyPressMsg)

@@ -37,8 +37,8 @@ type startKeys struct {
 
 func newStartScreen(c *common) *startScreen {
 	return &startScreen{common: c, scroll: newScroller(), keys: startKeys{
-		Up:         bind([]string{"up", "k"}, "↑/k", "up"),
-		Down:       bind([]string{"down", "j"}, "↓/j", "down"),
+		Up:         upKey(),
+		Down:       downKey(),
 		Edit:       bind([]string{"enter", "e"}, "enter", "edit"),
 		AddOnStart: bind([]string{"enter"}, "enter", "add"),
 		Add:        bind([]string{"a", "n"}, "a", "add"),

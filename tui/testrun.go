@@ -53,13 +53,13 @@ type testKeys struct {
 func newTestScreen(c *common) *testScreen {
 	return &testScreen{common: c, spin: newSpinner(), scroll: newScroller(), keys: testKeys{
 		Proceed: bind([]string{"enter"}, "enter", "continue"),
-		Up:      bind([]string{"up", "k"}, "↑/k", "up"),
-		Down:    bind([]string{"down", "j"}, "↓/j", "down"),
+		Up:      upKey(),
+		Down:    downKey(),
 		Jump:    bind([]string{"e"}, "e", "go to field"),
 		Retry:   bind([]string{"r"}, "r", "retry"),
 		Fix:     bind([]string{"f"}, "f", "apply fix"),
-		Back:    bind([]string{"esc"}, "esc", "back"),
-		Quit:    bind([]string{"ctrl+c"}, "ctrl+c", "quit"),
+		Back:    backKey(),
+		Quit:    quitKey(),
 	}}
 }
 

@@ -145,7 +145,7 @@ location under another name, --replace overwrites the one here.`,
 			if err != nil {
 				return &UsageError{Err: err}
 			}
-			if err := saveConfig(f); err != nil {
+			if err := saveConfig(g, f); err != nil {
 				return err
 			}
 			if len(res.Added) > 0 {

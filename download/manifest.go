@@ -26,19 +26,119 @@ var ErrNoManifest = errors.New("no export manifest found")
 // export's closing scan_incomplete row (export.RowScanIncomplete), and
 // failed rows of files that never got a key (a file that could not be
 // read, a key template that does not apply).
+//
+// A manifest that does not end with a whole row (the export could not
+// finish writing it, e.g. on a full disk) is refused with an error naming
+// the file and its last whole row.
 func ReadManifest(path string) ([]export.ManifestRow, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("manifest: %w", err)
 	}
 	defer f.Close()
-	if strings.EqualFold(filepath.Ext(path), ".csv") {
-		return readCSV(path, f)
+	whole, cut, err := wholeRows(f)
+	if err != nil {
+		return nil, fmt.Errorf("manifest %s: %w", path, err)
 	}
-	return readJSONL(path, f)
+	csvFile := strings.EqualFold(filepath.Ext(path), ".csv")
+	if cut && wholeTail(f, whole, csvFile) {
+		cut = false // a hand-written file whose last row lacks its newline
+	}
+	var r io.Reader = f
+	if cut {
+		r = io.LimitReader(f, whole)
+	}
+	var last lastRow
+	var rows []export.ManifestRow
+	if csvFile {
+		rows, err = readCSV(path, r, &last)
+	} else {
+		rows, err = readJSONL(path, r, &last)
+	}
+	if cut {
+		what := "it holds no whole row"
+		if last.line > 0 {
+			what = fmt.Sprintf("its last whole row is line %d (%s)", last.line, last.name)
+		}
+		return nil, fmt.Errorf("manifest %s is cut off: it does not end with a whole row, so rows after it may be missing; %s; the export could not finish writing it (a full disk?): run the export again for a whole manifest, or name another with --manifest", path, what)
+	}
+	return rows, err
 }
 
-func readJSONL(path string, r io.Reader) ([]export.ManifestRow, error) {
+// lastRow is the last row read, for the message about a cut manifest.
+type lastRow struct {
+	line int
+	name string
+}
+
+func (l *lastRow) set(line int, row export.ManifestRow) {
+	l.line = line
+	switch {
+	case row.Key != "":
+		l.name = "key " + strconv.Quote(row.Key)
+	case row.Source != "":
+		l.name = "source " + strconv.Quote(row.Source)
+	default:
+		l.name = row.Status
+	}
+}
+
+// wholeRows returns the length of f up to its last newline, and whether
+// anything follows it: a manifest the export wrote whole ends with one.
+func wholeRows(f *os.File) (int64, bool, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, false, err
+	}
+	size := fi.Size()
+	if size == 0 || !fi.Mode().IsRegular() {
+		return size, false, nil
+	}
+	buf := make([]byte, 64<<10)
+	for end := size; end > 0; {
+		start := max(0, end-int64(len(buf)))
+		n, err := f.ReadAt(buf[:end-start], start)
+		if err != nil && err != io.EOF {
+			return 0, false, err
+		}
+		if i := strings.LastIndexByte(string(buf[:n]), '\n'); i >= 0 {
+			whole := start + int64(i) + 1
+			return whole, whole != size, nil
+		}
+		end = start
+	}
+	return 0, true, nil
+}
+
+// wholeTail reports whether what follows the last newline is a whole row
+// after all: a JSON object, or a CSV record with as many fields as the
+// header whose last field, source_deleted, is "true" or "false" (a row cut
+// in that field would read as "fal").
+func wholeTail(f *os.File, whole int64, csvFile bool) bool {
+	tail, err := io.ReadAll(io.NewSectionReader(f, whole, 1<<24))
+	if err != nil {
+		return false
+	}
+	if !csvFile {
+		var row export.ManifestRow
+		return json.Unmarshal(tail, &row) == nil
+	}
+	head, err := csv.NewReader(io.NewSectionReader(f, 0, whole)).Read()
+	if err != nil {
+		return false
+	}
+	rec, err := csv.NewReader(strings.NewReader(string(tail))).Read()
+	if err != nil || len(rec) != len(head) {
+		return false
+	}
+	if strings.TrimSpace(head[len(head)-1]) == "source_deleted" {
+		v := rec[len(rec)-1]
+		return v == "true" || v == "false"
+	}
+	return true
+}
+
+func readJSONL(path string, r io.Reader, last *lastRow) ([]export.ManifestRow, error) {
 	var rows []export.ManifestRow
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
@@ -51,6 +151,7 @@ func readJSONL(path string, r io.Reader) ([]export.ManifestRow, error) {
 		if err := json.Unmarshal(b, &row); err != nil {
 			return nil, fmt.Errorf("manifest %s:%d: not a JSON manifest row: %v", path, line, err)
 		}
+		last.set(line, row)
 		if noObject(row) {
 			continue
 		}
@@ -65,7 +166,7 @@ func readJSONL(path string, r io.Reader) ([]export.ManifestRow, error) {
 	return rows, nil
 }
 
-func readCSV(path string, r io.Reader) ([]export.ManifestRow, error) {
+func readCSV(path string, r io.Reader, last *lastRow) ([]export.ManifestRow, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	head, err := cr.Read()
@@ -104,6 +205,7 @@ func readCSV(path string, r io.Reader) ([]export.ManifestRow, error) {
 		row := export.ManifestRow{Source: get(rec, "source"), Key: get(rec, "key"), Size: size,
 			Checksum: get(rec, "checksum"), ETag: get(rec, "etag"), VersionID: get(rec, "version_id"),
 			Status: get(rec, "status"), Error: get(rec, "error")}
+		last.set(line, row)
 		if noObject(row) {
 			continue
 		}

@@ -89,3 +89,54 @@ func TestReadManifestSkipsRowsWithoutObject(t *testing.T) {
 		}
 	}
 }
+
+// TestReadManifestRefusesCutManifest: an export that could not finish
+// writing its manifest (a full disk) leaves a file ending mid-row; verify
+// refuses it, naming the file and the last whole row, instead of reading
+// the cut row as if it were whole.
+func TestReadManifestRefusesCutManifest(t *testing.T) {
+	dir := t.TempDir()
+	rows := []export.ManifestRow{
+		{Source: "/d/a.wav", Key: "a.wav", Size: 5, Checksum: "CRC32C:AAAAAA==", Status: export.RowExported},
+		{Source: "/d/b.wav", Key: "b.wav", Size: 12345, Checksum: "CRC32C:BBBBBB==", Status: export.RowExported},
+	}
+	for _, name := range []string{"m.jsonl", "m.csv"} {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(dir, name)
+			writeManifestFile(t, p, rows)
+			if got, err := ReadManifest(p); err != nil || len(got) != 2 {
+				t.Fatalf("whole manifest: %v, %d rows", err, len(got))
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Cut inside the last row's size or deleted flag: the cut row
+			// would parse (a smaller size, "fal").
+			cut := b[:len(b)-4]
+			if strings.HasSuffix(name, ".jsonl") {
+				cut = b[:strings.Index(string(b), "12345")+3]
+			}
+			if err := os.WriteFile(p, cut, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err = ReadManifest(p)
+			if err == nil {
+				t.Fatalf("ReadManifest of a manifest cut mid-row succeeded")
+			}
+			for _, want := range []string{p, "cut off", `key "a.wav"`} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not name %q", err, want)
+				}
+			}
+			// A hand-written file whose last whole row lacks its newline
+			// is still read.
+			if err := os.WriteFile(p, b[:len(b)-1], 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := ReadManifest(p); err != nil || len(got) != 2 {
+				t.Fatalf("manifest without its last newline: %v, %d rows", err, len(got))
+			}
+		})
+	}
+}

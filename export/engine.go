@@ -115,6 +115,9 @@ type Summary struct {
 	// run).
 	ManifestCSV   string
 	ManifestJSONL string
+	// ManifestError is set when the manifests could not be written whole
+	// (a full disk): they lack rows from then on, and Warnings says so.
+	ManifestError string
 	// Stopped is true when the run was asked to stop (Controller.Stop or a
 	// cancelled context) before it finished. A run halted by an error
 	// (ErrLocationUnusable, a journal that cannot be written) is not
@@ -152,6 +155,9 @@ func (s Summary) String() string {
 	}
 	if !s.ScanComplete {
 		b.WriteString("; the scan stopped before reading every source, so more files may remain")
+	}
+	if s.ManifestError != "" {
+		b.WriteString("; the manifest was NOT written whole")
 	}
 	if s.Deleted > 0 {
 		fmt.Fprintf(&b, "; %d source files deleted", s.Deleted)
@@ -242,6 +248,7 @@ func Run(ctx context.Context, p providers.Provider, loc string, opts Options) (S
 	if e.man, err = openManifest(s.ManifestDir, loc, start); err != nil {
 		return Summary{}, err
 	}
+	e.man.onErr = func(err error) { e.warnOnce("manifest", err) }
 	e.cls = newClassifier(s, prior)
 	e.ctl = s.Controller
 	if e.ctl == nil {
@@ -359,6 +366,13 @@ func (e *engine) run() (Summary, error) {
 	}
 	sum.Stopped = e.stopAsked.Load() || e.ctl.stopping() || e.ctx.Err() != nil
 	e.warnMu.Lock()
+	if manErr != nil {
+		sum.ManifestError = manErr.Error()
+		if !e.warned["manifest"] {
+			// Found only at close, after the events ended.
+			e.warnings = append(e.warnings, manErr.Error())
+		}
+	}
 	sum.Warnings = append([]string(nil), e.warnings...)
 	e.warnMu.Unlock()
 	sum.ScanComplete = scanErr == nil

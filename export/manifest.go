@@ -55,6 +55,29 @@ type manifest struct {
 	jsonBuf   *bufio.Writer
 	csv       *csv.Writer
 	err       error
+	// onErr, when set, is told once of the first error, so the run can
+	// warn while it goes on.
+	onErr func(error)
+}
+
+// createFile opens a manifest file; a variable so a test can put a full
+// device (/dev/full) in its place.
+var createFile = os.OpenFile
+
+// fail records the first write error; later rows are dropped.
+func (m *manifest) fail(err error) {
+	if m.err != nil {
+		return
+	}
+	m.err = err
+	if m.onErr != nil {
+		m.onErr(m.errorLocked())
+	}
+}
+
+// errorLocked describes the manifests' first error for people.
+func (m *manifest) errorLocked() error {
+	return fmt.Errorf("manifest not written whole (%s, %s): %w; rows from then on are missing; the journal still records every file, so after freeing space run the export again: it skips what is done and writes a whole manifest", m.csvPath, m.jsonlPath, m.err)
 }
 
 // openManifest creates <dir>/<location>-<UTC timestamp>.csv and .jsonl.
@@ -67,7 +90,7 @@ func openManifest(dir, location string, now time.Time) (*manifest, error) {
 	var err error
 	// O_EXCL: two runs in the same second must not share a manifest.
 	for i := 1; ; i++ {
-		m.csvFile, err = os.OpenFile(m.csvPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		m.csvFile, err = createFile(m.csvPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err == nil || !os.IsExist(err) || i > 100 {
 			break
 		}
@@ -77,7 +100,7 @@ func openManifest(dir, location string, now time.Time) (*manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("manifest: %w", err)
 	}
-	if m.jsonFile, err = os.OpenFile(m.jsonlPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
+	if m.jsonFile, err = createFile(m.jsonlPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
 		m.csvFile.Close()
 		return nil, fmt.Errorf("manifest: %w", err)
 	}
@@ -100,17 +123,17 @@ func (m *manifest) write(r ManifestRow) {
 	rec := []string{r.Source, r.Key, strconv.FormatInt(r.Size, 10), r.Checksum, r.ETag, r.VersionID,
 		r.Status, r.Error, strconv.FormatInt(r.DurationMS, 10), strconv.FormatBool(r.Deleted)}
 	if err := m.csv.Write(rec); err != nil {
-		m.err = err
+		m.fail(err)
 		return
 	}
 	b, err := json.Marshal(r)
 	if err != nil {
-		m.err = err
+		m.fail(err)
 		return
 	}
 	b = append(b, '\n')
 	if _, err := m.jsonBuf.Write(b); err != nil {
-		m.err = err
+		m.fail(err)
 	}
 }
 
@@ -123,32 +146,34 @@ func (m *manifest) flush() {
 
 func (m *manifest) flushLocked() {
 	m.csv.Flush()
-	if err := m.csv.Error(); err != nil && m.err == nil {
-		m.err = err
+	if err := m.csv.Error(); err != nil {
+		m.fail(err)
 	}
-	if err := m.csvBuf.Flush(); err != nil && m.err == nil {
-		m.err = err
+	if err := m.csvBuf.Flush(); err != nil {
+		m.fail(err)
 	}
-	if err := m.jsonBuf.Flush(); err != nil && m.err == nil {
-		m.err = err
+	if err := m.jsonBuf.Flush(); err != nil {
+		m.fail(err)
 	}
 }
 
-// close flushes, syncs and closes both files and reports the first error.
+// close flushes, syncs and closes both files and reports the first error
+// of any write, flush, sync or close.
 func (m *manifest) close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.onErr = nil // the run is reporting; no more events
 	m.flushLocked()
 	for _, f := range []*os.File{m.csvFile, m.jsonFile} {
-		if err := f.Sync(); err != nil && m.err == nil {
-			m.err = err
+		if err := f.Sync(); err != nil {
+			m.fail(err)
 		}
-		if err := f.Close(); err != nil && m.err == nil {
-			m.err = err
+		if err := f.Close(); err != nil {
+			m.fail(err)
 		}
 	}
 	if m.err != nil {
-		return fmt.Errorf("manifest %s: %w", m.csvPath, m.err)
+		return m.errorLocked()
 	}
 	return nil
 }

@@ -186,6 +186,9 @@ func SummaryJSON(sum Summary, err error, stopped bool, resume string) map[string
 	if errors.Is(err, ErrLocationUnusable) {
 		m["location_error"] = true
 	}
+	if sum.ManifestError != "" {
+		m["manifest_error"] = sum.ManifestError
+	}
 	if stopped || errors.Is(err, ErrLocationUnusable) {
 		m["resume_command"] = resume
 	}

@@ -158,8 +158,13 @@ var leakRuns = map[string][][]string{
 	"stowage completion powershell": {{"completion", "powershell"}},
 	// serve is not left running: it stops on an address it cannot listen
 	// on, after loading the platform settings and making the host key.
-	"stowage serve":        {{"serve", "--tenants", "{dir}/tenants", "--host-key", "{dir}/hk", "--listen", "256.0.0.1:2222"}},
-	"stowage serve invite": {{"serve", "invite", "acme", "--tenants", "{dir}/tenants", "--host", "onboard.example.com"}},
+	// config export runs with the exports (its path ends in " export"), so
+	// import finds the file it wrote; --replace puts acme back as it was.
+	"stowage config export": {{"config", "export"}, {"config", "export", "--redact", "--format", "json"}, {"config", "export", "acme", "-o", "{dir}/acme.yaml"}},
+	"stowage config import": {{"config", "import", "{dir}/acme.yaml", "--replace"}},
+	"stowage config path":   {{"config", "path"}},
+	"stowage serve":         {{"serve", "--tenants", "{dir}/tenants", "--host-key", "{dir}/hk", "--listen", "256.0.0.1:2222"}},
+	"stowage serve invite":  {{"serve", "invite", "acme", "--tenants", "{dir}/tenants", "--host", "onboard.example.com"}},
 }
 
 // commandPaths lists every runnable command of the tree.

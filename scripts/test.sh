@@ -54,6 +54,13 @@ iac_status=0
 bash scripts/scan-iac.sh || iac_status=1
 # ---- end of the IaC scan
 
-if [ "$status" -ne 0 ] || [ "$fuzz_status" -ne 0 ] || [ "$iac_status" -ne 0 ]; then
+# --- release check (issue 13): scripts/release.sh for linux/amd64, the deb
+# unpacked with dpkg-deb -x into a temporary folder and its binary run.
+echo "== release check (linux/amd64)" >&2
+release_status=0
+bash scripts/check-release.sh || release_status=1
+# --- end release check
+
+if [ "$status" -ne 0 ] || [ "$fuzz_status" -ne 0 ] || [ "$iac_status" -ne 0 ] || [ "$release_status" -ne 0 ]; then
   exit 1
 fi

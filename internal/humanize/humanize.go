@@ -7,16 +7,26 @@ import "fmt"
 // Bytes renders n in binary units with one decimal ("1.5 GiB"); below
 // 1 KiB it gives whole bytes ("512 B").
 func Bytes(n int64) string {
-	const unit = 1024
-	if n < unit {
+	v, u, ok := scale(n)
+	if !ok {
 		return fmt.Sprintf("%d B", n)
 	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 5; m /= unit {
-		div *= unit
+	return fmt.Sprintf("%.1f %ciB", v, u)
+}
+
+// scale divides n by the largest binary unit it reaches (KiB to EiB) and
+// names that unit; ok is false below 1 KiB.
+func scale(n int64) (v float64, unit byte, ok bool) {
+	const k = 1024
+	if n < k {
+		return 0, 0, false
+	}
+	div, exp := int64(k), 0
+	for m := n / k; m >= k && exp < 5; m /= k {
+		div *= k
 		exp++
 	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+	return float64(n) / float64(div), "KMGTPE"[exp], true
 }
 
 // Portion renders done out of total with the percentage, e.g.
@@ -32,18 +42,12 @@ func Portion(done, total int64) string {
 // Size renders n in binary units, without the decimal when it is zero
 // ("16 MiB", "1.5 GiB"): the commands' summaries and flag errors.
 func Size(n int64) string {
-	const unit = 1024
-	if n < unit {
+	v, u, ok := scale(n)
+	if !ok {
 		return fmt.Sprintf("%d B", n)
 	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 5; m /= unit {
-		div *= unit
-		exp++
-	}
-	v := float64(n) / float64(div)
 	if v == float64(int64(v)) {
-		return fmt.Sprintf("%d %ciB", int64(v), "KMGTPE"[exp])
+		return fmt.Sprintf("%d %ciB", int64(v), u)
 	}
-	return fmt.Sprintf("%.1f %ciB", v, "KMGTPE"[exp])
+	return fmt.Sprintf("%.1f %ciB", v, u)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"strings"
 	"sync"
@@ -106,6 +107,11 @@ type Summary struct {
 	KeptUnconfirmed int
 	// Warnings are the messages of the run's Warning events, each once.
 	Warnings []string
+	// Retries counts every retried request (the store client's own retries
+	// included, as in the Retry events); RetryReasons splits it by the kind
+	// of error ("throttled", "network error", "server error").
+	Retries      int
+	RetryReasons map[string]int
 	// Bytes uploaded in this run.
 	Bytes   int64
 	Elapsed time.Duration
@@ -153,6 +159,9 @@ func (s Summary) String() string {
 	if s.NotStarted > 0 {
 		fmt.Fprintf(&b, ", %d not started", s.NotStarted)
 	}
+	if s.Retries > 0 {
+		fmt.Fprintf(&b, "; %d requests retried", s.Retries)
+	}
 	if !s.ScanComplete {
 		b.WriteString("; the scan stopped before reading every source, so more files may remain")
 	}
@@ -189,6 +198,8 @@ type engine struct {
 	budget *semaphore.Weighted
 	cls    *classifier
 	out    *outage
+	// retries counts every retry, the provider client's included.
+	retries retryCounts
 
 	halted atomic.Bool
 	// stopAsked is set when Controller.Stop or the context ended the run,
@@ -375,6 +386,12 @@ func (e *engine) run() (Summary, error) {
 	}
 	sum.Warnings = append([]string(nil), e.warnings...)
 	e.warnMu.Unlock()
+	e.retries.mu.Lock()
+	sum.Retries = e.retries.total
+	if len(e.retries.reasons) > 0 {
+		sum.RetryReasons = maps.Clone(e.retries.reasons)
+	}
+	e.retries.mu.Unlock()
 	sum.ScanComplete = scanErr == nil
 
 	switch {

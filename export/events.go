@@ -71,12 +71,15 @@ type FileFailed struct {
 
 // Retry: a request failed with a retryable error and is tried again after
 // Wait. Part is the part number of a multipart upload, 0 otherwise.
+// Internal is true for a retry the provider's own client made inside one
+// call (the AWS SDK's); Attempt then counts within that call.
 type Retry struct {
-	Path    string
-	Part    int
-	Attempt int
-	Wait    time.Duration
-	Err     error
+	Path     string
+	Part     int
+	Attempt  int
+	Wait     time.Duration
+	Err      error
+	Internal bool
 }
 
 // Deleted: a source file was removed after its object was confirmed

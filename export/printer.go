@@ -132,6 +132,9 @@ func eventJSON(ev Event, now time.Time) map[string]any {
 		if ev.Part > 0 {
 			m["part"] = ev.Part
 		}
+		if ev.Internal {
+			m["internal"] = true
+		}
 	case Deleted:
 		m["path"] = ev.Path
 		if ev.Err != nil {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -139,6 +141,9 @@ func WriteSummary(w io.Writer, sum Summary, err error, failed []FileFailed, fail
 		}
 		fmt.Fprintln(w)
 	}
+	if sum.Retries > 0 {
+		fmt.Fprintf(w, "  retries:  %d requests retried (%s)\n", sum.Retries, RetryReasonText(sum.RetryReasons))
+	}
 	for _, warn := range sum.Warnings {
 		fmt.Fprintf(w, "  warning:  %s\n", warn)
 	}
@@ -171,6 +176,10 @@ func WriteFailures(w io.Writer, failed []FileFailed, total int) {
 func SummaryJSON(sum Summary, err error, stopped bool, resume string) map[string]any {
 	// An empty list rather than null, so consumers can always iterate.
 	warnings := append([]string{}, sum.Warnings...)
+	reasons := maps.Clone(sum.RetryReasons)
+	if reasons == nil {
+		reasons = map[string]int{}
+	}
 	m := map[string]any{
 		"type": "summary", "time": time.Now().UTC().Format(time.RFC3339Nano), "location": sum.Location,
 		"files": sum.Files, "changed": sum.Changed, "skipped": sum.Skipped, "failed": sum.Failed,
@@ -178,7 +187,7 @@ func SummaryJSON(sum Summary, err error, stopped bool, resume string) map[string
 		"bytes": sum.Bytes, "elapsed_ms": sum.Elapsed.Milliseconds(), "mib_per_second": sum.MiBps,
 		"manifest_csv": sum.ManifestCSV, "manifest_jsonl": sum.ManifestJSONL, "stopped": stopped,
 		"scan_complete": sum.ScanComplete, "kept": sum.Kept, "kept_unconfirmed": sum.KeptUnconfirmed,
-		"warnings": warnings,
+		"warnings": warnings, "retries": sum.Retries, "retry_reasons": reasons,
 	}
 	if err != nil {
 		m["error"] = err.Error()
@@ -193,4 +202,21 @@ func SummaryJSON(sum Summary, err error, stopped bool, resume string) map[string
 		m["resume_command"] = resume
 	}
 	return m
+}
+
+// RetryReasonText lists retry counts by reason, most frequent first:
+// "9 network error, 3 throttled".
+func RetryReasonText(reasons map[string]int) string {
+	keys := slices.Collect(maps.Keys(reasons))
+	slices.SortFunc(keys, func(a, b string) int {
+		if reasons[a] != reasons[b] {
+			return reasons[b] - reasons[a]
+		}
+		return strings.Compare(a, b)
+	})
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%d %s", reasons[k], k))
+	}
+	return strings.Join(parts, ", ")
 }

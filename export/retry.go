@@ -26,9 +26,14 @@ func retryable(ctx context.Context, err error) bool {
 // the run is paused. part is the part number for Retry events (0 for a
 // whole file).
 func (e *engine) do(path string, part int, op func(ctx context.Context) error) error {
-	ctx := e.ctx
+	// Retries the provider's own client makes inside one call are reported
+	// too, so every retry is an event and counted.
+	ctx := providers.WithRetryReporter(e.ctx, func(r providers.RetryReport) {
+		e.countRetry(r.Err)
+		e.ev.emit(Retry{Path: path, Part: part, Attempt: r.Attempt, Wait: r.Wait, Err: r.Err, Internal: true})
+	})
 	for attempt := 1; ; attempt++ {
-		if err := e.ctl.gate(ctx); err != nil {
+		if err := e.ctl.gate(e.ctx); err != nil {
 			return err
 		}
 		err := op(ctx)
@@ -36,13 +41,13 @@ func (e *engine) do(path string, part int, op func(ctx context.Context) error) e
 			e.out.succeeded()
 			return nil
 		}
-		if ctx.Err() != nil {
+		if e.ctx.Err() != nil {
 			return err
 		}
 		if e.out.failed(path, err) {
 			e.stopUnreachable(err)
 		}
-		if !retryable(ctx, err) {
+		if !retryable(e.ctx, err) {
 			e.checkLocation(err)
 			return err
 		}
@@ -55,10 +60,11 @@ func (e *engine) do(path string, part int, op func(ctx context.Context) error) e
 			return fmt.Errorf("%w (gave up after %d attempts)", err, attempt)
 		}
 		wait := backoff.Wait(e.s.BaseBackoff, e.s.MaxBackoff, attempt, err)
+		e.countRetry(err)
 		e.ev.emit(Retry{Path: path, Part: part, Attempt: attempt, Wait: wait, Err: err})
 		select {
 		case <-time.After(wait):
-		case <-ctx.Done():
+		case <-e.ctx.Done():
 			return err
 		case <-e.out.down:
 			return err
@@ -150,4 +156,30 @@ func (e *engine) stopUnreachable(err error) {
 		err: err,
 	})
 	e.out.downOnce.Do(func() { close(e.out.down) })
+}
+
+// retryCounts counts a run's retries by reason, for the summary.
+type retryCounts struct {
+	mu      sync.Mutex
+	total   int
+	reasons map[string]int
+}
+
+// countRetry counts one retry of any layer under its reason: the kind of
+// storage error ("throttled", "network error", "server error").
+func (e *engine) countRetry(err error) {
+	reason := "other"
+	var pe *providers.Error
+	if errors.As(err, &pe) && pe.Kind != nil {
+		reason = pe.Kind.Error()
+	} else if errors.Is(err, context.DeadlineExceeded) {
+		reason = "request timed out"
+	}
+	e.retries.mu.Lock()
+	defer e.retries.mu.Unlock()
+	e.retries.total++
+	if e.retries.reasons == nil {
+		e.retries.reasons = map[string]int{}
+	}
+	e.retries.reasons[reason]++
 }

@@ -99,7 +99,7 @@ func (p *Provider) ListUploads(ctx context.Context, prefix string, fn func(provi
 	in := &s3.ListMultipartUploadsInput{Bucket: aws.String(p.s3c.Bucket), Prefix: aws.String(p.key(prefix)),
 		EncodingType: types.EncodingTypeUrl}
 	for {
-		out, err := p.client.ListMultipartUploads(ctx, in)
+		out, err := p.client.ListMultipartUploads(ctx, in, p.reported(ctx, "list-uploads", "s3:ListBucketMultipartUploads", true))
 		if err != nil {
 			return p.mapErr("list-uploads", "s3:ListBucketMultipartUploads", true, err)
 		}
@@ -138,7 +138,7 @@ func (p *Provider) createMultipart(ctx context.Context, key string, opts provide
 		if checksummed {
 			in.ChecksumAlgorithm = types.ChecksumAlgorithmCrc32c
 		}
-		out, err := p.client.CreateMultipartUpload(ctx, in)
+		out, err := p.client.CreateMultipartUpload(ctx, in, p.reported(ctx, "create-multipart", "s3:PutObject", false))
 		if err != nil {
 			attempts += 2 // at least one lost answer is possible
 			return "", p.mapErr("create-multipart", "s3:PutObject", false, err)
@@ -191,7 +191,7 @@ func (p *Provider) UploadPart(ctx context.Context, key, uploadID string, n int, 
 		local = sum
 		in.ChecksumCRC32C = aws.String(sum)
 	}
-	out, err := p.client.UploadPart(ctx, in)
+	out, err := p.client.UploadPart(ctx, in, p.reported(ctx, "upload-part", "s3:PutObject", false))
 	if err != nil {
 		err = p.mapErr("upload-part", "s3:PutObject", false, err)
 		if local == "" || !rejectsChecksumHeader(err) {
@@ -201,7 +201,7 @@ func (p *Provider) UploadPart(ctx context.Context, key, uploadID string, n int, 
 		// checksum headers: send the part without one.
 		in.ChecksumCRC32C = nil
 		in.Body = newProgressReader(io.NewSectionReader(src, offset, size), opts.Progress)
-		out2, err2 := p.client.UploadPart(ctx, in)
+		out2, err2 := p.client.UploadPart(ctx, in, p.reported(ctx, "upload-part", "s3:PutObject", false))
 		if err2 != nil {
 			return providers.Part{}, err
 		}
@@ -227,7 +227,7 @@ func (p *Provider) ListParts(ctx context.Context, key, uploadID string) ([]provi
 		UploadId: aws.String(uploadID),
 	})
 	for pager.HasMorePages() {
-		page, err := pager.NextPage(ctx)
+		page, err := pager.NextPage(ctx, p.reported(ctx, "list-parts", "s3:ListMultipartUploadParts", false))
 		if err != nil {
 			// ListParts is authorised by s3:ListMultipartUploadParts.
 			return nil, p.mapErr("list-parts", "s3:ListMultipartUploadParts", false, err)
@@ -265,7 +265,7 @@ func (p *Provider) CompleteMultipart(ctx context.Context, key, uploadID string, 
 		Key:             aws.String(p.key(key)),
 		UploadId:        aws.String(uploadID),
 		MultipartUpload: &types.CompletedMultipartUpload{Parts: completed},
-	})
+	}, p.reported(ctx, "complete-multipart", "s3:PutObject", false))
 	if err != nil {
 		return providers.Object{}, p.mapErr("complete-multipart", "s3:PutObject", false, err)
 	}
@@ -284,7 +284,7 @@ func (p *Provider) AbortMultipart(ctx context.Context, key, uploadID string) err
 		Bucket:   aws.String(p.s3c.Bucket),
 		Key:      aws.String(p.key(key)),
 		UploadId: aws.String(uploadID),
-	})
+	}, p.reported(ctx, "abort-multipart", "s3:AbortMultipartUpload", false))
 	err = p.mapErr("abort-multipart", "s3:AbortMultipartUpload", false, err)
 	if errors.Is(err, providers.ErrNoSuchKey) {
 		return nil

@@ -143,7 +143,7 @@ func (p *Provider) put(ctx context.Context, key string, body io.ReadSeeker, size
 		ACL:                  h.acl,
 		ChecksumAlgorithm:    plan.algorithm,
 		ChecksumCRC32C:       plan.crc32c,
-	})
+	}, p.reported(ctx, "put", "s3:PutObject", false))
 	if err != nil {
 		return providers.Object{}, p.mapErr("put", "s3:PutObject", false, err)
 	}
@@ -163,7 +163,7 @@ func (p *Provider) Stat(ctx context.Context, key string) (providers.Object, erro
 		Bucket:       aws.String(p.s3c.Bucket),
 		Key:          aws.String(p.key(key)),
 		ChecksumMode: types.ChecksumModeEnabled,
-	})
+	}, p.reported(ctx, "stat", "s3:GetObject", false))
 	if err != nil {
 		// HeadObject needs s3:GetObject; a 403 can also hide a missing key
 		// when the caller may not list the bucket.
@@ -190,7 +190,7 @@ func (p *Provider) List(ctx context.Context, prefix string, fn func(providers.Ob
 		EncodingType: types.EncodingTypeUrl,
 	})
 	for pager.HasMorePages() {
-		page, err := pager.NextPage(ctx)
+		page, err := pager.NextPage(ctx, p.reported(ctx, "list", "s3:ListBucket", true))
 		if err != nil {
 			return p.mapErr("list", "s3:ListBucket", true, err)
 		}
@@ -237,7 +237,7 @@ func (p *Provider) Get(ctx context.Context, key string, offset, length int64) (i
 		// A whole-object read can be verified against the stored checksum.
 		in.ChecksumMode = types.ChecksumModeEnabled
 	}
-	out, err := p.client.GetObject(ctx, in)
+	out, err := p.client.GetObject(ctx, in, p.reported(ctx, "get", "s3:GetObject", false))
 	if err != nil {
 		return nil, providers.Object{}, p.mapErr("get", "s3:GetObject", false, err)
 	}
@@ -288,7 +288,7 @@ func (p *Provider) Delete(ctx context.Context, key string) error {
 	_, err := p.client.DeleteObject(ctx, &s3.DeleteObjectInput{
 		Bucket: aws.String(p.s3c.Bucket),
 		Key:    aws.String(p.key(key)),
-	})
+	}, p.reported(ctx, "delete", "s3:DeleteObject", false))
 	return p.mapErr("delete", "s3:DeleteObject", false, err)
 }
 

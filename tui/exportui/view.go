@@ -249,6 +249,16 @@ func (m *model) summaryLines() []string {
 		}
 		lines = append(lines, label("kept")+" "+kept)
 	}
+	if sum.Retries > 0 {
+		text := fmt.Sprintf("%d requests retried (%s)", sum.Retries, export.RetryReasonText(sum.RetryReasons))
+		for j, l := range progressui.WrapLines(text, w-10, 0) {
+			lab := label("")
+			if j == 0 {
+				lab = label("retries")
+			}
+			lines = append(lines, lab+" "+l)
+		}
+	}
 	warnings := sum.Warnings
 	if len(warnings) == 0 {
 		warnings = m.warnings

@@ -35,6 +35,11 @@ type MinIOOptions struct {
 	// Region sets MINIO_REGION. Empty leaves it unset, and MinIO then reports an
 	// empty LocationConstraint for buckets, as AWS does for us-east-1.
 	Region string
+	// TrustCAFile is an extra CA certificate (PEM file) the server trusts
+	// for its own outgoing connections, e.g. another test server's CAFile so
+	// a batch replicate job can push to it over TLS. Needs TLS. (A string,
+	// not a list: options are a map key of the shared servers.)
+	TrustCAFile string
 }
 
 // MinIO is a running (or stopped, restartable) MinIO server on loopback.
@@ -112,6 +117,16 @@ func startMinIO(bin, base string, opts MinIOOptions) (*MinIO, error) {
 			return nil, err
 		}
 		m.CAFile, m.CAPool = caFile, pool
+		if f := opts.TrustCAFile; f != "" {
+			pem, err := os.ReadFile(f)
+			if err != nil {
+				return nil, fmt.Errorf("MinIO trusted CA: %w", err)
+			}
+			// MinIO trusts every certificate in CERTS-DIR/CAs.
+			if err := os.WriteFile(filepath.Join(m.certsDir, "CAs", "trusted.crt"), pem, 0o600); err != nil {
+				return nil, fmt.Errorf("MinIO trusted CA: %w", err)
+			}
+		}
 		transport.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 		scheme = "https"
 	}

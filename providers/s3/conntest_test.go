@@ -157,6 +157,29 @@ func TestConnectionFailures(t *testing.T) {
 			skippedAt: []string{"list", "put", "block-public-access"},
 		},
 		{
+			// MinIO denies a bucket the user's policy does not name, even
+			// one that does not exist: the hint must not only blame the
+			// policy when the name was mistyped.
+			name: "misspelt bucket denied",
+			setup: func(t *testing.T) config.Location {
+				loc := keysLocation(m, newBucket(t, m), "", "")
+				loc.S3.AccessKeyID, loc.S3.SecretAccessKey = m.CreateUser(t, leastPrivilege(t, loc))
+				loc.S3.Bucket = testenv.UniqueName("nope")
+				return loc
+			},
+			failID: "region", code: "AccessDenied",
+			hintHas: []string{"s3:GetBucketLocation on arn:aws:s3:::{bucket}", "or the bucket name is wrong — check it"},
+		},
+		{
+			name: "missing bucket on MinIO",
+			setup: func(t *testing.T) config.Location {
+				return keysLocation(m, testenv.UniqueName("missing"), m.RootUser, m.RootPassword)
+			},
+			failID: "region", field: "bucket",
+			hintHas:   []string{"the bucket does not exist on 127.0.0.1:", "check the bucket name"},
+			skippedAt: []string{"list", "put"},
+		},
+		{
 			name: "unknown CA",
 			setup: func(t *testing.T) config.Location {
 				loc := keysLocation(m, newBucket(t, m), m.RootUser, m.RootPassword)

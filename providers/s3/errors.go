@@ -165,7 +165,7 @@ func classify(err error, in errInput) error {
 		classifyDenied(e, msg, in)
 	case codesNoSuchBucket[code] || (status == http.StatusNotFound && in.BucketLevel):
 		e.Kind = providers.ErrNoSuchBucket
-		e.Hint = "the bucket does not exist, or is in another account or store; check the bucket name (it is case-sensitive)"
+		e.Hint = noBucketHint(in)
 	case codesNoSuchKey[code] || status == http.StatusNotFound:
 		e.Kind = providers.ErrNoSuchKey
 		if code == "NoSuchUpload" {
@@ -243,13 +243,38 @@ func classifyDenied(e *providers.Error, msg string, in errInput) {
 	if strings.HasPrefix(e.Action, "kms:") {
 		e.Hint = fmt.Sprintf("add %s on %s to the role or user's permissions policy, and allow it in the KMS key policy", e.Action, orUnknown(e.Resource))
 	} else {
-		e.Hint = fmt.Sprintf("add %s on %s to the permissions policy", e.Action, orUnknown(e.Resource))
+		// Stores that check the policy before the bucket (MinIO, AWS for
+		// a bucket in another account) deny a misspelt bucket too.
+		e.Hint = fmt.Sprintf("add %s on %s to the permissions policy, or the bucket name is wrong — check it", e.Action, orUnknown(e.Resource))
 	}
 	if in.Statement != nil {
 		if st := in.Statement(e.Action); st != "" {
 			e.Hint += ":\n" + st
 		}
 	}
+}
+
+// noBucketHint says where the missing bucket was looked for: on AWS an
+// account and region, elsewhere the store's host.
+func noBucketHint(in errInput) string {
+	if isAWSHost(in.Host) {
+		where := "that account and region"
+		if in.Region != "" {
+			where = "that account and region (" + in.Region + ")"
+		}
+		return "the bucket does not exist in " + where + "; check the bucket name (it is case-sensitive), the region and that the credentials belong to the bucket's account"
+	}
+	return fmt.Sprintf("the bucket does not exist on %s; check the bucket name (it is case-sensitive)", orUnknown(in.Host))
+}
+
+// isAWSHost reports whether host is an AWS S3 endpoint (or unknown, which
+// means the regional default).
+func isAWSHost(host string) bool {
+	h, _, err := net.SplitHostPort(host)
+	if err != nil {
+		h = host
+	}
+	return h == "" || strings.HasSuffix(h, ".amazonaws.com") || strings.HasSuffix(h, ".amazonaws.com.cn") || strings.HasSuffix(h, ".amazonaws.eu")
 }
 
 func orUnknown(s string) string {

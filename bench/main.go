@@ -10,10 +10,12 @@
 //	bash scripts/install-tools.sh && bash scripts/install-peers.sh
 //	go run ./bench            # 1,000 files of 0.25–2 MiB, one 2 GiB file, 10,000 tiny files
 //	go run ./bench -quick     # 200 files, 256 MiB, 10,000 tiny files
+//	go run ./bench -quick -tools stowage,sdk -sets small   # against the ceiling only
 //
-// Stowage runs as a child process (this program's own binary in -child mode)
-// doing what an export from the command line does, so its CPU time and peak
-// RSS come from the kernel's rusage of that process alone, as for the peers.
+// Stowage is the real `stowage export` binary, built from ./cmd/stowage by the
+// bench; the ceiling is a bare aws-sdk-go-v2 PutObject loop (this program's
+// binary in -ceiling mode). Every tool is a process of its own, so CPU time
+// and peak RSS come from the kernel's rusage of that process alone.
 // See bench/README.md for the figures and their analysis.
 package main
 
@@ -42,6 +44,10 @@ const (
 	targetBigRatio   = 1.3
 	targetRSS        = 100 << 20
 	targetRerun      = 2 * time.Second
+	// Against the bare SDK loop (issue 12 §5): the export's journal,
+	// manifest and checks may cost at most this much.
+	targetCeilingRatio = 0.97
+	targetCeilingCPU   = 1.1
 )
 
 type options struct {
@@ -71,10 +77,10 @@ func main() {
 func mainCode() int {
 	var (
 		o       options
-		child   string
+		ceiling string
 		bigSize string
 	)
-	flag.StringVar(&child, "child", "", "internal: run one Stowage export from the spec file `path`")
+	flag.StringVar(&ceiling, "ceiling", "", "internal: run the bare SDK PutObject loop from the spec file `path`")
 	flag.BoolVar(&o.quick, "quick", false, "quick run: 200 small files and a 256 MiB big file (unless -files/-big-size say otherwise)")
 	flag.IntVar(&o.files, "files", 0, "number of small files of 0.25–2 MiB (default 1000, or 200 with -quick)")
 	flag.StringVar(&bigSize, "big-size", "", "size of the big file, e.g. 2GiB, 256MiB (default 2GiB, or 256MiB with -quick)")
@@ -84,7 +90,7 @@ func mainCode() int {
 	flag.StringVar(&o.workDir, "work", "", "folder for MinIO's data, journals and logs (default: a new temporary folder, removed at the end)")
 	flag.StringVar(&o.dataDir, "data", "", "folder for the generated data sets, kept and reused when the settings match (default: inside -work)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work folder (logs, journals, manifests, MinIO data)")
-	flag.StringVar(&o.tools, "tools", "stowage,rclone,aws", "comma-separated tools to run; missing peers are left out with a note")
+	flag.StringVar(&o.tools, "tools", "stowage,sdk,rclone,aws", "comma-separated tools to run (sdk: the bare PutObject loop, the ceiling); missing peers are left out with a note")
 	flag.StringVar(&o.sets, "sets", "small,big,rerun", "comma-separated measurements: small, big, rerun")
 	flag.IntVar(&o.concurrency, "concurrency", 0, "Stowage's Options.Concurrency (0: the engine's default)")
 	flag.StringVar(&o.checksum, "checksum-mode", "", "Stowage's checksum_mode: when_required or when_supported (default: the provider's, when_required on MinIO)")
@@ -94,8 +100,8 @@ func mainCode() int {
 	flag.StringVar(&o.aws, "aws", "", "AWS CLI binary (default: aws on PATH)")
 	flag.Parse()
 
-	if child != "" {
-		return runChild(child)
+	if ceiling != "" {
+		return runCeiling(ceiling)
 	}
 	if err := o.resolve(bigSize); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -149,8 +155,8 @@ func (o *options) resolve(bigSize string) error {
 		}
 	}
 	for _, t := range splitList(o.tools) {
-		if t != "stowage" && t != "rclone" && t != "aws" {
-			return fmt.Errorf("-tools: %q is not a tool; use stowage, rclone and aws, e.g. -tools stowage,rclone", t)
+		if t != "stowage" && t != "sdk" && t != "rclone" && t != "aws" {
+			return fmt.Errorf("-tools: %q is not a tool; use stowage, sdk, rclone and aws, e.g. -tools stowage,sdk", t)
 		}
 	}
 	return nil
@@ -265,7 +271,16 @@ func run(ctx context.Context, o options) error {
 	}
 	logf("MinIO %s at %s, data in %s", srv.Version, srv.Endpoint, srv.DataDir)
 
-	tools, notes := pickTools(o, root, self, srv)
+	binDir := filepath.Join(work, "bin")
+	if err := os.MkdirAll(binDir, 0o700); err != nil {
+		return err
+	}
+	logf("building ./cmd/stowage")
+	stowageBin, err := buildStowage(ctx, root, binDir, o.profileDir != "")
+	if err != nil {
+		return err
+	}
+	tools, notes := pickTools(o, root, self, stowageBin, srv)
 	for _, n := range notes {
 		logf("%s", n)
 	}
@@ -288,7 +303,16 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 		logf("%s: %s over %s (%d files, %s), load %.2f", t.Name, label, ds.Dir, ds.Files, mib(ds.Bytes), loadAvg())
-		r, out, err := measure(ctx, srv, cmd, filepath.Join(logs, fmt.Sprintf("%s-%s.log", bucket, map[bool]string{false: "first", true: "rerun"}[rerun])))
+		var bo binaryOutcome
+		var out []byte
+		consume := func(rd io.Reader, start time.Time) {
+			if isStowage(t) {
+				bo = readExportJSON(rd, start)
+				return
+			}
+			out, _ = io.ReadAll(rd)
+		}
+		r, err := measure(ctx, srv, cmd, filepath.Join(logs, fmt.Sprintf("%s-%s.log", bucket, map[bool]string{false: "first", true: "rerun"}[rerun])), consume)
 		if err != nil {
 			return err
 		}
@@ -296,16 +320,15 @@ func run(ctx context.Context, o options) error {
 			return ctx.Err()
 		}
 		r.Tool, r.Set, r.Files, r.Bytes, r.Round = t.Name, label, ds.Files, ds.Bytes, round
-		if t.Name == "stowage" {
-			var cr childResult
+		switch t.Name {
+		case "stowage":
+			r.absorb(bo)
+		case "sdk":
+			var cr ceilingResult
 			if err := json.Unmarshal(out, &cr); err != nil {
-				r.Err = strings.TrimSpace(r.Err + " child output: " + err.Error())
-			} else {
-				r.Engine = time.Duration(cr.EngineSeconds * float64(time.Second))
-				r.Skipped = cr.Skipped
-				if cr.Error != "" {
-					r.Err = strings.TrimSpace(r.Err + " " + cr.Error)
-				}
+				r.Err = strings.TrimSpace(r.Err + " ceiling output: " + err.Error())
+			} else if cr.Error != "" {
+				r.Err = strings.TrimSpace(r.Err + " " + cr.Error)
 			}
 		}
 		if r.objects, r.objectSize, err = srv.contents(ctx, bucket); err != nil {
@@ -352,6 +375,10 @@ func run(ctx context.Context, o options) error {
 			if err := record(t, tinySet, "tiny first", bucket, 0, false); err != nil {
 				return err
 			}
+			if t.Name == "sdk" {
+				// The bare loop has no journal: a rerun would send it all again.
+				continue
+			}
 			if err := record(t, tinySet, "tiny rerun", bucket, 0, true); err != nil {
 				return err
 			}
@@ -363,12 +390,15 @@ func run(ctx context.Context, o options) error {
 }
 
 // pickTools returns the tools to run, in order, and notes on peers left out.
-func pickTools(o options, root, self string, srv *server) ([]tool, []string) {
+func pickTools(o options, root, self, stowageBin string, srv *server) ([]tool, []string) {
 	want := splitList(o.tools)
 	var tools []tool
 	var notes []string
 	if slices.Contains(want, "stowage") {
-		tools = append(tools, stowageTool(self, srv, o.concurrency, o.checksum, o.profileDir))
+		tools = append(tools, stowageBinaryTool(stowageBin, srv, o.concurrency, o.checksum, o.profileDir))
+	}
+	if slices.Contains(want, "sdk") {
+		tools = append(tools, ceilingTool(self, srv))
 	}
 	if slices.Contains(want, "rclone") {
 		bin := o.rclone
@@ -522,6 +552,24 @@ func report(w io.Writer, o options, tools []tool, notes []string, srv *server, r
 		}
 	}
 
+	for _, set := range []string{"small", "big", "tiny first"} {
+		s, ok1 := median(results, "stowage", set)
+		c, ok2 := median(results, "sdk", set)
+		if !ok1 || !ok2 {
+			continue
+		}
+		fmt.Fprintf(w, "- %-10s vs the ceiling (bare SDK loop): %.3f× its throughput (%.2f s vs %.2f s), %.2f× its client CPU (%.2f s vs %.2f s), %.2f× its peak RSS",
+			set, c.Wall.Seconds()/s.Wall.Seconds(), s.Wall.Seconds(), c.Wall.Seconds(),
+			ratio(s.CPU.Seconds(), c.CPU.Seconds()), s.CPU.Seconds(), c.CPU.Seconds(), ratio(float64(s.MaxRSS), float64(c.MaxRSS)))
+		if rs := pairedRatios(results, "sdk", set); len(rs) > 1 {
+			fmt.Fprintf(w, "; by round %.3f× (%s)", rs[(len(rs)-1)/2], joinRatios(rs))
+		}
+		if cs := pairedCPURatios(results, "sdk", set); len(cs) > 1 {
+			fmt.Fprintf(w, "; CPU by round %.2f× (%s)", cs[(len(cs)-1)/2], joinRatios(cs))
+		}
+		fmt.Fprintln(w)
+	}
+
 	fmt.Fprintln(w, "\nCPU-bound estimate: the peer's tool+MinIO CPU seconds over Stowage's (medians). Client and server share")
 	fmt.Fprintln(w, "the same cores here, so on a machine saturated by them this is the throughput ratio; it moves less with")
 	fmt.Fprintln(w, "other load than wall time does. By round: the median of the peer's time over Stowage's in the same")
@@ -547,6 +595,15 @@ func report(w io.Writer, o options, tools []tool, notes []string, srv *server, r
 		default:
 			got := p.Wall.Seconds() / s.Wall.Seconds()
 			fmt.Fprintf(w, "- %s set ≥ %.1f× rclone throughput: %.2f× %s\n", set, want, got, verdict(got >= want))
+		}
+	}
+	if s, ok := median(results, "stowage", "small"); ok {
+		if c, ok := median(results, "sdk", "small"); ok && s.Err == "" && c.Err == "" {
+			tp := c.Wall.Seconds() / s.Wall.Seconds()
+			cpu := medianOf(results, "stowage", "small", func(r result) float64 { return r.CPU.Seconds() }) /
+				medianOf(results, "sdk", "small", func(r result) float64 { return r.CPU.Seconds() })
+			fmt.Fprintf(w, "- small set ≥ %.2f× the ceiling's throughput: %.3f× %s\n", targetCeilingRatio, tp, verdict(tp >= targetCeilingRatio))
+			fmt.Fprintf(w, "- small set client CPU ≤ %.1f× the ceiling's: %.2f× (medians) %s\n", targetCeilingCPU, cpu, verdict(cpu <= targetCeilingCPU))
 		}
 	}
 	ratioTarget("small", targetSmallRatio)
@@ -593,6 +650,39 @@ func joinRatios(rs []float64) string {
 		parts[i] = fmt.Sprintf("%.2f", r)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// pairedCPURatios returns, sorted, Stowage's client CPU over the peer's for
+// each round where both ran set without error.
+func pairedCPURatios(results []result, peer, set string) []float64 {
+	var out []float64
+	for _, s := range results {
+		if s.Tool != "stowage" || s.Set != set || s.Err != "" {
+			continue
+		}
+		for _, p := range results {
+			if p.Tool == peer && p.Set == set && p.Round == s.Round && p.Err == "" && p.CPU > 0 {
+				out = append(out, s.CPU.Seconds()/p.CPU.Seconds())
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// medianOf is the median of f over tool's runs of set.
+func medianOf(results []result, tool, set string, f func(result) float64) float64 {
+	var v []float64
+	for _, r := range results {
+		if r.Tool == tool && r.Set == set {
+			v = append(v, f(r))
+		}
+	}
+	if len(v) == 0 {
+		return 0
+	}
+	slices.Sort(v)
+	return v[(len(v)-1)/2]
 }
 
 // medianCPU is the median tool+MinIO CPU seconds of tool over set.

@@ -174,3 +174,32 @@ func TestProcCPU(t *testing.T) {
 		})
 	}
 }
+
+// TestReadExportJSON reads the export command's JSON Lines as the bench
+// does: the first upload's times and the summary, whatever comes between.
+func TestReadExportJSON(t *testing.T) {
+	lines := strings.Join([]string{
+		`{"type":"scan","files":3}`,
+		`{"type":"file_started","path":"/a","key":"a","size":1}`,
+		`{"type":"file_done","path":"/a","key":"a","size":1}`,
+		`{"type":"file_started","path":"/b","key":"b","size":1}`,
+		`{"type":"summary","files":2,"skipped":1,"failed":0,"bytes":2,"elapsed_ms":1500,"error":"x"}`,
+	}, "\n") + "\n"
+	o := readExportJSON(strings.NewReader(lines), time.Now().Add(-time.Second))
+	if !o.HaveSummary || o.Summary.Files != 2 || o.Summary.Skipped != 1 || o.Summary.ElapsedMS != 1500 || o.Summary.Error != "x" {
+		t.Fatalf("summary %+v (have %v)", o.Summary, o.HaveSummary)
+	}
+	if o.FirstStarted < time.Second || o.FirstDone < o.FirstStarted {
+		t.Fatalf("first started %s, first done %s", o.FirstStarted, o.FirstDone)
+	}
+	var r result
+	r.absorb(o)
+	if r.Engine != 1500*time.Millisecond || r.Skipped != 1 || r.Err != "x" {
+		t.Fatalf("absorbed %+v", r)
+	}
+	var none result
+	none.absorb(readExportJSON(strings.NewReader(`{"type":"scan"}`+"\n"), time.Now()))
+	if !strings.Contains(none.Err, "no summary") {
+		t.Fatalf("a run without a summary line was not marked: %q", none.Err)
+	}
+}

@@ -1,10 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,20 +15,23 @@ import (
 
 // result is one measured run of one tool over one data set.
 type result struct {
-	Tool, Set  string
-	Round      int // 0-based round of -runs; 0 for the tiny set
-	Files      int
-	Bytes      int64
-	Wall       time.Duration // process start to exit
-	CPU        time.Duration // user + system of the process and its children
-	MaxRSS     int64         // peak resident set, bytes
-	ServerCPU  time.Duration // MinIO's CPU time during the run
-	Load       float64       // 1-minute load average just before the run
-	Err        string        // non-empty when the run failed or the bucket is incomplete
-	Engine     time.Duration // Stowage only: the engine's own elapsed time
-	Skipped    int           // Stowage only: files the journal skipped
-	objects    int
-	objectSize int64
+	Tool, Set string
+	Round     int // 0-based round of -runs; 0 for the tiny set
+	Files     int
+	Bytes     int64
+	Wall      time.Duration // process start to exit
+	CPU       time.Duration // user + system of the process and its children
+	MaxRSS    int64         // peak resident set, bytes
+	ServerCPU time.Duration // MinIO's CPU time during the run
+	Load      float64       // 1-minute load average just before the run
+	Err       string        // non-empty when the run failed or the bucket is incomplete
+	Engine    time.Duration // Stowage only: the engine's own elapsed time
+	Skipped   int           // Stowage only: files the journal skipped
+	// FirstStarted and FirstDone (Stowage only) are the first upload's
+	// start and finish, from process start.
+	FirstStarted, FirstDone time.Duration
+	objects                 int
+	objectSize              int64
 }
 
 // MiBps is the data set's size over the wall time.
@@ -50,16 +52,18 @@ type tool struct {
 }
 
 // measure runs cmd to completion and collects wall time, CPU, peak RSS and
-// MinIO's CPU over the same interval. stdout is returned for the Stowage
-// child's JSON; stderr is kept in logPath.
-func measure(ctx context.Context, srv *server, cmd *exec.Cmd, logPath string) (result, []byte, error) {
-	var stdout bytes.Buffer
+// MinIO's CPU over the same interval. consume reads the process's stdout as
+// it is written (start is the process start); stderr is kept in logPath.
+func measure(ctx context.Context, srv *server, cmd *exec.Cmd, logPath string, consume func(r io.Reader, start time.Time)) (result, error) {
 	logf, err := os.Create(logPath)
 	if err != nil {
-		return result{}, nil, err
+		return result{}, err
 	}
 	defer logf.Close()
-	cmd.Stdout = &stdout
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return result{}, err
+	}
 	cmd.Stderr = logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
@@ -67,58 +71,25 @@ func measure(ctx context.Context, srv *server, cmd *exec.Cmd, logPath string) (r
 	r := result{Load: loadAvg()}
 	srvBefore := srv.cpuTime()
 	start := time.Now()
-	runErr := cmd.Run()
+	runErr := cmd.Start()
+	if runErr == nil {
+		consume(stdout, start)
+		runErr = cmd.Wait()
+	}
 	r.Wall = time.Since(start)
 	r.ServerCPU = srv.cpuTime() - srvBefore
 	if st := cmd.ProcessState; st != nil {
 		r.CPU = st.UserTime() + st.SystemTime()
 		if ru, ok := st.SysUsage().(*syscall.Rusage); ok {
-			r.MaxRSS = ru.Maxrss << 10 // KiB on Linux
+			// ru_maxrss is the kernel's RSS high-water mark of the
+			// process, the VmHWM of /proc/PID/status at exit (KiB).
+			r.MaxRSS = ru.Maxrss << 10
 		}
 	}
 	if runErr != nil {
 		r.Err = fmt.Sprintf("%v (log: %s)", runErr, logPath)
 	}
-	return r, stdout.Bytes(), nil
-}
-
-// stowageTool runs this program's own binary in child mode: the export
-// engine and the S3 provider as `stowage export` uses them.
-func stowageTool(self string, srv *server, concurrency int, checksumMode, profileDir string) tool {
-	seq := 0
-	return tool{
-		Name:    "stowage",
-		Version: "export engine @ " + gitDescribe(),
-		command: func(ctx context.Context, dir, bucket, state string, rerun bool) (*exec.Cmd, error) {
-			seq++
-			spec := childSpec{
-				Sources:     []string{dir},
-				JournalPath: filepath.Join(state, "journal-"+bucket, "bench.db"),
-				Endpoint:    srv.Endpoint, Bucket: bucket, CAFile: srv.CAFile,
-				AccessKey: srv.AccessKey, Secret: srv.Secret,
-				Concurrency: concurrency, ChecksumMode: checksumMode,
-			}
-			if profileDir != "" {
-				name := fmt.Sprintf("stowage-%02d-%s", seq, bucket)
-				if rerun {
-					name += "-rerun"
-				}
-				spec.CPUProfile = filepath.Join(profileDir, name+".cpu.pprof")
-				spec.HeapProfile = filepath.Join(profileDir, name+".allocs.pprof")
-			}
-			b, err := json.Marshal(spec)
-			if err != nil {
-				return nil, err
-			}
-			specPath := filepath.Join(state, fmt.Sprintf("child-%02d.json", seq))
-			if err := os.WriteFile(specPath, b, 0o600); err != nil {
-				return nil, err
-			}
-			cmd := exec.CommandContext(ctx, self, "-child", specPath)
-			cmd.Env = cleanEnv()
-			return cmd, nil
-		},
-	}
+	return r, nil
 }
 
 // rcloneTool runs `rclone copy` at its defaults, with the remote defined by

@@ -9,6 +9,13 @@ import (
 	"github.com/stowage-dev/stowage/cmd/cli"
 )
 
+// startProfile is replaced in a build with -tags stowagepprof (the
+// benchmark's -profile); release builds profile nothing.
+var startProfile = func() (stop func()) { return func() {} }
+
 func main() {
-	os.Exit(cli.Main(os.Args[1:]))
+	stop := startProfile()
+	code := cli.Main(os.Args[1:])
+	stop()
+	os.Exit(code)
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -227,14 +228,17 @@ func noObject(row export.ManifestRow) bool {
 // manifestName matches "<name>-20060102T150405Z[-N].jsonl".
 var manifestName = regexp.MustCompile(`^(.+)-(\d{8}T\d{6}Z)(?:-(\d+))?\.jsonl$`)
 
-// FindManifest returns the newest JSON Lines manifest in dir written for
-// the location whose file-name form is safe (the base name of its export
-// journal without ".db"). The run's timestamp in the name orders them, so
-// copying files around does not confuse it.
-func FindManifest(dir, safe string) (string, error) {
+// FindManifests returns every JSON Lines manifest in dir written for the
+// location, oldest first: those whose file-name form (the base name of the
+// export journal without ".db", see export.DefaultJournalPath) is one of
+// names. The run's timestamp in the name orders them, so copying files
+// around does not confuse it. A location exported by several runs (other
+// folders, other days) has one manifest per run; together they say what
+// the location should hold.
+func FindManifests(dir string, names ...string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return "", fmt.Errorf("manifest folder %s: %w", dir, err)
+		return nil, fmt.Errorf("manifest folder %s: %w", dir, err)
 	}
 	type cand struct {
 		name, ts string
@@ -243,20 +247,42 @@ func FindManifest(dir, safe string) (string, error) {
 	var cs []cand
 	for _, e := range entries {
 		m := manifestName.FindStringSubmatch(e.Name())
-		if m == nil || m[1] != safe || e.IsDir() {
+		if m == nil || !slices.Contains(names, m[1]) || e.IsDir() {
 			continue
 		}
 		n, _ := strconv.Atoi(m[3])
 		cs = append(cs, cand{e.Name(), m[2], n})
 	}
 	if len(cs) == 0 {
-		return "", fmt.Errorf("%w for this location in %s; run `stowage export` first, or name one with --manifest FILE", ErrNoManifest, dir)
+		return nil, fmt.Errorf("%w for this location in %s; run `stowage export` first, or name one with --manifest FILE", ErrNoManifest, dir)
 	}
 	sort.Slice(cs, func(i, k int) bool {
 		if cs[i].ts != cs[k].ts {
 			return cs[i].ts < cs[k].ts
 		}
-		return cs[i].n < cs[k].n
+		if cs[i].n != cs[k].n {
+			return cs[i].n < cs[k].n
+		}
+		return cs[i].name < cs[k].name
 	})
-	return filepath.Join(dir, cs[len(cs)-1].name), nil
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = filepath.Join(dir, c.name)
+	}
+	return out, nil
+}
+
+// ReadManifests reads several manifests (see ReadManifest) in the order
+// given, oldest first, as one list of rows: where two name the same key,
+// the later row is the one Verify counts.
+func ReadManifests(paths []string) ([]export.ManifestRow, error) {
+	var rows []export.ManifestRow
+	for _, p := range paths {
+		r, err := ReadManifest(p)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, r...)
+	}
+	return rows, nil
 }

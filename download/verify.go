@@ -49,7 +49,10 @@ type Problem struct {
 // VerifyReport is the outcome of Verify.
 type VerifyReport struct {
 	Location string `json:"location"`
-	Manifest string `json:"manifest,omitempty"`
+	// Manifest is the newest manifest read; Manifests all of them, oldest
+	// first.
+	Manifest  string   `json:"manifest,omitempty"`
+	Manifests []string `json:"manifests,omitempty"`
 	// Rows is the number of manifest rows read; Expected the distinct keys
 	// the manifest says the location holds.
 	Rows     int `json:"rows"`
@@ -132,7 +135,7 @@ func Verify(ctx context.Context, p providers.Provider, location string, rows []e
 				if folders[folderOf(o.Key)] && !strings.HasSuffix(o.Key, "/") {
 					rep.Problems = append(rep.Problems, Problem{Kind: ProblemExtra, Key: o.Key, ManifestSize: -1,
 						StoreSize: o.Size, StoreETag: o.ETag, StoreChecksum: o.Checksum,
-						Detail: "in a folder the export wrote to, but not in the manifest"})
+						Detail: "in a folder an export wrote to, but in no manifest"})
 				}
 				return nil
 			}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -229,7 +230,7 @@ func TestReadManifestErrors(t *testing.T) {
 	}
 }
 
-func TestFindManifest(t *testing.T) {
+func TestFindManifests(t *testing.T) {
 	dir := t.TempDir()
 	for _, n := range []string{
 		"acme-20261101T100000Z.jsonl", "acme-20261123T090000Z.jsonl", "acme-20261123T090000Z-1.jsonl",
@@ -239,14 +240,24 @@ func TestFindManifest(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, err := FindManifest(dir, "acme")
-	if err != nil || filepath.Base(got) != "acme-20261123T090000Z-1.jsonl" {
-		t.Fatalf("got %q, %v", got, err)
+	got, err := FindManifests(dir, "acme")
+	var names []string
+	for _, g := range got {
+		names = append(names, filepath.Base(g))
 	}
-	if _, err := FindManifest(dir, "globex"); !errors.Is(err, ErrNoManifest) {
+	want := []string{"acme-20261101T100000Z.jsonl", "acme-20261123T090000Z.jsonl", "acme-20261123T090000Z-1.jsonl"}
+	if err != nil || !slices.Equal(names, want) {
+		t.Fatalf("got %q, %v; want %q", names, err, want)
+	}
+	// A location known by two names (renamed) has the manifests of both.
+	got, err = FindManifests(dir, "acme-eu", "acme")
+	if err != nil || len(got) != 4 || filepath.Base(got[3]) != "acme-eu-20271231T000000Z.jsonl" {
+		t.Fatalf("two names: got %q, %v", got, err)
+	}
+	if _, err := FindManifests(dir, "globex"); !errors.Is(err, ErrNoManifest) {
 		t.Fatalf("got %v", err)
 	}
-	if _, err := FindManifest(filepath.Join(dir, "none"), "acme"); !errors.Is(err, ErrNoManifest) {
+	if _, err := FindManifests(filepath.Join(dir, "none"), "acme"); !errors.Is(err, ErrNoManifest) {
 		t.Fatalf("missing folder: got %v", err)
 	}
 }

@@ -19,31 +19,34 @@ func init() { register(newVerifyCmd) }
 
 func newVerifyCmd(g *globals) *cobra.Command {
 	var (
-		manifest string
-		asJSON   bool
+		manifests []string
+		asJSON    bool
 	)
 	c := &cobra.Command{
 		Use:   "verify NAME",
-		Short: "Check that a location holds what an export's manifest says it does",
-		Long: `Compare an export manifest with the objects the location holds, and list
-every difference:
+		Short: "Check that a location holds what its exports' manifests say it does",
+		Long: `Compare the export manifests of a location with the objects it holds, and
+list every difference:
 
   missing            in the manifest as exported, but not in the location
   size_mismatch      present with another size
   checksum_mismatch  present as another version (ETag differs) whose checksum
                      differs or cannot show the content is the same
   not_exported       the export recorded the file as failed or interrupted
-  extra              in a folder the export wrote to, but not in the manifest
+  extra              in a folder an export wrote to, but in no manifest
 
-The default manifest is the newest one the export wrote for NAME (in the
-journals folder next to the locations file); --manifest names a JSON Lines
-(.jsonl) or CSV (.csv) manifest instead. --json prints the report as JSON for
-support tickets.
+By default every manifest the exports wrote for NAME (in the journals folder
+next to the locations file) is read, oldest first, so an object an earlier run
+exported is expected too; where two runs name the same key, the later run's row
+counts. --manifest names the manifests instead (JSON Lines .jsonl or CSV .csv;
+repeat it, oldest first). --json prints the report as JSON for support
+tickets.
 
 Exit status: 0 when everything matches, 1 when anything differs, 2 for bad
 usage.`,
 		Example: `  stowage verify acme
-  stowage verify acme --manifest ~/.config/stowage/journals/acme-20261123T090000Z.jsonl --json`,
+  stowage verify acme --manifest ~/.config/stowage/journals/acme-20261123T090000Z.jsonl --json
+  stowage verify acme --manifest run1.jsonl --manifest run2.csv`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			defer g.redactOutput()()
@@ -55,23 +58,26 @@ usage.`,
 			if err != nil {
 				return err
 			}
-			path := manifest
-			if path == "" {
+			paths := manifests
+			if len(paths) == 0 {
 				cfgPath, err := filepath.Abs(f.Source.Path)
 				if err != nil {
 					return err
 				}
 				jp := export.DefaultJournalPath(cfgPath, loc.Name)
-				path, err = download.FindManifest(filepath.Dir(jp), strings.TrimSuffix(filepath.Base(jp), ".db"))
+				paths, err = download.FindManifests(filepath.Dir(jp), strings.TrimSuffix(filepath.Base(jp), ".db"))
 				if errors.Is(err, download.ErrNoManifest) {
 					return &UsageError{Err: err}
 				} else if err != nil {
 					return err
 				}
-			} else if _, err := os.Stat(path); err != nil {
-				return usagef("--manifest: %v; give the .jsonl or .csv file an export wrote", err)
 			}
-			rows, err := download.ReadManifest(path)
+			for _, path := range paths {
+				if _, err := os.Stat(path); err != nil {
+					return usagef("--manifest: %v; give the .jsonl or .csv file an export wrote", err)
+				}
+			}
+			rows, err := download.ReadManifests(paths)
 			if err != nil {
 				return &UsageError{Err: err}
 			}
@@ -84,7 +90,7 @@ usage.`,
 			if err != nil {
 				return err
 			}
-			rep.Manifest = path
+			rep.Manifest, rep.Manifests = paths[len(paths)-1], paths
 			if asJSON {
 				enc := json.NewEncoder(g.stdout)
 				enc.SetIndent("", "  ")
@@ -103,7 +109,7 @@ usage.`,
 			return nil
 		},
 	}
-	c.Flags().StringVar(&manifest, "manifest", "", "the manifest to check (`FILE`, .jsonl or .csv; default: the newest for NAME)")
+	c.Flags().StringArrayVar(&manifests, "manifest", nil, "a manifest to check (`FILE`, .jsonl or .csv); repeat it, oldest first (default: every manifest of NAME)")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON (for support tickets and scripts)")
 	return c
 }
@@ -111,7 +117,14 @@ usage.`,
 // writeVerifyReport prints the report for a person: a summary, then each
 // problem grouped by kind.
 func writeVerifyReport(w io.Writer, r download.VerifyReport) {
-	fmt.Fprintf(w, "Verifying %s against %s\n", r.Location, r.Manifest)
+	if len(r.Manifests) > 1 {
+		fmt.Fprintf(w, "Verifying %s against %d manifests, oldest first:\n", r.Location, len(r.Manifests))
+		for _, m := range r.Manifests {
+			fmt.Fprintf(w, "  %s\n", m)
+		}
+	} else {
+		fmt.Fprintf(w, "Verifying %s against %s\n", r.Location, r.Manifest)
+	}
 	scope := r.ListPrefix
 	if scope == "" {
 		scope = "(whole location)"
@@ -131,7 +144,7 @@ func writeVerifyReport(w io.Writer, r download.VerifyReport) {
 		{download.ProblemSize, "size differs"},
 		{download.ProblemChecksum, "content differs or cannot be confirmed"},
 		{download.ProblemNotExported, "not exported (failed or interrupted in the export)"},
-		{download.ProblemExtra, "extra (in the export's folders, not in the manifest)"},
+		{download.ProblemExtra, "extra (in the exports' folders, in no manifest)"},
 	}
 	for _, t := range titles {
 		n := r.Count(t.kind)

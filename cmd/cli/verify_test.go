@@ -103,3 +103,56 @@ func TestVerifyCommand(t *testing.T) {
 		t.Fatalf("missing manifest file: code %d %s", code, errOut)
 	}
 }
+
+// Two exports to one location (folder big, then folder big2): verify reads
+// both runs' manifests, so the object the first run exported is expected,
+// not "extra" (issue 10 §4).
+func TestVerifyReadsEveryManifest(t *testing.T) {
+	cfg, client, bucket := minioConfig(t)
+	for _, dir := range []string{"big", "big2"} {
+		src := filepath.Join(t.TempDir(), dir)
+		if err := os.MkdirAll(src, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(src, dir+".mp4"), rnd(t, 1000), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if out, errOut, code := runCLI(t, "", "--config", cfg, "export", "rec", src); code != ExitOK {
+			t.Fatalf("export %s: code %d\n%s%s", dir, code, out, errOut)
+		}
+	}
+	out, errOut, code := runCLI(t, "", "--config", cfg, "verify", "rec")
+	if code != ExitOK || !strings.Contains(out, "[ok]") || !strings.Contains(out, "2 match") ||
+		!strings.Contains(out, "against 2 manifests, oldest first:") || strings.Contains(out, "extra") {
+		t.Fatalf("two runs: code %d\n%s%s", code, out, errOut)
+	}
+
+	// An object no run exported is still extra.
+	putObj(t, client, bucket, "stray.mp4", []byte("?"))
+	out, _, code = runCLI(t, "", "--config", cfg, "verify", "rec")
+	if code != ExitFailed || !strings.Contains(out, "[FAIL] 1 extra") || !strings.Contains(out, "  stray.mp4 (1 B)") {
+		t.Fatalf("stray: code %d\n%s", code, out)
+	}
+
+	// --manifest, repeated, names the runs; one run alone leaves the other's object extra.
+	ms, _ := filepath.Glob(filepath.Join(filepath.Dir(cfg), "journals", "rec-*.jsonl"))
+	if len(ms) != 2 {
+		t.Fatalf("manifests: %v", ms)
+	}
+	if _, err := client.DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String("exports/stray.mp4")}); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code = runCLI(t, "", "--config", cfg, "verify", "rec", "--manifest", ms[0], "--manifest", ms[1], "--json")
+	var rep struct {
+		OK        bool     `json:"ok"`
+		Matched   int      `json:"matched"`
+		Manifests []string `json:"manifests"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != ExitOK || !rep.OK || rep.Matched != 2 || len(rep.Manifests) != 2 {
+		t.Fatalf("--manifest twice: code %d err %v %+v\n%s", code, err, rep, out)
+	}
+	out, _, code = runCLI(t, "", "--config", cfg, "verify", "rec", "--manifest", ms[1])
+	if code != ExitFailed || !strings.Contains(out, "[FAIL] 1 extra") {
+		t.Fatalf("one manifest: code %d\n%s", code, out)
+	}
+}

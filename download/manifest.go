@@ -219,10 +219,11 @@ func readCSV(path string, r io.Reader, last *lastRow) ([]export.ManifestRow, err
 }
 
 // noObject reports whether a manifest row names no object to check: the
-// row a run whose scan stopped early ends with, or a file that failed
-// before it had a key.
+// row a run whose scan stopped early ends with, an entry that is not a
+// regular file, or a file that failed before it had a key.
 func noObject(row export.ManifestRow) bool {
-	return row.Status == export.RowScanIncomplete || row.Key == "" && row.Status == export.RowFailed
+	return row.Status == export.RowScanIncomplete || row.Status == export.RowIgnored ||
+		row.Key == "" && row.Status == export.RowFailed
 }
 
 // manifestName matches "<name>-20060102T150405Z[-N].jsonl".

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"strings"
 	"sync"
@@ -112,6 +111,12 @@ type Summary struct {
 	// of error ("throttled", "network error", "server error").
 	Retries      int
 	RetryReasons map[string]int
+	// Ignored counts entries of the sources that are not regular files
+	// (named pipes, sockets, devices, links to folders, broken links, link
+	// loops); IgnoredKinds splits it by kind. Each has a FileSkipped event
+	// and an "ignored" manifest row with the reason; none counts as failed.
+	Ignored      int
+	IgnoredKinds map[string]int
 	// Bytes uploaded in this run.
 	Bytes   int64
 	Elapsed time.Duration
@@ -159,6 +164,9 @@ func (s Summary) String() string {
 	if s.NotStarted > 0 {
 		fmt.Fprintf(&b, ", %d not started", s.NotStarted)
 	}
+	if s.Ignored > 0 {
+		fmt.Fprintf(&b, "; %d entries ignored (not regular files)", s.Ignored)
+	}
 	if s.Retries > 0 {
 		fmt.Fprintf(&b, "; %d requests retried", s.Retries)
 	}
@@ -200,6 +208,8 @@ type engine struct {
 	out    *outage
 	// retries counts every retry, the provider client's included.
 	retries retryCounts
+	// ignored counts entries that are not regular files, by kind.
+	ignored retryCounts
 
 	halted atomic.Bool
 	// stopAsked is set when Controller.Stop or the context ended the run,
@@ -386,12 +396,8 @@ func (e *engine) run() (Summary, error) {
 	}
 	sum.Warnings = append([]string(nil), e.warnings...)
 	e.warnMu.Unlock()
-	e.retries.mu.Lock()
-	sum.Retries = e.retries.total
-	if len(e.retries.reasons) > 0 {
-		sum.RetryReasons = maps.Clone(e.retries.reasons)
-	}
-	e.retries.mu.Unlock()
+	sum.Retries, sum.RetryReasons = e.retries.snapshot()
+	sum.Ignored, sum.IgnoredKinds = e.ignored.snapshot()
 	sum.ScanComplete = scanErr == nil
 
 	switch {
@@ -496,7 +502,16 @@ func (e *engine) scan() error {
 			return errHalted
 		}
 		return nil
-	}, onErr)
+	}, onErr, e.ignoreFile)
+}
+
+// ignoreFile reports an entry of a source that is not a regular file: a
+// FileSkipped event and an "ignored" manifest row with the reason, counted
+// in the summary but not in the run's file totals.
+func (e *engine) ignoreFile(path string, why ignored) {
+	e.ignored.add(why.Short())
+	e.man.write(ManifestRow{Source: path, Status: RowIgnored, Error: why.String()})
+	e.ev.emit(FileSkipped{Path: path, Reason: why.String()})
 }
 
 func (e *engine) worker() {

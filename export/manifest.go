@@ -19,6 +19,9 @@ const (
 	RowSkipped     = "skipped"
 	RowFailed      = "failed"
 	RowInterrupted = "interrupted" // stopped mid-upload; the next run resumes it
+	// RowIgnored: an entry that is not a regular file (a pipe, a link to a
+	// folder, a broken link); Error says which. It has no key.
+	RowIgnored = "ignored"
 	// RowScanIncomplete is the last row of a run whose scan ended before it
 	// read every source (Summary.ScanComplete false): files the scan did not
 	// reach have no row. It names no file: Source and Key are empty and

@@ -39,6 +39,11 @@ type PlanResult struct {
 	// Problems lists the files a run would fail on (at most PlanSample).
 	Problems      []PlanProblem
 	ProblemsTotal int
+	// Ignored counts entries that are not regular files (pipes, sockets,
+	// devices, links to folders, broken links), which a run reports and
+	// does not export; IgnoredList holds the first of them with the reason.
+	Ignored     int
+	IgnoredList []PlanProblem
 	// Sample holds the first Options.PlanSample files to upload, in scan
 	// order.
 	Sample []PlannedFile
@@ -100,6 +105,12 @@ func Plan(ctx context.Context, opts Options) (PlanResult, error) {
 			res.Skipped++
 			res.SkippedBytes += f.size
 		default:
+			// The run opens the file to send it; a file it could not open
+			// is not one it would export.
+			if err := openable(f.path); err != nil {
+				problem(f.path, fmt.Errorf("cannot read: %w", err))
+				return nil
+			}
 			res.Files++
 			res.Bytes += f.size
 			resume := t.prior != nil && t.prior.Status != StatusDone && t.prior.UploadID != "" &&
@@ -115,7 +126,12 @@ func Plan(ctx context.Context, opts Options) (PlanResult, error) {
 			}
 		}
 		return nil
-	}, func(p string, err error) { problem(p, fmt.Errorf("cannot read: %w", err)) })
+	}, func(p string, err error) { problem(p, fmt.Errorf("cannot read: %w", err)) }, func(p string, why ignored) {
+		res.Ignored++
+		if len(res.IgnoredList) < s.PlanSample {
+			res.IgnoredList = append(res.IgnoredList, PlanProblem{Path: p, Err: errors.New(why.String())})
+		}
+	})
 	ev.emit(ScanProgress{Files: files, Bytes: bytes, Done: err == nil})
 	res.Elapsed = time.Since(start)
 	return res, err
@@ -125,6 +141,15 @@ func Plan(ctx context.Context, opts Options) (PlanResult, error) {
 func dryRun(ctx context.Context, loc string, opts Options) (Summary, error) {
 	res, err := Plan(ctx, opts)
 	sum := Summary{Location: loc, DryRun: true, Files: res.Files, Changed: res.Changed, Skipped: res.Skipped,
-		Failed: res.ProblemsTotal, Bytes: res.Bytes, Elapsed: res.Elapsed, ScanComplete: err == nil}
+		Failed: res.ProblemsTotal, Bytes: res.Bytes, Elapsed: res.Elapsed, ScanComplete: err == nil, Ignored: res.Ignored}
 	return sum, err
+}
+
+// openable opens path for reading as the export would, and closes it.
+func openable(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }

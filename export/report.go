@@ -50,6 +50,15 @@ func WritePlan(w io.Writer, location, where, journalPath string, res PlanResult)
 			fmt.Fprintf(w, "    … and %d more\n", more)
 		}
 	}
+	if res.Ignored > 0 {
+		fmt.Fprintf(w, "  ignored:          %d entries that are not regular files\n", res.Ignored)
+		for _, pr := range res.IgnoredList {
+			fmt.Fprintf(w, "    %s: %v\n", pr.Path, pr.Err)
+		}
+		if more := res.Ignored - len(res.IgnoredList); more > 0 {
+			fmt.Fprintf(w, "    … and %d more\n", more)
+		}
+	}
 	if len(res.Sample) > 0 {
 		fmt.Fprintf(w, "First keys:\n")
 		for _, s := range res.Sample {
@@ -78,10 +87,15 @@ func PlanJSON(name string, res PlanResult) map[string]any {
 	for _, pr := range res.Problems {
 		problems = append(problems, map[string]any{"path": pr.Path, "error": pr.Err.Error()})
 	}
+	ignored := make([]map[string]any, 0, len(res.IgnoredList))
+	for _, pr := range res.IgnoredList {
+		ignored = append(ignored, map[string]any{"path": pr.Path, "reason": pr.Err.Error()})
+	}
 	return map[string]any{
 		"type": "plan", "location": name, "files": res.Files, "bytes": res.Bytes, "changed": res.Changed,
 		"resumable": res.Resumable, "skipped": res.Skipped, "skipped_bytes": res.SkippedBytes,
 		"problems_total": res.ProblemsTotal, "problems": problems, "sample": sample, "journal": res.Journal,
+		"ignored": res.Ignored, "ignored_list": ignored,
 	}
 }
 
@@ -141,6 +155,9 @@ func WriteSummary(w io.Writer, sum Summary, err error, failed []FileFailed, fail
 		}
 		fmt.Fprintln(w)
 	}
+	if sum.Ignored > 0 {
+		fmt.Fprintf(w, "  ignored:  %d entries that are not regular files (%s); the manifest names each\n", sum.Ignored, RetryReasonText(sum.IgnoredKinds))
+	}
 	if sum.Retries > 0 {
 		fmt.Fprintf(w, "  retries:  %d requests retried (%s)\n", sum.Retries, RetryReasonText(sum.RetryReasons))
 	}
@@ -187,7 +204,7 @@ func SummaryJSON(sum Summary, err error, stopped bool, resume string) map[string
 		"bytes": sum.Bytes, "elapsed_ms": sum.Elapsed.Milliseconds(), "mib_per_second": sum.MiBps,
 		"manifest_csv": sum.ManifestCSV, "manifest_jsonl": sum.ManifestJSONL, "stopped": stopped,
 		"scan_complete": sum.ScanComplete, "kept": sum.Kept, "kept_unconfirmed": sum.KeptUnconfirmed,
-		"warnings": warnings, "retries": sum.Retries, "retry_reasons": reasons,
+		"warnings": warnings, "retries": sum.Retries, "retry_reasons": reasons, "ignored": sum.Ignored,
 	}
 	if err != nil {
 		m["error"] = err.Error()
@@ -204,7 +221,7 @@ func SummaryJSON(sum Summary, err error, stopped bool, resume string) map[string
 	return m
 }
 
-// RetryReasonText lists retry counts by reason, most frequent first:
+// RetryReasonText lists counts by reason, most frequent first:
 // "9 network error, 3 throttled".
 func RetryReasonText(reasons map[string]int) string {
 	keys := slices.Collect(maps.Keys(reasons))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -158,7 +159,8 @@ func (e *engine) stopUnreachable(err error) {
 	e.out.downOnce.Do(func() { close(e.out.down) })
 }
 
-// retryCounts counts a run's retries by reason, for the summary.
+// retryCounts counts a run's retries (or ignored entries) by reason, for
+// the summary.
 type retryCounts struct {
 	mu      sync.Mutex
 	total   int
@@ -175,11 +177,24 @@ func (e *engine) countRetry(err error) {
 	} else if errors.Is(err, context.DeadlineExceeded) {
 		reason = "request timed out"
 	}
-	e.retries.mu.Lock()
-	defer e.retries.mu.Unlock()
-	e.retries.total++
-	if e.retries.reasons == nil {
-		e.retries.reasons = map[string]int{}
+	e.retries.add(reason)
+}
+
+func (c *retryCounts) add(reason string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.total++
+	if c.reasons == nil {
+		c.reasons = map[string]int{}
 	}
-	e.retries.reasons[reason]++
+	c.reasons[reason]++
+}
+
+func (c *retryCounts) snapshot() (int, map[string]int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.reasons) == 0 {
+		return c.total, nil
+	}
+	return c.total, maps.Clone(c.reasons)
 }

@@ -2,10 +2,12 @@ package export
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 )
 
@@ -21,12 +23,20 @@ type found struct {
 // scan walks every source in lexical order and calls fn for each regular
 // file that passes the filters. Unreadable folders and files are reported
 // to onErr and skipped. Symbolic links to files are followed; links to
-// folders are not, so a link loop cannot trap the scan. Returning an error
-// from fn stops the scan with that error.
-func scan(ctx context.Context, s *settings, fn func(found) error, onErr func(path string, err error)) error {
+// folders are not, so a link loop cannot trap the scan. Entries that are
+// not regular files (pipes, sockets, devices, links to folders, broken
+// links, link loops) and pass the name filters go to onIgnore with the
+// reason, so they are reported rather than skipped in silence or failed on
+// every run. Returning an error from fn stops the scan with that error.
+func scan(ctx context.Context, s *settings, fn func(found) error, onErr func(path string, err error), onIgnore func(path string, why ignored)) error {
 	skip := make(map[string]bool, len(s.skip))
 	for _, p := range s.skip {
 		skip[p] = true
+	}
+	ignore := func(so source, p string, why ignored) {
+		if rel, err := filepath.Rel(so.root, p); err == nil && s.match.match(filepath.ToSlash(rel)) {
+			onIgnore(p, why)
+		}
 	}
 	for _, so := range s.sources {
 		if ctx.Err() != nil {
@@ -36,6 +46,10 @@ func scan(ctx context.Context, s *settings, fn func(found) error, onErr func(pat
 			fi, err := os.Stat(so.abs)
 			if err != nil {
 				onErr(so.abs, err)
+				continue
+			}
+			if !fi.Mode().IsRegular() {
+				onIgnore(so.abs, ignored{kind: kindOf(fi.Mode())})
 				continue
 			}
 			if err := consider(s, so, so.abs, fi, fn); err != nil {
@@ -68,13 +82,20 @@ func scan(ctx context.Context, s *settings, fn func(found) error, onErr func(pat
 				return nil
 			}
 			var fi fs.FileInfo
-			if d.Type()&fs.ModeSymlink != 0 {
+			link := d.Type()&fs.ModeSymlink != 0
+			switch {
+			case link:
 				fi, err = os.Stat(p)
-			} else if d.Type().IsRegular() {
+				if why, ok := brokenLink(p, err); ok {
+					ignore(so, p, why)
+					return nil
+				}
+			case d.Type().IsRegular():
 				fi, err = d.Info()
-			} else {
+			default:
 				// Devices, sockets and pipes are not recordings; opening a
 				// pipe would block the worker.
+				ignore(so, p, ignored{kind: kindOf(d.Type())})
 				return nil
 			}
 			if err != nil {
@@ -82,6 +103,11 @@ func scan(ctx context.Context, s *settings, fn func(found) error, onErr func(pat
 				return nil
 			}
 			if !fi.Mode().IsRegular() {
+				why := ignored{kind: kindOf(fi.Mode()), link: link}
+				if fi.IsDir() {
+					why = ignored{kind: kindFolderLink}
+				}
+				ignore(so, p, why)
 				return nil
 			}
 			return consider(s, so, p, fi, fn)
@@ -91,6 +117,74 @@ func scan(ctx context.Context, s *settings, fn func(found) error, onErr func(pat
 		}
 	}
 	return nil
+}
+
+// ignored says why an entry of a source is not exported.
+type ignored struct {
+	kind string // kindFolderLink, kindBrokenLink, "named pipe (FIFO)", ...
+	link bool   // reached through a symbolic link
+	// target of a broken link or link loop, for the message.
+	target string
+}
+
+const (
+	kindFolderLink = "link to a folder"
+	kindBrokenLink = "broken link"
+	kindLinkLoop   = "link loop"
+)
+
+// Short is the kind for counts ("named pipe (FIFO)", "broken link").
+func (w ignored) Short() string {
+	if w.link && w.kind != kindFolderLink {
+		return "link to a " + w.kind
+	}
+	return w.kind
+}
+
+// String is the reason for the file's event and manifest row.
+func (w ignored) String() string {
+	switch w.kind {
+	case kindFolderLink:
+		return "not exported: a link to a folder; links to folders are not followed (give the folder itself as a source to export it)"
+	case kindBrokenLink:
+		return fmt.Sprintf("not exported: a broken link (its target %s does not exist)", w.target)
+	case kindLinkLoop:
+		return fmt.Sprintf("not exported: a link loop (%s leads back to itself)", w.target)
+	}
+	return "not exported: a " + w.Short() + ", not a regular file"
+}
+
+// brokenLink reports a link whose target is missing or loops, from the
+// error of following it.
+func brokenLink(p string, err error) (ignored, bool) {
+	if err == nil {
+		return ignored{}, false
+	}
+	target, _ := os.Readlink(p)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return ignored{kind: kindBrokenLink, target: target}, true
+	case errors.Is(err, syscall.ELOOP):
+		return ignored{kind: kindLinkLoop, target: target}, true
+	}
+	return ignored{}, false
+}
+
+// kindOf names the type of a file that is not regular.
+func kindOf(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeCharDevice != 0:
+		return "character device"
+	case m&fs.ModeDevice != 0:
+		return "block device"
+	case m.IsDir():
+		return "folder"
+	}
+	return "special file"
 }
 
 // consider applies the filters to one file.

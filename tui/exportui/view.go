@@ -249,6 +249,16 @@ func (m *model) summaryLines() []string {
 		}
 		lines = append(lines, label("kept")+" "+kept)
 	}
+	if sum.Ignored > 0 {
+		text := fmt.Sprintf("%d not regular files (%s); the manifest names each", sum.Ignored, export.RetryReasonText(sum.IgnoredKinds))
+		for j, l := range progressui.WrapLines(text, w-10, 0) {
+			lab := label("")
+			if j == 0 {
+				lab = label("ignored")
+			}
+			lines = append(lines, lab+" "+l)
+		}
+	}
 	if sum.Retries > 0 {
 		text := fmt.Sprintf("%d requests retried (%s)", sum.Retries, export.RetryReasonText(sum.RetryReasons))
 		for j, l := range progressui.WrapLines(text, w-10, 0) {

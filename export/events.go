@@ -6,7 +6,7 @@ import (
 
 // Event is one progress report of a run. The concrete types are
 // ScanProgress, FileStarted, FileProgress, FileDone, FileSkipped,
-// FileFailed, Retry, Deleted, Warning and Totals.
+// FileFailed, Retry, Deleted, Warning, Totals and BatchProgress.
 type Event interface {
 	// Kind names the event type in JSON output ("file_done", ...).
 	Kind() string

@@ -40,18 +40,21 @@ type Record struct {
 	Size int64 `json:"size"`
 	// MTime is the modification time in Unix nanoseconds, as stat saw it
 	// before the upload.
-	MTime      int64            `json:"mtime_ns"`
-	Key        string           `json:"key"`
-	Status     Status           `json:"status"`
-	UploadID   string           `json:"upload_id,omitempty"`
-	PartSize   int64            `json:"part_size,omitempty"`
-	Parts      []providers.Part `json:"parts,omitempty"`
-	Checksum   string           `json:"checksum,omitempty"`
-	ETag       string           `json:"etag,omitempty"`
-	VersionID  string           `json:"version_id,omitempty"`
-	Error      string           `json:"error,omitempty"`
-	DurationMS int64            `json:"duration_ms,omitempty"`
-	Updated    time.Time        `json:"updated"`
+	MTime     int64            `json:"mtime_ns"`
+	Key       string           `json:"key"`
+	Status    Status           `json:"status"`
+	UploadID  string           `json:"upload_id,omitempty"`
+	PartSize  int64            `json:"part_size,omitempty"`
+	Parts     []providers.Part `json:"parts,omitempty"`
+	Checksum  string           `json:"checksum,omitempty"`
+	ETag      string           `json:"etag,omitempty"`
+	VersionID string           `json:"version_id,omitempty"`
+	// SourceETag is the ETag of a source object (batch engine), so a rerun
+	// copies it again when it changed.
+	SourceETag string    `json:"source_etag,omitempty"`
+	Error      string    `json:"error,omitempty"`
+	DurationMS int64     `json:"duration_ms,omitempty"`
+	Updated    time.Time `json:"updated"`
 }
 
 // Journal is the bbolt file that makes exports resumable. Every write is

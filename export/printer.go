@@ -3,6 +3,7 @@ package export
 import (
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,6 +22,8 @@ type StatusPrinter struct {
 
 	mu       sync.Mutex
 	throttle eventprint.Throttle
+	// batchState is the last batch job state printed.
+	batchState string
 }
 
 // NewStatusPrinter returns a printer writing to w every interval.
@@ -45,6 +48,11 @@ func (p *StatusPrinter) Event(ev Event) {
 		}
 	case Warning:
 		fmt.Fprintf(p.W, "warning: %v\n", ev.Err)
+	case BatchProgress:
+		if ev.State != p.batchState {
+			p.batchState = ev.State
+			fmt.Fprintf(p.W, "%s job %s: %s (%d of %d tasks succeeded, %d failed)\n", ev.Engine, strings.Join(ev.JobIDs, ", "), ev.State, ev.Succeeded, ev.Total, ev.Failed)
+		}
 	case ScanProgress:
 		if ev.Done {
 			fmt.Fprintf(p.W, "found %d files (%s)\n", ev.Files, humanize.Bytes(ev.Bytes))
@@ -142,6 +150,12 @@ func eventJSON(ev Event, now time.Time) map[string]any {
 		}
 	case Warning:
 		m["message"] = eventprint.ErrText(ev.Err)
+	case BatchProgress:
+		m["engine"], m["job_ids"], m["state"], m["done"] = ev.Engine, ev.JobIDs, ev.State, ev.Done
+		m["tasks_total"], m["tasks_succeeded"], m["tasks_failed"], m["bytes"] = ev.Total, ev.Succeeded, ev.Failed, ev.Bytes
+		if ev.Description != "" {
+			m["reason"] = ev.Description
+		}
 	case Totals:
 		s := ev.Stats
 		m["counting"], m["files_total"], m["bytes_total"] = s.Counting, s.FilesTotal, s.BytesTotal

@@ -7,14 +7,16 @@ import (
 	"io"
 	"strings"
 
+	"github.com/stowage-dev/stowage/internal/journaldb"
 	"github.com/stowage-dev/stowage/validate"
 )
 
 // Exit codes, mapped from errors in one place (ExitCode).
 const (
-	ExitOK          = 0
-	ExitFailed      = 1
-	ExitUsage       = 2
+	ExitOK     = 0
+	ExitFailed = 1
+	ExitUsage  = 2 // also: the journal is in use by another run
+
 	ExitInterrupted = 130
 )
 
@@ -50,7 +52,9 @@ func ExitCode(err error) int {
 		return silent.Code
 	case errors.Is(err, ErrInterrupted), errors.Is(err, context.Canceled):
 		return ExitInterrupted
-	case errors.As(err, &usage), errors.As(err, &invalid):
+	case errors.As(err, &usage), errors.As(err, &invalid), errors.Is(err, journaldb.ErrBusy):
+		// A journal in use: nothing was attempted; run again once the
+		// other run is done, as after a usage error.
 		return ExitUsage
 	default:
 		return ExitFailed

@@ -706,3 +706,21 @@ func TestExportLocationError(t *testing.T) {
 		t.Errorf("%d files reported failed; the run should stop at the first:\n%s", n, errOut)
 	}
 }
+
+// TestExportJournalInUse holds the location's journal as a running export
+// would: a second export exits with the usage code (2), not 1 ("some files
+// failed"), and names the process holding it.
+func TestExportJournalInUse(t *testing.T) {
+	cfg, _ := localExportConfig(t)
+	src := recordings(t, 2, 10)
+	j, err := export.OpenJournal(export.DefaultJournalPath(cfg, "nas"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	out, errOut, code := runCLI(t, "", "--config", cfg, "export", "nas", src, "--no-tui")
+	holder := fmt.Sprintf("held by process %d", os.Getpid())
+	if code != ExitUsage || !strings.Contains(errOut, "journal is in use by another export") || !strings.Contains(errOut, holder) {
+		t.Fatalf("code %d, want %d; stderr lacks %q:\n%s%s", code, ExitUsage, holder, out, errOut)
+	}
+}

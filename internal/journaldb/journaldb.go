@@ -44,6 +44,19 @@ const LockWait = time.Second
 // ErrNoRecord is returned by Update when key has no record.
 var ErrNoRecord = errors.New("no record")
 
+// ErrBusy is wrapped, with Spec.Busy, when another process holds the
+// journal, so the command tree maps every kind to one exit code.
+var ErrBusy = errors.New("journal held by another process")
+
+// busyError is Spec.Busy with the holder named when it is known.
+type busyError struct {
+	busy error
+	msg  string
+}
+
+func (e *busyError) Error() string   { return e.msg }
+func (e *busyError) Unwrap() []error { return []error{e.busy, ErrBusy} }
+
 // Open opens or creates the bbolt file at path (mode 0600, its folder mode
 // 0700), creating spec.Buckets and checking the format version unless
 // spec.ReadOnly.
@@ -58,13 +71,18 @@ func Open(path string, spec Spec) (*bolt.DB, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: LockWait, ReadOnly: spec.ReadOnly})
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
-			return nil, fmt.Errorf("%w: %s; wait for it to finish or stop it first", spec.Busy, path)
+			who := ""
+			if o, ok := readOwner(path); ok {
+				who = " (held by " + o.String() + ")"
+			}
+			return nil, &busyError{busy: spec.Busy, msg: fmt.Sprintf("%v: %s%s; wait for it to finish or stop it first", spec.Busy, path, who)}
 		}
 		return nil, fmt.Errorf("open %s %s: %w", spec.What, path, err)
 	}
 	if spec.ReadOnly {
 		return db, nil
 	}
+	writeOwner(path)
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range spec.Buckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {

@@ -29,5 +29,7 @@ if [ "$(stamp azurite)" != "$AZURITE_VERSION" ] || [ ! -x "$tools/azurite/node_m
   npm install --silent --no-audit --no-fund --prefix "$tools/azurite" "azurite@$AZURITE_VERSION" >&2
   echo "$AZURITE_VERSION" >"$tools/azurite.version"
 fi
-ln -sf "$tools/azurite/node_modules/.bin/azurite-blob" "$tools/bin/azurite-blob"
+# Relative, so the link survives when .tools is shared through a symlink from
+# a clone or worktree that is later removed.
+ln -sfn ../azurite/node_modules/.bin/azurite-blob "$tools/bin/azurite-blob"
 echo "install-tools: MinIO $(stamp minio), Azurite $(stamp azurite) in $tools/bin" >&2

@@ -383,8 +383,9 @@ func TestRotateCancel(t *testing.T) {
 // TestDeleteWithConfirmation checks that "no" keeps the location and
 // "yes" removes it from the file on disk.
 func TestDeleteWithConfirmation(t *testing.T) {
-	w, path := savedRole(t, "acme")
-	w = New(load(t, path), testPlatform, fixedNow)
+	// A fresh wizard over the saved file, as when stowage starts again.
+	_, path := savedRole(t, "acme")
+	w := New(load(t, path), testPlatform, fixedNow)
 	if err := w.Delete("nobody"); !errors.Is(err, config.ErrNotFound) {
 		t.Errorf("Delete(unknown) = %v", err)
 	}

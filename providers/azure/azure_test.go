@@ -217,8 +217,13 @@ func TestBlockResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(listed) != 2 || listed[0].Number != 1 || listed[1].Number != 2 || listed[0].Size != part || listed[1].Size != part {
-		t.Fatalf("listed %+v", listed)
+	if len(listed) != len(sent) {
+		t.Fatalf("listed %+v, sent %+v", listed, sent)
+	}
+	for i := range sent {
+		if listed[i].Number != sent[i].Number || listed[i].Size != sent[i].Size || listed[i].ETag != sent[i].ETag {
+			t.Fatalf("listed part %d = %+v, sent %+v", i+1, listed[i], sent[i])
+		}
 	}
 	pt, err := p2.UploadPart(ctx, key, id, 3, src, ranges[2][0], ranges[2][1], providers.PutOptions{})
 	if err != nil {

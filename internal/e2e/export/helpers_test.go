@@ -123,16 +123,6 @@ func (tr *tree) add(t testing.TB, rel string, b []byte) {
 // path is the file of rel on disk.
 func (tr *tree) path(rel string) string { return filepath.Join(tr.dir, filepath.FromSlash(rel)) }
 
-// keys lists the tree's files, sorted.
-func (tr *tree) keys() []string {
-	out := make([]string, 0, len(tr.files))
-	for k := range tr.files {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // crc32c is a checksum as the export manifest writes it ("CRC32C:base64").
 func crc32c(b []byte) string {
 	var raw [4]byte

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 
 	"github.com/stowage-dev/stowage/internal/testenv"
@@ -42,9 +41,11 @@ func build(dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// go test puts its own GOROOT/bin first on PATH, so this finds the
+	// toolchain that runs the test.
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+		return "", err
 	}
 	out := filepath.Join(dir, "stowage")
 	cmd := exec.Command(goTool, "build", "-o", out, "./cmd/stowage")

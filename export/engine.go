@@ -571,6 +571,16 @@ func (e *engine) runFile(t *fileTask) {
 		e.sched.fileFinished()
 		return
 	}
+	if !fi.Mode().IsRegular() {
+		// Replaced since the scan (a folder where the file was): say so
+		// rather than let the upload fail on reading it.
+		file.Close()
+		e.tr.filesActive.Add(-1)
+		what := "a " + kindOf(fi.Mode())
+		e.failFile(t, fmt.Errorf("%w: %s is now %s, not a file; it was not exported", errSourceChanged, t.path, what), start, nil)
+		e.sched.fileFinished()
+		return
+	}
 	before := identityOf(fi)
 	// The file may have grown since the scan; upload what is there now and
 	// keep the totals honest.

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/stowage-dev/stowage/providers"
 )
 
 // TestSpecialEntriesReportedAndSkipped puts a named pipe, a socket, a link
@@ -101,4 +103,56 @@ func TestSpecialEntriesReportedAndSkipped(t *testing.T) {
 	if rows != len(want) {
 		t.Errorf("%d ignored manifest rows, want %d", rows, len(want))
 	}
+}
+
+// TestFolderWhereAFileWas replaces a file by a folder after the scan found
+// it, and puts a folder in the location where a key goes. Both failures
+// name the source file and what is in the way, not "invalid location
+// settings" or "server error".
+func TestFolderWhereAFileWas(t *testing.T) {
+	e := newEnv(t)
+	big := e.write(t, "big.wav", content("big", 5000))
+	small := e.write(t, "small.wav", content("small", 100))
+	e.write(t, "taken.wav", content("taken", 50))
+	if err := os.MkdirAll(filepath.Join(e.dst, "taken.wav", "inside"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{fullProvider: e.p}
+	rec.before = func(op, key string, n int, src *os.File) error {
+		// Largest first: small.wav is still waiting when big.wav is sent.
+		if op == "put" && key == "big.wav" {
+			if err := os.Remove(small); err != nil {
+				return err
+			}
+			return os.Mkdir(small, 0o755)
+		}
+		return nil
+	}
+	o := e.opts()
+	o.Concurrency = 1
+	var evs events
+	o.Events = evs.add
+	sum, err := Run(context.Background(), rec, "t", o)
+	if err == nil || sum.Files != 1 || sum.Failed != 2 {
+		t.Fatalf("Run: %v, summary %+v; want big.wav exported, small.wav and taken.wav failed", err, sum)
+	}
+	failed := map[string]string{}
+	for _, ev := range evs.list() {
+		if f, ok := ev.(FileFailed); ok {
+			failed[f.Path] = f.Err.Error()
+		}
+	}
+	if msg := failed[small]; !strings.Contains(msg, small+" is now a folder") || !strings.Contains(msg, "source changed") {
+		t.Errorf("small.wav failed with %q; want it named as now a folder", msg)
+	}
+	taken := filepath.Join(e.src, "taken.wav")
+	if msg := failed[taken]; !strings.Contains(msg, providers.ErrKeyConflict.Error()) || !strings.Contains(msg, filepath.Join(e.dst, "taken.wav")) {
+		t.Errorf("taken.wav failed with %q; want the key conflict with the location's folder named", msg)
+	}
+	for p, msg := range failed {
+		if strings.Contains(msg, "invalid location settings") || strings.Contains(msg, "server error") {
+			t.Errorf("%s: %q blames the location", p, msg)
+		}
+	}
+	_ = big
 }

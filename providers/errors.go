@@ -22,6 +22,12 @@ var (
 	// ErrIntegrity is a body that did not match the checksum sent with it:
 	// damaged in transit, or the source file changed while it was read.
 	ErrIntegrity = errors.New("data did not match its checksum")
+	// ErrSourceUnreadable: the local file to upload could not be read (it
+	// became a folder, a disk error); the location is not at fault.
+	ErrSourceUnreadable = errors.New("the file to upload cannot be read")
+	// ErrKeyConflict: the key cannot be written because the location holds
+	// a folder there, or a file where the key needs a folder.
+	ErrKeyConflict = errors.New("the key conflicts with a folder in the location")
 )
 
 // Error is a storage error with what the user needs to act on it.

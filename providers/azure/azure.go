@@ -312,7 +312,7 @@ func (p *Provider) fileErr(op string, src *os.File, err error) error {
 	if ctxErr := contextErr(err); ctxErr != nil {
 		return ctxErr
 	}
-	return &providers.Error{Kind: providers.ErrInvalidConfig, Op: op, Resource: src.Name(),
+	return &providers.Error{Kind: providers.ErrSourceUnreadable, Op: op, Resource: src.Name(),
 		Hint: "the local file could not be read; check that it still exists and is readable", Err: err}
 }
 

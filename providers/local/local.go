@@ -154,6 +154,12 @@ func (p *Provider) mapErr(op, name string, err error) error {
 	res := filepath.Join(p.root, name)
 	e := &providers.Error{Op: op, Resource: res, Err: err}
 	switch {
+	case errors.Is(err, fs.ErrExist), errors.Is(err, syscall.EISDIR), errors.Is(err, syscall.ENOTDIR):
+		// A rename onto a folder, or a folder needed where a file is.
+		e.Kind = providers.ErrKeyConflict
+		// Per-file failures show the error, not the hint: the cause goes in it.
+		e.Hint = "move what is in the way, or change --key-template so keys differ"
+		e.Err = fmt.Errorf("the location holds a folder at %s, or a file where one of its folders should be; %s (%w)", res, e.Hint, err)
 	case errors.Is(err, fs.ErrNotExist):
 		e.Kind = providers.ErrNoSuchKey
 	case errors.Is(err, fs.ErrPermission):
@@ -188,8 +194,11 @@ func (p *Provider) Put(ctx context.Context, key string, src *os.File, size int64
 		return providers.Object{}, err
 	}
 	defer r.Close()
+	if err := regularSource("put", src); err != nil {
+		return providers.Object{}, err
+	}
 	if _, err := src.Seek(0, io.SeekStart); err != nil {
-		return providers.Object{}, &providers.Error{Kind: providers.ErrInvalidConfig, Op: "put", Resource: src.Name(), Err: err}
+		return providers.Object{}, &providers.Error{Kind: providers.ErrSourceUnreadable, Op: "put", Resource: src.Name(), Err: err}
 	}
 	sum, err := p.writeAtomic(ctx, r, rel, func(dst *os.File) (uint32, error) {
 		return copyHashed(ctx, dst, src, size, 0, 0, opts.Progress)
@@ -509,3 +518,16 @@ var (
 	_ providers.Deleter   = (*Provider)(nil)
 	_ providers.Multipart = (*Provider)(nil)
 )
+
+// regularSource refuses a source that is not a regular file (a folder
+// opened in its place): the copy's error could not say which side failed.
+func regularSource(op string, src *os.File) error {
+	fi, err := src.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = fmt.Errorf("%s is not a regular file (%s)", src.Name(), fi.Mode().Type())
+	}
+	if err != nil {
+		return &providers.Error{Kind: providers.ErrSourceUnreadable, Op: op, Resource: src.Name(), Err: err}
+	}
+	return nil
+}

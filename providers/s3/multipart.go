@@ -185,8 +185,7 @@ func (p *Provider) UploadPart(ctx context.Context, key, uploadID string, n int, 
 	case !p.noChecksumHeaders.Load():
 		sum, err := crc32cOf(src, offset, size)
 		if err != nil {
-			return providers.Part{}, &providers.Error{Kind: providers.ErrInvalidConfig, Op: "upload-part",
-				Hint: "the file to upload cannot be read", Err: err}
+			return providers.Part{}, &providers.Error{Kind: providers.ErrSourceUnreadable, Op: "upload-part", Resource: src.Name(), Err: err}
 		}
 		local = sum
 		in.ChecksumCRC32C = aws.String(sum)

@@ -103,8 +103,7 @@ func rejectsChecksumHeader(err error) bool {
 func (p *Provider) Put(ctx context.Context, key string, src *os.File, size int64, opts providers.PutOptions) (providers.Object, error) {
 	plan, err := p.planChecksum(src, 0, size)
 	if err != nil {
-		return providers.Object{}, &providers.Error{Kind: providers.ErrInvalidConfig, Op: "put",
-			Hint: "the file to upload cannot be read", Err: err}
+		return providers.Object{}, &providers.Error{Kind: providers.ErrSourceUnreadable, Op: "put", Resource: src.Name(), Err: err}
 	}
 	send := func(plan checksumPlan) (providers.Object, error) {
 		return p.put(ctx, key, newProgressReader(io.NewSectionReader(src, 0, size), opts.Progress), size, opts.ContentType, plan)

@@ -39,6 +39,10 @@ type BatchOptions struct {
 	ReportBucket, ReportPrefix string
 	// Priority of the job (higher runs first); zero means 10.
 	Priority int32
+	// ControlEndpoint replaces AWS's S3 Control endpoint (a VPC endpoint,
+	// FIPS), used as given; setting it selects S3 Batch Operations. Empty
+	// means AWS's own for the destination's region.
+	ControlEndpoint string
 	// Token identifies the request, so a retried CreateJob does not create
 	// a second job; empty means a new random one.
 	Token string

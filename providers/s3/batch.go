@@ -23,6 +23,9 @@ func (p *Provider) Batch(ctx context.Context, src providers.Provider, opts provi
 			Hint: "the batch engine copies between two S3 locations (or two Azure containers); for another source use --engine stream"}
 	}
 	switch {
+	case opts.ControlEndpoint != "":
+		// An S3 Control endpoint of one's own (VPC, FIPS) means AWS.
+		return newS3BatchOps(ctx, sp, p, opts)
 	case sp.s3c.Endpoint != "":
 		return newMinIOBatch(sp, p, opts)
 	case p.s3c.Endpoint == "":

@@ -619,7 +619,9 @@ func (e *engine) runFile(t *fileTask) {
 		err = fmt.Errorf("the store reports %d bytes for %s but %d were sent", obj.Size, t.key, t.size)
 	}
 	if err == nil {
-		err = unchanged(file, t.path, before)
+		if err = unchanged(file, t.path, before); err != nil {
+			err = e.dropChanged(t, err)
+		}
 	}
 	if err != nil {
 		fl.settle(0)
@@ -628,6 +630,26 @@ func (e *engine) runFile(t *fileTask) {
 	}
 	fl.settle(t.size)
 	e.finishDone(t, obj, before, start)
+}
+
+// dropChanged handles a single-request upload the store accepted although
+// the file changed while it was read: the object holds partial or mixed
+// content. It is deleted when the location allows; otherwise the failure
+// says the location holds it until the next run replaces it.
+func (e *engine) dropChanged(t *fileTask, cause error) error {
+	del, ok := e.p.(providers.Deleter)
+	if !ok {
+		return fmt.Errorf("%w; the location holds %s as it was read during the change (partial or mixed content) until then", cause, t.key)
+	}
+	derr := e.do(t.path, 0, func(ctx context.Context) error { return del.Delete(ctx, t.key) })
+	var pe *providers.Error
+	switch {
+	case derr == nil:
+		return fmt.Errorf("%w; the object the store had accepted as %s was deleted, as it was read during the change", cause, t.key)
+	case errors.Is(derr, providers.ErrAccessDenied) && errors.As(derr, &pe) && pe.Action != "":
+		return fmt.Errorf("%w; the location holds %s as it was read during the change (partial or mixed content) until then: it may not be deleted (%s is not granted; the least-privilege policy leaves it out)", cause, t.key, pe.Action)
+	}
+	return fmt.Errorf("%w; the location holds %s as it was read during the change (partial or mixed content) until then: deleting it failed: %v", cause, t.key, derr)
 }
 
 // finishDone records an acknowledged object: journal first (committed), then

@@ -2,6 +2,7 @@ package exporte2e
 
 import (
 	"bytes"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -25,17 +26,22 @@ func TestSourceChangedDuringUpload(t *testing.T) {
 		size int
 		// change alters the file at path.
 		change func(t *testing.T, path string)
+		// accepted: the store takes the request (the change came after
+		// the bytes were read), so the object must be deleted, or the
+		// failure must say it could not be (denyDelete).
+		accepted, denyDelete bool
 	}{
-		{"append during a multipart upload", big, appendTo},
+		{"append during a multipart upload", big, appendTo, false, false},
 		// Two parts are in flight when the change comes and the last part
 		// has not started, so an undetected change would store old parts
 		// and a new last one: a torn object.
-		{"rewrite in place during a multipart upload", big, rewriteAt(big - 1<<20)},
-		{"append during a single PutObject", small, appendTo},
+		{"rewrite in place during a multipart upload", big, rewriteAt(big - 1<<20), false, false},
+		{"append during a single PutObject", small, appendTo, true, false},
+		{"append during a single PutObject, delete denied", small, appendTo, true, true},
 		// A body larger than the loopback socket buffers is still being
 		// read when the change comes, so what MinIO receives no longer
 		// matches the CRC32C the provider computed before sending.
-		{"rewrite in place during a single PutObject", 40 << 20, rewriteAt(39 << 20)},
+		{"rewrite in place during a single PutObject", 40 << 20, rewriteAt(39 << 20), false, false},
 	}
 	m := testenv.SharedMinIO(t, testenv.MinIOOptions{TLS: true})
 	root := m.S3Client(t, "", "")
@@ -48,6 +54,14 @@ func TestSourceChangedDuringUpload(t *testing.T) {
 			const rel = "screens/growing.mp4"
 			tr.add(t, rel, data(rel, tc.size))
 			path := tr.path(rel)
+			if tc.denyDelete {
+				px.setPlan(func(c call) rule {
+					if c.Method == http.MethodDelete {
+						return rule{denied, 100}
+					}
+					return rule{}
+				})
+			}
 			var once sync.Once
 			px.setBefore(func(c call) {
 				if c.Key == rel && (c.isUploadPart() || c.isPutObject()) {
@@ -77,6 +91,21 @@ func TestSourceChangedDuringUpload(t *testing.T) {
 			if r := rows[rel]; !strings.Contains(r.Error, reason) || !strings.Contains(res.stdout, path+": "+reason) {
 				t.Errorf("the failure does not say %q: manifest error %q", reason, r.Error)
 			}
+			// An accepted object read during the change is deleted, or
+			// the failure says the location still holds it.
+			switch {
+			case tc.accepted && tc.denyDelete:
+				if r := rows[rel]; !strings.Contains(r.Error, "the location holds "+rel) || !strings.Contains(r.Error, "s3:DeleteObject is not granted") {
+					t.Errorf("the failure %q does not say the location holds %s and may not delete it", r.Error, rel)
+				}
+			case tc.accepted:
+				if r := rows[rel]; !strings.Contains(r.Error, "as "+rel+" was deleted") {
+					t.Errorf("the failure %q does not say the object the store accepted was deleted", r.Error)
+				}
+				if _, ok := listObjects(t, root, bucket)[rel]; ok {
+					t.Errorf("the bucket still holds %s, read while it changed", rel)
+				}
+			}
 			stored := listObjects(t, root, bucket)
 			if len(stored) != 3 && len(stored) != 4 {
 				t.Fatalf("bucket holds %v after the first run", stored)
@@ -101,6 +130,7 @@ func TestSourceChangedDuringUpload(t *testing.T) {
 			}
 			tr.files[rel] = now
 			px.setBefore(nil)
+			px.setPlan(nil)
 			before = c.manifests(t)
 			res = c.run(t, tr.dir, args...)
 			if res.code != 0 {

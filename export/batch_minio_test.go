@@ -71,7 +71,13 @@ func (bs *batchServers) customer(t *testing.T, extra ...map[string]any) provider
 	var pol map[string]any
 	json.Unmarshal([]byte(doc), &pol)
 	sts := pol["Statement"].([]any)
-	sts = append(sts, map[string]any{"Effect": "Allow", "Action": []string{"s3:GetBucketVersioning"}, "Resource": []string{"arn:aws:s3:::" + bs.dstBucket}})
+	bt, err := policies.BatchDocument(policies.KindBatchTarget, loc, policies.BatchInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var btDoc struct{ Statement []any }
+	json.Unmarshal([]byte(bt), &btDoc)
+	sts = append(sts, btDoc.Statement...)
 	for _, e := range extra {
 		sts = append(sts, e)
 	}

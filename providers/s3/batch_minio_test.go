@@ -16,6 +16,7 @@ import (
 
 	"github.com/stowage-dev/stowage/config"
 	"github.com/stowage-dev/stowage/internal/testenv"
+	"github.com/stowage-dev/stowage/policies"
 	"github.com/stowage-dev/stowage/providers"
 )
 
@@ -65,8 +66,7 @@ func (bp batchPair) dstLoc(t *testing.T, policy string) config.Location {
 	t.Helper()
 	l := bp.bareDst()
 	if policy == "" {
-		policy = withStatement(t, leastPrivilege(t, l), map[string]any{"Effect": "Allow",
-			"Action": []string{"s3:GetBucketVersioning"}, "Resource": []string{"arn:aws:s3:::" + bp.dstBucket}})
+		policy = withBatchTarget(t, leastPrivilege(t, l), l)
 	}
 	l.S3.AccessKeyID, l.S3.SecretAccessKey = bp.dst.CreateUser(t, policy)
 	return l
@@ -76,6 +76,24 @@ func (bp batchPair) bareDst() config.Location {
 	l := keysLocation(bp.dst, bp.dstBucket, "", "")
 	l.Name = "customer"
 	return l
+}
+
+// withBatchTarget adds the generated batch-target statements (stowage
+// policy --kind batch-target) to doc.
+func withBatchTarget(t *testing.T, doc string, loc config.Location) string {
+	t.Helper()
+	bt, err := policies.BatchDocument(policies.KindBatchTarget, loc, policies.BatchInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p struct{ Statement []map[string]any }
+	if err := json.Unmarshal([]byte(bt), &p); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range p.Statement {
+		doc = withStatement(t, doc, st)
+	}
+	return doc
 }
 
 // withStatement adds st to the policy document doc.
@@ -208,8 +226,7 @@ func TestMinIOBatchFailedThenOnlyFailed(t *testing.T) {
 	bp.put(t, map[string]int{"rec/ok/1.wav": 100, "rec/ok/2.wav": 100, "rec/deny/3.wav": 100, "rec/deny/4.wav": 7 << 20})
 	// Least privilege plus an explicit deny on exports/rec/deny/.
 	dl := bp.bareDst()
-	pol := withStatement(t, leastPrivilege(t, dl), map[string]any{"Effect": "Allow",
-		"Action": []string{"s3:GetBucketVersioning"}, "Resource": []string{"arn:aws:s3:::" + bp.dstBucket}})
+	pol := withBatchTarget(t, leastPrivilege(t, dl), dl)
 	pol = withStatement(t, pol, map[string]any{"Effect": "Deny", "Action": []string{"s3:PutObject"},
 		"Resource": []string{"arn:aws:s3:::" + bp.dstBucket + "/exports/rec/deny/*"}})
 	dl.S3.AccessKeyID, dl.S3.SecretAccessKey = bp.dst.CreateUser(t, pol)

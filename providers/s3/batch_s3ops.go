@@ -22,6 +22,7 @@ import (
 	smithyendpoints "github.com/aws/smithy-go/endpoints"
 
 	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/policies"
 	"github.com/stowage-dev/stowage/providers"
 )
 
@@ -42,10 +43,11 @@ const (
 	pricingPage        = "https://aws.amazon.com/s3/pricing/"
 )
 
-// Where Stowage keeps a job's manifest and report when none is given.
+// Where Stowage keeps a job's manifest and report when none is given (the
+// batch-role policy grants exactly these).
 const (
-	batchManifestPrefix = ".stowage-batch/manifests/"
-	batchReportPrefix   = ".stowage-batch/reports"
+	batchManifestPrefix = policies.BatchManifestPrefix
+	batchReportPrefix   = policies.BatchReportPrefix
 )
 
 // s3BatchOps creates an S3 Batch Operations job (S3PutObjectCopy) in the

@@ -59,6 +59,8 @@ type BatchOptions struct {
 	// count and the cost estimate; an error ends the run (ErrDeclined for
 	// a plain no) and nothing is created.
 	Confirm func(BatchPlan) error
+	// Plan, when set, is told the plan (also in a dry run) before Confirm.
+	Plan func(BatchPlan)
 	// Service tunes the store's service (role, report location, retries).
 	Service providers.BatchOptions
 	// DryRun lists and plans; nothing is started or written.
@@ -79,6 +81,19 @@ type BatchPlan struct {
 	// Resumed is set when the run found a job an earlier run started and
 	// follows it instead of starting one.
 	Resumed *providers.BatchJob
+	// Checks are the service's own checks run before anything is started
+	// (permissions, the source's SAS); a skipped one says why.
+	Checks []providers.Check
+}
+
+// failedCheck returns the first failed check that is not advisory.
+func (p BatchPlan) failedCheck() *providers.Check {
+	for i, c := range p.Checks {
+		if c.Status == providers.StatusFail && !c.Advisory {
+			return &p.Checks[i]
+		}
+	}
+	return nil
 }
 
 // BatchProgress reports the service's job: its IDs, state and counts.
@@ -272,11 +287,27 @@ func RunBatch(ctx context.Context, src, dst providers.Provider, loc string, opts
 	r.ev.emit(ScanProgress{Files: int(r.tr.filesTotal.Load()), Bytes: r.tr.bytesTotal.Load(), Done: true})
 	plan.Engine, plan.Describe = b.Engine(), b.Describe()
 	plan.Estimate = b.Estimate(plan.Objects, plan.Bytes)
+	if bc, ok := b.(providers.BatchChecker); ok {
+		plan.Checks = bc.Checks(ctx)
+	}
+	if opts.Plan != nil {
+		opts.Plan(plan)
+	}
 
 	sum := Summary{Location: loc, Skipped: plan.Skipped, ScanComplete: true}
+	checkErr := func() error {
+		if c := plan.failedCheck(); c != nil {
+			msg := fmt.Sprintf("%s: %s", c.Title, c.Detail)
+			if c.Hint != "" {
+				msg += "; " + c.Hint
+			}
+			return fmt.Errorf("the %s job cannot start: %s", b.Engine(), msg)
+		}
+		return nil
+	}
 	if opts.DryRun {
 		sum.DryRun, sum.Files, sum.Bytes = true, plan.Objects, plan.Bytes
-		return sum, nil
+		return sum, checkErr()
 	}
 
 	if r.man, err = openManifest(opts.ManifestDir, loc, start); err != nil {
@@ -326,6 +357,10 @@ func RunBatch(ctx context.Context, src, dst providers.Provider, loc string, opts
 	}
 	if len(items) == 0 && !pending {
 		return finish(nil)
+	}
+	if err := checkErr(); err != nil && !pending {
+		sum.NotStarted = len(items)
+		return finish(err)
 	}
 	if opts.Confirm != nil && !pending {
 		if err := opts.Confirm(plan); err != nil {

@@ -267,3 +267,36 @@ func TestRunBatchDeclined(t *testing.T) {
 		t.Error("a declined job copied the object")
 	}
 }
+
+// TestRunBatchChecksStopBeforeAnything: a destination whose credentials
+// may not read the bucket's versioning fails the batch-target check; the
+// run says so and starts no job; the dry run reports the same.
+func TestRunBatchChecksStopBeforeAnything(t *testing.T) {
+	bs := newBatchServers(t)
+	bs.putSource(t, map[string]int{"rec/a.wav": 10})
+	loc := s3Loc(bs.dst, "customer", bs.dstBucket, "exports/", "", "")
+	doc, _ := policies.Permissions(loc)
+	loc.S3.AccessKeyID, loc.S3.SecretAccessKey = bs.dst.CreateUser(t, doc)
+	dst, err := providers.Open(context.Background(), loc, providers.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var plan BatchPlan
+	opts := BatchOptions{Source: "platform", JournalPath: dir + "/j.db", ManifestDir: dir, Plan: func(p BatchPlan) { plan = p },
+		Confirm: func(BatchPlan) error { t.Error("asked to confirm a job that cannot start"); return nil }}
+	for _, dry := range []bool{true, false} {
+		opts.DryRun = dry
+		_, err = RunBatch(context.Background(), bs.platform(t), dst, "customer", opts)
+		if err == nil || !strings.Contains(err.Error(), "s3:GetBucketVersioning") || !strings.Contains(err.Error(), "batch-target") {
+			t.Fatalf("dry=%v: %v", dry, err)
+		}
+	}
+	ids := map[string]providers.Status{}
+	for _, c := range plan.Checks {
+		ids[c.ID] = c.Status
+	}
+	if ids["batch-admin"] != providers.StatusPass || ids["batch-target"] != providers.StatusFail || ids["batch-role"] != providers.StatusSkipped {
+		t.Errorf("checks %+v", plan.Checks)
+	}
+}

@@ -154,3 +154,10 @@ type Batch interface {
 	// items are those of the request the job was started with.
 	Results(ctx context.Context, job BatchJob, items []BatchItem, fn func(BatchResult) error) error
 }
+
+// BatchChecker is implemented by batch copies that can check beforehand
+// what the job will need (permissions, the source's SAS). A check that
+// cannot be made says so (StatusSkipped and why).
+type BatchChecker interface {
+	Checks(ctx context.Context) []Check
+}

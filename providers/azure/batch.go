@@ -317,3 +317,25 @@ var (
 	_ providers.BatchCopier = (*Provider)(nil)
 	_ providers.Batch       = (*copyBatch)(nil)
 )
+
+// Checks: the read SAS on the source can be had (signed with the source's
+// key, or the source's own SAS allows read).
+func (b *copyBatch) Checks(ctx context.Context) []providers.Check {
+	var l providers.Checklist
+	l.Run("batch-source-sas", "Read SAS on the source", func(c *providers.Check) {
+		if _, err := b.readSAS(); err != nil {
+			c.Status, c.Detail = providers.StatusFail, err.Error()
+			var pe *providers.Error
+			if errors.As(err, &pe) {
+				c.Hint = pe.Hint
+			}
+			return
+		}
+		if b.src.cs.AuthKind() == "sas" {
+			c.Detail = "the source's SAS allows read"
+		} else {
+			c.Detail = "signed with the source's account key, read only, for " + b.expiry.String()
+		}
+	})
+	return l.Report.Checks
+}

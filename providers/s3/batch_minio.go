@@ -412,3 +412,34 @@ func (c *awsCreds) Retrieve() (miniocreds.Value, error) {
 func (c *awsCreds) IsExpired() bool {
 	return !c.exp.IsZero() && time.Now().After(c.exp.Add(-time.Minute))
 }
+
+// Checks: the source's credentials may use the batch API, the
+// destination's may read the bucket's versioning; no role is passed.
+func (b *minioBatch) Checks(ctx context.Context) []providers.Check {
+	var l providers.Checklist
+	l.Run("batch-admin", "Source may run MinIO batch jobs", func(c *providers.Check) {
+		if _, err := b.adm.ListBatchJobs(ctx, &madmin.ListBatchJobsFilter{}); err != nil {
+			e := b.mapAdminErr("list-jobs", "admin:ListBatchJobs", err)
+			c.Status, c.Detail = providers.StatusFail, e.Error()
+			var pe *providers.Error
+			if errors.As(e, &pe) {
+				c.Hint, c.Code = pe.Hint, pe.Code
+			}
+			return
+		}
+		c.Detail = "the admin API of " + hostOf(b.src.s3c.Endpoint, b.src.s3c.Region) + " answers the source's credentials"
+	})
+	l.Run("batch-target", "Destination's versioning readable", func(c *providers.Check) {
+		if _, err := b.dst.client.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(b.dst.s3c.Bucket)}); err != nil {
+			c.Status, c.Detail = providers.StatusFail, b.dst.mapErr("batch", "s3:GetBucketVersioning", true, err).Error()
+			c.Hint = fmt.Sprintf("MinIO's replicate job reads it before it starts; add the statement of `stowage policy %s --kind batch-target`", b.dst.loc.Name)
+			return
+		}
+		c.Detail = "s3:GetBucketVersioning allowed"
+	})
+	l.Run("batch-role", "Batch role can be passed", func(c *providers.Check) {
+		c.Status, c.Advisory = providers.StatusSkipped, true
+		c.Detail = "not run: MinIO has no IAM role to pass; the job runs with the source's admin credentials and pushes with the destination's keys"
+	})
+	return l.Report.Checks
+}

@@ -474,3 +474,27 @@ func (b *s3BatchOps) mapControlErr(op, action string, err error) error {
 
 var _ providers.Batch = (*s3BatchOps)(nil)
 var _ providers.Batch = (*minioBatch)(nil)
+
+// Checks asks what can be asked without creating a job: DescribeJob of a
+// job that does not exist answers NoSuchJob when s3:DescribeJob is
+// allowed. Whether the role can be passed AWS decides only at CreateJob.
+func (b *s3BatchOps) Checks(ctx context.Context) []providers.Check {
+	var l providers.Checklist
+	l.Run("batch-describe", "May follow Batch Operations jobs", func(c *providers.Check) {
+		_, err := b.ctl.DescribeJob(ctx, &s3control.DescribeJobInput{AccountId: aws.String(b.account), JobId: aws.String("00000000-0000-4000-8000-000000000000")})
+		var api interface{ ErrorCode() string }
+		switch {
+		case err == nil, errors.As(err, &api) && (api.ErrorCode() == "NoSuchJob" || api.ErrorCode() == "NotFoundException"):
+			c.Detail = "s3:DescribeJob allowed in account " + b.account
+		default:
+			e := b.mapControlErr("describe-job", "s3:DescribeJob", err)
+			c.Status, c.Detail = providers.StatusFail, e.Error()
+			c.Hint = fmt.Sprintf("add the statements of `stowage policy %s --kind batch-caller --batch-role-arn %s`", b.dst.loc.Name, b.opts.RoleARN)
+		}
+	})
+	l.Run("batch-role", "Batch role can be passed", func(c *providers.Check) {
+		c.Status, c.Advisory = providers.StatusSkipped, true
+		c.Detail = "not run: AWS checks iam:PassRole on " + b.opts.RoleARN + " only when the job is created, and no request can ask it beforehand without IAM read access; a refused CreateJob names iam:PassRole"
+	})
+	return l.Report.Checks
+}

@@ -413,3 +413,34 @@ func TestS3BatchOpsEstimate(t *testing.T) {
 		t.Errorf("one object: %.6f", one.USD)
 	}
 }
+
+// TestS3BatchOpsChecks: DescribeJob of a job that does not exist answers
+// NoSuchJob when allowed (pass) and AccessDenied when not (fail); the
+// PassRole check says it was not run and why.
+func TestS3BatchOpsChecks(t *testing.T) {
+	e := newS3OpsEnv(t, nil)
+	got := map[string]providers.Check{}
+	for _, c := range e.b.Checks(context.Background()) {
+		got[c.ID] = c
+	}
+	if c := got["batch-describe"]; c.Status != providers.StatusPass {
+		t.Errorf("describe check %+v", c)
+	}
+	if c := got["batch-role"]; c.Status != providers.StatusSkipped || !strings.Contains(c.Detail, "not run") || !strings.Contains(c.Detail, "iam:PassRole") {
+		t.Errorf("role check %+v", c)
+	}
+	deny := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprint(w, `<ErrorResponse><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error></ErrorResponse>`)
+	}))
+	defer deny.Close()
+	b, err := e.dst.Batch(context.Background(), e.src, providers.BatchOptions{RoleARN: "arn:aws:iam::111122223333:role/R", ControlEndpoint: deny.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range b.(providers.BatchChecker).Checks(context.Background()) {
+		if c.ID == "batch-describe" && (c.Status != providers.StatusFail || !strings.Contains(c.Hint, "batch-caller")) {
+			t.Errorf("denied describe check %+v", c)
+		}
+	}
+}

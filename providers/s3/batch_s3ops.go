@@ -65,13 +65,10 @@ func newS3BatchOps(ctx context.Context, src, dst *Provider, opts providers.Batch
 		return &providers.Error{Kind: providers.ErrInvalidConfig, Op: "batch",
 			Hint: fmt.Sprintf("S3 Batch Operations: %s %s, e.g. %s", field, rule, example)}
 	}
-	if opts.RoleARN == "" {
-		return nil, bad("--batch-role-arn", "is required (the role the job runs as; `stowage policy NAME --kind batch-role` prints it)", "arn:aws:iam::123456789012:role/StowageBatchOperations")
-	}
 	acct := opts.AccountID
-	if acct == "" {
+	if acct == "" && opts.RoleARN != "" {
 		parts := strings.Split(opts.RoleARN, ":")
-		if len(parts) < 6 || parts[0] != "arn" || parts[2] != "iam" || len(parts[4]) != 12 {
+		if len(parts) < 6 || parts[0] != "arn" || parts[2] != "iam" || len(parts[4]) != 12 || !strings.HasPrefix(parts[5], "role/") {
 			return nil, bad("--batch-role-arn", "must be an IAM role ARN", "arn:aws:iam::123456789012:role/StowageBatchOperations")
 		}
 		acct = parts[4]
@@ -106,7 +103,11 @@ func (f fixedEndpoint) ResolveEndpoint(ctx context.Context, _ s3control.Endpoint
 func (b *s3BatchOps) Engine() string { return EngineS3BatchOps }
 
 func (b *s3BatchOps) Describe() string {
-	return fmt.Sprintf("S3 Batch Operations job in account %s: S3 copies the objects from s3://%s to s3://%s itself", b.account, b.src.s3c.Bucket, b.dst.s3c.Bucket)
+	acct := b.account
+	if acct == "" {
+		acct = "of --batch-role-arn"
+	}
+	return fmt.Sprintf("S3 Batch Operations job in account %s: S3 copies the objects from s3://%s to s3://%s itself", acct, b.src.s3c.Bucket, b.dst.s3c.Bucket)
 }
 
 func (b *s3BatchOps) DestKey(key string) string {
@@ -241,8 +242,17 @@ func truncate(s string, n int) string {
 	return s
 }
 
+// errNoRole says the job needs --batch-role-arn.
+func (b *s3BatchOps) errNoRole() error {
+	return &providers.Error{Kind: providers.ErrInvalidConfig, Op: "batch",
+		Hint: fmt.Sprintf("S3 Batch Operations runs the job as a role: give --batch-role-arn (`stowage policy %s --kind batch-terraform --from %s` creates one), e.g. --batch-role-arn arn:aws:iam::123456789012:role/%s", b.dst.loc.Name, b.src.loc.Name, policies.BatchRoleName)}
+}
+
 func (b *s3BatchOps) Start(ctx context.Context, req providers.BatchRequest) (providers.BatchJob, error) {
 	job := providers.BatchJob{Engine: EngineS3BatchOps, Items: len(req.Items)}
+	if b.opts.RoleARN == "" {
+		return job, b.errNoRole()
+	}
 	if len(req.Items) == 0 {
 		job.Started = time.Now()
 		return job, nil
@@ -480,6 +490,13 @@ var _ providers.Batch = (*minioBatch)(nil)
 // allowed. Whether the role can be passed AWS decides only at CreateJob.
 func (b *s3BatchOps) Checks(ctx context.Context) []providers.Check {
 	var l providers.Checklist
+	if b.opts.RoleARN == "" {
+		l.Run("batch-role-arn", "Batch Operations role given", func(c *providers.Check) {
+			c.Status, c.Detail, c.Field = providers.StatusFail, "no role ARN", "--batch-role-arn"
+			c.Hint = b.errNoRole().(*providers.Error).Hint
+		})
+		return l.Report.Checks
+	}
 	l.Run("batch-describe", "May follow Batch Operations jobs", func(c *providers.Check) {
 		_, err := b.ctl.DescribeJob(ctx, &s3control.DescribeJobInput{AccountId: aws.String(b.account), JobId: aws.String("00000000-0000-4000-8000-000000000000")})
 		var api interface{ ErrorCode() string }

@@ -444,3 +444,26 @@ func TestS3BatchOpsChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestS3BatchOpsNeedsRole: without --batch-role-arn the checks fail naming
+// the flag and Start creates nothing.
+func TestS3BatchOpsNeedsRole(t *testing.T) {
+	e := newS3OpsEnv(t, nil)
+	b, err := e.dst.Batch(context.Background(), e.src, providers.BatchOptions{ControlEndpoint: e.srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := b.(providers.BatchChecker).Checks(context.Background())
+	if len(cs) != 1 || cs[0].Status != providers.StatusFail || cs[0].Field != "--batch-role-arn" {
+		t.Errorf("checks %+v", cs)
+	}
+	if _, err := b.Start(context.Background(), providers.BatchRequest{Items: s3opsItems}); err == nil || !strings.Contains(err.Error(), "--batch-role-arn") && !strings.Contains(err.(*providers.Error).Hint, "--batch-role-arn") {
+		t.Errorf("Start without a role: %v", err)
+	}
+	if len(e.fake.reqs) != 0 {
+		t.Errorf("requests sent without a role: %d", len(e.fake.reqs))
+	}
+	if _, err := e.dst.Batch(context.Background(), e.src, providers.BatchOptions{RoleARN: "arn:aws:iam::111122223333:user/x", ControlEndpoint: e.srv.URL}); err == nil {
+		t.Error("a user ARN was taken as the batch role")
+	}
+}

@@ -117,6 +117,11 @@ type Summary struct {
 	// and an "ignored" manifest row with the reason; none counts as failed.
 	Ignored      int
 	IgnoredKinds map[string]int
+	// UploadsLeftOpen counts multipart uploads the run knows are abandoned
+	// (the file changed, or an earlier run stopped before recording one)
+	// but could not abort; a Warning names the first and how to remove
+	// them.
+	UploadsLeftOpen int
 	// Bytes uploaded in this run.
 	Bytes   int64
 	Elapsed time.Duration
@@ -166,6 +171,9 @@ func (s Summary) String() string {
 	}
 	if s.Ignored > 0 {
 		fmt.Fprintf(&b, "; %d entries ignored (not regular files)", s.Ignored)
+	}
+	if s.UploadsLeftOpen > 0 {
+		fmt.Fprintf(&b, "; %d abandoned multipart uploads left open", s.UploadsLeftOpen)
 	}
 	if s.Retries > 0 {
 		fmt.Fprintf(&b, "; %d requests retried", s.Retries)
@@ -224,6 +232,7 @@ type engine struct {
 
 	exported, changed, interrupted, deleted atomic.Int64
 	kept, keptUnconfirmed                   atomic.Int64
+	uploadsLeftOpen                         atomic.Int64
 
 	warnMu   sync.Mutex
 	warned   map[string]bool
@@ -398,6 +407,7 @@ func (e *engine) run() (Summary, error) {
 	e.warnMu.Unlock()
 	sum.Retries, sum.RetryReasons = e.retries.snapshot()
 	sum.Ignored, sum.IgnoredKinds = e.ignored.snapshot()
+	sum.UploadsLeftOpen = int(e.uploadsLeftOpen.Load())
 	sum.ScanComplete = scanErr == nil
 
 	switch {

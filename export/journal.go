@@ -40,15 +40,20 @@ type Record struct {
 	Size int64 `json:"size"`
 	// MTime is the modification time in Unix nanoseconds, as stat saw it
 	// before the upload.
-	MTime     int64            `json:"mtime_ns"`
-	Key       string           `json:"key"`
-	Status    Status           `json:"status"`
-	UploadID  string           `json:"upload_id,omitempty"`
-	PartSize  int64            `json:"part_size,omitempty"`
-	Parts     []providers.Part `json:"parts,omitempty"`
-	Checksum  string           `json:"checksum,omitempty"`
-	ETag      string           `json:"etag,omitempty"`
-	VersionID string           `json:"version_id,omitempty"`
+	MTime    int64  `json:"mtime_ns"`
+	Key      string `json:"key"`
+	Status   Status `json:"status"`
+	UploadID string `json:"upload_id,omitempty"`
+	// CreateIntent is set, with Status uploading and no UploadID, just
+	// before CreateMultipartUpload is sent: a crash before the answer is
+	// journalled leaves an upload only a listing can find, and the next
+	// run looks for uploads of Key initiated since then.
+	CreateIntent time.Time        `json:"create_intent,omitzero"`
+	PartSize     int64            `json:"part_size,omitempty"`
+	Parts        []providers.Part `json:"parts,omitempty"`
+	Checksum     string           `json:"checksum,omitempty"`
+	ETag         string           `json:"etag,omitempty"`
+	VersionID    string           `json:"version_id,omitempty"`
 	// SourceETag is the ETag of a source object (batch engine), so a rerun
 	// copies it again when it changed.
 	SourceETag string    `json:"source_etag,omitempty"`

@@ -142,11 +142,23 @@ func (e *engine) startMultipart(t *fileTask, file *os.File, before identity, sta
 			}
 		} else {
 			// The file changed since the upload began; its parts are stale.
-			e.abortQuietly(t.key, rec.UploadID)
+			e.abortAbandoned(t.key, rec.UploadID, "the file changed since its upload began")
 		}
 	}
 
+	if rec := t.prior; rec != nil && rec.Status == StatusUploading && rec.UploadID == "" && !rec.CreateIntent.IsZero() {
+		e.abortUnrecorded(t, rec.CreateIntent)
+	}
 	if uploadID == "" {
+		// The intent is committed before the request, so a crash after the
+		// store created the upload leaves a trace the next run follows.
+		intent := &Record{Size: t.size, MTime: t.mtime, Key: t.key, Status: StatusUploading, CreateIntent: time.Now().UTC()}
+		if err := e.j.put(t.path, intent); err != nil {
+			err = fmt.Errorf("journal %s: %w", e.j.Path(), err)
+			e.setFatal(err)
+			fail(err, nil)
+			return
+		}
 		err := e.do(t.path, 0, func(ctx context.Context) error {
 			var err error
 			uploadID, err = e.mp.CreateMultipart(ctx, t.key, providers.PutOptions{
@@ -342,7 +354,7 @@ func (e *engine) finishMultipart(mf *multipartFile) {
 		if err == nil {
 			err = perr
 		}
-		e.abortQuietly(t.key, mf.uploadID)
+		e.abortAbandoned(t.key, mf.uploadID, "the file changed during its upload")
 		e.failFile(t, err, mf.start, &Record{Size: t.size, MTime: t.mtime, Key: t.key})
 		return
 	case perr != nil:
@@ -355,7 +367,7 @@ func (e *engine) finishMultipart(mf *multipartFile) {
 		return
 	}
 	if err := unchanged(mf.file, t.path, mf.before); err != nil {
-		e.abortQuietly(t.key, mf.uploadID)
+		e.abortAbandoned(t.key, mf.uploadID, "the file changed during its upload")
 		e.failFile(t, err, mf.start, &Record{Size: t.size, MTime: t.mtime, Key: t.key})
 		return
 	}
@@ -386,10 +398,67 @@ func (e *engine) finishMultipart(mf *multipartFile) {
 	e.finishDone(t, obj, mf.before, mf.start)
 }
 
-// abortQuietly discards an upload that will never be completed; a failure
-// only leaves parts the store's lifecycle rules clean up.
-func (e *engine) abortQuietly(key, uploadID string) {
+// abortAbandoned discards an upload that will never be completed (why
+// says so). When the location may not abort uploads (the least-privilege
+// policy grants no s3:AbortMultipartUpload), the upload is reported as
+// left open.
+func (e *engine) abortAbandoned(key, uploadID, why string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), 30*time.Second)
 	defer cancel()
-	_ = e.mp.AbortMultipart(ctx, key, uploadID)
+	if err := e.mp.AbortMultipart(ctx, key, uploadID); err != nil {
+		e.leftOpen(key, uploadID, fmt.Errorf("%s; aborting it failed: %w", why, err))
+	}
+}
+
+// leftOpen records a multipart upload (uploadID empty when unknown) this
+// run knows to be abandoned but could not abort: counted in the summary,
+// with one warning saying how to find and remove them.
+func (e *engine) leftOpen(key, uploadID string, why error) {
+	e.uploadsLeftOpen.Add(1)
+	id := ""
+	if uploadID != "" {
+		id = " " + uploadID
+	}
+	e.warnOnce("upload-left-open", fmt.Errorf("multipart upload%s of %s is left open (%v); `stowage uploads %s` lists open uploads and `--abort` removes them where the location allows, and the bucket's lifecycle rule aborts them after %d days; the summary counts every one",
+		id, key, why, e.loc, abortAfterDays))
+}
+
+// abortAfterDays is the lifecycle rule of the generated policies
+// (policies.AbortIncompleteUploadDays), named in messages.
+const abortAfterDays = 7
+
+// intentWindow is how far before a journalled create intent an upload may
+// have been initiated and still be the one it announced (the store's clock
+// may differ from this computer's).
+const intentWindow = 2 * time.Minute
+
+// abortUnrecorded aborts the uploads of t's key that an earlier run
+// created but never journalled (it stopped between CreateMultipartUpload
+// and recording the answer): open uploads of the key initiated since the
+// intent. When the location may not list or abort uploads, a warning says
+// what may be left open.
+func (e *engine) abortUnrecorded(t *fileTask, since time.Time) {
+	ul, ok := e.p.(providers.UploadLister)
+	if !ok {
+		return
+	}
+	var found []providers.Upload
+	err := e.do(t.path, 0, func(ctx context.Context) error {
+		found = found[:0]
+		return ul.ListUploads(ctx, t.key, func(u providers.Upload) error {
+			if u.Key == t.key && !u.Initiated.Before(since.Add(-intentWindow)) {
+				found = append(found, u)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		if e.ctx.Err() == nil {
+			e.leftOpen(t.key, "", fmt.Errorf("an earlier run stopped while starting this upload, and the uploads it may have left cannot be looked for: %w", err))
+		}
+		return
+	}
+	for _, u := range found {
+		e.abortAbandoned(t.key, u.UploadID, "an earlier run stopped before recording it")
+	}
 }

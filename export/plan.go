@@ -39,6 +39,10 @@ type PlanResult struct {
 	// Problems lists the files a run would fail on (at most PlanSample).
 	Problems      []PlanProblem
 	ProblemsTotal int
+	// StaleUploads counts multipart uploads earlier runs left that the run
+	// would abort: of files changed since, or created by a run that stopped
+	// before recording them (found by listing).
+	StaleUploads int
 	// Ignored counts entries that are not regular files (pipes, sockets,
 	// devices, links to folders, broken links), which a run reports and
 	// does not export; IgnoredList holds the first of them with the reason.
@@ -117,6 +121,10 @@ func Plan(ctx context.Context, opts Options) (PlanResult, error) {
 				t.prior.Size == t.size && t.prior.MTime == t.mtime && t.prior.Key == t.key
 			if t.changed {
 				res.Changed++
+			}
+			if pr := t.prior; pr != nil && pr.Status != StatusDone && !resume &&
+				(pr.UploadID != "" || pr.Status == StatusUploading && !pr.CreateIntent.IsZero()) {
+				res.StaleUploads++
 			}
 			if resume {
 				res.Resumable++

@@ -50,6 +50,9 @@ func WritePlan(w io.Writer, location, where, journalPath string, res PlanResult)
 			fmt.Fprintf(w, "    … and %d more\n", more)
 		}
 	}
+	if res.StaleUploads > 0 {
+		fmt.Fprintf(w, "  stale uploads:    %d multipart uploads of earlier runs would be aborted (or reported, if the location may not); `stowage uploads %s` lists them\n", res.StaleUploads, location)
+	}
 	if res.Ignored > 0 {
 		fmt.Fprintf(w, "  ignored:          %d entries that are not regular files\n", res.Ignored)
 		for _, pr := range res.IgnoredList {
@@ -95,7 +98,7 @@ func PlanJSON(name string, res PlanResult) map[string]any {
 		"type": "plan", "location": name, "files": res.Files, "bytes": res.Bytes, "changed": res.Changed,
 		"resumable": res.Resumable, "skipped": res.Skipped, "skipped_bytes": res.SkippedBytes,
 		"problems_total": res.ProblemsTotal, "problems": problems, "sample": sample, "journal": res.Journal,
-		"ignored": res.Ignored, "ignored_list": ignored,
+		"ignored": res.Ignored, "ignored_list": ignored, "stale_uploads": res.StaleUploads,
 	}
 }
 
@@ -158,6 +161,9 @@ func WriteSummary(w io.Writer, sum Summary, err error, failed []FileFailed, fail
 	if sum.Ignored > 0 {
 		fmt.Fprintf(w, "  ignored:  %d entries that are not regular files (%s); the manifest names each\n", sum.Ignored, RetryReasonText(sum.IgnoredKinds))
 	}
+	if sum.UploadsLeftOpen > 0 {
+		fmt.Fprintf(w, "  uploads:  %d abandoned multipart uploads left open (see the warning)\n", sum.UploadsLeftOpen)
+	}
 	if sum.Retries > 0 {
 		fmt.Fprintf(w, "  retries:  %d requests retried (%s)\n", sum.Retries, RetryReasonText(sum.RetryReasons))
 	}
@@ -205,6 +211,7 @@ func SummaryJSON(sum Summary, err error, stopped bool, resume string) map[string
 		"manifest_csv": sum.ManifestCSV, "manifest_jsonl": sum.ManifestJSONL, "stopped": stopped,
 		"scan_complete": sum.ScanComplete, "kept": sum.Kept, "kept_unconfirmed": sum.KeptUnconfirmed,
 		"warnings": warnings, "retries": sum.Retries, "retry_reasons": reasons, "ignored": sum.Ignored,
+		"uploads_left_open": sum.UploadsLeftOpen,
 	}
 	if err != nil {
 		m["error"] = err.Error()

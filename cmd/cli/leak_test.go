@@ -141,6 +141,7 @@ var leakRuns = map[string][][]string{
 	"stowage export":     {{"export", "globex", "{src}", "--no-tui"}, {"export", "nas", "{src}", "--json"}, {"export", "azure", "{src}", "--no-tui"}},
 	"stowage download":   {{"download", "globex", "{dir}/dl-s3", "--no-tui"}, {"download", "azure", "{dir}/dl-az", "--no-tui"}},
 	"stowage verify":     {{"verify", "globex"}, {"verify", "nas", "--json"}},
+	"stowage uploads":    {{"uploads", "globex"}, {"uploads", "globex", "--json", "--abort"}},
 	"stowage version":    {{"version"}, {"version", "--json"}},
 	"stowage man":        {{"man", "{dir}/man"}},
 	"stowage help":       {{"help", "policy"}},

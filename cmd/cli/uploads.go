@@ -1,0 +1,154 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stowage-dev/stowage/export"
+	"github.com/stowage-dev/stowage/providers"
+)
+
+func init() { register(newUploadsCmd) }
+
+func newUploadsCmd(g *globals) *cobra.Command {
+	var abort, asJSON bool
+	c := &cobra.Command{
+		Use:   "uploads NAME",
+		Short: "List the multipart uploads a location holds open, and abort them",
+		Long: `List the multipart uploads the location holds open under its prefix: uploads
+an export started but did not complete (a large file that changed, a run killed
+while it began an upload). Their parts take storage until the upload is
+completed or aborted; the bucket's lifecycle rule from the generated templates
+aborts them after 7 days.
+
+Besides listing the location's prefix, every key the location's export journal
+names is listed on its own, because some stores (MinIO) list the uploads of
+one exact key only. An upload the journal records for an unfinished file is
+marked "resumable": the next export continues it.
+
+--abort aborts every upload listed. Listing needs s3:ListBucketMultipartUploads
+and aborting s3:AbortMultipartUpload; the least-privilege policy grants neither,
+so add them to the location's policy to use this command. While an export
+to the location runs, its journal is in use and nothing is listed or aborted.
+
+Exit status: 0 when nothing is open or everything was aborted, 1 when an upload
+could not be aborted or listing failed, 2 for bad usage or a journal in use.`,
+		Example: `  stowage uploads acme
+  stowage uploads acme --abort
+  stowage uploads acme --json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			defer g.redactOutput()()
+			f, err := loadConfig(g)
+			if err != nil {
+				return err
+			}
+			loc, err := findLocation(f, args[0])
+			if err != nil {
+				return err
+			}
+			cfgPath, err := filepath.Abs(f.Source.Path)
+			if err != nil {
+				return err
+			}
+			ctx := c.Context()
+			p, err := openProvider(ctx, f, *loc, 8)
+			if err != nil {
+				return err
+			}
+			rep, err := export.ListOpenUploads(ctx, p, export.DefaultJournalPath(cfgPath, loc.Name))
+			if errors.Is(err, export.ErrNoUploadListing) {
+				return fmt.Errorf("location %q (%s) keeps no multipart uploads Stowage can list", loc.Name, loc.Type)
+			}
+			if err != nil {
+				return fmt.Errorf("list the open uploads of %s: %w", loc.Name, err)
+			}
+			var failed int
+			results := make([]error, len(rep.Uploads))
+			if abort {
+				mp, _ := p.(providers.Multipart)
+				for i, u := range rep.Uploads {
+					results[i] = mp.AbortMultipart(ctx, u.Key, u.UploadID)
+					if results[i] != nil {
+						failed++
+					}
+				}
+			}
+			if asJSON {
+				for i, u := range rep.Uploads {
+					m := map[string]any{"type": "upload", "key": u.Key, "upload_id": u.UploadID,
+						"initiated": u.Initiated.UTC().Format(time.RFC3339), "source": u.Source, "resumable": u.Resumable}
+					if abort {
+						m["aborted"] = results[i] == nil
+						if results[i] != nil {
+							m["error"] = results[i].Error()
+						}
+					}
+					if err := writeJSONLine(g.stdout, m); err != nil {
+						return err
+					}
+				}
+				aborted := 0
+				if abort {
+					aborted = len(rep.Uploads) - failed
+				}
+				if err := writeJSONLine(g.stdout, map[string]any{"type": "summary", "location": loc.Name,
+					"open": len(rep.Uploads), "aborted": aborted, "failed": failed, "journal_keys": rep.JournalKeys}); err != nil {
+					return err
+				}
+			} else {
+				writeUploads(g.stdout, loc.Name, rep, abort, results, failed)
+			}
+			if failed > 0 {
+				return &SilentError{Code: ExitFailed}
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&abort, "abort", false, "abort every upload listed (needs s3:AbortMultipartUpload)")
+	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON line per upload and a summary line")
+	return c
+}
+
+// writeUploads prints the open uploads, and what --abort did, for a person.
+func writeUploads(w io.Writer, name string, rep export.UploadsReport, abort bool, results []error, failed int) {
+	scope := "the location's prefix"
+	if rep.JournalKeys > 0 {
+		scope += fmt.Sprintf(" and %d journalled keys", rep.JournalKeys)
+	}
+	if len(rep.Uploads) == 0 {
+		fmt.Fprintf(w, "No multipart uploads are open in %s (listed %s).\n", name, scope)
+		return
+	}
+	fmt.Fprintf(w, "%d multipart uploads open in %s (listed %s):\n", len(rep.Uploads), name, scope)
+	for i, u := range rep.Uploads {
+		note := "not in the journal"
+		switch {
+		case u.Resumable:
+			note = "resumable: the next export continues it (" + u.Source + ")"
+		case u.Source != "":
+			note = "abandoned (" + u.Source + ")"
+		}
+		fmt.Fprintf(w, "  %s  %s  started %s  %s\n", u.Key, u.UploadID, u.Initiated.UTC().Format("2006-01-02 15:04 UTC"), note)
+		if abort {
+			if results[i] != nil {
+				fmt.Fprintf(w, "    not aborted: %v\n", results[i])
+			} else {
+				fmt.Fprintln(w, "    aborted")
+			}
+		}
+	}
+	switch {
+	case abort && failed > 0:
+		fmt.Fprintf(w, "%d of %d aborted; the rest stay open until the bucket's 7-day lifecycle rule aborts them, or until %s's policy grants what the error names.\n", len(rep.Uploads)-failed, len(rep.Uploads), name)
+	case abort:
+		fmt.Fprintf(w, "All %d aborted.\n", len(rep.Uploads))
+	default:
+		fmt.Fprintf(w, "To abort them: stowage uploads %s --abort\n", name)
+	}
+}

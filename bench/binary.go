@@ -51,6 +51,9 @@ type exportSummary struct {
 	ElapsedMS int64   `json:"elapsed_ms"`
 	Error     string  `json:"error"`
 	MiBps     float64 `json:"mib_per_second"`
+	// Store answer → committed done record in the journal (issue 11 §6).
+	LagP50MS float64 `json:"durable_lag_p50_ms"`
+	LagMaxMS float64 `json:"durable_lag_max_ms"`
 }
 
 // readExportJSON follows the command's JSON Lines on r as they arrive: it
@@ -152,6 +155,8 @@ func (r *result) absorb(o binaryOutcome) {
 	}
 	r.Engine = time.Duration(o.Summary.ElapsedMS) * time.Millisecond
 	r.Skipped = o.Summary.Skipped
+	r.LagP50 = time.Duration(o.Summary.LagP50MS * float64(time.Millisecond))
+	r.LagMax = time.Duration(o.Summary.LagMaxMS * float64(time.Millisecond))
 	if o.Summary.Error != "" {
 		r.Err = strings.TrimSpace(r.Err + " " + o.Summary.Error)
 	}

@@ -518,6 +518,9 @@ func report(w io.Writer, o options, tools []tool, notes []string, srv *server, r
 			if r.Skipped > 0 {
 				note += fmt.Sprintf(", %d skipped", r.Skipped)
 			}
+			if r.LagMax > 0 {
+				note += fmt.Sprintf(", answer→journal p50 %.1f ms max %.1f ms", float64(r.LagP50.Microseconds())/1000, float64(r.LagMax.Microseconds())/1000)
+			}
 		}
 		fmt.Fprintf(w, "| %s | %s | %d | %.0f | %.2f | %.1f | %.2f | %.1f | %.2f | %.2f | %.2f | %s |\n",
 			r.Tool, r.Set, r.Files, float64(r.Bytes)/(1<<20), r.Wall.Seconds(), r.MiBps(),

@@ -183,7 +183,7 @@ func TestReadExportJSON(t *testing.T) {
 		`{"type":"file_started","path":"/a","key":"a","size":1}`,
 		`{"type":"file_done","path":"/a","key":"a","size":1}`,
 		`{"type":"file_started","path":"/b","key":"b","size":1}`,
-		`{"type":"summary","files":2,"skipped":1,"failed":0,"bytes":2,"elapsed_ms":1500,"error":"x"}`,
+		`{"type":"summary","files":2,"skipped":1,"failed":0,"bytes":2,"elapsed_ms":1500,"error":"x","durable_lag_p50_ms":2.5,"durable_lag_max_ms":40}`,
 	}, "\n") + "\n"
 	o := readExportJSON(strings.NewReader(lines), time.Now().Add(-time.Second))
 	if !o.HaveSummary || o.Summary.Files != 2 || o.Summary.Skipped != 1 || o.Summary.ElapsedMS != 1500 || o.Summary.Error != "x" {
@@ -194,7 +194,7 @@ func TestReadExportJSON(t *testing.T) {
 	}
 	var r result
 	r.absorb(o)
-	if r.Engine != 1500*time.Millisecond || r.Skipped != 1 || r.Err != "x" {
+	if r.Engine != 1500*time.Millisecond || r.Skipped != 1 || r.Err != "x" || r.LagP50 != 2500*time.Microsecond || r.LagMax != 40*time.Millisecond {
 		t.Fatalf("absorbed %+v", r)
 	}
 	var none result

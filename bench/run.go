@@ -26,7 +26,9 @@ type result struct {
 	Load      float64       // 1-minute load average just before the run
 	Err       string        // non-empty when the run failed or the bucket is incomplete
 	Engine    time.Duration // Stowage only: the engine's own elapsed time
-	Skipped   int           // Stowage only: files the journal skipped
+	// LagP50, LagMax (Stowage only): store answer → durable done record.
+	LagP50, LagMax time.Duration
+	Skipped        int // Stowage only: files the journal skipped
 	// FirstStarted and FirstDone (Stowage only) are the first upload's
 	// start and finish, from process start.
 	FirstStarted, FirstDone time.Duration

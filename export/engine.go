@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -122,6 +123,10 @@ type Summary struct {
 	// but could not abort; a Warning names the first and how to remove
 	// them.
 	UploadsLeftOpen int
+	// DurableLagP50 and DurableLagMax are the median and largest gap from
+	// the store's answer to the journal's committed done record: a crash
+	// in that gap makes the next run send the file again.
+	DurableLagP50, DurableLagMax time.Duration
 	// Bytes uploaded in this run.
 	Bytes   int64
 	Elapsed time.Duration
@@ -218,6 +223,8 @@ type engine struct {
 	retries retryCounts
 	// ignored counts entries that are not regular files, by kind.
 	ignored retryCounts
+	// lags are the gaps from a store's answer to the committed done record.
+	lags lagLog
 
 	halted atomic.Bool
 	// stopAsked is set when Controller.Stop or the context ended the run,
@@ -408,6 +415,7 @@ func (e *engine) run() (Summary, error) {
 	sum.Retries, sum.RetryReasons = e.retries.snapshot()
 	sum.Ignored, sum.IgnoredKinds = e.ignored.snapshot()
 	sum.UploadsLeftOpen = int(e.uploadsLeftOpen.Load())
+	sum.DurableLagP50, sum.DurableLagMax = e.lags.summary()
 	sum.ScanComplete = scanErr == nil
 
 	switch {
@@ -665,7 +673,8 @@ func (e *engine) dropChanged(t *fileTask, cause error) error {
 // finishDone records an acknowledged object: journal first (committed), then
 // the source deletion, the manifest row and the event.
 func (e *engine) finishDone(t *fileTask, obj providers.Object, before identity, start time.Time) {
-	dur := time.Since(start)
+	acked := time.Now() // the store has answered
+	dur := acked.Sub(start)
 	rec := &Record{Size: t.size, MTime: before.mtime, Key: t.key, Status: StatusDone,
 		Checksum: obj.Checksum, ETag: obj.ETag, VersionID: obj.VersionID, DurationMS: dur.Milliseconds()}
 	if err := e.j.put(t.path, rec); err != nil {
@@ -676,6 +685,7 @@ func (e *engine) finishDone(t *fileTask, obj providers.Object, before identity, 
 		e.failFile(t, err, start, nil)
 		return
 	}
+	e.lags.add(time.Since(acked))
 	e.tr.filesDone.Add(1)
 	e.exported.Add(1)
 	status := RowExported
@@ -973,4 +983,28 @@ func (d *dispatcher) close() {
 		close(d.ch)
 		<-d.done
 	}
+}
+
+// lagLog keeps the gaps from store answer to durable done record.
+type lagLog struct {
+	mu sync.Mutex
+	d  []time.Duration
+}
+
+func (l *lagLog) add(d time.Duration) {
+	l.mu.Lock()
+	l.d = append(l.d, d)
+	l.mu.Unlock()
+}
+
+// summary returns the median and the largest gap (zero when none).
+func (l *lagLog) summary() (p50, max time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.d) == 0 {
+		return 0, 0
+	}
+	s := slices.Clone(l.d)
+	slices.Sort(s)
+	return s[len(s)/2], s[len(s)-1]
 }

@@ -211,7 +211,8 @@ func SummaryJSON(sum Summary, err error, stopped bool, resume string) map[string
 		"manifest_csv": sum.ManifestCSV, "manifest_jsonl": sum.ManifestJSONL, "stopped": stopped,
 		"scan_complete": sum.ScanComplete, "kept": sum.Kept, "kept_unconfirmed": sum.KeptUnconfirmed,
 		"warnings": warnings, "retries": sum.Retries, "retry_reasons": reasons, "ignored": sum.Ignored,
-		"uploads_left_open": sum.UploadsLeftOpen,
+		"uploads_left_open":  sum.UploadsLeftOpen,
+		"durable_lag_p50_ms": float64(sum.DurableLagP50.Microseconds()) / 1000, "durable_lag_max_ms": float64(sum.DurableLagMax.Microseconds()) / 1000,
 	}
 	if err != nil {
 		m["error"] = err.Error()

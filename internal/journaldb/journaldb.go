@@ -41,6 +41,12 @@ var (
 // reports Spec.Busy.
 const LockWait = time.Second
 
+// GroupCommitInterval is the longest a journal write waits for others to
+// share its commit. A done record waits for it before the file counts as
+// exported, so it is short; under load commits queue anyway and each
+// carries every write that arrived meanwhile.
+const GroupCommitInterval = 2 * time.Millisecond
+
 // ErrNoRecord is returned by Update when key has no record.
 var ErrNoRecord = errors.New("no record")
 
@@ -82,6 +88,9 @@ func Open(path string, spec Spec) (*bolt.DB, error) {
 	if spec.ReadOnly {
 		return db, nil
 	}
+	// Group commit: concurrent writes wait at most this long to share one
+	// fsynced transaction (bbolt's default is 10 ms).
+	db.MaxBatchDelay = GroupCommitInterval
 	writeOwner(path)
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range spec.Buckets {

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/stowage-dev/stowage/internal/backoff"
+	"github.com/stowage-dev/stowage/internal/outage"
 	"github.com/stowage-dev/stowage/internal/runctl"
 	"github.com/stowage-dev/stowage/providers"
 )
@@ -97,6 +98,7 @@ func Run(ctx context.Context, p providers.Provider, opts Options) (Result, error
 	e := &engine{
 		s: s, ctx: ctx, get: getter, stat: stater, del: deleter, root: root, j: j,
 		sem: semaphore.NewWeighted(int64(s.Concurrency)), start: time.Now(), listing: true, ctl: s.Controller,
+		out: outage.New(s.OutageTimeout),
 	}
 	if e.ctl == nil {
 		e.ctl = NewController()
@@ -116,7 +118,7 @@ func Run(ctx context.Context, p providers.Provider, opts Options) (Result, error
 			for obj := range jobs {
 				// A stopped run starts no new object; one held by a pause
 				// when the stop came is left too.
-				if e.ctl.Stopping() || e.ctl.gate(ctx) != nil {
+				if e.ctl.Stopping() || e.out.IsDown() || e.ctl.gate(ctx) != nil {
 					e.left.Add(1)
 					continue
 				}
@@ -133,7 +135,7 @@ func Run(ctx context.Context, p providers.Provider, opts Options) (Result, error
 		if !s.match.match(obj.Key) || (!s.Since.IsZero() && obj.Modified.Before(s.Since)) {
 			return nil
 		}
-		if e.ctl.Stopping() {
+		if e.ctl.Stopping() || e.out.IsDown() {
 			return errListStopped
 		}
 		exp.add(obj)
@@ -179,6 +181,9 @@ func Run(ctx context.Context, p providers.Provider, opts Options) (Result, error
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
+	if err := e.unreachable(); err != nil {
+		return res, err
+	}
 	if listErr != nil {
 		return res, fmt.Errorf("listing %s: %w", s.Location, listErr)
 	}
@@ -202,6 +207,10 @@ type engine struct {
 	prog progress
 	// left counts objects a stop left for the next run.
 	left atomic.Int64
+	// out stops the run once the store is gone; downErr says why.
+	out     *outage.Tracker
+	downMu  sync.Mutex
+	downErr error
 
 	journalRel string
 
@@ -322,6 +331,12 @@ func partialName(key string) string {
 }
 
 func (e *engine) fail(obj providers.Object, err error) {
+	if e.out.IsDown() && errors.Is(err, providers.ErrNetwork) {
+		// Cut short by the outage that stopped the run: left for the
+		// next run, like the objects not started.
+		e.left.Add(1)
+		return
+	}
 	ev := FileFailed{Key: obj.Key, Size: obj.Size, Err: err}
 	e.mu.Lock()
 	e.st.FilesFailed++
@@ -414,12 +429,16 @@ func (e *engine) do(key string, rng int, op func() error) error {
 		}
 		err := op()
 		if err == nil {
+			e.out.Succeeded()
 			return nil
 		}
 		if e.ctx.Err() != nil {
 			return err
 		}
-		if !providers.IsRetryable(err) {
+		if e.out.Failed(key, err) {
+			e.storeGone(err)
+		}
+		if !providers.IsRetryable(err) || e.out.IsDown() {
 			return err
 		}
 		if attempt > e.s.maxTries {
@@ -427,7 +446,11 @@ func (e *engine) do(key string, rng int, op func() error) error {
 		}
 		wait := backoff.Wait(e.s.BaseBackoff, e.s.MaxBackoff, attempt, err)
 		e.emit(Retry{Key: key, Range: rng, Attempt: attempt, Wait: wait, Err: err})
-		if backoff.Sleep(e.ctx, wait) != nil {
+		select {
+		case <-time.After(wait):
+		case <-e.ctx.Done():
+			return err
+		case <-e.out.Down():
 			return err
 		}
 	}
@@ -949,4 +972,44 @@ func (t *expiryTracker) report() Expiry {
 	}
 	sort.Slice(out.Prefixes, func(i, k int) bool { return out.Prefixes[i].Prefix < out.Prefixes[k].Prefix })
 	return out
+}
+
+// ErrUnreachable is returned (wrapped, with the provider's error) by Run
+// when no request to the location succeeded for Options.OutageTimeout
+// because of connection-level failures: the run stops at once rather than
+// failing each object after all its retries.
+var ErrUnreachable = errors.New("the location cannot be reached")
+
+// unreachableError is the error of a run the outage stopped.
+type unreachableError struct {
+	msg string
+	err error
+}
+
+func (e *unreachableError) Error() string   { return e.msg }
+func (e *unreachableError) Unwrap() []error { return []error{ErrUnreachable, e.err} }
+
+// storeGone stops the run: no new object starts and requests in flight
+// stop retrying.
+func (e *engine) storeGone(err error) {
+	d, n := e.out.Span()
+	hint := ""
+	var pe *providers.Error
+	if errors.As(err, &pe) && pe.Hint != "" {
+		hint = "; " + pe.Hint
+	}
+	e.downMu.Lock()
+	if e.downErr == nil {
+		e.downErr = &unreachableError{err: err, msg: fmt.Sprintf(
+			"download stopped: the location cannot be reached: no request to it succeeded for %s (%d objects tried): run `stowage test %s` (%v%s); objects not yet downloaded are left: run the same command again to continue",
+			d.Round(100*time.Millisecond), n, e.s.Location, err, hint)}
+	}
+	e.downMu.Unlock()
+	e.out.MarkDown()
+}
+
+func (e *engine) unreachable() error {
+	e.downMu.Lock()
+	defer e.downMu.Unlock()
+	return e.downErr
 }

@@ -16,6 +16,7 @@ const (
 	DefaultRangeThreshold = 64 << 20
 	DefaultRangeSize      = 16 << 20
 	DefaultMaxRetries     = backoff.DefaultMaxRetries
+	DefaultOutageTimeout  = 10 * time.Second
 	DefaultBaseBackoff    = backoff.DefaultBase
 	DefaultMaxBackoff     = backoff.DefaultMax
 	DefaultStatsInterval  = time.Second
@@ -76,6 +77,11 @@ type Options struct {
 	// with full jitter; zero means 200ms and 20s.
 	MaxRetries              int
 	BaseBackoff, MaxBackoff time.Duration
+	// OutageTimeout is how long requests to the location may keep failing
+	// for connection-level reasons, with none succeeding, before the run
+	// stops as unreachable (ErrUnreachable); zero means 10s. A store that
+	// comes back sooner is ridden out.
+	OutageTimeout time.Duration
 
 	// Controller pauses, resumes and gracefully stops the run and gives
 	// its progress; nil means the run cannot be paused or stopped except
@@ -143,6 +149,9 @@ func prepare(o Options) (*settings, error) {
 	s.maxTries, s.BaseBackoff, s.MaxBackoff = backoff.Normalize(s.MaxRetries, s.BaseBackoff, s.MaxBackoff)
 	if s.StatsInterval <= 0 {
 		s.StatsInterval = DefaultStatsInterval
+	}
+	if s.OutageTimeout <= 0 {
+		s.OutageTimeout = DefaultOutageTimeout
 	}
 	if s.ExpiryDays < 0 {
 		return nil, optErr("expiry_days", "expiry_days: 30", "must not be negative, got %d", s.ExpiryDays)

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/stowage-dev/stowage/internal/humanize"
+	"github.com/stowage-dev/stowage/internal/outage"
 	"github.com/stowage-dev/stowage/internal/shellquote"
 	"github.com/stowage-dev/stowage/providers"
 )
@@ -218,7 +219,7 @@ type engine struct {
 	sched  *scheduler
 	budget *semaphore.Weighted
 	cls    *classifier
-	out    *outage
+	out    *outage.Tracker
 	// retries counts every retry, the provider client's included.
 	retries retryCounts
 	// ignored counts entries that are not regular files, by kind.
@@ -296,7 +297,7 @@ func Run(ctx context.Context, p providers.Provider, loc string, opts Options) (S
 	e.ev = newDispatcher(s.Events)
 	e.sched = newScheduler(e.abandonPart)
 	e.budget = semaphore.NewWeighted(s.MemoryBudget)
-	e.out = newOutage(s.OutageTimeout)
+	e.out = outage.New(s.OutageTimeout)
 	return e.run()
 }
 

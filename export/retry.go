@@ -39,20 +39,20 @@ func (e *engine) do(path string, part int, op func(ctx context.Context) error) e
 		}
 		err := op(ctx)
 		if err == nil {
-			e.out.succeeded()
+			e.out.Succeeded()
 			return nil
 		}
 		if e.ctx.Err() != nil {
 			return err
 		}
-		if e.out.failed(path, err) {
+		if e.out.Failed(path, err) {
 			e.stopUnreachable(err)
 		}
 		if !retryable(e.ctx, err) {
 			e.checkLocation(err)
 			return err
 		}
-		if e.out.isDown() {
+		if e.out.IsDown() {
 			// The run stopped because the store is gone; retrying each
 			// request in flight would only delay the message.
 			return err
@@ -67,85 +67,16 @@ func (e *engine) do(path string, part int, op func(ctx context.Context) error) e
 		case <-time.After(wait):
 		case <-e.ctx.Done():
 			return err
-		case <-e.out.down:
+		case <-e.out.Down():
 			return err
 		}
-	}
-}
-
-// outage tracks connection-level failures (providers.ErrNetwork) since the
-// last request that succeeded, so a store that is gone stops the run with
-// one message instead of failing every file after all its retries.
-type outage struct {
-	timeout time.Duration
-	mu      sync.Mutex
-	since   time.Time // first failure since the last success; zero when none
-	fails   int
-	files   map[string]bool
-	// down is closed once the run stops for it.
-	down     chan struct{}
-	downOnce sync.Once
-}
-
-func newOutage(timeout time.Duration) *outage {
-	return &outage{timeout: timeout, down: make(chan struct{})}
-}
-
-// minOutageFailures is how many connection-level failures, with none
-// succeeding in between, it takes to call the store gone.
-const minOutageFailures = 3
-
-func (o *outage) succeeded() {
-	o.mu.Lock()
-	o.since, o.fails, o.files = time.Time{}, 0, nil
-	o.mu.Unlock()
-}
-
-// failed records a failed request and reports whether the store now counts
-// as gone: enough connection-level failures with none succeeding, for
-// longer than the timeout, or at once when retrying cannot help (a host
-// name that does not resolve, a certificate that is not trusted).
-func (o *outage) failed(path string, err error) bool {
-	if !errors.Is(err, providers.ErrNetwork) {
-		return false
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	now := time.Now()
-	if o.since.IsZero() {
-		o.since = now
-	}
-	o.fails++
-	if o.files == nil {
-		o.files = map[string]bool{}
-	}
-	o.files[path] = true
-	if o.fails < minOutageFailures {
-		return false
-	}
-	return !providers.IsRetryable(err) || now.Sub(o.since) >= o.timeout
-}
-
-// span says for how long and across how many files requests have failed.
-func (o *outage) span() (time.Duration, int) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return time.Since(o.since), len(o.files)
-}
-
-func (o *outage) isDown() bool {
-	select {
-	case <-o.down:
-		return true
-	default:
-		return false
 	}
 }
 
 // stopUnreachable halts the run as a location error: the store cannot be
 // reached, and files not yet attempted are left for the next run.
 func (e *engine) stopUnreachable(err error) {
-	d, files := e.out.span()
+	d, files := e.out.Span()
 	hint := ""
 	var pe *providers.Error
 	if errors.As(err, &pe) && pe.Hint != "" {
@@ -156,7 +87,7 @@ func (e *engine) stopUnreachable(err error) {
 			d.Round(100*time.Millisecond), files, e.loc, err, hint),
 		err: err,
 	})
-	e.out.downOnce.Do(func() { close(e.out.down) })
+	e.out.MarkDown()
 }
 
 // retryCounts counts a run's retries (or ignored entries) by reason, for

@@ -117,6 +117,10 @@ type S3 struct {
 	ReadBack bool `yaml:"read_back,omitempty"`
 	// Delete grants s3:DeleteObject (download --delete-after).
 	Delete bool `yaml:"delete,omitempty"`
+	// ManageUploads grants s3:ListBucketMultipartUploads and
+	// s3:AbortMultipartUpload, so exports abort the uploads they abandon
+	// and `stowage uploads --abort` works.
+	ManageUploads bool `yaml:"manage_uploads,omitempty"`
 	// ExpiryDays is the lifecycle expiry of exported objects; 0 is none.
 	ExpiryDays int `yaml:"expiry_days,omitempty"`
 	// Versioning of the bucket the CloudFormation/Terraform create; nil is

@@ -419,8 +419,8 @@ func (e *engine) leftOpen(key, uploadID string, why error) {
 	if uploadID != "" {
 		id = " " + uploadID
 	}
-	e.warnOnce("upload-left-open", fmt.Errorf("multipart upload%s of %s is left open (%v); `stowage uploads %s` lists open uploads and `--abort` removes them where the location allows, and the bucket's lifecycle rule aborts them after %d days; the summary counts every one",
-		id, key, why, e.loc, abortAfterDays))
+	e.warnOnce("upload-left-open", fmt.Errorf("multipart upload%s of %s is left open (%v); `stowage uploads %s` lists open uploads and `--abort` removes them where the location allows (S3: turn on manage_uploads with `stowage setup --edit %s` to grant it), and the bucket's lifecycle rule aborts them after %d days; the summary counts every one",
+		id, key, why, e.loc, e.loc, abortAfterDays))
 }
 
 // abortAfterDays is the lifecycle rule of the generated policies

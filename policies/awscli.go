@@ -143,7 +143,11 @@ set -euo pipefail
 	} else {
 		b.WriteString("# 5. Lifecycle: keep exported objects; discard multipart\n")
 	}
-	fmt.Fprintf(&b, "#    uploads left unfinished for %d days (Stowage has no s3:AbortMultipartUpload).\n", AbortIncompleteUploadDays)
+	if s.ManageUploads {
+		fmt.Fprintf(&b, "#    uploads left unfinished for %d days (those Stowage could not abort itself).\n", AbortIncompleteUploadDays)
+	} else {
+		fmt.Fprintf(&b, "#    uploads left unfinished for %d days (Stowage has no s3:AbortMultipartUpload).\n", AbortIncompleteUploadDays)
+	}
 	if err := heredocFile(&b, "stowage-lifecycle.json", lifecycleJSON(s)); err != nil {
 		return "", err
 	}

@@ -22,6 +22,8 @@ const (
 	SidKMSKeyPolicy     = "StowageS3Uploads"
 	SidKMSAccount       = "AccountAdministersKey"
 	SidLogDelivery      = "S3ServerAccessLogs"
+	SidListUploads      = "ListUploads"
+	SidAbortUploads     = "AbortUploads"
 )
 
 // statement is one IAM policy statement. Fields are in the order AWS shows
@@ -102,6 +104,13 @@ func s3Statements(s *config.S3, a arns) []statement {
 	}
 	if len(actions) > 0 {
 		out = append(out, statement{Sid: SidBucketContents, Effect: "Allow", Action: actions, Resource: objects})
+	}
+	if s.ManageUploads {
+		// Listing uploads is a bucket action; aborting one is an object
+		// action, limited to the prefix.
+		out = append(out,
+			statement{Sid: SidListUploads, Effect: "Allow", Action: []string{"s3:ListBucketMultipartUploads"}, Resource: bucket},
+			statement{Sid: SidAbortUploads, Effect: "Allow", Action: []string{"s3:AbortMultipartUpload"}, Resource: objects})
 	}
 	if s.BucketOwnerFullControl {
 		// Uploads are only allowed when they hand the bucket owner full

@@ -377,10 +377,13 @@ func terraformBody(header string, loc config.Location, s *config.S3, p config.Pl
 		w.close()
 	}
 	w.line("")
+	why := "Stowage is not granted\ns3:AbortMultipartUpload."
+	if s.ManageUploads {
+		why = "those Stowage could not\nabort itself."
+	}
 	w.comment(fmt.Sprintf(`Expires exported objects after var.expiry_days (when above 0) and earlier
 versions after var.noncurrent_version_expiry_days, and discards multipart
-uploads left unfinished for %d days: Stowage is not granted
-s3:AbortMultipartUpload.`, AbortIncompleteUploadDays))
+uploads left unfinished for %d days: %s`, AbortIncompleteUploadDays, why))
 	w.open(`resource "aws_s3_bucket_lifecycle_configuration" "export"`)
 	w.attr("bucket", "aws_s3_bucket.export.id")
 	w.attr("depends_on", "[aws_s3_bucket_versioning.export]")

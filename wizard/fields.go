@@ -163,6 +163,7 @@ var screens = map[string]ui{
 	"s3.bucket_owner_full_control": {advanced: isAdvanced},
 	"s3.read_back":                 {advanced: isAdvanced},
 	"s3.delete":                    {advanced: isAdvanced, warn: deleteWarning("s3.read_back")},
+	"s3.manage_uploads":            {advanced: isAdvanced},
 	"s3.expiry_days":               {advanced: isAdvanced},
 	"s3.versioning":                {advanced: isAdvanced},
 	"s3.access_logs":               {advanced: isAdvanced},

@@ -49,6 +49,7 @@ func TestEverySettingFlagFileWizardShowAndBack(t *testing.T) {
 		"s3.bucket_owner_full_control": {value: "true", base: role},
 		"s3.read_back":                 {value: "true", base: role},
 		"s3.delete":                    {value: "true", base: append([]string{"--read-back"}, role...)},
+		"s3.manage_uploads":            {value: "true", base: role},
 		"s3.expiry_days":               {value: "30", base: role},
 		"s3.versioning":                {value: "false", base: role},
 		"s3.access_logs":               {value: "off", base: role},

@@ -32,8 +32,9 @@ one exact key only. An upload the journal records for an unfinished file is
 marked "resumable": the next export continues it.
 
 --abort aborts every upload listed. Listing needs s3:ListBucketMultipartUploads
-and aborting s3:AbortMultipartUpload; the least-privilege policy grants neither,
-so add them to the location's policy to use this command. While an export
+and aborting s3:AbortMultipartUpload; the least-privilege policy grants them
+only with the location's manage_uploads setting (stowage setup --edit NAME,
+then update the policy from stowage policy NAME). While an export
 to the location runs, its journal is in use and nothing is listed or aborted.
 
 Exit status: 0 when nothing is open or everything was aborted, 1 when an upload

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/stowage-dev/stowage/download"
 	"github.com/stowage-dev/stowage/export"
+	"github.com/stowage-dev/stowage/providers"
 )
 
 func init() { register(newVerifyCmd) }
@@ -91,17 +93,22 @@ usage.`,
 				return err
 			}
 			rep.Manifest, rep.Manifests = paths[len(paths)-1], paths
+			// Open multipart uploads hold parts the manifests do not show.
+			cfgPath, _ := filepath.Abs(f.Source.Path)
+			ups := checkUploads(ctx, p, export.DefaultJournalPath(cfgPath, loc.Name))
 			if asJSON {
 				enc := json.NewEncoder(g.stdout)
 				enc.SetIndent("", "  ")
 				if err := enc.Encode(struct {
 					download.VerifyReport
-					OK bool `json:"ok"`
-				}{rep, rep.OK()}); err != nil {
+					OK      bool         `json:"ok"`
+					Uploads uploadsCheck `json:"open_uploads"`
+				}{rep, rep.OK(), ups}); err != nil {
 					return err
 				}
 			} else {
 				writeVerifyReport(g.stdout, rep)
+				writeUploadsCheck(g.stdout, loc.Name, ups)
 			}
 			if !rep.OK() {
 				return &SilentError{Code: ExitFailed}
@@ -174,4 +181,39 @@ func writeVerifyReport(w io.Writer, r download.VerifyReport) {
 		}
 	}
 	fmt.Fprintf(w, "\n%d problems. The export's journal still counts these files as sent, so a plain re-run of the export skips them; --json gives this report for a support ticket.\n", len(r.Problems))
+}
+
+// uploadsCheck is what verify says about the multipart uploads the
+// location holds open.
+type uploadsCheck struct {
+	Checked   bool   `json:"checked"`
+	NotRun    string `json:"not_run,omitempty"` // why it was not checked
+	Open      int    `json:"open"`
+	Abandoned int    `json:"abandoned"` // not resumable by the next export
+}
+
+func checkUploads(ctx context.Context, p providers.Provider, journalPath string) uploadsCheck {
+	rep, err := export.ListOpenUploads(ctx, p, journalPath)
+	if err != nil {
+		return uploadsCheck{NotRun: err.Error()}
+	}
+	c := uploadsCheck{Checked: true, Open: len(rep.Uploads)}
+	for _, u := range rep.Uploads {
+		if !u.Resumable {
+			c.Abandoned++
+		}
+	}
+	return c
+}
+
+func writeUploadsCheck(w io.Writer, name string, c uploadsCheck) {
+	switch {
+	case !c.Checked:
+		fmt.Fprintf(w, "open multipart uploads: not checked: %s\n", c.NotRun)
+	case c.Open == 0:
+		fmt.Fprintln(w, "open multipart uploads: none")
+	default:
+		fmt.Fprintf(w, "open multipart uploads: %d (%d abandoned, %d the next export resumes); `stowage uploads %s` lists them\n",
+			c.Open, c.Abandoned, c.Open-c.Abandoned, name)
+	}
 }

@@ -75,16 +75,20 @@ func TestKillAfterCreateThenRerun(t *testing.T) {
 
 			// The command the warning names lists them and, once the
 			// location may, aborts them.
-			out, code := c.uploads(t)
+			out, code := c.sub(t, "uploads")
 			if code != 1 || !strings.Contains(out, "s3:ListBucketMultipartUploads") {
 				t.Errorf("stowage uploads with the listing denied: exit %d, want 1 naming the permission:\n%s", code, out)
 			}
 			px.setPlan(nil)
-			out, code = c.uploads(t)
+			out, code = c.sub(t, "uploads")
 			if code != 0 || !strings.Contains(out, fmt.Sprintf("%d multipart uploads open in intent", len(open))) || !strings.Contains(out, "abandoned ("+tr.path("screens/screen-0.mp4")) {
 				t.Errorf("stowage uploads: exit %d, want the %d open uploads listed as abandoned:\n%s", code, len(open), out)
 			}
-			out, code = c.uploads(t, "--abort")
+			out, code = c.sub(t, "verify")
+			if code != 0 || !strings.Contains(out, fmt.Sprintf("open multipart uploads: %d (%d abandoned", len(open), len(open))) {
+				t.Errorf("stowage verify: exit %d, want the open uploads reported:\n%s", code, out)
+			}
+			out, code = c.sub(t, "uploads", "--abort")
 			if left := openUploads(t, root, bucket); code != 0 || len(left) != 0 || !strings.Contains(out, "All ") {
 				t.Errorf("stowage uploads --abort: exit %d, %d still open:\n%s", code, len(left), out)
 			}
@@ -92,11 +96,11 @@ func TestKillAfterCreateThenRerun(t *testing.T) {
 	}
 }
 
-// uploads runs `stowage uploads NAME args...` and returns its output
+// sub runs `stowage SUBCOMMAND NAME args...` and returns its output
 // (stdout and stderr) and exit code.
-func (c *cli) uploads(t *testing.T, args ...string) (string, int) {
+func (c *cli) sub(t *testing.T, subcommand string, args ...string) (string, int) {
 	t.Helper()
-	cmd := exec.Command(c.bin, append([]string{"--config", c.config, "uploads", c.name}, args...)...)
+	cmd := exec.Command(c.bin, append([]string{"--config", c.config, subcommand, c.name}, args...)...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + filepath.Dir(c.config), "TERM=dumb", "NO_COLOR=1"}
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError

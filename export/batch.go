@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -206,6 +207,9 @@ func RunBatch(ctx context.Context, src, dst providers.Provider, loc string, opts
 	}
 	if !opts.Since.IsZero() && !opts.Until.IsZero() && !opts.Until.After(opts.Since) {
 		return Summary{}, optErr("--until", "--since 2024-01-01 --until 2024-02-01", "--until must be after --since")
+	}
+	if opts.ManifestDir == "" && opts.JournalPath != "" {
+		opts.ManifestDir = filepath.Dir(opts.JournalPath)
 	}
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = DefaultBatchPoll

@@ -43,13 +43,16 @@ type exportFlags struct {
 	deleteSource     bool
 	noTUI            bool
 	asJSON           bool
+	from             string
+	engine           string
+	batch            batchFlags
 }
 
 func newExportCmd(g *globals) *cobra.Command {
 	var fl exportFlags
 	c := &cobra.Command{
-		Use:   "export NAME SRC...",
-		Short: "Export recordings from local folders to a location, resumably",
+		Use:   "export NAME SRC... | export NAME --from SOURCE[:PREFIX] --engine batch",
+		Short: "Export recordings from local folders (or another location) to a location, resumably",
 		Long: `Upload the files below each SRC folder (or single SRC files) to the location
 NAME. Finished files are recorded in a journal next to the locations file, so
 running the same command again skips them and resumes large files half-way.
@@ -63,14 +66,37 @@ printed to stderr every few seconds; --json prints one JSON event per line.
 The first ctrl+c stops gracefully: uploads in flight finish, the journal is
 saved and the command to resume is printed. A second ctrl+c stops at once.
 
+With --from SOURCE[:PREFIX] the recordings come from another saved location
+(the platform's own bucket or container) instead of local folders, and
+--engine batch has the store copy them itself: MinIO's batch replicate job,
+S3 Batch Operations (needs --batch-role-arn; the task count and the cost
+estimate at AWS's published prices are shown and confirmed first, --yes skips
+the question), or Azure Copy Blob with a read SAS on the source. No object
+byte passes through this machine; the job's progress is shown like an
+upload's, and its result is reconciled into the journal and the manifest, so
+a rerun asks the store for what failed only. The stores keep each object's
+source key under the destination's prefix (--key-template does not apply).
+
 Exit status: 0 when every file was exported (or already was), 1 when some
 files failed, 2 for bad usage, 130 when stopped before the end.`,
 		Example: `  stowage export acme /var/spool/recordings
   stowage export acme /data/calls /data/screens --include '*.wav' --since 2024-01-01
   stowage export acme /data/calls --key-template '{mtime:2006/01/02}/{base}' --dry-run
-  stowage export nas /data/calls --no-tui --concurrency 64 --part-size 32MiB`,
-		Args: cobra.MinimumNArgs(2),
+  stowage export nas /data/calls --no-tui --concurrency 64 --part-size 32MiB
+  stowage export acme --from platform:tenants/acme/ --engine batch --batch-role-arn arn:aws:iam::123456789012:role/StowageBatchOperations`,
+		Args: func(c *cobra.Command, args []string) error {
+			if fl.from != "" {
+				if len(args) != 1 {
+					return usagef("with --from, give the location alone, no SRC folders; example: stowage export NAME --from platform:tenants/acme/ --engine batch")
+				}
+				return nil
+			}
+			return cobra.MinimumNArgs(2)(c, args)
+		},
 		RunE: func(c *cobra.Command, args []string) error {
+			if fl.from != "" || fl.engine != "" || fl.batch.used() {
+				return runFromExport(c, g, &fl, args[0])
+			}
 			return runExport(c, g, &fl, args[0], args[1:])
 		},
 	}
@@ -86,6 +112,9 @@ files failed, 2 for bad usage, 130 when stopped before the end.`,
 	f.BoolVar(&fl.deleteSource, "delete-source", false, "delete each local file once its object is confirmed in the location")
 	f.BoolVar(&fl.noTUI, "no-tui", false, "print status lines to stderr instead of the progress screen")
 	f.BoolVar(&fl.asJSON, "json", false, "print progress events and the summary as JSON Lines on stdout")
+	f.StringVar(&fl.from, "from", "", "export from the saved location `SOURCE[:PREFIX]` (the platform's bucket or container) instead of folders")
+	f.StringVar(&fl.engine, "engine", "", "how objects --from a location move: batch (the store's own batch service)")
+	fl.batch.register(f)
 	return c
 }
 

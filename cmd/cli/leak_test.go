@@ -34,6 +34,10 @@ func leakFixture(t *testing.T) (cfg, src string) {
 	}}
 	ak, sk := m.CreateUser(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*"],"Resource":["arn:aws:s3:::`+bucket+`","arn:aws:s3:::`+bucket+`/*"]}]}`)
 	keys.S3.AccessKeyID, keys.S3.SecretAccessKey = ak, sk
+	// The platform's side of a batch export: the same store, another prefix.
+	platform := keys
+	platformS3 := *keys.S3
+	platform.Name, platform.S3, platformS3.Prefix = "platform", &platformS3, "platform/"
 
 	dir := t.TempDir()
 	src = filepath.Join(dir, "src")
@@ -55,6 +59,7 @@ func leakFixture(t *testing.T) (cfg, src string) {
 			Encryption: config.EncryptionSSEKMS, KMSKeyARN: "arn:aws:kms:eu-west-1:121212343434:key/1234abcd-12ab-34cd-56ef-1234567890ab",
 		}},
 		keys,
+		platform,
 		{Name: "azure", Type: config.TypeAzure, Azure: &config.Azure{Container: "leak-test", ConnectionString: az.ConnectionString, ReadBack: true}},
 		{Name: "nas", Type: config.TypeLocal, Local: &config.Local{Path: filepath.Join(dir, "nas")}},
 	} {
@@ -135,10 +140,13 @@ var leakRuns = map[string][][]string{
 		{"policy", "acme", "--kind", "batch-caller", "--batch-role-arn", "arn:aws:iam::444455556666:role/StowageBatchOperations"},
 		{"policy", "acme", "--kind", "batch-terraform", "--from", "acme", "--batch-role-arn", "arn:aws:iam::444455556666:role/StowageBatchOperations"},
 		{"policy", "globex", "--kind", "batch-target"}, {"policy", "azure", "--kind", "azure-source-sas", "--from", "azure"}},
-	"stowage platform":   {{"platform"}},
-	"stowage test":       {{"test", "globex"}, {"test", "globex", "--json"}, {"test", "azure"}, {"test", "nas"}},
-	"stowage setup":      {{"setup", "--non-interactive", "--name", "initech", "--type", "s3-role", "--bucket", "initech-recordings", "--region", "us-west-2", "--role-arn", "arn:aws:iam::989898121212:role/stowage", "--test", "never"}},
-	"stowage export":     {{"export", "globex", "{src}", "--no-tui"}, {"export", "nas", "{src}", "--json"}, {"export", "azure", "{src}", "--no-tui"}},
+	"stowage platform": {{"platform"}},
+	"stowage test":     {{"test", "globex"}, {"test", "globex", "--json"}, {"test", "azure"}, {"test", "nas"}},
+	"stowage setup":    {{"setup", "--non-interactive", "--name", "initech", "--type", "s3-role", "--bucket", "initech-recordings", "--region", "us-west-2", "--role-arn", "arn:aws:iam::989898121212:role/stowage", "--test", "never"}},
+	"stowage export": {{"export", "globex", "{src}", "--no-tui"}, {"export", "nas", "{src}", "--json"}, {"export", "azure", "{src}", "--no-tui"},
+		{"export", "globex", "--from", "platform", "--engine", "batch", "--dry-run"},
+		{"export", "globex", "--from", "platform", "--engine", "batch", "--json", "--yes"},
+		{"export", "globex", "--from", "platform", "--engine", "batch", "--yes", "--no-tui"}},
 	"stowage download":   {{"download", "globex", "{dir}/dl-s3", "--no-tui"}, {"download", "azure", "{dir}/dl-az", "--no-tui"}},
 	"stowage verify":     {{"verify", "globex"}, {"verify", "nas", "--json"}},
 	"stowage uploads":    {{"uploads", "globex"}, {"uploads", "globex", "--json", "--abort"}},

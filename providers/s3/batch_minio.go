@@ -240,25 +240,41 @@ func (b *minioBatch) Status(ctx context.Context, job providers.BatchJob) (provid
 		}
 		m := s.LastMetric
 		if r := m.Replicate; r != nil {
-			st.Succeeded += r.Objects
-			st.FailedTasks += r.ObjectsFailed
-			st.Bytes += r.BytesTransferred
+			// A retry counts objects it finds already copied as failures
+			// undone, so the failure count can go below zero.
+			st.Succeeded += max(r.Objects, 0)
+			st.FailedTasks += max(r.ObjectsFailed, 0)
+			st.Bytes += max(r.BytesTransferred, 0)
 		}
 		if m.LastUpdate.After(st.Updated) {
 			st.Updated = m.LastUpdate
 		}
-		// Failed is set after each attempt with failures, and the job
-		// retries; it is over once it completed or used every attempt.
-		over := m.Complete || (m.Failed && m.RetryAttempts >= b.opts.Attempts)
-		if !over {
-			st.Done = false
-			st.State = "Active"
+		st.Total = max(st.Total, st.Succeeded+st.FailedTasks)
+		if minioJobOver(m, b.opts.Attempts) {
+			continue
 		}
+		st.Done = false
+		st.State = "Active"
 	}
 	if st.Done && st.FailedTasks > 0 {
 		st.State = "Complete with failures"
 	}
 	return st, nil
+}
+
+// minioJobOver reads MinIO's job state (cmd/batch-handlers.go, Start): at
+// the end of attempt k it records RetryAttempts=k and Complete (no
+// failures) or Failed (failures: it retries while attempts remain, with
+// Failed still set). A retry that finds objects already copied drives the
+// failure count below zero, which leaves both false, and the job ends.
+func minioJobOver(m madmin.JobMetric, attempts int) bool {
+	switch {
+	case m.Complete:
+		return true
+	case m.Failed:
+		return m.RetryAttempts >= attempts
+	}
+	return m.RetryAttempts > 0
 }
 
 func (b *minioBatch) Cancel(ctx context.Context, job providers.BatchJob) error {

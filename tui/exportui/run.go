@@ -40,6 +40,9 @@ type Screen struct {
 	// Mask renders text that may quote the location's values (a store's
 	// error) for the screen, e.g. config.Redactor.Text; nil shows it as is.
 	Mask func(string) string
+	// Run, when set, runs the export instead of export.Run (the batch
+	// engine, export.RunBatch, with the same events and controller).
+	Run func(ctx context.Context, opts export.Options) (export.Summary, error)
 }
 
 // Result is what happened to the run.
@@ -74,7 +77,7 @@ const MaxFailures = 20
 // export.ErrStopped after a graceful stop, a wrapped export.ErrFilesFailed
 // when files failed, a context error after a hard stop.
 func RunExportScreen(ctx context.Context, p providers.Provider, location string, opts export.Options, scr Screen) (Result, error) {
-	s := start(ctx, p, location, opts, scr.Stops)
+	s := start(ctx, p, location, opts, scr.Stops, scr.Run)
 	m := newModel(location, s, scr.ResumeCommand)
 	m.Mask = scr.Mask
 	prog := tea.NewProgram(m, progressui.ProgramOptions(scr.In, scr.Out, scr.Env)...)
@@ -115,7 +118,13 @@ type session struct {
 
 // start begins the export; stops, when nil, is made from the controller
 // and a context of its own.
-func start(ctx context.Context, p providers.Provider, location string, opts export.Options, stops *runctl.Stops) *session {
+func start(ctx context.Context, p providers.Provider, location string, opts export.Options, stops *runctl.Stops,
+	run func(context.Context, export.Options) (export.Summary, error)) *session {
+	if run == nil {
+		run = func(ctx context.Context, opts export.Options) (export.Summary, error) {
+			return export.Run(ctx, p, location, opts)
+		}
+	}
 	hard, cancel := context.WithCancel(ctx)
 	s := &session{feed: newFeed(), ended: make(chan struct{})}
 	if opts.Controller == nil {
@@ -144,7 +153,7 @@ func start(ctx context.Context, p providers.Provider, location string, opts expo
 	go func() {
 		defer close(s.ended)
 		defer cancel()
-		sum, err := export.Run(hard, p, location, opts)
+		sum, err := run(hard, opts)
 		st := sum.Stopped || stopped(err, hard)
 		s.mu.Lock()
 		s.sum, s.err, s.stopped = sum, err, st

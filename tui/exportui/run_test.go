@@ -88,7 +88,7 @@ func finalFrame(t *testing.T, tm *teatest.TestModel) (*model, string) {
 func TestScreenRunsRealExport(t *testing.T) {
 	src := writeFiles(t, 60, 4096)
 	p := newLocal(t)
-	s := start(context.Background(), p, "nas", options(t, src, 4), nil)
+	s := start(context.Background(), p, "nas", options(t, src, 4), nil, nil)
 	tm := teatest.NewTestModel(t, newModel("nas", s, "stowage export nas "+src), teatest.WithInitialTermSize(80, 24))
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
 		return bytes.Contains(b, []byte("Export to nas finished"))
@@ -128,7 +128,7 @@ func TestScreenPauseAndStop(t *testing.T) {
 	opts := options(t, src, 2)
 	ctl := export.NewController()
 	opts.Controller = ctl
-	s := start(context.Background(), p, "nas", opts, nil)
+	s := start(context.Background(), p, "nas", opts, nil, nil)
 	tm := teatest.NewTestModel(t, newModel("nas", s, "stowage export nas "+src), teatest.WithInitialTermSize(80, 24))
 	select {
 	case <-p.started:
@@ -168,7 +168,7 @@ func TestScreenHardStop(t *testing.T) {
 	src := writeFiles(t, 10, 1024)
 	p := &gated{Provider: newLocal(t), gate: make(chan struct{}), started: make(chan string, 1)}
 	defer close(p.gate)
-	s := start(context.Background(), p, "nas", options(t, src, 2), nil)
+	s := start(context.Background(), p, "nas", options(t, src, 2), nil, nil)
 	tm := teatest.NewTestModel(t, newModel("nas", s, "stowage export nas "+src), teatest.WithInitialTermSize(80, 24))
 	<-p.started
 	tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})

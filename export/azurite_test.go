@@ -3,7 +3,6 @@ package export
 import (
 	"context"
 	"errors"
-	"os"
 	"sync/atomic"
 	"testing"
 
@@ -41,7 +40,7 @@ func TestAzuriteExport(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var parts atomic.Int64
-	crash := &recorder{fullProvider: fp, before: func(op, key string, n int, _ *os.File) error {
+	crash := &recorder{fullProvider: fp, before: func(op, key string, n int, _ providers.Body) error {
 		if op == "part" && parts.Add(1) == 4 {
 			cancel()
 			return context.Canceled

@@ -31,7 +31,7 @@ func TestLostCompleteAnswer(t *testing.T) {
 		// object; e is the environment (to remove the object).
 		lost func(e *env) func(providers.Object, error) (providers.Object, error)
 		// before is the recorder's hook in the first run.
-		before func(op, key string, n int, src *os.File) error
+		before func(op, key string, n int, src providers.Body) error
 		// statSize, when set, changes the size Stat reports.
 		statSize func(key string, size int64) int64
 		// wantFailed: the first run reports the file failed, with this in
@@ -45,7 +45,7 @@ func TestLostCompleteAnswer(t *testing.T) {
 	}{
 		{name: "Stat confirms the object", lost: lostAnswer},
 		{name: "Stat denied, the listing confirms the object", lost: lostAnswer, wantList: true,
-			before: func(op, _ string, _ int, _ *os.File) error {
+			before: func(op, _ string, _ int, _ providers.Body) error {
 				if op == "stat" {
 					return denied
 				}
@@ -63,7 +63,7 @@ func TestLostCompleteAnswer(t *testing.T) {
 			statSize:   func(_ string, n int64) int64 { return n - 1 },
 			wantFailed: "the location holds", rerunParts: 0},
 		{name: "the look-up fails; the rerun confirms", lost: lostAnswer,
-			before: func(op, _ string, _ int, _ *os.File) error {
+			before: func(op, _ string, _ int, _ providers.Body) error {
 				if op == "stat" {
 					return &providers.Error{Kind: providers.ErrServer, Op: "stat", Code: "NotImplemented"}
 				}
@@ -207,7 +207,7 @@ func TestIntegrityError(t *testing.T) {
 			e := newEnv(t)
 			p := e.write(t, "rec.wav", content("rec", size))
 			var hit atomic.Bool
-			rec := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ *os.File) error {
+			rec := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ providers.Body) error {
 				if op != "put" && op != "part" || !hit.CompareAndSwap(false, true) {
 					return nil
 				}

@@ -53,7 +53,7 @@ func (s *slowPrinter) say(format string, args ...any) {
 	fmt.Fprintf(os.Stdout, format+"\n", args...)
 }
 
-func (s *slowPrinter) Put(ctx context.Context, key string, src *os.File, size int64, opts providers.PutOptions) (providers.Object, error) {
+func (s *slowPrinter) Put(ctx context.Context, key string, src providers.Body, size int64, opts providers.PutOptions) (providers.Object, error) {
 	s.say("put %s", key)
 	time.Sleep(15 * time.Millisecond)
 	return s.fullProvider.Put(ctx, key, src, size, opts)
@@ -64,7 +64,7 @@ func (s *slowPrinter) CreateMultipart(ctx context.Context, key string, opts prov
 	return s.fullProvider.CreateMultipart(ctx, key, opts)
 }
 
-func (s *slowPrinter) UploadPart(ctx context.Context, key, id string, n int, src *os.File, off, size int64, opts providers.PutOptions) (providers.Part, error) {
+func (s *slowPrinter) UploadPart(ctx context.Context, key, id string, n int, src providers.Body, off, size int64, opts providers.PutOptions) (providers.Part, error) {
 	time.Sleep(40 * time.Millisecond)
 	p, err := s.fullProvider.UploadPart(ctx, key, id, n, src, off, size, opts)
 	if err == nil {

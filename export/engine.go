@@ -51,6 +51,11 @@ func (e *locationError) Unwrap() []error { return []error{ErrLocationUnusable, e
 // succeed, so thousands of files are not each failed with the same error.
 func (e *engine) checkLocation(err error) {
 	var what, next string
+	var se *sourceError
+	if errors.As(err, &se) {
+		e.checkSource(se)
+		return
+	}
 	switch {
 	case errors.Is(err, providers.ErrNoSuchBucket):
 		what = "the location's bucket/folder does not exist"
@@ -209,6 +214,10 @@ type engine struct {
 	mp     providers.Multipart // nil when the provider has no multipart
 	stater providers.Stater    // nil when the provider cannot stat
 	lister providers.Lister    // nil when the provider cannot list
+	// copier is set for the copy engine, srcGet for the stream engine
+	// (Options.From).
+	copier providers.Copier
+	srcGet providers.Getter
 	loc    string
 	s      *settings
 	j      *Journal
@@ -270,6 +279,11 @@ func Run(ctx context.Context, p providers.Provider, loc string, opts Options) (S
 	e.mp, _ = p.(providers.Multipart)
 	e.stater, _ = p.(providers.Stater)
 	e.lister, _ = p.(providers.Lister)
+	if s.From != nil {
+		if err := e.setupFrom(); err != nil {
+			return Summary{}, err
+		}
+	}
 	if s.DeleteSource && e.stater == nil {
 		return Summary{}, optErr("--delete-source", "stowage export OTHER-LOCATION "+shellWords(opts.Sources)+" --delete-source",
 			"location %q cannot look objects up, so Stowage cannot confirm an upload before deleting its source; run without --delete-source, or export to a location that can", loc)
@@ -486,6 +500,9 @@ func (e *engine) fatal() error {
 
 // scan feeds the queue while the workers run.
 func (e *engine) scan() error {
+	if e.s.From != nil {
+		return e.scanObjects()
+	}
 	lastEmit := time.Now()
 	onErr := func(p string, err error) {
 		e.tr.filesTotal.Add(1)
@@ -571,6 +588,10 @@ func (e *engine) runFile(t *fileTask) {
 	if t.skipOnly {
 		e.skipFile(t, "already exported", e.deleteSource(t.path, t.key, identity{size: t.size, mtime: t.mtime}, t.prior.Checksum))
 		e.sched.fileFinished()
+		return
+	}
+	if t.src != nil {
+		e.runObject(t)
 		return
 	}
 	start := time.Now()
@@ -677,7 +698,7 @@ func (e *engine) finishDone(t *fileTask, obj providers.Object, before identity, 
 	acked := time.Now() // the store has answered
 	dur := acked.Sub(start)
 	rec := &Record{Size: t.size, MTime: before.mtime, Key: t.key, Status: StatusDone,
-		Checksum: obj.Checksum, ETag: obj.ETag, VersionID: obj.VersionID, DurationMS: dur.Milliseconds()}
+		Checksum: obj.Checksum, ETag: obj.ETag, VersionID: obj.VersionID, SourceETag: t.sourceETag(), DurationMS: dur.Milliseconds()}
 	if err := e.j.put(t.path, rec); err != nil {
 		// Without the record a rerun would send the file again; the export
 		// cannot promise resumability any more, so it stops.
@@ -719,6 +740,7 @@ func (e *engine) failFile(t *fileTask, err error, start time.Time, rec *Record) 
 		if rec == nil {
 			rec = &Record{Size: t.size, MTime: t.mtime, Key: t.key}
 		}
+		rec.SourceETag = t.sourceETag()
 		rec.Status, rec.Error, rec.DurationMS = StatusFailed, err.Error(), dur.Milliseconds()
 		if jerr := e.j.put(t.path, rec); jerr != nil && e.fatal() == nil {
 			e.setFatal(fmt.Errorf("journal %s: %w", e.j.Path(), jerr))

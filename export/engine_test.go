@@ -3,7 +3,6 @@ package export
 import (
 	"context"
 	"errors"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -67,7 +66,7 @@ func TestMemoryBudgetBoundsRequests(t *testing.T) {
 		e.write(t, rel, content(rel, 600))
 	}
 	var cur, peak atomic.Int64
-	rec := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ *os.File) error {
+	rec := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ providers.Body) error {
 		c := cur.Add(1)
 		for {
 			p := peak.Load()

@@ -226,7 +226,7 @@ func TestMultipartResumesMissingParts(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			calls := 0
-			crash := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ *os.File) error {
+			crash := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ providers.Body) error {
 				if op != "part" {
 					return nil
 				}
@@ -317,7 +317,7 @@ func TestRetriesDeliverEverything(t *testing.T) {
 	want["big.wav"] = content("big", 5<<20+7)
 	e.write(t, "big.wav", want["big.wav"])
 	var calls atomic.Int64
-	rec := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ *os.File) error {
+	rec := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ providers.Body) error {
 		if op != "put" && op != "part" {
 			return nil
 		}
@@ -363,7 +363,7 @@ func TestRetriesDeliverEverything(t *testing.T) {
 func TestRetriesGiveUp(t *testing.T) {
 	e := newEnv(t)
 	e.write(t, "a.wav", content("a", 10))
-	rec := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ *os.File) error {
+	rec := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ providers.Body) error {
 		return &providers.Error{Kind: providers.ErrServer, Op: op, Code: "InternalError", Retryable: true}
 	}}
 	o := e.opts()
@@ -382,7 +382,7 @@ func TestNonRetryableFailureDoesNotStopOthers(t *testing.T) {
 	for _, rel := range []string{"a.wav", "b.wav", "denied.wav", "c.wav"} {
 		e.write(t, rel, content(rel, 50))
 	}
-	rec := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ *os.File) error {
+	rec := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ providers.Body) error {
 		if key == "denied.wav" {
 			return &providers.Error{Kind: providers.ErrAccessDenied, Op: "put", Action: "s3:PutObject", Code: "AccessDenied"}
 		}
@@ -445,7 +445,7 @@ func TestDeleteSource(t *testing.T) {
 			for _, rel := range []string{"a.wav", "b.wav", "c.wav"} {
 				e.write(t, rel, content(rel, 64))
 			}
-			rec := &recorder{fullProvider: e.p, statSize: c.statSize, before: func(op, key string, n int, _ *os.File) error {
+			rec := &recorder{fullProvider: e.p, statSize: c.statSize, before: func(op, key string, n int, _ providers.Body) error {
 				if op == "put" && key == c.failPut {
 					return &providers.Error{Kind: providers.ErrAccessDenied, Op: "put"}
 				}
@@ -531,7 +531,7 @@ func TestSourceChangedDuringUpload(t *testing.T) {
 			p := e.write(t, "grow.wav", content("g", c.size))
 			e.write(t, "ok.wav", content("ok", 10))
 			var appended atomic.Bool
-			rec := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ *os.File) error {
+			rec := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ providers.Body) error {
 				if key == "grow.wav" && (op == "put" || op == "part") && appended.CompareAndSwap(false, true) {
 					// The recorder is still writing the call.
 					f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
@@ -612,7 +612,7 @@ func TestManifestRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.write(t, "c.wav", content("c", 33))
-	bad := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ *os.File) error {
+	bad := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ providers.Body) error {
 		if key == "c.wav" {
 			return &providers.Error{Kind: providers.ErrAccessDenied, Op: "put"}
 		}
@@ -787,7 +787,7 @@ func TestGracefulStopMidMultipartResumes(t *testing.T) {
 	o.Concurrency = 2
 	o.Controller = ctl
 	var parts atomic.Int64
-	rec := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ *os.File) error {
+	rec := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ providers.Body) error {
 		if op == "part" && parts.Add(1) == 3 {
 			ctl.Stop()
 		}
@@ -979,7 +979,7 @@ func TestMultipartResumesFromJournalWhenListPartsDenied(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	calls := 0
-	crash := &recorder{fullProvider: e.p, denyList: true, before: func(op, key string, n int, _ *os.File) error {
+	crash := &recorder{fullProvider: e.p, denyList: true, before: func(op, key string, n int, _ providers.Body) error {
 		if op != "part" {
 			return nil
 		}

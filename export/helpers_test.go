@@ -62,7 +62,7 @@ type recorder struct {
 	// / List (op is "put", "part", "complete", "stat", "list"); a non-nil
 	// error is returned
 	// instead of calling the provider.
-	before func(op, key string, n int, src *os.File) error
+	before func(op, key string, n int, src providers.Body) error
 	// denyList makes ListParts answer AccessDenied, as AWS does under the
 	// least-privilege policy (no s3:ListMultipartUploadParts).
 	denyList bool
@@ -74,14 +74,14 @@ type recorder struct {
 	afterComplete func(obj providers.Object, err error) (providers.Object, error)
 }
 
-func (r *recorder) hook(op, key string, n int, src *os.File) error {
+func (r *recorder) hook(op, key string, n int, src providers.Body) error {
 	if r.before == nil {
 		return nil
 	}
 	return r.before(op, key, n, src)
 }
 
-func (r *recorder) Put(ctx context.Context, key string, src *os.File, size int64, opts providers.PutOptions) (providers.Object, error) {
+func (r *recorder) Put(ctx context.Context, key string, src providers.Body, size int64, opts providers.PutOptions) (providers.Object, error) {
 	r.mu.Lock()
 	r.puts = append(r.puts, key)
 	r.mu.Unlock()
@@ -98,7 +98,7 @@ func (r *recorder) CreateMultipart(ctx context.Context, key string, opts provide
 	return r.fullProvider.CreateMultipart(ctx, key, opts)
 }
 
-func (r *recorder) UploadPart(ctx context.Context, key, id string, n int, src *os.File, off, size int64, opts providers.PutOptions) (providers.Part, error) {
+func (r *recorder) UploadPart(ctx context.Context, key, id string, n int, src providers.Body, off, size int64, opts providers.PutOptions) (providers.Part, error) {
 	r.mu.Lock()
 	r.parts = append(r.parts, n)
 	r.mu.Unlock()

@@ -144,7 +144,7 @@ func TestMinIOMultipartResume(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var calls atomic.Int64
-	crash := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ *os.File) error {
+	crash := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ providers.Body) error {
 		if op == "part" && calls.Add(1) == 3 {
 			cancel()
 			return context.Canceled
@@ -171,7 +171,7 @@ func TestMinIORestartMidRun(t *testing.T) {
 	want := minioTree(t, e, 80, 50000, 16<<20)
 	// Slow requests down a little so the server stops while most of the
 	// export is still to do.
-	slow := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ *os.File) error {
+	slow := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ providers.Body) error {
 		time.Sleep(25 * time.Millisecond)
 		return nil
 	}}

@@ -62,7 +62,9 @@ func partBounds(size, partSize int64, n int) (off, length int64) {
 // parts. It owns file from here on.
 func (e *engine) startMultipart(t *fileTask, file *os.File, before identity, start time.Time) {
 	fail := func(err error, rec *Record) {
-		file.Close()
+		if file != nil {
+			file.Close()
+		}
 		e.tr.filesActive.Add(-1)
 		e.failFile(t, err, start, rec)
 		e.sched.fileFinished()
@@ -77,7 +79,7 @@ func (e *engine) startMultipart(t *fileTask, file *os.File, before identity, sta
 	uploadID := ""
 	have := map[int]providers.Part{}
 	if rec := t.prior; rec != nil && rec.Status != StatusDone && rec.UploadID != "" {
-		if rec.Key == t.key && rec.Size == t.size && rec.MTime == t.mtime && rec.PartSize > 0 {
+		if rec.Key == t.key && rec.Size == t.size && rec.MTime == t.mtime && rec.SourceETag == t.sourceETag() && rec.PartSize > 0 {
 			var listed []providers.Part
 			err := e.do(t.path, 0, func(ctx context.Context) error {
 				var err error
@@ -128,7 +130,9 @@ func (e *engine) startMultipart(t *fileTask, file *os.File, before identity, sta
 					n := len(rec.Parts)
 					e.tr.bytesSkipped.Add(t.size)
 					e.ev.emit(FileStarted{Path: t.path, Key: t.key, Size: t.size, Parts: n, Resumed: n})
-					file.Close()
+					if file != nil {
+						file.Close()
+					}
 					e.tr.filesActive.Add(-1)
 					e.finishDone(t, obj, before, start)
 					e.sched.fileFinished()
@@ -152,7 +156,7 @@ func (e *engine) startMultipart(t *fileTask, file *os.File, before identity, sta
 	if uploadID == "" {
 		// The intent is committed before the request, so a crash after the
 		// store created the upload leaves a trace the next run follows.
-		intent := &Record{Size: t.size, MTime: t.mtime, Key: t.key, Status: StatusUploading, CreateIntent: time.Now().UTC()}
+		intent := &Record{Size: t.size, MTime: t.mtime, Key: t.key, SourceETag: t.sourceETag(), Status: StatusUploading, CreateIntent: time.Now().UTC()}
 		if err := e.j.put(t.path, intent); err != nil {
 			err = fmt.Errorf("journal %s: %w", e.j.Path(), err)
 			e.setFatal(err)
@@ -161,7 +165,7 @@ func (e *engine) startMultipart(t *fileTask, file *os.File, before identity, sta
 		}
 		err := e.do(t.path, 0, func(ctx context.Context) error {
 			var err error
-			uploadID, err = e.mp.CreateMultipart(ctx, t.key, providers.PutOptions{
+			uploadID, err = e.mp.CreateMultipart(ctx, t.key, providers.PutOptions{ServerCopy: e.copier != nil,
 				Warn: func(err error) { e.warnOnce("lost-create "+t.key, err) }})
 			return err
 		})
@@ -170,7 +174,7 @@ func (e *engine) startMultipart(t *fileTask, file *os.File, before identity, sta
 			return
 		}
 	}
-	rec := &Record{Size: t.size, MTime: t.mtime, Key: t.key, Status: StatusUploading, UploadID: uploadID, PartSize: partSize}
+	rec := &Record{Size: t.size, MTime: t.mtime, Key: t.key, SourceETag: t.sourceETag(), Status: StatusUploading, UploadID: uploadID, PartSize: partSize}
 	for _, p := range have {
 		rec.Parts = append(rec.Parts, p)
 	}
@@ -254,6 +258,11 @@ func (e *engine) runPart(pt *partTask) {
 	var part providers.Part
 	err := e.do(t.path, pt.number, func(ctx context.Context) error {
 		fl.report(0)
+		if t.src != nil {
+			var err error
+			part, err = e.sendObjectPart(ctx, mf, pt, fl)
+			return err
+		}
 		if err := e.budget.Acquire(ctx, min(pt.size, e.s.MemoryBudget)); err != nil {
 			return err
 		}
@@ -331,10 +340,12 @@ func (e *engine) finishMultipart(mf *multipartFile) {
 	t := mf.t
 	defer e.sched.fileFinished()
 	defer e.tr.filesActive.Add(-1)
-	defer mf.file.Close()
+	if mf.file != nil {
+		defer mf.file.Close()
+	}
 
 	journalled := func() *Record {
-		rec := &Record{Size: t.size, MTime: t.mtime, Key: t.key, UploadID: mf.uploadID, PartSize: mf.partSize}
+		rec := &Record{Size: t.size, MTime: t.mtime, Key: t.key, SourceETag: t.sourceETag(), UploadID: mf.uploadID, PartSize: mf.partSize}
 		for _, p := range mf.parts {
 			if p.Number != 0 {
 				rec.Parts = append(rec.Parts, p)
@@ -350,9 +361,11 @@ func (e *engine) finishMultipart(mf *multipartFile) {
 		// The parts sent hold the old bytes; a rerun starts over with the
 		// file as it is then. The message is the change itself, not the
 		// part that noticed it.
-		err := unchanged(mf.file, t.path, mf.before)
-		if err == nil {
-			err = perr
+		err := perr
+		if mf.file != nil {
+			if cerr := unchanged(mf.file, t.path, mf.before); cerr != nil {
+				err = cerr
+			}
 		}
 		e.abortAbandoned(t.key, mf.uploadID, "the file changed during its upload")
 		e.failFile(t, err, mf.start, &Record{Size: t.size, MTime: t.mtime, Key: t.key})
@@ -366,7 +379,7 @@ func (e *engine) finishMultipart(mf *multipartFile) {
 		e.interruptFile(t, mf.start)
 		return
 	}
-	if err := unchanged(mf.file, t.path, mf.before); err != nil {
+	if err := mf.sourceUnchanged(); err != nil {
 		e.abortAbandoned(t.key, mf.uploadID, "the file changed during its upload")
 		e.failFile(t, err, mf.start, &Record{Size: t.size, MTime: t.mtime, Key: t.key})
 		return

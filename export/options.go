@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stowage-dev/stowage/internal/backoff"
+	"github.com/stowage-dev/stowage/providers"
 	"github.com/stowage-dev/stowage/validate"
 )
 
@@ -135,6 +136,29 @@ type Options struct {
 
 	// PlanSample is how many planned keys Plan keeps; zero means 20.
 	PlanSample int
+
+	// From, when set, exports the objects of another saved location
+	// (the copy and stream engines) instead of files: Sources must be
+	// empty, and Include, Exclude, Since, Until and KeyTemplate apply to
+	// the listing ({path} is the key below From.Prefix, {source} the
+	// source location's name, {mtime} the object's modification time).
+	From *FromLocation
+}
+
+// FromLocation is the source location of an export whose source is not a
+// folder.
+type FromLocation struct {
+	// Name of the source location: journal keys and the manifest's
+	// source column are ObjectRef(Name, key).
+	Name string
+	// Prefix, below the source location's own prefix, the objects are
+	// listed under ("" for all of it).
+	Prefix string
+	// Provider is the opened source location.
+	Provider providers.Provider
+	// Engine is EngineCopy or EngineStream (ChooseEngine resolves
+	// EngineAuto).
+	Engine string
 }
 
 // DefaultJournalPath is where the journal of location lives when the config
@@ -193,7 +217,11 @@ func optErr(field, example, format string, args ...any) error {
 // Plan, which runs without a journal when none exists yet.
 func prepare(opts Options, needJournal bool) (*settings, error) {
 	s := &settings{Options: opts}
-	if len(opts.Sources) == 0 {
+	if opts.From != nil {
+		if err := checkFrom(s); err != nil {
+			return nil, err
+		}
+	} else if len(opts.Sources) == 0 {
 		return nil, optErr(srcField, srcExample, "at least one folder or file to export is needed")
 	}
 	for _, src := range opts.Sources {

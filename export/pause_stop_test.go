@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -27,7 +26,7 @@ func TestStopWhilePausedStartsNothing(t *testing.T) {
 			ctl := NewController()
 			var stopped atomic.Bool
 			var afterStop atomic.Int64
-			rec := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ *os.File) error {
+			rec := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ providers.Body) error {
 				if stopped.Load() {
 					afterStop.Add(1)
 				}
@@ -86,7 +85,7 @@ func TestStopWhilePausedDropsARetry(t *testing.T) {
 	e.write(t, "a.wav", content("a", 1000))
 	ctl := NewController()
 	var puts atomic.Int64
-	rec := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ *os.File) error {
+	rec := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ providers.Body) error {
 		if op == "put" && puts.Add(1) == 1 {
 			ctl.Pause()
 			return &providers.Error{Kind: providers.ErrThrottled, Op: op, Code: "SlowDown", Retryable: true}

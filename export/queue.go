@@ -23,6 +23,9 @@ type fileTask struct {
 	// skipOnly marks a file exported earlier that is queued only to confirm
 	// its object and delete the source (Options.DeleteSource).
 	skipOnly bool
+	// src is set for an object of a source location (Options.From); path
+	// is then its ObjectRef.
+	src *srcObject
 }
 
 // partTask is one part of a multipart upload.

@@ -118,7 +118,7 @@ func TestFolderWhereAFileWas(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := &recorder{fullProvider: e.p}
-	rec.before = func(op, key string, n int, src *os.File) error {
+	rec.before = func(op, key string, n int, src providers.Body) error {
 		// Largest first: small.wav is still waiting when big.wav is sent.
 		if op == "put" && key == "big.wav" {
 			if err := os.Remove(small); err != nil {

@@ -204,7 +204,7 @@ func TestLocationErrorsStopTheRun(t *testing.T) {
 			}
 			var failing atomic.Bool
 			failing.Store(c.fail != nil)
-			rec := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ *os.File) error {
+			rec := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ providers.Body) error {
 				if failing.Load() && (op == "put" || op == "part") {
 					return c.fail
 				}
@@ -263,7 +263,7 @@ func TestLocationErrorsStopTheRun(t *testing.T) {
 			rel := fmt.Sprintf("f%03d.wav", i)
 			e.write(t, rel, content(rel, 100))
 		}
-		rec := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ *os.File) error {
+		rec := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ providers.Body) error {
 			if key == "f007.wav" {
 				return &providers.Error{Kind: providers.ErrAccessDenied, Op: "put", Action: "s3:PutObject", Code: "AccessDenied"}
 			}
@@ -306,7 +306,7 @@ func TestDeleteSourceWithoutReadAccess(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			rec := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ *os.File) error {
+			rec := &recorder{fullProvider: e.p, before: func(op, key string, n int, _ providers.Body) error {
 				if op == "stat" {
 					// What the S3 provider answers to HeadObject without
 					// s3:GetObject.

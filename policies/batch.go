@@ -30,10 +30,15 @@ const (
 	// KindAzureSourceSAS: the read SAS on the source container that Azure
 	// Copy Blob reads through.
 	KindAzureSourceSAS Kind = "azure-source-sas"
+	// KindCopySource: what the destination's own identity needs besides
+	// the least-privilege policy for the copy engine (CopyObject and
+	// UploadPartCopy from the source on the same store): read the source
+	// prefix's objects.
+	KindCopySource Kind = "copy-source"
 )
 
 // BatchKinds lists the batch documents in display order.
-var BatchKinds = []Kind{KindBatchRole, KindBatchTrust, KindBatchCaller, KindBatchSource, KindBatchTerraform, KindBatchTarget, KindAzureSourceSAS}
+var BatchKinds = []Kind{KindBatchRole, KindBatchTrust, KindBatchCaller, KindBatchSource, KindBatchTerraform, KindBatchTarget, KindAzureSourceSAS, KindCopySource}
 
 // Where the batch engine keeps a job's manifest and completion report in
 // the destination bucket when no other location is given: under the
@@ -61,10 +66,12 @@ func BatchKindsFor(dst config.Location, src *config.Location) []Kind {
 		return []Kind{KindAzureSourceSAS}
 	case dst.Type != config.TypeS3 || dst.S3 == nil:
 		return nil
+	case src != nil && src.Type != config.TypeS3:
+		return nil
 	case !isAWS(dst.S3) || (src != nil && src.S3 != nil && !isAWS(src.S3)):
-		return []Kind{KindBatchTarget}
+		return []Kind{KindBatchTarget, KindCopySource}
 	}
-	return []Kind{KindBatchRole, KindBatchTrust, KindBatchCaller, KindBatchSource, KindBatchTerraform}
+	return []Kind{KindBatchRole, KindBatchTrust, KindBatchCaller, KindBatchSource, KindBatchTerraform, KindCopySource}
 }
 
 // IsBatchKind reports whether k is one of BatchKinds.
@@ -94,6 +101,8 @@ func BatchTitle(k Kind) string {
 		return "Statement for a MinIO batch replicate target"
 	case KindAzureSourceSAS:
 		return "Azure read SAS on the source container"
+	case KindCopySource:
+		return "Statement for the copy engine: the destination's identity reads the source"
 	}
 	return string(k)
 }
@@ -110,6 +119,8 @@ func BatchWhere(k Kind) string {
 		return "Save as stowage-batch.tf in the destination account's Terraform, run terraform apply, then give the role_arn output to stowage export --batch-role-arn."
 	case KindBatchTarget:
 		return "Add this statement to the policy of the destination's user on the destination store: MinIO's batch job reads the bucket's versioning before it starts."
+	case KindCopySource:
+		return "Add this statement to the permissions policy of the role or user the destination location uses (stowage export --from SOURCE --engine copy); the source bucket's own policy must not deny it (across accounts, it must allow it)."
 	case KindAzureSourceSAS:
 		return "Run with the Azure CLI in the platform's subscription; set the connection string it prints as the source location's connection string, or keep the account key there and Stowage makes the SAS itself."
 	}
@@ -128,6 +139,19 @@ func BatchDocument(k Kind, dst config.Location, in BatchInput) (string, error) {
 	}
 	if err := requireBucket(title, d); err != nil {
 		return "", err
+	}
+	if k == KindCopySource {
+		if in.Source == nil {
+			return "", missing(title, "the source location", "--from", "name the platform's source location, e.g. --from platform-recordings")
+		}
+		s, err := s3Of(title, *in.Source)
+		if err != nil {
+			return "", err
+		}
+		if err := requireBucket(title, s); err != nil {
+			return "", err
+		}
+		return indentJSON(policyDoc{Version: PolicyVersion, Statement: copySourceRead(s)})
 	}
 	if k == KindBatchTarget {
 		return indentJSON(policyDoc{Version: PolicyVersion, Statement: []statement{{Sid: "BatchReplicateTarget", Effect: "Allow",
@@ -338,4 +362,19 @@ func azureSourceSAS(in BatchInput) (string, error) {
 	fmt.Fprintf(&b, "az storage container generate-sas \\\n  --account-name %s \\\n  --name %s \\\n  --permissions rl \\\n  --expiry %s \\\n  --https-only \\\n  --auth-mode login --as-user \\\n  --output tsv\n",
 		shellArg(account), shellArg(az.Container), dateExpr(days))
 	return b.String(), nil
+}
+
+// copySourceRead is what the copy engine needs of the source with the
+// destination's credentials: s3:GetObject on the source prefix
+// (CopyObject, UploadPartCopy and the engine's HeadObject probe read the
+// source with it), and kms:Decrypt when the source is encrypted with a
+// key. Listing the source is done with the source's own credentials.
+func copySourceRead(s *config.S3) []statement {
+	st := []statement{{Sid: "StowageCopyReadSource", Effect: "Allow",
+		Action:   []string{"s3:GetObject"},
+		Resource: []any{s3ARN(s, s.Bucket, "/"+s.Prefix+"*")}}}
+	if s.Encryption == config.EncryptionSSEKMS && s.KMSKeyARN != "" {
+		st = append(st, statement{Sid: "StowageCopySourceKMS", Effect: "Allow", Action: []string{"kms:Decrypt"}, Resource: []any{s.KMSKeyARN}})
+	}
+	return st
 }

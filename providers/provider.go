@@ -5,6 +5,7 @@
 package providers
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"os"
@@ -20,9 +21,57 @@ type Provider interface {
 	Test(ctx context.Context, emit func(Check)) (Report, error)
 
 	// Put uploads the whole of src (size bytes from offset 0) to key, which
-	// is relative to the location's prefix. Put reads from the *os.File
-	// directly (ReadAt/Seek) so the SDKs need no buffer copy.
-	Put(ctx context.Context, key string, src *os.File, size int64, opts PutOptions) (Object, error)
+	// is relative to the location's prefix. Put reads src with ReadAt
+	// only (an *os.File is read directly, so the SDKs need no buffer copy).
+	Put(ctx context.Context, key string, src Body, size int64, opts PutOptions) (Object, error)
+}
+
+// Body is what an upload reads: a local file (*os.File), or bytes a
+// stream export read from a source location (Bytes). Providers read it with
+// ReadAt only, so parts of one body may be sent at once; Name is for
+// messages.
+type Body interface {
+	io.ReaderAt
+	Name() string
+}
+
+// Bytes is a Body held in memory: one part (or small object) of a source
+// location's object, read by the stream engine.
+type Bytes struct {
+	*bytes.Reader
+	name string
+}
+
+// NewBytes returns b as a Body named name (the source object, for
+// messages).
+func NewBytes(name string, b []byte) Bytes { return Bytes{Reader: bytes.NewReader(b), name: name} }
+
+// Name names the source of the bytes.
+func (b Bytes) Name() string { return b.name }
+
+var _ Body = (*os.File)(nil)
+
+// Copier is implemented by providers whose store copies an object of
+// another location on the same endpoint itself (S3 CopyObject and
+// UploadPartCopy): no object byte passes through Stowage. The destination's
+// credentials must be allowed to read the source.
+type Copier interface {
+	// CanCopyFrom says whether objects of src can be copied into this
+	// location by the store; when not, why says so in a sentence.
+	CanCopyFrom(src Provider) (ok bool, why string)
+	// CopyMax is the largest object one CopyObject may copy; larger ones
+	// are copied in parts with UploadPartCopy.
+	CopyMax() int64
+	// CopyObject copies srcKey of src (relative to its prefix) to key.
+	// ifMatch, when not empty, is the source's ETag as listed: a source
+	// that changed since fails with ErrPreconditionFailed.
+	CopyObject(ctx context.Context, key string, src Provider, srcKey, ifMatch string, opts PutOptions) (Object, error)
+	// UploadPartCopy copies bytes [offset, offset+size) of srcKey as part n
+	// of a multipart upload created with CreateMultipart.
+	UploadPartCopy(ctx context.Context, key, uploadID string, n int, src Provider, srcKey, ifMatch string, offset, size int64) (Part, error)
+	// CheckCopyRead asks, with this location's credentials, whether srcKey
+	// of src may be read: nil when a copy would be allowed to read it.
+	CheckCopyRead(ctx context.Context, src Provider, srcKey string) error
 }
 
 // PutOptions tunes a single upload.
@@ -35,6 +84,10 @@ type PutOptions struct {
 	// Warn, when set, is told of something the caller should report
 	// although the call succeeded (an upload that may be left open).
 	Warn func(err error)
+	// ServerCopy tells CreateMultipart that the store will copy the parts
+	// (Copier.UploadPartCopy): no checksum is declared for the upload,
+	// as copied parts carry none the client could send.
+	ServerCopy bool
 }
 
 // Object describes a stored object.
@@ -85,7 +138,7 @@ type Multipart interface {
 	CreateMultipart(ctx context.Context, key string, opts PutOptions) (uploadID string, err error)
 	// UploadPart sends bytes [offset, offset+size) of src as part number n
 	// (1-based).
-	UploadPart(ctx context.Context, key, uploadID string, n int, src *os.File, offset, size int64, opts PutOptions) (Part, error)
+	UploadPart(ctx context.Context, key, uploadID string, n int, src Body, offset, size int64, opts PutOptions) (Part, error)
 	// ListParts returns the parts the store already holds for uploadID, so a
 	// resumed upload sends only the missing ones.
 	ListParts(ctx context.Context, key, uploadID string) ([]Part, error)

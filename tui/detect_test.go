@@ -31,7 +31,7 @@ func (d *detector) Test(context.Context, func(providers.Check)) (providers.Repor
 	return providers.Report{}, errors.New("not used by this test")
 }
 
-func (d *detector) Put(context.Context, string, *os.File, int64, providers.PutOptions) (providers.Object, error) {
+func (d *detector) Put(context.Context, string, providers.Body, int64, providers.PutOptions) (providers.Object, error) {
 	return providers.Object{}, errors.New("not used by this test")
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 
@@ -24,7 +23,7 @@ func (r reporter) Test(_ context.Context, emit func(providers.Check)) (providers
 	return providers.Report{Location: "under test", Started: fixedNow, Checks: r.checks}, nil
 }
 
-func (reporter) Put(context.Context, string, *os.File, int64, providers.PutOptions) (providers.Object, error) {
+func (reporter) Put(context.Context, string, providers.Body, int64, providers.PutOptions) (providers.Object, error) {
 	return providers.Object{}, errors.New("not used by this test")
 }
 

@@ -3,7 +3,6 @@ package wizard
 import (
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 
@@ -28,7 +27,7 @@ func (r *regionStore) Test(context.Context, func(providers.Check)) (providers.Re
 	return providers.Report{}, errors.New("not used by this test")
 }
 
-func (r *regionStore) Put(context.Context, string, *os.File, int64, providers.PutOptions) (providers.Object, error) {
+func (r *regionStore) Put(context.Context, string, providers.Body, int64, providers.PutOptions) (providers.Object, error) {
 	return providers.Object{}, errors.New("not used by this test")
 }
 

@@ -23,7 +23,7 @@ func (deniedStore) Test(context.Context, func(providers.Check)) (providers.Repor
 	return providers.Report{}, errors.New("not used by this test")
 }
 
-func (deniedStore) Put(context.Context, string, *os.File, int64, providers.PutOptions) (providers.Object, error) {
+func (deniedStore) Put(context.Context, string, providers.Body, int64, providers.PutOptions) (providers.Object, error) {
 	return providers.Object{}, errors.New("AccessDenied: User: arn:aws:sts::444455556666:assumed-role/stowage-export/s is not authorized to perform: s3:PutObject (key AKIAIOSFODNN7EXAMPLE)")
 }
 

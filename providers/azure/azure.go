@@ -17,7 +17,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"os"
 	"path"
 	"strings"
 	"sync"
@@ -208,7 +207,7 @@ func contentType(key, given string) string {
 // one request with Content-MD5; larger files are staged as blocks (each with
 // its own Content-MD5, several at once) and committed with the whole file's
 // MD5 as the blob's Content-MD5.
-func (p *Provider) Put(ctx context.Context, key string, src *os.File, size int64, opts providers.PutOptions) (providers.Object, error) {
+func (p *Provider) Put(ctx context.Context, key string, src providers.Body, size int64, opts providers.PutOptions) (providers.Object, error) {
 	name, err := p.blobName("put", key)
 	if err != nil {
 		return providers.Object{}, err
@@ -308,7 +307,7 @@ func (p *Provider) Put(ctx context.Context, key string, src *os.File, size int64
 
 // fileErr reports a failure to read the local source file, which is not
 // the store's fault.
-func (p *Provider) fileErr(op string, src *os.File, err error) error {
+func (p *Provider) fileErr(op string, src providers.Body, err error) error {
 	if ctxErr := contextErr(err); ctxErr != nil {
 		return ctxErr
 	}
@@ -317,7 +316,7 @@ func (p *Provider) fileErr(op string, src *os.File, err error) error {
 }
 
 // md5Range hashes bytes [off, off+n) of f.
-func md5Range(ctx context.Context, f *os.File, off, n int64) ([]byte, error) {
+func md5Range(ctx context.Context, f io.ReaderAt, off, n int64) ([]byte, error) {
 	h := md5.New()
 	r := io.NewSectionReader(f, off, n)
 	buf := make([]byte, 1<<20)

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -88,7 +87,7 @@ func (p *Provider) CreateMultipart(ctx context.Context, key string, _ providers.
 
 // UploadPart stages bytes [offset, offset+size) of src as block n, with
 // its MD5 so the service rejects a corrupted block.
-func (p *Provider) UploadPart(ctx context.Context, key, uploadID string, n int, src *os.File, offset, size int64, opts providers.PutOptions) (providers.Part, error) {
+func (p *Provider) UploadPart(ctx context.Context, key, uploadID string, n int, src providers.Body, offset, size int64, opts providers.PutOptions) (providers.Part, error) {
 	name, err := p.checkUpload("upload-part", key, uploadID)
 	if err != nil {
 		return providers.Part{}, err

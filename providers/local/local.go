@@ -184,7 +184,7 @@ func (p *Provider) mapErr(op, name string, err error) error {
 
 // Put copies size bytes of src into key: into a temporary file next to the
 // target first, fsynced, then renamed, so readers never see a partial file.
-func (p *Provider) Put(ctx context.Context, key string, src *os.File, size int64, opts providers.PutOptions) (providers.Object, error) {
+func (p *Provider) Put(ctx context.Context, key string, src providers.Body, size int64, opts providers.PutOptions) (providers.Object, error) {
 	rel, err := keyPath("put", key)
 	if err != nil {
 		return providers.Object{}, err
@@ -194,14 +194,20 @@ func (p *Provider) Put(ctx context.Context, key string, src *os.File, size int64
 		return providers.Object{}, err
 	}
 	defer r.Close()
-	if err := regularSource("put", src); err != nil {
-		return providers.Object{}, err
-	}
-	if _, err := src.Seek(0, io.SeekStart); err != nil {
-		return providers.Object{}, &providers.Error{Kind: providers.ErrSourceUnreadable, Op: "put", Resource: src.Name(), Err: err}
+	// A file is copied from its start as itself, so io.Copy can hand the
+	// work to copy_file_range; other bodies are read through a section.
+	var from io.Reader = io.NewSectionReader(src, 0, size)
+	if f, ok := src.(*os.File); ok {
+		if err := regularSource("put", f); err != nil {
+			return providers.Object{}, err
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return providers.Object{}, &providers.Error{Kind: providers.ErrSourceUnreadable, Op: "put", Resource: src.Name(), Err: err}
+		}
+		from = f
 	}
 	sum, err := p.writeAtomic(ctx, r, rel, func(dst *os.File) (uint32, error) {
-		return copyHashed(ctx, dst, src, size, 0, 0, opts.Progress)
+		return copyHashed(ctx, dst, from, size, 0, 0, opts.Progress)
 	})
 	if err != nil {
 		return providers.Object{}, p.mapErr("put", rel, err)

@@ -120,7 +120,7 @@ func (p *Provider) openUpload(op, key, uploadID string) (*os.Root, error) {
 
 // UploadPart copies bytes [offset, offset+size) of src into part n. It
 // reads src with ReadAt only, so parts of one file may be sent at once.
-func (p *Provider) UploadPart(ctx context.Context, key, uploadID string, n int, src *os.File, offset, size int64, opts providers.PutOptions) (providers.Part, error) {
+func (p *Provider) UploadPart(ctx context.Context, key, uploadID string, n int, src providers.Body, offset, size int64, opts providers.PutOptions) (providers.Part, error) {
 	if n < 1 || n > maxParts {
 		return providers.Part{}, &providers.Error{Kind: providers.ErrInvalidConfig, Op: "upload-part",
 			Hint: fmt.Sprintf("part number %d is outside 1..%d", n, maxParts)}

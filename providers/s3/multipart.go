@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -150,7 +149,7 @@ func (p *Provider) createMultipart(ctx context.Context, key string, opts provide
 		}
 		return aws.ToString(out.UploadId), nil
 	}
-	checksummed := p.partsChecksummed()
+	checksummed := p.partsChecksummed() && !opts.ServerCopy
 	id, err := send(checksummed)
 	if err == nil || !checksummed || p.checksums != config.ChecksumWhenRequired || !rejectsChecksumHeader(err) {
 		return id, attempts, err
@@ -165,7 +164,7 @@ func (p *Provider) createMultipart(ctx context.Context, key string, opts provide
 
 // UploadPart sends bytes [offset, offset+size) of src as part n, streamed
 // from a section of the file.
-func (p *Provider) UploadPart(ctx context.Context, key, uploadID string, n int, src *os.File, offset, size int64, opts providers.PutOptions) (providers.Part, error) {
+func (p *Provider) UploadPart(ctx context.Context, key, uploadID string, n int, src providers.Body, offset, size int64, opts providers.PutOptions) (providers.Part, error) {
 	if n < 1 || n > maxParts {
 		return providers.Part{}, &providers.Error{Kind: providers.ErrInvalidConfig, Op: "upload-part",
 			Hint: "part numbers run from 1 to 10000"}

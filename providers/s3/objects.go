@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime"
 	"net/url"
-	"os"
 	"path"
 	"strconv"
 	"strings"
@@ -100,7 +99,7 @@ func rejectsChecksumHeader(err error) bool {
 // Put uploads src in one PutObject request. The body is a section of the
 // file wrapped to count progress; being an io.ReadSeeker with a known length
 // the SDK streams it without buffering and rewinds it on retries.
-func (p *Provider) Put(ctx context.Context, key string, src *os.File, size int64, opts providers.PutOptions) (providers.Object, error) {
+func (p *Provider) Put(ctx context.Context, key string, src providers.Body, size int64, opts providers.PutOptions) (providers.Object, error) {
 	plan, err := p.planChecksum(src, 0, size)
 	if err != nil {
 		return providers.Object{}, &providers.Error{Kind: providers.ErrSourceUnreadable, Op: "put", Resource: src.Name(), Err: err}

@@ -42,7 +42,7 @@ type gated struct {
 	started chan string
 }
 
-func (g *gated) Put(ctx context.Context, key string, src *os.File, size int64, opts providers.PutOptions) (providers.Object, error) {
+func (g *gated) Put(ctx context.Context, key string, src providers.Body, size int64, opts providers.PutOptions) (providers.Object, error) {
 	select {
 	case g.started <- key:
 	default:

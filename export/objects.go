@@ -73,8 +73,13 @@ func checkFrom(s *settings) error {
 		}
 	}
 	if f.Engine == EngineCopy {
+		// One CopyObject up to S3's 5 GiB, unless a part size was asked
+		// for: then objects larger than a part are copied in parts.
 		if s.MultipartThreshold == 0 {
 			s.MultipartThreshold = 5 << 30
+			if s.PartSize != 0 {
+				s.MultipartThreshold = s.PartSize
+			}
 		}
 		if s.PartSize == 0 {
 			s.PartSize = copyPartSize
@@ -116,21 +121,12 @@ func (e *sourceError) Unwrap() error { return e.err }
 // scanObjects lists the source location into the queue, with the filters
 // and the key template of a folder scan.
 func (e *engine) scanObjects() error {
-	f := e.s.From
-	lister := f.Provider.(providers.Lister)
 	lastEmit := time.Now()
-	err := lister.List(e.scanCtx, f.Prefix, func(o providers.Object) error {
+	return listFound(e.scanCtx, e.s, func(fo found, o providers.Object) error {
 		if e.halted.Load() {
 			return errHalted
 		}
-		if strings.HasSuffix(o.Key, "/") && o.Size == 0 {
-			return nil // a folder marker
-		}
-		rel := strings.TrimPrefix(o.Key, f.Prefix)
-		if !e.s.match.match(rel) || (!e.s.Since.IsZero() && o.Modified.Before(e.s.Since)) || (!e.s.Until.IsZero() && !o.Modified.Before(e.s.Until)) {
-			return nil
-		}
-		t, dec, reason, err := e.cls.classify(found{path: ObjectRef(f.Name, o.Key), rel: rel, size: o.Size, mtime: o.Modified, source: f.Name})
+		t, dec, reason, err := e.cls.classify(fo)
 		t.src = &srcObject{key: o.Key, etag: o.ETag}
 		if dec == decSkip && t.prior != nil && t.prior.SourceETag != "" && o.ETag != "" && t.prior.SourceETag != o.ETag {
 			dec, t.changed = decUpload, true
@@ -154,7 +150,27 @@ func (e *engine) scanObjects() error {
 		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, errHalted) && e.scanCtx.Err() == nil {
+}
+
+// listFound lists the source location of s.From and calls fn for each
+// object the filters let through, as a scan calls it for files: path is
+// the object's ObjectRef, rel its key below From.Prefix.
+func listFound(ctx context.Context, s *settings, fn func(found, providers.Object) error) error {
+	f := s.From
+	lister := f.Provider.(providers.Lister)
+	var fnErr error
+	err := lister.List(ctx, f.Prefix, func(o providers.Object) error {
+		if strings.HasSuffix(o.Key, "/") && o.Size == 0 {
+			return nil // a folder marker
+		}
+		rel := strings.TrimPrefix(o.Key, f.Prefix)
+		if !s.match.match(rel) || (!s.Since.IsZero() && o.Modified.Before(s.Since)) || (!s.Until.IsZero() && !o.Modified.Before(s.Until)) {
+			return nil
+		}
+		fnErr = fn(found{path: ObjectRef(f.Name, o.Key), rel: rel, size: o.Size, mtime: o.Modified, source: f.Name}, o)
+		return fnErr
+	})
+	if err != nil && fnErr == nil && ctx.Err() == nil {
 		return &sourceError{source: f.Name, err: fmt.Errorf("list: %w", err)}
 	}
 	return err

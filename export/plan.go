@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/stowage-dev/stowage/providers"
 )
 
 // PlannedFile is one file a run would upload.
@@ -94,7 +96,13 @@ func Plan(ctx context.Context, opts Options) (PlanResult, error) {
 			res.Problems = append(res.Problems, PlanProblem{Path: p, Err: err})
 		}
 	}
-	err = scan(ctx, s, func(f found) error {
+	walk := scan
+	if s.From != nil {
+		walk = func(ctx context.Context, s *settings, fn func(found) error, _ func(string, error), _ func(string, ignored)) error {
+			return listFound(ctx, s, func(f found, _ providers.Object) error { return fn(f) })
+		}
+	}
+	err = walk(ctx, s, func(f found) error {
 		files++
 		bytes += f.size
 		if now := time.Now(); now.Sub(last) >= 200*time.Millisecond {
@@ -111,7 +119,7 @@ func Plan(ctx context.Context, opts Options) (PlanResult, error) {
 		default:
 			// The run opens the file to send it; a file it could not open
 			// is not one it would export.
-			if err := openable(f.path); err != nil {
+			if err := openable(f.path); s.From == nil && err != nil {
 				problem(f.path, fmt.Errorf("cannot read: %w", err))
 				return nil
 			}

@@ -51,7 +51,7 @@ type exportFlags struct {
 func newExportCmd(g *globals) *cobra.Command {
 	var fl exportFlags
 	c := &cobra.Command{
-		Use:   "export NAME SRC... | export NAME --from SOURCE[:PREFIX] --engine batch",
+		Use:   "export NAME SRC... | export NAME --from SOURCE[:PREFIX] [--engine auto|stream|copy|batch]",
 		Short: "Export recordings from local folders (or another location) to a location, resumably",
 		Long: `Upload the files below each SRC folder (or single SRC files) to the location
 NAME. Finished files are recorded in a journal next to the locations file, so
@@ -67,7 +67,24 @@ The first ctrl+c stops gracefully: uploads in flight finish, the journal is
 saved and the command to resume is printed. A second ctrl+c stops at once.
 
 With --from SOURCE[:PREFIX] the recordings come from another saved location
-(the platform's own bucket or container) instead of local folders, and
+(the platform's own bucket or container, which may use other credentials)
+instead of local folders; --include, --exclude, --since, --until and
+--key-template apply to its listing ({path} is the key below PREFIX). The
+journal, progress, manifest and resume work as for folders. --engine says how
+the objects move:
+  copy    the store copies each object (CopyObject; UploadPartCopy above
+          5 GiB, or above --part-size when given, resumable part by part):
+          both locations on one S3 endpoint, and the destination's
+          credentials may read the source (stowage policy NAME --kind
+          copy-source --from SOURCE prints the statement); no object byte
+          passes through this machine
+  stream  ranged reads from the source sent as the parts of an upload, any
+          pair of stores (S3, S3-compatible, Azure); memory is bounded by
+          --concurrency x --part-size
+  auto    (the default) copy when it can be used, probed with a HEAD of one
+          source object with the destination's credentials, else stream; the
+          choice and why are printed first (--json: an "engine" line)
+  batch   the store's own batch service, below
 --engine batch has the store copy them itself: MinIO's batch replicate job,
 S3 Batch Operations (needs --batch-role-arn; the task count and the cost
 estimate at AWS's published prices are shown and confirmed first, --yes skips
@@ -83,11 +100,13 @@ files failed, 2 for bad usage, 130 when stopped before the end.`,
   stowage export acme /data/calls /data/screens --include '*.wav' --since 2024-01-01
   stowage export acme /data/calls --key-template '{mtime:2006/01/02}/{base}' --dry-run
   stowage export nas /data/calls --no-tui --concurrency 64 --part-size 32MiB
+  stowage export acme --from platform:tenants/acme/ --include '*.wav' --since 2024-01-01
+  stowage export acme --from platform:tenants/acme/ --engine stream --part-size 32MiB
   stowage export acme --from platform:tenants/acme/ --engine batch --batch-role-arn arn:aws:iam::123456789012:role/StowageBatchOperations`,
 		Args: func(c *cobra.Command, args []string) error {
 			if fl.from != "" {
 				if len(args) != 1 {
-					return usagef("with --from, give the location alone, no SRC folders; example: stowage export NAME --from platform:tenants/acme/ --engine batch")
+					return usagef("with --from, give the location alone, no SRC folders; example: stowage export NAME --from platform:tenants/acme/")
 				}
 				return nil
 			}
@@ -113,7 +132,7 @@ files failed, 2 for bad usage, 130 when stopped before the end.`,
 	f.BoolVar(&fl.noTUI, "no-tui", false, "print status lines to stderr instead of the progress screen")
 	f.BoolVar(&fl.asJSON, "json", false, "print progress events and the summary as JSON Lines on stdout")
 	f.StringVar(&fl.from, "from", "", "export from the saved location `SOURCE[:PREFIX]` (the platform's bucket or container) instead of folders")
-	f.StringVar(&fl.engine, "engine", "", "how objects --from a location move: batch (the store's own batch service)")
+	f.StringVar(&fl.engine, "engine", "", "how objects --from a location move: auto (default), copy (the store copies), stream (through this machine) or batch (the store's batch service)")
 	fl.batch.register(f)
 	return c
 }

@@ -118,8 +118,8 @@ func runFromExport(c *cobra.Command, g *globals, fl *exportFlags, name string) e
 	switch {
 	case fl.from == "":
 		return usagef("--engine and the --batch-* flags go with --from SOURCE; example: stowage export %s --from platform --engine batch", name)
-	case fl.engine != "batch":
-		return usagef("--engine: with --from this build moves objects with --engine batch (the store's own batch service), got %q; example: stowage export %s --from %s --engine batch", fl.engine, name, fl.from)
+	case fl.engine != export.EngineBatch:
+		return runEngineExport(c, g, fl, name)
 	case fl.deleteSource:
 		return usagef("--delete-source applies to local files; a batch export never deletes from the source location")
 	case fl.noTUI && fl.asJSON:

@@ -65,6 +65,9 @@ type call struct {
 	Part        int    // partNumber of UploadPart, 0 otherwise
 	UploadID    string // uploadId query value, "" when none
 	Query       url.Values
+	// copied is set for a copy request (x-amz-copy-source: CopyObject,
+	// UploadPartCopy), which carries no object bytes.
+	copied bool
 	Fault       fault
 }
 
@@ -252,6 +255,7 @@ func (p *faultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.Key = strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, "/"+p.bucket), "/")
 	c.Part, _ = strconv.Atoi(c.Query.Get("partNumber"))
 	c.UploadID = c.Query.Get("uploadId")
+	c.copied = r.Header.Get("X-Amz-Copy-Source") != ""
 
 	p.mu.Lock()
 	id := fmt.Sprintf("%s %s %d", c.Method, c.Key, c.Part)

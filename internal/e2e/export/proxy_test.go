@@ -68,7 +68,7 @@ type call struct {
 	// copied is set for a copy request (x-amz-copy-source: CopyObject,
 	// UploadPartCopy), which carries no object bytes.
 	copied bool
-	Fault       fault
+	Fault  fault
 }
 
 // isUploadPart reports whether c is an UploadPart request.

@@ -328,16 +328,20 @@ func (e *engine) checkSource(se *sourceError) {
 // picks copy when the destination's store can copy from the source (both
 // S3 on one endpoint) and the destination's credentials may read the
 // source (probed with a HEAD of the first listed object), and stream
-// otherwise; why says which and why in one sentence. want copy when copy
+// otherwise; why says why in one sentence. want copy when copy
 // is impossible is an error saying why and suggesting stream.
 func ChooseEngine(ctx context.Context, dst providers.Provider, loc string, from FromLocation, want string) (engine, why string, err error) {
-	ex := "stowage export " + loc + " --from " + from.Name + " --engine stream"
+	fromArg := from.Name
+	if from.Prefix != "" {
+		fromArg += ":" + from.Prefix
+	}
+	ex := "stowage export " + loc + " --from " + fromArg + " --engine stream"
 	if want == "" {
 		want = EngineAuto
 	}
 	switch want {
 	case EngineStream:
-		return EngineStream, "stream: asked for with --engine stream; the objects are read from the source and sent to the location in parts through this computer", nil
+		return EngineStream, "asked for with --engine stream; each object is read from the source and sent through this computer", nil
 	case EngineAuto, EngineCopy:
 	default:
 		return "", "", optErr("--engine", ex, "must be one of %s, got %q", strings.Join(Engines, ", "), want)
@@ -346,7 +350,7 @@ func ChooseEngine(ctx context.Context, dst providers.Provider, loc string, from 
 		if want == EngineCopy {
 			return "", "", optErr("--engine", ex, "the copy engine cannot be used: %s; use --engine stream (or auto, which picks it)", reason)
 		}
-		return EngineStream, "stream: " + reason + "; the objects are read from the source and sent through this computer", nil
+		return EngineStream, reason + "; each object is read from the source and sent through this computer", nil
 	}
 	c, ok := dst.(providers.Copier)
 	if !ok {
@@ -374,15 +378,13 @@ func ChooseEngine(ctx context.Context, dst providers.Provider, loc string, from 
 		return "", "", &sourceError{source: from.Name, err: fmt.Errorf("list: %w", err)}
 	}
 	if probe == "" {
-		return EngineCopy, "copy: source and destination are on the same store; the source holds nothing to export yet, so the destination's read access to it was not probed", nil
+		return EngineCopy, "both are on one store; the source holds nothing to export yet, so the destination's read access to it was not probed", nil
 	}
 	if perr := c.CheckCopyRead(ctx, from.Provider, probe); perr != nil {
 		if errors.Is(perr, providers.ErrAccessDenied) {
-			return refuse(fmt.Sprintf("location %q's credentials may not read the source (a HEAD of %s was denied; `stowage policy %s --kind copy-source --from %s` prints the statement that allows it)", loc, probe, loc, from.Name))
+			return refuse(fmt.Sprintf("location %q's credentials may not read the source (a HEAD of %s was denied; `stowage policy %s --kind copy-source --from %s` prints the statement that allows it)", loc, probe, loc, fromArg))
 		}
 		return refuse(fmt.Sprintf("the probe of the source with location %q's credentials failed (%v)", loc, perr))
 	}
-	return EngineCopy, "copy: source and destination are on the same store and location " + strconvQuote(loc) + "'s credentials may read the source; the store copies each object, no object bytes pass through this computer", nil
+	return EngineCopy, fmt.Sprintf("both are on one store and %q's credentials may read the source; the store copies each object, no object bytes pass through this computer", loc), nil
 }
-
-func strconvQuote(s string) string { return fmt.Sprintf("%q", s) }

@@ -95,7 +95,7 @@ func runEngineExport(c *cobra.Command, g *globals, fl *exportFlags, name string)
 		}
 	} else {
 		w := g.redacted(g.stderr)
-		fmt.Fprintf(w, "Engine %s\n", why)
+		fmt.Fprintf(w, "Engine: %s (%s)\n", engine, why)
 		_ = w.Flush()
 	}
 	if fl.dryRun {

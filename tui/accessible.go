@@ -611,19 +611,23 @@ func (a *accessible) done() error {
 // every one given is an existing folder, and hands them to the caller.
 func (a *accessible) askSources(name string) error {
 	var v string
-	in := huh.NewInput().Title("Folders of recordings to export to " + name + " (several separated by commas, e.g. " + sourcesExample + "):").
+	title := "Folders of recordings to export to " + name + " (several separated by commas, e.g. " + sourcesExample + ")"
+	if others := otherLocations(a.w.File(), name); len(others) > 0 {
+		title += ", or a saved location to export from (" + strings.Join(others, ", ") + ", optionally :PREFIX)"
+	}
+	in := huh.NewInput().Title(title + ":").
 		Value(&v).Validate(func(s string) error {
-		_, err := sourceFolders(s)
+		_, _, err := exportSource(s, a.w.File(), name)
 		return err
 	})
 	if err := a.ask(in, false); err != nil {
 		return err
 	}
-	srcs, err := sourceFolders(v)
+	srcs, from, err := exportSource(v, a.w.File(), name)
 	if err != nil {
 		return err
 	}
-	a.res.Location, a.res.ExportNow, a.res.Sources = name, true, srcs
+	a.res.Location, a.res.ExportNow, a.res.Sources, a.res.From = name, true, srcs, from
 	return nil
 }
 

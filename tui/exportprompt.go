@@ -13,6 +13,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/stowage-dev/stowage/config"
 	"github.com/stowage-dev/stowage/validate"
 )
 
@@ -45,6 +46,7 @@ type exportKeys struct {
 type sourcesMsg struct {
 	text    string
 	sources []string
+	from    string
 	err     error
 }
 
@@ -98,9 +100,10 @@ func (e *exportPrompt) update(msg tea.Msg) tea.Cmd {
 	case isKey && key.Matches(kp, e.keys.StartExport):
 		e.checking, e.err = true, ""
 		text := e.in.Value()
+		f := e.w.File()
 		return func() tea.Msg {
-			srcs, err := sourceFolders(text)
-			return sourcesMsg{text: text, sources: srcs, err: err}
+			srcs, from, err := exportSource(text, f, e.name)
+			return sourcesMsg{text: text, sources: srcs, from: from, err: err}
 		}
 	}
 	before := e.in.Value()
@@ -131,7 +134,7 @@ func (e *exportPrompt) listen(msg tea.Msg) (tea.Cmd, bool) {
 		e.err = src.err.Error()
 		return nil, true
 	}
-	e.result.Location, e.result.ExportNow, e.result.Sources = e.name, true, src.sources
+	e.result.Location, e.result.ExportNow, e.result.Sources, e.result.From = e.name, true, src.sources, src.from
 	e.quit()
 	return nil, true
 }
@@ -141,8 +144,12 @@ func (e *exportPrompt) header() string {
 	if e.opts.ScreenShare {
 		lines = append(lines, e.st.banner.Render(" SCREEN-SHARE MODE: secrets hidden "))
 	}
-	lines = append(lines, "", wrap(e.st.intro, "Which folders hold the recordings? Everything below them is exported to "+e.name+
-		" behind a progress screen. Files already exported are skipped, so an export that stops can simply be run again.", e.contentWidth()), "")
+	intro := "Which folders hold the recordings? Everything below them is exported to " + e.name +
+		" behind a progress screen. Files already exported are skipped, so an export that stops can simply be run again."
+	if others := otherLocations(e.w.File(), e.name); len(others) > 0 {
+		intro += " Or name a saved location to export from (" + strings.Join(others, ", ") + "), with a prefix after a colon if you like."
+	}
+	lines = append(lines, "", wrap(e.st.intro, intro, e.contentWidth()), "")
 	return strings.Join(lines, "\n")
 }
 
@@ -224,4 +231,45 @@ func expandHome(p string) string {
 		return p
 	}
 	return filepath.Join(home, p[1:])
+}
+
+// exportSource reads the answer to the folders question: folders (see
+// sourceFolders), or a saved location other than dest to export from,
+// SOURCE or SOURCE:PREFIX, returned as from. A folder of that name wins.
+func exportSource(text string, f *config.File, dest string) (sources []string, from string, err error) {
+	srcs, ferr := sourceFolders(text)
+	if ferr == nil {
+		return srcs, "", nil
+	}
+	t := strings.TrimSpace(text)
+	name, _, _ := strings.Cut(t, ":")
+	if f != nil && name != "" && !strings.Contains(t, ",") {
+		if _, ok := f.Find(name); ok {
+			if name == dest {
+				return nil, "", &validate.Error{Field: "folders", Rule: fmt.Sprintf("%q is the location being exported to; name another saved location or folders", name),
+					Example: sourcesExample}
+			}
+			return nil, t, nil
+		}
+		if others := otherLocations(f, dest); len(others) > 0 && !strings.ContainsAny(name, `/\~`) {
+			return nil, "", &validate.Error{Field: "folders", Rule: fmt.Sprintf("%q is neither a folder nor a saved location (saved: %s)", name, strings.Join(others, ", ")),
+				Example: sourcesExample + ", or " + others[0]}
+		}
+	}
+	return nil, "", ferr
+}
+
+// otherLocations are the saved locations a wizard's export could read
+// from: every one but dest.
+func otherLocations(f *config.File, dest string) []string {
+	if f == nil {
+		return nil
+	}
+	var out []string
+	for _, n := range f.Names() {
+		if n != dest {
+			out = append(out, n)
+		}
+	}
+	return out
 }

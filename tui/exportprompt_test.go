@@ -10,6 +10,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/stowage-dev/stowage/config"
 	"github.com/stowage-dev/stowage/validate"
 	"github.com/stowage-dev/stowage/wizard"
 )
@@ -140,5 +141,39 @@ func TestExportFromStartList(t *testing.T) {
 	}
 	if _, ok := m.w.File().Find("nas"); !ok {
 		t.Fatal("the location list lost nas")
+	}
+}
+
+// TestExportSource: the folders question also takes a saved location (with
+// a prefix after a colon) to export from; a folder of that name wins, the
+// destination itself is refused naming the rule.
+func TestExportSource(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	f := &config.File{Locations: []config.Location{{Name: "nas"}, {Name: "platform"}, {Name: "shadow"}}}
+	if err := os.Mkdir(filepath.Join(dir, "shadow"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		text, from, wantErr string
+		folders             int
+	}{
+		{text: "platform", from: "platform"},
+		{text: " platform:tenants/acme/ ", from: "platform:tenants/acme/"},
+		{text: "shadow", folders: 1},
+		{text: "nas", wantErr: `"nas" is the location being exported to`},
+		{text: "nowhere", wantErr: `"nowhere" is neither a folder nor a saved location (saved: platform, shadow)`},
+		{text: dir + "/nowhere", wantErr: `does not exist`},
+	} {
+		srcs, from, err := exportSource(tt.text, f, "nas")
+		switch {
+		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+			t.Errorf("%q: err %v, want %q", tt.text, err, tt.wantErr)
+		case tt.wantErr == "" && (err != nil || from != tt.from || len(srcs) != tt.folders):
+			t.Errorf("%q: %q, %q, %v; want from %q and %d folders", tt.text, srcs, from, err, tt.from, tt.folders)
+		}
+	}
+	if got := otherLocations(f, "nas"); !slices.Equal(got, []string{"platform", "shadow"}) {
+		t.Errorf("otherLocations = %q", got)
 	}
 }

@@ -58,6 +58,9 @@ type Result struct {
 	// Sources are the folders to export when ExportNow is set: absolute
 	// paths of existing folders, as the user picked them in the wizard.
 	Sources []string
+	// From is set instead of Sources when a saved location was picked as
+	// the source: SOURCE[:PREFIX], as stowage export --from takes it.
+	From string
 	// Accessible is true when the wizard asked line by line rather than
 	// drawing screens, so the export should report in lines too.
 	Accessible bool

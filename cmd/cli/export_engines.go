@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"slices"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/stowage-dev/stowage/config"
 	"github.com/stowage-dev/stowage/export"
 	"github.com/stowage-dev/stowage/providers"
 )
@@ -43,6 +45,22 @@ func runEngineExport(c *cobra.Command, g *globals, fl *exportFlags, name string)
 	if err != nil {
 		return err
 	}
+	mode := modeLines
+	switch {
+	case fl.asJSON:
+		mode = modeJSON
+	case !fl.noTUI && g.stdout == os.Stdout && isTerminal(os.Stdout):
+		mode = modeTUI
+	}
+	return exportFromLocation(c.Context(), g, f, loc, fl, want, opts, mode, resumeCommand(c))
+}
+
+// exportFromLocation runs an export of the objects of the location fl.from
+// names (SOURCE[:PREFIX]) into loc with the engine want resolves to: the
+// export command's --from, and the wizard's "export now" when a saved
+// location is picked as the source.
+func exportFromLocation(ctx context.Context, g *globals, f *config.File, loc *config.Location, fl *exportFlags, want string,
+	opts export.Options, mode exportMode, resume string) error {
 	srcName, prefix, err := splitFrom(f, fl.from)
 	if err != nil {
 		return err
@@ -54,7 +72,6 @@ func runEngineExport(c *cobra.Command, g *globals, fl *exportFlags, name string)
 	if srcLoc.Name == loc.Name {
 		return usagef("--from %s: the source and the destination are the same location; name the platform's location", fl.from)
 	}
-	ctx := c.Context()
 	dst, opts, err := export.Prepare(ctx, f, *loc, opts)
 	if err != nil {
 		return err
@@ -67,14 +84,6 @@ func runEngineExport(c *cobra.Command, g *globals, fl *exportFlags, name string)
 		return err
 	}
 	from := export.FromLocation{Name: srcLoc.Name, Prefix: prefix, Provider: src}
-
-	mode := modeLines
-	switch {
-	case fl.asJSON:
-		mode = modeJSON
-	case !fl.noTUI && g.stdout == os.Stdout && isTerminal(os.Stdout):
-		mode = modeTUI
-	}
 	engine, why, err := export.ChooseEngine(ctx, dst, loc.Name, from, want)
 	if err != nil {
 		return err
@@ -101,7 +110,6 @@ func runEngineExport(c *cobra.Command, g *globals, fl *exportFlags, name string)
 	if fl.dryRun {
 		return runPlan(ctx, g, mode, loc, opts)
 	}
-	resume := resumeCommand(c)
 	if mode == modeTUI {
 		return runExportScreen(ctx, g, dst, loc, opts, resume)
 	}

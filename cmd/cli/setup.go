@@ -171,7 +171,7 @@ func runWizard(ctx context.Context, g *globals, edit string) error {
 	if !res.ExportNow || res.Location == "" {
 		return nil
 	}
-	if len(res.Sources) == 0 {
+	if len(res.Sources) == 0 && res.From == "" {
 		// Every way to "export now" asks for the folders; should none
 		// come back, say how to start it rather than export nothing.
 		fmt.Fprintf(g.stdout, "Export to %q with:\n  %s\n", res.Location, wizardExportCommand(res.Location, []string{"/path/to/recordings"}))
@@ -358,7 +358,21 @@ func exportFromWizard(ctx context.Context, g *globals, f *config.File, res tui.R
 	if err != nil {
 		return err
 	}
-	fl := exportFlags{concurrency: export.DefaultConcurrency}
+	fl := exportFlags{concurrency: export.DefaultConcurrency, from: res.From}
+	if res.From != "" {
+		// A saved location picked as the source: auto picks copy or
+		// stream and says why, as stowage export --from does.
+		opts, err := fl.options(nil)
+		if err != nil {
+			return err
+		}
+		mode := modeTUI
+		if res.Accessible {
+			mode = modeLines
+		}
+		resume := shellquote.Join([]string{programName(), "export", loc.Name, "--from", res.From})
+		return exportFromLocation(ctx, g, f, loc, &fl, export.EngineAuto, opts, mode, resume)
+	}
 	opts, err := fl.options(res.Sources)
 	if err != nil {
 		return err

@@ -183,3 +183,32 @@ func TestExportFromWizardStopped(t *testing.T) {
 		})
 	}
 }
+
+// TestExportFromWizardLocation: "export now" with a saved location picked
+// as the source (a local folder location here): auto says it streams and
+// why, the objects end up in the destination, the resume command is the
+// --from form.
+func TestExportFromWizardLocation(t *testing.T) {
+	dst := t.TempDir()
+	src := recordings(t, 3, 500)
+	cfg := saveLocations(t, config.Location{Name: "nas", Type: config.TypeLocal, Local: &config.Local{Path: dst}},
+		config.Location{Name: "platform", Type: config.TypeLocal, Local: &config.Local{Path: src}})
+	f, err := config.Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, inW := io.Pipe()
+	defer inW.Close()
+	var out, errOut syncBuffer
+	g := &globals{configPath: cfg, stdin: in, stdout: &out, stderr: &errOut}
+	err = exportFromWizard(context.Background(), g, f, tui.Result{Location: "nas", ExportNow: true, From: "platform", Accessible: true})
+	if err != nil {
+		t.Fatalf("err = %v\n%s%s", err, out.String(), errOut.String())
+	}
+	if !strings.Contains(errOut.String(), "Engine: stream (") || !strings.Contains(out.String(), "exported: 3 files") {
+		t.Fatalf("output:\n%s%s", out.String(), errOut.String())
+	}
+	if n := countFiles(t, dst); n != 3 {
+		t.Fatalf("%d files in the location, want 3", n)
+	}
+}

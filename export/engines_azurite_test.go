@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -146,5 +150,73 @@ func TestStreamAzuriteToMinIO(t *testing.T) {
 		buf.ReadFrom(out.Body)
 		out.Body.Close()
 		mustEqualBytes(t, k, buf.Bytes(), b)
+	}
+}
+
+// gauge is a destination that holds each body for a moment and records
+// the most body bytes it was handed at once.
+type gauge struct {
+	fullProvider
+	mu        sync.Mutex
+	held, max int64
+}
+
+func (g *gauge) hold(b providers.Body) func() {
+	n := b.(interface{ Size() int64 }).Size()
+	g.mu.Lock()
+	g.held += n
+	g.max = max(g.max, g.held)
+	g.mu.Unlock()
+	time.Sleep(20 * time.Millisecond)
+	return func() { g.mu.Lock(); g.held -= n; g.mu.Unlock() }
+}
+
+func (g *gauge) Put(ctx context.Context, key string, src providers.Body, size int64, opts providers.PutOptions) (providers.Object, error) {
+	defer g.hold(src)()
+	return g.fullProvider.Put(ctx, key, src, size, opts)
+}
+
+func (g *gauge) UploadPart(ctx context.Context, key, id string, n int, src providers.Body, off, size int64, opts providers.PutOptions) (providers.Part, error) {
+	defer g.hold(src)()
+	return g.fullProvider.UploadPart(ctx, key, id, n, src, off, size, opts)
+}
+
+// TestStreamMemoryBounded: the stream engine holds at most the memory
+// budget in object bytes, however many requests may be in flight (here
+// 8 × 1 MiB parts allowed, a 3 MiB budget), and still exports everything.
+func TestStreamMemoryBounded(t *testing.T) {
+	srcDir := t.TempDir()
+	want := map[string][]byte{}
+	for i := range 6 {
+		k := fmt.Sprintf("calls/%d.wav", i)
+		want[k] = content(k, 5<<20+i*1000)
+		if err := os.MkdirAll(filepath.Join(srcDir, "calls"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(srcDir, k), want[k], 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src := openLocal(t, srcDir)
+	dstDir := t.TempDir()
+	g := &gauge{fullProvider: openLocal(t, dstDir)}
+	e := newEnv(t)
+	opts := e.opts()
+	opts.Sources, opts.From = nil, &FromLocation{Name: "platform", Provider: src, Engine: EngineStream}
+	opts.Concurrency, opts.PartSize, opts.MultipartThreshold, opts.MemoryBudget = 8, 1<<20, 1<<20, 3<<20
+	sum, err := Run(context.Background(), g, "nas", opts)
+	if err != nil || sum.Files != len(want) {
+		t.Fatalf("%+v, %v", sum, err)
+	}
+	if g.max > opts.MemoryBudget || g.max < 2<<20 {
+		t.Fatalf("at most %d object bytes were held at once; want between 2 MiB and the %d-byte budget", g.max, opts.MemoryBudget)
+	}
+	t.Logf("peak object bytes held: %d (budget %d, concurrency × part size %d)", g.max, opts.MemoryBudget, int64(opts.Concurrency)*opts.PartSize)
+	for k, b := range want {
+		got, err := os.ReadFile(filepath.Join(dstDir, k))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustEqualBytes(t, k, got, b)
 	}
 }

@@ -1,7 +1,12 @@
 package tui
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"os/exec"
+	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/atotto/clipboard"
@@ -18,10 +23,8 @@ const (
 	// clipOSC52 asks the terminal to set its clipboard (OSC 52), which
 	// works over SSH because the terminal is on the user's desk.
 	clipOSC52
-	// clipOSC52Tmux is OSC 52 inside tmux: the sequence is sent both
-	// plainly (tmux's set-clipboard handles it) and wrapped in tmux's
-	// passthrough (for allow-passthrough), because which of the two a
-	// given tmux honours depends on its configuration.
+	// clipOSC52Tmux is OSC 52 inside tmux: what reaches the terminal
+	// depends on tmux's set-clipboard and allow-passthrough (clipRoute).
 	clipOSC52Tmux
 )
 
@@ -34,8 +37,7 @@ const osc52Limit = 8 * 1024
 // found). Over SSH the desktop tool would write the remote machine's
 // clipboard, which the user cannot paste from, so OSC 52 wins there.
 func chooseClipboard(getenv func(string) string, nativeUnsupported bool) clipMethod {
-	ssh := getenv("SSH_TTY") != "" || getenv("SSH_CONNECTION") != ""
-	if !ssh && !nativeUnsupported {
+	if !overSSH(getenv) && !nativeUnsupported {
 		return clipNative
 	}
 	if getenv("TMUX") != "" {
@@ -44,71 +46,225 @@ func chooseClipboard(getenv func(string) string, nativeUnsupported bool) clipMet
 	return clipOSC52
 }
 
-// osc52Cmd sends text to the terminal clipboard.
-func osc52Cmd(text string, m clipMethod) tea.Cmd {
-	if m == clipOSC52Tmux {
-		// Bubble Tea's SetClipboard writes the bare sequence; tmux only
-		// forwards it with set-clipboard on, so also send the passthrough
-		// form, which needs allow-passthrough on.
-		return tea.Sequence(tea.SetClipboard(text), tea.Raw(ansi.TmuxPassthrough(ansi.SetSystemClipboard(text))))
+func overSSH(getenv func(string) string) bool {
+	return getenv("SSH_TTY") != "" || getenv("SSH_CONNECTION") != ""
+}
+
+// commandRunner runs a program and returns what it printed on stdout.
+type commandRunner func(ctx context.Context, name string, args ...string) (string, error)
+
+// execRunner runs the program for real, within two seconds: a tmux that
+// does not answer must not hold up the wizard's start.
+func execRunner(ctx context.Context, name string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, name, args...).Output()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && len(ee.Stderr) > 0 {
+		err = fmt.Errorf("%s: %s", strings.Join(append([]string{name}, args...), " "), strings.TrimSpace(string(ee.Stderr)))
 	}
-	return tea.SetClipboard(text)
+	return string(out), err
 }
 
-// copiedMsg reports a finished copy.
-type copiedMsg struct {
+// clipRoute is what the path from Stowage to the user's clipboard can
+// deliver, found once when the wizard starts.
+type clipRoute struct {
 	method clipMethod
-	bytes  int
-	// fallback is the native tool's error when OSC 52 was used instead.
-	fallback error
+	// ssh: the terminal is at the other end of an SSH session, so
+	// nothing here can see whether OSC 52 reached its clipboard.
+	ssh bool
+	// Inside tmux (method clipOSC52Tmux, or the fallback of a failing
+	// desktop tool): tmux's set-clipboard ("on", "external", "off") and
+	// allow-passthrough, or tmuxErr when tmux could not be asked.
+	tmux         bool
+	setClipboard string
+	passthrough  bool
+	tmuxErr      error
 }
 
-// copyCmd copies text by method. A failing desktop tool falls back to
-// OSC 52, and the status line says so.
-func copyCmd(text string, method clipMethod, tmux bool) tea.Cmd {
-	if method != clipNative {
-		return tea.Batch(osc52Cmd(text, method), func() tea.Msg {
-			return copiedMsg{method: method, bytes: len(text)}
-		})
+// detectClipboard finds the route. run asks tmux its settings (inside
+// tmux only); nil means tmux cannot be asked from here (stowage serve:
+// the tmux would be the server's, not the user's).
+func detectClipboard(ctx context.Context, getenv func(string) string, nativeUnsupported bool, run commandRunner) clipRoute {
+	r := clipRoute{method: chooseClipboard(getenv, nativeUnsupported), ssh: overSSH(getenv), tmux: getenv("TMUX") != ""}
+	if !r.tmux {
+		return r
+	}
+	if run == nil {
+		r.tmuxErr = errors.New("tmux is on the other end of the SSH session")
+		return r
+	}
+	sc, err := run(ctx, "tmux", "show", "-gv", "set-clipboard")
+	if err != nil {
+		r.tmuxErr = err
+		return r
+	}
+	pt, err := run(ctx, "tmux", "show", "-gv", "allow-passthrough")
+	if err != nil {
+		r.tmuxErr = err
+		return r
+	}
+	r.setClipboard = strings.TrimSpace(sc)
+	// tmux 3.4 adds "all" (invisible panes too).
+	r.passthrough = strings.TrimSpace(pt) == "on" || strings.TrimSpace(pt) == "all"
+	return r
+}
+
+// delivery is what happened to a copy, as far as Stowage can know.
+type delivery int
+
+const (
+	// deliveredNative: the desktop tool took it; confirmed.
+	deliveredNative delivery = iota
+	// deliveredOSC52: sent to a local terminal; it may ignore OSC 52.
+	deliveredOSC52
+	// deliveredOSC52SSH: sent to a terminal at the far end of SSH.
+	deliveredOSC52SSH
+	// deliveredTmuxBuffer: set-clipboard on, tmux keeps it in a buffer
+	// and forwards it to the terminal it runs in.
+	deliveredTmuxBuffer
+	// deliveredTmuxPassthrough: allow-passthrough on, the wrapped
+	// sequence goes past tmux to the terminal.
+	deliveredTmuxPassthrough
+	// deliveredTmuxUnknown: tmux could not be asked; both forms sent.
+	deliveredTmuxUnknown
+	// deliveredNowhere: this tmux drops what a program asks it to copy
+	// (set-clipboard external or off, allow-passthrough off).
+	deliveredNowhere
+)
+
+// osc52Plan is what to write to the terminal for route r (OSC 52 bare,
+// wrapped in tmux's passthrough, both or nothing), and what that delivers.
+func (r clipRoute) osc52Plan(text string) (string, delivery) {
+	bare := ansi.SetSystemClipboard(text)
+	wrapped := ansi.TmuxPassthrough(bare)
+	switch {
+	case !r.tmux && r.ssh:
+		return bare, deliveredOSC52SSH
+	case !r.tmux:
+		return bare, deliveredOSC52
+	case r.tmuxErr != nil:
+		return bare + wrapped, deliveredTmuxUnknown
+	case r.setClipboard == "on":
+		// tmux takes the bare sequence into a buffer and forwards it;
+		// the wrapped one too would set the clipboard twice.
+		return bare, deliveredTmuxBuffer
+	case r.passthrough:
+		// set-clipboard external or off: tmux ignores a program's
+		// OSC 52, only the passthrough form gets by.
+		return wrapped, deliveredTmuxPassthrough
+	}
+	return "", deliveredNowhere
+}
+
+// copiedMsg reports a finished copy. Update writes send (the OSC 52
+// sequence, if any) through the program's output.
+type copiedMsg struct {
+	delivery delivery
+	// what names the value copied ("the external ID"); "" for a document.
+	what  string
+	bytes int
+	send  string
+	// fallback is the native tool's error when OSC 52 was tried instead.
+	fallback error
+	// tmuxErr is why tmux could not be asked (deliveredTmuxUnknown).
+	tmuxErr error
+	// setClipboard is tmux's setting when it dropped the copy.
+	setClipboard string
+}
+
+// copyCmd copies text, named what ("" for the document), by route r. A
+// failing desktop tool falls back to OSC 52, and the status line says so.
+func copyCmd(text, what string, r clipRoute) tea.Cmd {
+	osc52 := func(fallback error) copiedMsg {
+		send, d := r.osc52Plan(text)
+		return copiedMsg{delivery: d, what: what, bytes: len(text), send: send, fallback: fallback, tmuxErr: r.tmuxErr, setClipboard: r.setClipboard}
+	}
+	if r.method != clipNative {
+		return func() tea.Msg { return osc52(nil) }
 	}
 	return func() tea.Msg {
 		if err := clipboard.WriteAll(text); err != nil {
-			fb := clipOSC52
-			if tmux {
-				fb = clipOSC52Tmux
-			}
-			return copiedFallbackMsg{copiedMsg{method: fb, bytes: len(text), fallback: err}, text}
+			return osc52(err)
 		}
-		return copiedMsg{method: clipNative, bytes: len(text)}
+		return copiedMsg{delivery: deliveredNative, what: what, bytes: len(text)}
 	}
 }
 
-// copiedFallbackMsg asks Update to send text by OSC 52 after the desktop
-// tool failed; the write itself must go through the program's output.
-type copiedFallbackMsg struct {
-	copiedMsg
-	text string
+// writeCmd writes the OSC 52 sequence of a copy, if any.
+func (c copiedMsg) writeCmd() tea.Cmd {
+	if c.send == "" {
+		return nil
+	}
+	return tea.Raw(c.send)
 }
 
-// copyStatus is the status line after a copy: how, how many bytes, and a
-// warning when OSC 52 may have been cut short.
-func copyStatus(c copiedMsg) string {
-	var s string
-	switch c.method {
-	case clipNative:
-		s = fmt.Sprintf("Copied %s to the clipboard.", plural(c.bytes, "byte"))
-	case clipOSC52:
-		s = fmt.Sprintf("Sent %s to the terminal's clipboard (OSC 52).", plural(c.bytes, "byte"))
-	case clipOSC52Tmux:
-		s = fmt.Sprintf("Sent %s to the terminal's clipboard through tmux (OSC 52).", plural(c.bytes, "byte"))
+// tmuxFix is the one command that lets programs in tmux set the
+// clipboard, with the fallbacks, on one line.
+const tmuxFix = "Fix: tmux set -g set-clipboard on · or: s save to a file · p plain view"
+
+// unconfirmed ends every status whose delivery nothing here can check.
+const unconfirmed = "delivery cannot be confirmed. If the paste is empty: s save to a file, p plain view."
+
+// copyStatus is the status line after a copy: what reached where, whether
+// that is confirmed, and what to do when it did not arrive. bad is true
+// when nothing was copied.
+func copyStatus(c copiedMsg) (s string, bad bool) {
+	what := plural(c.bytes, "byte")
+	if c.what != "" {
+		what = c.what + " (" + what + ")"
+	}
+	switch c.delivery {
+	case deliveredNative:
+		return fmt.Sprintf("Copied %s to the clipboard.", what), false
+	case deliveredOSC52:
+		s = fmt.Sprintf("Sent %s to the terminal's clipboard (OSC 52); %s", what, unconfirmed)
+	case deliveredOSC52SSH:
+		s = fmt.Sprintf("Sent %s over SSH to your terminal's clipboard (OSC 52); %s", what, unconfirmed)
+	case deliveredTmuxBuffer:
+		s = fmt.Sprintf("Sent %s to tmux's buffer (paste with prefix ]) and forwarded to your terminal; %s", what, unconfirmed)
+	case deliveredTmuxPassthrough:
+		s = fmt.Sprintf("Sent %s through tmux's passthrough to your terminal; %s", what, unconfirmed)
+	case deliveredTmuxUnknown:
+		s = fmt.Sprintf("Sent %s through tmux, whose settings could not be read (%s); %s", what, firstLine(c.tmuxErr.Error()), unconfirmed)
+	case deliveredNowhere:
+		sc := c.setClipboard
+		if sc == "" {
+			sc = "off"
+		}
+		s = fmt.Sprintf("Not copied: tmux ignores a program's clipboard requests (set-clipboard %s, allow-passthrough off).\n%s", sc, tmuxFix)
+		bad = true
 	}
 	if c.fallback != nil {
 		s = "No clipboard tool worked; " + lowerFirst(s)
 	}
-	if c.method != clipNative && c.bytes > osc52Limit {
-		s += " Some terminals cap OSC 52 near 8 KB: if the paste is cut short, press s to save to a file or p for the plain view."
+	if !bad && c.bytes > osc52Limit {
+		s += " Some terminals cap OSC 52 near 8 KB and cut the paste short."
 	}
-	return s
+	return s, bad
+}
+
+// wrapWords wraps s to width at spaces only, keeping its own line breaks:
+// the status lines hold commands and names (set-clipboard, quick-create)
+// that must not be broken at their hyphens.
+func wrapWords(s string, width int) string {
+	var out []string
+	for _, para := range strings.Split(s, "\n") {
+		line := ""
+		for _, w := range strings.Fields(para) {
+			switch {
+			case line == "":
+				line = w
+			case ansi.StringWidth(line)+1+ansi.StringWidth(w) <= width:
+				line += " " + w
+			default:
+				out = append(out, line)
+				line = w
+			}
+		}
+		out = append(out, line)
+	}
+	return strings.Join(out, "\n")
 }
 
 func plural(n int, unit string) string {

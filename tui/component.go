@@ -62,8 +62,8 @@ type common struct {
 	// width is the terminal's; components wrap to contentWidth.
 	width int
 
-	clip clipMethod
-	tmux bool
+	// clip is how a copy reaches the user's clipboard.
+	clip clipRoute
 
 	status    string
 	statusBad bool
@@ -81,6 +81,13 @@ type common struct {
 }
 
 func (c *common) setStatus(s string, bad bool) { c.status, c.statusBad = s, bad }
+
+// setCopyStatus says what a copy did, wrapped at spaces only (after the
+// status line's two-cell marker) so no command or name is cut at a hyphen.
+func (c *common) setCopyStatus(msg copiedMsg) {
+	s, bad := copyStatus(msg)
+	c.setStatus(wrapWords(s, c.contentWidth()-2), bad)
+}
 
 // fail shows the first line of err, masked, as a bad status.
 func (c *common) fail(err error) { c.setStatus(firstLine(c.w.DisplayError(err)), true) }

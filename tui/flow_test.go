@@ -83,7 +83,7 @@ func startSession(t *testing.T, opts Options, env map[string]string) *session {
 		t.Fatal(err)
 	}
 	getenv := func(k string) string { return env[k] }
-	rec := &recorder{m: newModel(context.Background(), opts, w, getenv, false)}
+	rec := &recorder{m: newModel(context.Background(), opts, w, getenv, false, nil)}
 	tm := teatest.NewTestModel(t, rec, teatest.WithInitialTermSize(80, 24))
 	t.Cleanup(func() { _ = tm.Quit() })
 	return &session{t: t, tm: tm, rec: rec}

@@ -232,6 +232,34 @@ var goldenCases = []struct {
 		press(m, "s")
 		return m
 	}},
+	{"policies-copied-tmux-default", func(t *testing.T) *model {
+		m := editing(t, "acme-recordings", wizard.StepPolicies, false)
+		m.clip = routeTmuxDefault
+		press(m, "right")
+		copyKey(t, m, "e")
+		return m
+	}},
+	{"policies-copied-tmux-on", func(t *testing.T) *model {
+		m := editing(t, "acme-recordings", wizard.StepPolicies, false)
+		m.clip = routeTmuxOn
+		press(m, "right")
+		copyKey(t, m, "e")
+		return m
+	}},
+	{"policies-copied-ssh", func(t *testing.T) *model {
+		m := editing(t, "acme-recordings", wizard.StepPolicies, false)
+		m.clip = routeSSH
+		press(m, "right", "right")
+		copyKey(t, m, "u")
+		return m
+	}},
+	{"policies-copied-native", func(t *testing.T) *model {
+		// The desktop tool is not driven here (the machine may have
+		// none): its success is the message it reports.
+		m := editing(t, "acme-recordings", wizard.StepPolicies, false)
+		m.Update(copiedMsg{delivery: deliveredNative, what: "the role ARN", bytes: len(fixtureRoleARN)})
+		return m
+	}},
 	{"policies-azure", func(t *testing.T) *model {
 		return editing(t, "azure-archive", wizard.StepPolicies, false)
 	}},

@@ -44,7 +44,7 @@ func newTestModel(t *testing.T, opts Options) *model {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := newModel(context.Background(), opts, w, func(string) string { return "" }, false)
+	m := newModel(context.Background(), opts, w, func(string) string { return "" }, false, nil)
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	return m
 }

@@ -47,15 +47,16 @@ type rootKeys struct {
 	Help key.Binding
 }
 
-// newModel builds the model for opts; env is already resolved.
-func newModel(ctx context.Context, opts Options, w *wizard.Wizard, getenv func(string) string, nativeUnsupported bool) *model {
+// newModel builds the model for opts; env is already resolved. run asks
+// tmux how it treats a program's clipboard requests (nil: it cannot be
+// asked from here).
+func newModel(ctx context.Context, opts Options, w *wizard.Wizard, getenv func(string) string, nativeUnsupported bool, run commandRunner) *model {
 	c := &common{
 		ctx:   ctx,
 		opts:  opts,
 		w:     w,
 		width: minWidth,
-		clip:  chooseClipboard(getenv, nativeUnsupported),
-		tmux:  getenv("TMUX") != "",
+		clip:  detectClipboard(ctx, getenv, nativeUnsupported, run),
 	}
 	m := &model{
 		common: c,
@@ -124,11 +125,8 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.setStyles(msg.IsDark())
 		return m, nil
 	case copiedMsg:
-		m.setStatus(copyStatus(msg), false)
-		return m, nil
-	case copiedFallbackMsg:
-		m.setStatus(copyStatus(msg.copiedMsg), false)
-		return m, osc52Cmd(msg.text, msg.method)
+		m.setCopyStatus(msg)
+		return m, msg.writeCmd()
 	case tea.KeyPressMsg:
 		if key.Matches(msg, m.keys.Quit) {
 			return m, m.requestQuit()

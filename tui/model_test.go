@@ -49,55 +49,6 @@ func TestChooseClipboard(t *testing.T) {
 	}
 }
 
-func TestCopyStatus(t *testing.T) {
-	big := osc52Limit + 1
-	tests := []struct {
-		name     string
-		msg      copiedMsg
-		want     string
-		wantWarn bool
-	}{
-		{"native", copiedMsg{method: clipNative, bytes: 512}, "Copied 512 bytes to the clipboard.", false},
-		{"native big", copiedMsg{method: clipNative, bytes: big}, "Copied 8193 bytes", false},
-		{"osc52", copiedMsg{method: clipOSC52, bytes: 1}, "Sent 1 byte to the terminal's clipboard (OSC 52).", false},
-		{"osc52 big", copiedMsg{method: clipOSC52, bytes: big}, "(OSC 52)", true},
-		{"tmux big", copiedMsg{method: clipOSC52Tmux, bytes: big}, "through tmux (OSC 52)", true},
-		{"fallback", copiedMsg{method: clipOSC52, bytes: 10, fallback: errors.New("xclip: exit 1")}, "No clipboard tool worked; sent 10 bytes", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := copyStatus(tt.msg)
-			if !strings.Contains(got, tt.want) {
-				t.Fatalf("copyStatus = %q, want it to contain %q", got, tt.want)
-			}
-			warned := strings.Contains(got, "press s to save") && strings.Contains(got, "p for the plain view")
-			if warned != tt.wantWarn {
-				t.Fatalf("copyStatus = %q; 8 KB warning = %v, want %v", got, warned, tt.wantWarn)
-			}
-		})
-	}
-}
-
-// TestOSC52InTmuxIsWrapped checks that the tmux method also sends the
-// passthrough form, since Bubble Tea's SetClipboard writes a bare OSC 52.
-func TestOSC52InTmuxIsWrapped(t *testing.T) {
-	var out bytes.Buffer
-	m := newTestModel(t, Options{File: fixtureFile(), Platform: fixturePlatform, EditName: "acme-recordings"})
-	_ = m
-	p := tea.NewProgram(rawModel{cmd: osc52Cmd("hello", clipOSC52Tmux)}, tea.WithInput(nil), tea.WithOutput(&out), tea.WithoutSignals())
-	if _, err := p.Run(); err != nil {
-		t.Fatal(err)
-	}
-	bare := ansi.SetSystemClipboard("hello")
-	wrapped := ansi.TmuxPassthrough(bare)
-	if !strings.Contains(out.String(), wrapped) {
-		t.Fatalf("output has no tmux passthrough %q:\n%q", wrapped, out.String())
-	}
-	if !strings.Contains(strings.ReplaceAll(out.String(), wrapped, ""), bare) {
-		t.Fatalf("output has no bare OSC 52 %q:\n%q", bare, out.String())
-	}
-}
-
 // rawModel runs one command and quits.
 type rawModel struct{ cmd tea.Cmd }
 
@@ -168,7 +119,7 @@ func TestNoColor(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rec := &recorder{m: newModel(t.Context(), opts, w, lookupEnv(tt.env), false)}
+			rec := &recorder{m: newModel(t.Context(), opts, w, lookupEnv(tt.env), false, nil)}
 			var out bytes.Buffer
 			tm := teatest.NewTestModel(t, rec, teatest.WithInitialTermSize(80, 24), teatest.WithProgramOptions(
 				tea.WithEnvironment(tt.env), tea.WithColorProfile(colorProfile(&out, tt.env)),

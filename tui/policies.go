@@ -33,9 +33,12 @@ type policyScreen struct {
 	vp       viewport.Model
 	plain    bool
 	location string
-	// externalID is highlighted inside documents; quickCreate is the
-	// CloudFormation console link, both "" when they do not apply.
+	// externalID is highlighted inside documents; roleARN is the
+	// customer's role (role mode, once known); quickCreate is the
+	// CloudFormation console link; each "" when it does not apply. Each
+	// has a key that copies just it: they are what is pasted most.
 	externalID  string
+	roleARN     string
 	quickCreate string
 
 	// prompting asks for the file name of `s`.
@@ -53,35 +56,41 @@ type policyKeys struct {
 	// Write and Cancel answer the file name prompt.
 	Write key.Binding
 	// Tabs moves between documents: left/shift+tab back, right/tab on.
-	Tabs    key.Binding
-	Scroll  key.Binding
-	Copy    key.Binding
-	CopyURL key.Binding
-	SaveDoc key.Binding
-	Plain   key.Binding
-	Back    key.Binding
-	Cancel  key.Binding
-	Quit    key.Binding
+	Tabs   key.Binding
+	Scroll key.Binding
+	Copy   key.Binding
+	// CopyID, CopyRole and CopyURL copy the external ID, the role ARN
+	// and the quick-create link alone.
+	CopyID   key.Binding
+	CopyRole key.Binding
+	CopyURL  key.Binding
+	SaveDoc  key.Binding
+	Plain    key.Binding
+	Back     key.Binding
+	Cancel   key.Binding
+	Quit     key.Binding
 }
 
 func newPolicyScreen(c *common) *policyScreen {
 	return &policyScreen{common: c, keys: policyKeys{
-		Next:    bind([]string{"enter"}, "enter", "next"),
-		Write:   bind([]string{"enter"}, "enter", "write"),
-		Tabs:    bind([]string{"left", "right", "tab", "shift+tab", "h", "l"}, "←/→", "document"),
-		Scroll:  bind([]string{"up", "down", "pgup", "pgdown", "k", "j"}, "↑/↓", "scroll"),
-		Copy:    bind([]string{"c"}, "c", "copy"),
-		CopyURL: bind([]string{"u"}, "u", "copy quick-create link"),
-		SaveDoc: bind([]string{"s"}, "s", "save to file"),
-		Plain:   bind([]string{"p"}, "p", "plain view"),
-		Back:    backKey(),
-		Cancel:  bind([]string{"esc"}, "esc", "cancel"),
-		Quit:    quitKey(),
+		Next:     bind([]string{"enter"}, "enter", "next"),
+		Write:    bind([]string{"enter"}, "enter", "write"),
+		Tabs:     bind([]string{"left", "right", "tab", "shift+tab", "h", "l"}, "←/→", "document"),
+		Scroll:   bind([]string{"up", "down", "pgup", "pgdown", "k", "j"}, "↑/↓", "scroll"),
+		Copy:     bind([]string{"c"}, "c", "copy all"),
+		CopyID:   bind([]string{"e"}, "e", "copy external ID"),
+		CopyRole: bind([]string{"a"}, "a", "copy role ARN"),
+		CopyURL:  bind([]string{"u"}, "u", "copy link"),
+		SaveDoc:  bind([]string{"s"}, "s", "save"),
+		Plain:    bind([]string{"p"}, "p", "plain view"),
+		Back:     backKey(),
+		Cancel:   bind([]string{"esc"}, "esc", "cancel"),
+		Quit:     quitKey(),
 	}}
 }
 
 func (k *policyKeys) all() []*key.Binding {
-	return []*key.Binding{&k.Next, &k.Write, &k.Tabs, &k.Scroll, &k.Copy, &k.CopyURL, &k.SaveDoc, &k.Plain, &k.Back, &k.Cancel, &k.Quit}
+	return []*key.Binding{&k.Next, &k.Write, &k.Tabs, &k.Scroll, &k.Copy, &k.CopyID, &k.CopyRole, &k.CopyURL, &k.SaveDoc, &k.Plain, &k.Back, &k.Cancel, &k.Quit}
 }
 
 // sync enables what applies to the document shown, or to the prompt.
@@ -93,11 +102,17 @@ func (p *policyScreen) sync() {
 		return
 	}
 	setAll(true, &k.Next, &k.Scroll, &k.Plain, &k.Back, &k.Quit)
-	if d, ok := p.current(); ok && d.Err == nil {
+	d, ok := p.current()
+	if ok && d.Err == nil {
 		setAll(true, &k.Copy)
 		k.SaveDoc.SetEnabled(!p.served())
 		k.CopyURL.SetEnabled(d.Kind == policies.KindCloudFormation && p.quickCreate != "")
 	}
+	// The external ID and the role ARN are copied where the screen
+	// speaks of them: the tabs that show the external ID line, and the
+	// role's own two policies.
+	k.CopyID.SetEnabled(ok && p.externalID != "" && showsExternalID(d.Kind))
+	k.CopyRole.SetEnabled(ok && p.roleARN != "" && (d.Kind == policies.KindPermissions || d.Kind == policies.KindTrust))
 	k.Tabs.SetEnabled(len(p.docs) > 1)
 	k.Plain.SetHelp("p", "plain view")
 	if p.plain {
@@ -126,9 +141,9 @@ func (p *policyScreen) enter() tea.Cmd {
 	w := p.w
 	loc := w.Draft()
 	p.docs, p.tab, p.plain, p.location = w.Documents(), 0, false, loc.Name
-	p.externalID, p.quickCreate, p.prompting, p.overwrite = "", "", false, ""
+	p.externalID, p.roleARN, p.quickCreate, p.prompting, p.overwrite = "", "", "", false, ""
 	if loc.S3 != nil && loc.S3.Auth == config.AuthRole {
-		p.externalID = loc.S3.ExternalID
+		p.externalID, p.roleARN = loc.S3.ExternalID, loc.S3.RoleARN
 	}
 	if u, err := policies.QuickCreateURL(loc, w.Platform()); err == nil {
 		p.quickCreate = u
@@ -297,9 +312,13 @@ func (p *policyScreen) update(msg tea.Msg) tea.Cmd {
 		p.plain = !p.plain
 		p.setContent()
 	case key.Matches(kp, k.Copy):
-		return copyCmd(d.Text, p.clip, p.tmux)
+		return copyCmd(d.Text, "", p.clip)
+	case key.Matches(kp, k.CopyID):
+		return copyCmd(p.externalID, "the external ID", p.clip)
+	case key.Matches(kp, k.CopyRole):
+		return copyCmd(p.roleARN, "the role ARN", p.clip)
 	case key.Matches(kp, k.CopyURL):
-		return copyCmd(p.quickCreate, p.clip, p.tmux)
+		return copyCmd(p.quickCreate, "the quick-create link", p.clip)
 	case key.Matches(kp, k.SaveDoc):
 		p.prompting = true
 		p.overwrite = ""
@@ -406,7 +425,7 @@ func (p *policyScreen) view() string {
 	var head []string
 	head = append(head, clipLines(strings.Join(tabs, "│"), width))
 	head = append(head, wrap(st.muted, d.WhereItGoes, width))
-	if p.externalID != "" && (d.Kind == policies.KindTrust || d.Kind == policies.KindCloudFormation || d.Kind == policies.KindTerraform || d.Kind == policies.KindAWSCLI) {
+	if p.externalID != "" && showsExternalID(d.Kind) {
 		line := "External ID " + st.mark.Render(" "+mask(p.externalID, p.opts.ScreenShare)+" ")
 		if d.Kind != policies.KindTrust {
 			// The trust policy's own note already says this.
@@ -418,9 +437,9 @@ func (p *policyScreen) view() string {
 		// The link itself is never drawn: it is long, and it carries the
 		// external ID and account IDs where screen-share masking cannot
 		// reach them. u copies the real link, as the user asked.
-		line := "Quick-create link: press u to copy it, then open it in a browser signed in to the bucket's account."
+		line := "Quick-create link: u copies it; open it signed in to the bucket's account."
 		if p.opts.ScreenShare {
-			line = "Quick-create link: press u to copy it (it is not shown: it holds the external ID and account IDs), then open it in a browser signed in to the bucket's account."
+			line = "Quick-create link (not shown: it holds the external ID and account IDs): u copies it; open it signed in to the bucket's account."
 		}
 		head = append(head, wrap(st.label, line, width))
 	}
@@ -435,6 +454,16 @@ func (p *policyScreen) view() string {
 	p.vp.SetWidth(width - 2)
 	p.vp.SetHeight(vpH)
 	return top + "\n" + p.box(st)
+}
+
+// showsExternalID reports whether the tab of a document of kind k shows
+// the external ID line: the documents that hold the trust policy.
+func showsExternalID(k policies.Kind) bool {
+	switch k {
+	case policies.KindTrust, policies.KindCloudFormation, policies.KindTerraform, policies.KindAWSCLI:
+		return true
+	}
+	return false
 }
 
 // box draws the document in its frame; a part scrolled out of view is

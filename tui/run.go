@@ -49,7 +49,19 @@ func RunWizard(ctx context.Context, opts Options) (Result, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// Served: the server's clipboard tool is never the customer's.
-	m := newModel(ctx, opts, w, getenv, clipboard.Unsupported || opts.Served != nil)
+	// Served: the terminal is at the far end of an SSH session, and tmux,
+	// if any, is on the customer's side of it, where it cannot be asked.
+	run, clipEnv := commandRunner(execRunner), getenv
+	if opts.Served != nil {
+		run = nil
+		clipEnv = func(k string) string {
+			if k == "SSH_CONNECTION" {
+				return "served"
+			}
+			return getenv(k)
+		}
+	}
+	m := newModel(ctx, opts, w, clipEnv, clipboard.Unsupported || opts.Served != nil, run)
 	p := tea.NewProgram(m, programOptions(ctx, opts)...)
 	if opts.Served != nil {
 		go forwardResizes(ctx, p, opts.Served.Resize)

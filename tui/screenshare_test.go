@@ -263,7 +263,7 @@ func TestScreenSharePolicyScreens(t *testing.T) {
 			t.Errorf("a screen showed %q:\n%s", s, firstWith(seen, s))
 		}
 	}
-	if !strings.Contains(all, "Quick-create link: press u to copy it (it is not shown") {
+	if !strings.Contains(all, "Quick-create link (not shown: it holds the external ID") {
 		t.Errorf("the CloudFormation document does not offer the link:\n%s", all)
 	}
 	if !strings.Contains(m.pols().quickCreate, "param_ExternalId="+fixtureExternalID) {

@@ -80,16 +80,26 @@ type clipRoute struct {
 	setClipboard string
 	passthrough  bool
 	tmuxErr      error
+	// ask asks tmux again before each copy, so a user who follows the
+	// fix (tmux set -g set-clipboard on) is told the new truth.
+	ask commandRunner
 }
 
 // detectClipboard finds the route. run asks tmux its settings (inside
 // tmux only); nil means tmux cannot be asked from here (stowage serve:
 // the tmux would be the server's, not the user's).
 func detectClipboard(ctx context.Context, getenv func(string) string, nativeUnsupported bool, run commandRunner) clipRoute {
-	r := clipRoute{method: chooseClipboard(getenv, nativeUnsupported), ssh: overSSH(getenv), tmux: getenv("TMUX") != ""}
+	r := clipRoute{method: chooseClipboard(getenv, nativeUnsupported), ssh: overSSH(getenv), tmux: getenv("TMUX") != "", ask: run}
+	return r.refresh(ctx)
+}
+
+// refresh asks tmux its settings now (inside tmux only).
+func (r clipRoute) refresh(ctx context.Context) clipRoute {
 	if !r.tmux {
 		return r
 	}
+	r.setClipboard, r.passthrough, r.tmuxErr = "", false, nil
+	run := r.ask
 	if run == nil {
 		r.tmuxErr = errors.New("tmux is on the other end of the SSH session")
 		return r
@@ -175,8 +185,9 @@ type copiedMsg struct {
 
 // copyCmd copies text, named what ("" for the document), by route r. A
 // failing desktop tool falls back to OSC 52, and the status line says so.
-func copyCmd(text, what string, r clipRoute) tea.Cmd {
+func copyCmd(ctx context.Context, text, what string, r clipRoute) tea.Cmd {
 	osc52 := func(fallback error) copiedMsg {
+		r = r.refresh(ctx)
 		send, d := r.osc52Plan(text)
 		return copiedMsg{delivery: d, what: what, bytes: len(text), send: send, fallback: fallback, tmuxErr: r.tmuxErr, setClipboard: r.setClipboard}
 	}

@@ -270,10 +270,34 @@ func TestClipboardRouteInRealTmux(t *testing.T) {
 	}
 }
 
+// tmuxSays is a tmux whose settings are set-clipboard sc and
+// allow-passthrough pt.
+func tmuxSays(sc, pt string) commandRunner {
+	run, _ := fakeTmux(map[string]string{"set-clipboard": sc, "allow-passthrough": pt}, nil)
+	return run
+}
+
+// TestCopyAfterTheFix: tmux is asked again at each copy, so once the user
+// follows the fix the next copy is sent and says so.
+func TestCopyAfterTheFix(t *testing.T) {
+	settings := map[string]string{"set-clipboard": "external", "allow-passthrough": "off"}
+	run, _ := fakeTmux(settings, nil)
+	m := editing(t, "acme-recordings", wizard.StepPolicies, false)
+	m.clip = detectClipboard(t.Context(), func(k string) string { return map[string]string{"TMUX": "x", "SSH_TTY": "y"}[k] }, false, run)
+	press(m, "right")
+	if msg := copyKey(t, m, "e"); msg.delivery != deliveredNowhere || !m.statusBad {
+		t.Fatalf("under tmux's defaults: delivery %d, status %q", msg.delivery, m.status)
+	}
+	settings["set-clipboard"] = "on" // tmux set -g set-clipboard on
+	if msg := copyKey(t, m, "e"); msg.delivery != deliveredTmuxBuffer || msg.send == "" || m.statusBad {
+		t.Fatalf("after the fix: delivery %d, sent %q, status %q", msg.delivery, msg.send, m.status)
+	}
+}
+
 // Routes the copy tests and goldens run with.
 var (
-	routeTmuxDefault = clipRoute{method: clipOSC52Tmux, tmux: true, setClipboard: "external"}
-	routeTmuxOn      = clipRoute{method: clipOSC52Tmux, tmux: true, setClipboard: "on"}
+	routeTmuxDefault = clipRoute{method: clipOSC52Tmux, tmux: true, ask: tmuxSays("external", "off")}
+	routeTmuxOn      = clipRoute{method: clipOSC52Tmux, tmux: true, ask: tmuxSays("on", "off")}
 	routeSSH         = clipRoute{method: clipOSC52, ssh: true}
 )
 

@@ -312,13 +312,13 @@ func (p *policyScreen) update(msg tea.Msg) tea.Cmd {
 		p.plain = !p.plain
 		p.setContent()
 	case key.Matches(kp, k.Copy):
-		return copyCmd(d.Text, "", p.clip)
+		return copyCmd(p.ctx, d.Text, "", p.clip)
 	case key.Matches(kp, k.CopyID):
-		return copyCmd(p.externalID, "the external ID", p.clip)
+		return copyCmd(p.ctx, p.externalID, "the external ID", p.clip)
 	case key.Matches(kp, k.CopyRole):
-		return copyCmd(p.roleARN, "the role ARN", p.clip)
+		return copyCmd(p.ctx, p.roleARN, "the role ARN", p.clip)
 	case key.Matches(kp, k.CopyURL):
-		return copyCmd(p.quickCreate, "the quick-create link", p.clip)
+		return copyCmd(p.ctx, p.quickCreate, "the quick-create link", p.clip)
 	case key.Matches(kp, k.SaveDoc):
 		p.prompting = true
 		p.overwrite = ""

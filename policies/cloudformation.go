@@ -414,6 +414,29 @@ func QuickCreateURL(loc config.Location, p config.Platform) (string, error) {
 		[2]string{"param_TrustedPrincipal", strings.Join(pr, ",")},
 		[2]string{"param_ExpiryDays", strconv.Itoa(s.ExpiryDays)},
 	)
+	// The hardening parameters, so the form shows the location's choices.
+	// Whether the stack creates a log bucket or a KMS key is the published
+	// template's own structure, not a parameter: no link can change it.
+	h := HardeningOf(loc)
+	if err := h.check(doc, s); err != nil {
+		return "", err
+	}
+	versioning := "Suspended"
+	if h.Versioning {
+		versioning = "Enabled"
+	}
+	q = append(q,
+		[2]string{"param_Versioning", versioning},
+		[2]string{"param_NoncurrentVersionExpiryDays", strconv.Itoa(h.NoncurrentVersionExpiryDays)},
+	)
+	switch h.AccessLogs {
+	case AccessLogsCreate:
+		q = append(q,
+			[2]string{"param_AccessLogBucketName", h.AccessLogBucket},
+			[2]string{"param_AccessLogExpiryDays", strconv.Itoa(h.AccessLogExpiryDays)})
+	case AccessLogsExisting:
+		q = append(q, [2]string{"param_AccessLogBucketName", h.AccessLogBucket})
+	}
 	var b strings.Builder
 	b.WriteString("https://" + consoleHost(partition(s)) + "/cloudformation/home?region=" + queryEscape(s.Region) + "#/stacks/quickcreate")
 	for i, kv := range q {

@@ -315,6 +315,9 @@ func TestCloudFormationParses(t *testing.T) {
 	}
 }
 
+// absent marks a query parameter the link must not have.
+const absent = "\x00absent"
+
 func TestQuickCreateURL(t *testing.T) {
 	const tmplURL = "https://stowage-templates.s3.amazonaws.com/stowage-role.json?v=2"
 	p := config.Platform{PrincipalARNs: []string{testPrincipal, testPrincipal2}, TemplateURL: tmplURL}
@@ -328,6 +331,18 @@ func TestQuickCreateURL(t *testing.T) {
 			"templateURL": tmplURL, "stackName": "stowage-acme-recordings", "param_ExternalId": testExternalID,
 			"param_BucketName": "acme-call-recordings", "param_TrustedPrincipal": testPrincipal + "," + testPrincipal2,
 			"param_ExpiryDays": "30",
+			"param_Versioning": "Enabled", "param_NoncurrentVersionExpiryDays": "30",
+			"param_AccessLogBucketName": "acme-call-recordings-logs", "param_AccessLogExpiryDays": "365",
+		}},
+		{"hardening chosen", roleLoc(func(s *config.S3) {
+			off := false
+			s.Versioning = &off
+			s.AccessLogs, s.AccessLogBucket = config.AccessLogsExisting, "acme-audit-logs"
+		}), "console.aws.amazon.com", map[string]string{
+			"param_Versioning": "Suspended", "param_AccessLogBucketName": "acme-audit-logs", "param_AccessLogExpiryDays": absent,
+		}},
+		{"access logs off", roleLoc(func(s *config.S3) { s.AccessLogs = config.AccessLogsOff }), "console.aws.amazon.com", map[string]string{
+			"param_Versioning": "Enabled", "param_AccessLogBucketName": absent, "param_AccessLogExpiryDays": absent,
 		}},
 		{"pending", roleLoc(withPending), "console.aws.amazon.com", map[string]string{
 			"param_ExternalId": testExternalID, "param_PendingExternalId": "stw-new0c1d2e3f4a5b6c",
@@ -362,8 +377,28 @@ func TestQuickCreateURL(t *testing.T) {
 				t.Fatal(err)
 			}
 			for k, v := range tt.params {
-				if q.Get(k) != v {
+				if v == absent {
+					if q.Has(k) {
+						t.Errorf("%s = %q, want none", k, q.Get(k))
+					}
+				} else if q.Get(k) != v {
 					t.Errorf("%s = %q, want %q", k, q.Get(k), v)
+				}
+			}
+			// Every parameter the link fills is one the template, as
+			// generated for this location, declares: the console ignores
+			// the others.
+			tmpl, err := CloudFormation(tt.loc, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc struct{ Parameters map[string]any }
+			if err := json.Unmarshal([]byte(tmpl), &doc); err != nil {
+				t.Fatal(err)
+			}
+			for k := range q {
+				if name, ok := strings.CutPrefix(k, "param_"); ok && doc.Parameters[name] == nil {
+					t.Errorf("%s: the template has no parameter %s", k, name)
 				}
 			}
 		})

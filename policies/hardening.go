@@ -190,3 +190,34 @@ func Suppressions(kind Kind, loc config.Location, h Hardening) []Suppression {
 	}
 	return out
 }
+
+// Lines says, one line per choice, what the documents do to the bucket
+// they create and why, with the setting that changes it: versioning, the
+// server access logs and the encryption key. Screens print them beside
+// the CloudFormation, Terraform and AWS CLI documents; each fits 78
+// columns.
+func (h Hardening) Lines() []string {
+	var out []string
+	if h.Versioning {
+		out = append(out, fmt.Sprintf("Versioning: a replaced or deleted recording is kept %d days (s3.versioning)", h.NoncurrentVersionExpiryDays))
+	} else {
+		out = append(out, "Versioning off (s3.versioning): a replaced or deleted recording is lost")
+	}
+	switch h.AccessLogs {
+	case AccessLogsCreate:
+		out = append(out, "Access logs to a new bucket: who read or wrote each recording (s3.access_logs)")
+	case AccessLogsExisting:
+		out = append(out, "Access logs to your bucket: who read or wrote each recording (s3.access_logs)")
+	default:
+		out = append(out, "Access logs off (s3.access_logs): no record of who read or wrote a recording")
+	}
+	switch h.KMSKey {
+	case KMSKeyCreate:
+		out = append(out, "New KMS key, rotated yearly: its key policy decides who reads (s3.encryption)")
+	case KMSKeyExisting:
+		out = append(out, "Your KMS key (s3.kms_key_arn): its key policy decides who reads the recordings")
+	default:
+		out = append(out, "SSE-S3 (s3.encryption): AWS-managed keys, no key policy of yours to audit")
+	}
+	return out
+}

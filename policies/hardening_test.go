@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stowage-dev/stowage/config"
 )
@@ -129,5 +130,32 @@ func TestHardeningFromSettings(t *testing.T) {
 	out, err := Terraform(loc, testPlatform)
 	if err != nil || !strings.Contains(out, "#trivy:ignore:AWS-0090") || !strings.Contains(out, `default     = "acme-central-access-logs"`) {
 		t.Errorf("Terraform for versioning off and an existing log bucket (err %v):\n%s", err, out)
+	}
+}
+
+// TestHardeningLines: one line per choice, each naming its setting and
+// fitting 78 columns, for every combination.
+func TestHardeningLines(t *testing.T) {
+	for _, v := range []bool{true, false} {
+		for _, logs := range []AccessLogs{AccessLogsCreate, AccessLogsExisting, AccessLogsOff} {
+			for _, key := range []KMSKey{KMSKeyCreate, KMSKeyExisting, KMSKeyNone} {
+				h := Hardening{Versioning: v, NoncurrentVersionExpiryDays: 365, AccessLogs: logs, KMSKey: key}
+				lines := h.Lines()
+				if len(lines) != 3 {
+					t.Fatalf("%+v: %d lines, want 3", h, len(lines))
+				}
+				for i, l := range lines {
+					if n := utf8.RuneCountInString(l); n > 78 {
+						t.Errorf("%+v: line %d is %d wide: %q", h, i, n, l)
+					}
+					if !strings.Contains(l, "(s3.") {
+						t.Errorf("%+v: line %q names no setting", h, l)
+					}
+				}
+				if got := lines[0]; strings.HasPrefix(got, "Versioning off") == v {
+					t.Errorf("versioning %v: %q", v, got)
+				}
+			}
+		}
 	}
 }

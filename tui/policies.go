@@ -40,6 +40,9 @@ type policyScreen struct {
 	externalID  string
 	roleARN     string
 	quickCreate string
+	// hardening says, a line per choice, how the documents that create
+	// the bucket protect it, and why (policies.Hardening.Lines).
+	hardening []string
 
 	// prompting asks for the file name of `s`.
 	prompting bool
@@ -147,6 +150,10 @@ func (p *policyScreen) enter() tea.Cmd {
 	}
 	if u, err := policies.QuickCreateURL(loc, w.Platform()); err == nil {
 		p.quickCreate = u
+	}
+	p.hardening = nil
+	if loc.S3 != nil {
+		p.hardening = policies.HardeningOf(loc).Lines()
 	}
 	p.vp = viewport.New()
 	p.vp.SoftWrap = true
@@ -443,6 +450,11 @@ func (p *policyScreen) view() string {
 		}
 		head = append(head, wrap(st.label, line, width))
 	}
+	if createsBucket(d.Kind) && d.Err == nil {
+		for _, l := range p.hardening {
+			head = append(head, wrap(st.muted, l, width))
+		}
+	}
 	if p.prompting {
 		head = append(head, p.path.View())
 	}
@@ -454,6 +466,16 @@ func (p *policyScreen) view() string {
 	p.vp.SetWidth(width - 2)
 	p.vp.SetHeight(vpH)
 	return top + "\n" + p.box(st)
+}
+
+// createsBucket reports whether a document of kind k creates the bucket,
+// hardened as policies.Hardening says.
+func createsBucket(k policies.Kind) bool {
+	switch k {
+	case policies.KindCloudFormation, policies.KindTerraform:
+		return true
+	}
+	return false
 }
 
 // showsExternalID reports whether the tab of a document of kind k shows

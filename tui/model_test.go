@@ -49,13 +49,6 @@ func TestChooseClipboard(t *testing.T) {
 	}
 }
 
-// rawModel runs one command and quits.
-type rawModel struct{ cmd tea.Cmd }
-
-func (r rawModel) Init() tea.Cmd                       { return tea.Sequence(r.cmd, tea.Quit) }
-func (r rawModel) Update(tea.Msg) (tea.Model, tea.Cmd) { return r, nil }
-func (r rawModel) View() tea.View                      { return tea.NewView("") }
-
 func TestColorProfile(t *testing.T) {
 	color := []string{"TERM=xterm-256color", "COLORTERM=truecolor", "CLICOLOR_FORCE=1"}
 	tests := []struct {

@@ -159,3 +159,51 @@ func TestHardeningLines(t *testing.T) {
 		}
 	}
 }
+
+// TestCLIHardening: the AWS CLI script protects the bucket as the templates
+// do, for each choice: versioning with noncurrent expiry, access logs to a
+// created or existing bucket or none, a created key, the location's key or
+// SSE-S3, and always Block Public Access, HTTPS only and the abort rule.
+func TestCLIHardening(t *testing.T) {
+	off := false
+	tests := []struct {
+		name    string
+		loc     config.Location
+		want    []string
+		notWant []string
+	}{
+		{"defaults", roleLoc(), []string{
+			"put-bucket-versioning --bucket \"$BUCKET\"", `"NoncurrentDays": 30`,
+			"create-bucket --bucket \"$LOG_BUCKET\"", `"TargetBucket":"acme-call-recordings-logs"`, `"Days": 365`,
+			"aws kms create-key", "enable-key-rotation", `"KMSMasterKeyID": "${KMS_KEY_ARN}"`,
+		}, []string{"put-bucket-encryption --bucket \"$BUCKET\" --region \"$REGION\" \\\n  --server-side-encryption-configuration '"}},
+		{"versioning off", roleLoc(func(s *config.S3) { s.Versioning = &off }), []string{"Versioning stays off (s3.versioning: false)"},
+			[]string{"put-bucket-versioning", "NoncurrentVersionExpiration"}},
+		{"existing log bucket", roleLoc(func(s *config.S3) { s.AccessLogs, s.AccessLogBucket = config.AccessLogsExisting, "acme-audit" }),
+			[]string{`"TargetBucket":"acme-audit"`, "logging.s3.amazonaws.com write to it"}, []string{"$LOG_BUCKET\" --region \"$REGION\" \\\n  --create-bucket"}},
+		{"access logs off", keysLoc(func(s *config.S3) { s.AccessLogs = config.AccessLogsOff }),
+			[]string{"Server access logs stay off (s3.access_logs: off)"}, []string{"put-bucket-logging", "LOG_BUCKET"}},
+		{"sse-s3", keysLoc(func(s *config.S3) { s.Encryption = config.EncryptionSSES3 }),
+			[]string{`"SSEAlgorithm":"AES256"`, "s3.encryption: sse-s3"}, []string{"create-key", "KMS_KEY_ARN", "ACCOUNT_ROOT"}},
+		{"location's key", roleLoc(withKMS), []string{`"KMSMasterKeyID":"` + testKMSKey + `"`, "put-key-policy would replace"}, []string{"create-key"}},
+	}
+	always := []string{"put-public-access-block --bucket \"$BUCKET\"", `"aws:SecureTransport": "false"`, `"DaysAfterInitiation": 7`}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			script, err := AWSCLI(tt.loc, testPlatform)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range append(always, tt.want...) {
+				if !strings.Contains(script, w) {
+					t.Errorf("script lacks %q", w)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(script, w) {
+					t.Errorf("script has %q", w)
+				}
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -119,6 +120,8 @@ func TestCLIQuotedHeredocsAreLiteral(t *testing.T) {
 	}
 	cmd := exec.Command("bash", "-c", "set -eu\n"+strings.Join(blocks, ""))
 	cmd.Dir = dir
+	// The unquoted heredocs (the log bucket's policy) fill these in.
+	cmd.Env = append(os.Environ(), "ACCOUNT_ID=111122223333")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("bash: %v\n%s", err, msg)
 	}
@@ -135,5 +138,79 @@ func TestCLIQuotedHeredocsAreLiteral(t *testing.T) {
 		if string(got) != want {
 			t.Errorf("%s:\n%s\nwant:\n%s", file, got, want)
 		}
+	}
+}
+
+// TestCLICreatedKeyExpands runs the heredocs of the scripts that create a
+// KMS key (the default) with the variables the script sets, and checks the
+// permissions policy is the one Stowage would give for that key, the key
+// policy names the role or user, and the bucket's default encryption and
+// the log bucket's policy name the key and the account.
+func TestCLICreatedKeyExpands(t *testing.T) {
+	const (
+		account = "111122223333"
+		keyARN  = "arn:aws:kms:eu-west-1:111122223333:key/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
+	)
+	for _, loc := range []config.Location{roleLoc(withOddPrefix), keysLoc(withOddPrefix, withReadBack)} {
+		t.Run(string(loc.S3.Auth), func(t *testing.T) {
+			if h := HardeningOf(loc); h.KMSKey != KMSKeyCreate || h.AccessLogs != AccessLogsCreate {
+				t.Fatalf("hardening %+v: want the defaults", h)
+			}
+			script, err := AWSCLI(loc, testPlatform)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var blocks []string
+			for rest := script; ; {
+				i := strings.Index(rest, "cat > ")
+				if i < 0 {
+					break
+				}
+				j := strings.Index(rest[i:], "\nEOF\n")
+				blocks = append(blocks, rest[i:i+j+len("\nEOF\n")])
+				rest = rest[i+j:]
+			}
+			principal := "arn:aws:iam::111122223333:role/stowage-export"
+			if loc.S3.Auth == config.AuthKeys {
+				principal = loc.S3.UserARN
+			}
+			dir := t.TempDir()
+			cmd := exec.Command("bash", "-c", "set -eu\n"+strings.Join(blocks, ""))
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "ACCOUNT_ID="+account, "ACCOUNT_ROOT=arn:aws:iam::"+account+":root",
+				"KMS_KEY_ARN="+keyARN, "ROLE_ARN="+principal, "USER_ARN="+principal)
+			if msg, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("bash: %v\n%s", err, msg)
+			}
+			read := func(name string) string {
+				b, err := os.ReadFile(filepath.Join(dir, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return string(b)
+			}
+			withKey := loc
+			s := *loc.S3
+			s.Encryption, s.KMSKeyARN = config.EncryptionSSEKMS, keyARN
+			withKey.S3 = &s
+			if want, _ := Permissions(withKey); read("stowage-permissions-policy.json") != want {
+				t.Errorf("permissions policy:\n%s\nwant:\n%s", read("stowage-permissions-policy.json"), want)
+			}
+			for file, wants := range map[string][]string{
+				"stowage-kms-key-policy.json":    {`"AWS": "arn:aws:iam::111122223333:root"`, `"AWS": "` + principal + `"`, `"kms:ViaService": "s3.eu-west-1.amazonaws.com"`},
+				"stowage-encryption.json":        {`"KMSMasterKeyID": "` + keyARN + `"`},
+				"stowage-log-bucket-policy.json": {`"aws:SourceAccount": "` + account + `"`},
+			} {
+				got := read(file)
+				if !json.Valid([]byte(got)) {
+					t.Errorf("%s is not JSON:\n%s", file, got)
+				}
+				for _, w := range wants {
+					if !strings.Contains(got, w) {
+						t.Errorf("%s lacks %s:\n%s", file, w, got)
+					}
+				}
+			}
+		})
 	}
 }

@@ -472,7 +472,7 @@ func (p *policyScreen) view() string {
 // hardened as policies.Hardening says.
 func createsBucket(k policies.Kind) bool {
 	switch k {
-	case policies.KindCloudFormation, policies.KindTerraform:
+	case policies.KindCloudFormation, policies.KindTerraform, policies.KindAWSCLI:
 		return true
 	}
 	return false

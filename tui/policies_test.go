@@ -27,7 +27,7 @@ func TestPolicyHardeningLines(t *testing.T) {
 		"Access logs off (s3.access_logs): no record of who read or wrote a recording",
 		"SSE-S3 (s3.encryption): AWS-managed keys, no key policy of yours to audit",
 	}
-	for tab, shows := range map[string]bool{"Permissions": false, "Trust": false, "CloudFormation": true, "Terraform": true} {
+	for tab, shows := range map[string]bool{"Permissions": false, "Trust": false, "CloudFormation": true, "Terraform": true, "AWS CLI": true} {
 		for m.pols().tab = 0; shortTitle(m.pols().docs[m.pols().tab].Kind) != tab; m.pols().tab++ {
 		}
 		m.pols().setContent()

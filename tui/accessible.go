@@ -372,9 +372,19 @@ func (a *accessible) policies() error {
 		a.println("")
 	}
 	docs := a.w.Documents()
+	var hardening []string
+	if loc.S3 != nil {
+		hardening = policies.HardeningOf(loc).Lines()
+	}
 	for _, d := range docs {
 		a.println("--- " + d.Title + " ---")
 		a.wrapped("", "Where it goes: "+d.WhereItGoes)
+		if createsBucket(d.Kind) && d.Err == nil {
+			a.println("How it protects the bucket:")
+			for _, l := range hardening {
+				a.println("  " + l)
+			}
+		}
 		a.println("")
 		if d.Err != nil {
 			a.wrapped("", "This document cannot be generated yet: "+a.w.DisplayError(d.Err))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stowage-dev/stowage/config"
 	"github.com/stowage-dev/stowage/providers"
+	"github.com/stowage-dev/stowage/wizard"
 )
 
 func accessibleOptions(t *testing.T, input string, out *bytes.Buffer) (Options, string) {
@@ -126,5 +127,33 @@ func TestAccessibleSecretNeverEchoed(t *testing.T) {
 	}
 	if strings.Contains(text, fixtureAccountKey[:12]) {
 		t.Fatalf("output shows the account key:\n%s", text)
+	}
+}
+
+// TestAccessiblePolicyHardening: accessible mode says, before each
+// document that creates the bucket, how it protects it, a line per choice.
+func TestAccessiblePolicyHardening(t *testing.T) {
+	var out bytes.Buffer
+	opts := Options{File: fixtureFile(), Platform: fixturePlatform, EditName: "acme-recordings", In: strings.NewReader("n\n"),
+		Out: &out, Save: config.Save, Now: func() time.Time { return fixedNow }}
+	w, err := newWizard(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Goto(wizard.StepPolicies); err != nil {
+		t.Fatal(err)
+	}
+	a := &accessible{ctx: t.Context(), opts: opts, w: w, in: newLineReader(opts.In), out: &out}
+	if err := a.policies(); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	text := out.String()
+	line := "  Versioning: a replaced or deleted recording is kept 30 days (s3.versioning)"
+	if n := strings.Count(text, line); n != 3 {
+		t.Errorf("the versioning line is there %d times, want 3 (CloudFormation, Terraform, AWS CLI):\n%s", n, text)
+	}
+	perm := text[strings.Index(text, "--- Permissions"):strings.Index(text, "--- end of Permissions")]
+	if strings.Contains(perm, "How it protects the bucket") {
+		t.Errorf("the permissions policy claims to protect the bucket:\n%s", perm)
 	}
 }

@@ -214,8 +214,12 @@ func (c copiedMsg) writeCmd() tea.Cmd {
 // clipboard, with the fallbacks, on one line.
 const tmuxFix = "Fix: tmux set -g set-clipboard on · or: s save to a file · p plain view"
 
-// unconfirmed ends every status whose delivery nothing here can check.
-const unconfirmed = "delivery cannot be confirmed. If the paste is empty: s save to a file, p plain view."
+// unconfirmed ends every status whose delivery nothing here can check,
+// with the fallbacks on a line of their own.
+const unconfirmed = "delivery cannot be confirmed.\n" + fallbacks
+
+// fallbacks are the two ways to a document that need no clipboard.
+const fallbacks = "If the paste is empty: s save to a file · p plain view"
 
 // copyStatus is the status line after a copy: what reached where, whether
 // that is confirmed, and what to do when it did not arrive. bad is true
@@ -250,7 +254,8 @@ func copyStatus(c copiedMsg) (s string, bad bool) {
 		s = "No clipboard tool worked; " + lowerFirst(s)
 	}
 	if !bad && c.bytes > osc52Limit {
-		s += " Some terminals cap OSC 52 near 8 KB and cut the paste short."
+		// Before the fallbacks, which stay the last line.
+		s = strings.Replace(s, "\n"+fallbacks, " Some terminals cap OSC 52 near 8 KB and cut the paste short.\n"+fallbacks, 1)
 	}
 	return s, bad
 }

@@ -121,9 +121,9 @@ func TestCopyStatusTellsTheTruth(t *testing.T) {
 	}{
 		{"native", copiedMsg{delivery: deliveredNative, bytes: 759}, []string{"Copied 759 bytes to the clipboard."}, []string{"confirmed", "OSC 52"}, false},
 		{"native external ID", copiedMsg{delivery: deliveredNative, what: "the external ID", bytes: 32}, []string{"Copied the external ID (32 bytes) to the clipboard."}, nil, false},
-		{"local OSC 52", copiedMsg{delivery: deliveredOSC52, bytes: 1}, []string{"Sent 1 byte to the terminal's clipboard (OSC 52)", "delivery cannot be confirmed", "\n"+fallbacks}, nil, false},
-		{"ssh", copiedMsg{delivery: deliveredOSC52SSH, bytes: 759}, []string{"over SSH", "delivery cannot be confirmed", "\n"+fallbacks}, []string{"tmux"}, false},
-		{"tmux on", copiedMsg{delivery: deliveredTmuxBuffer, what: "the role ARN", bytes: 44}, []string{"Sent the role ARN (44 bytes) to tmux's buffer (paste with prefix ]) and forwarded to your terminal; delivery cannot be confirmed", "\n"+fallbacks}, nil, false},
+		{"local OSC 52", copiedMsg{delivery: deliveredOSC52, bytes: 1}, []string{"Sent 1 byte to the terminal's clipboard (OSC 52)", "delivery cannot be confirmed", "\n" + fallbacks}, nil, false},
+		{"ssh", copiedMsg{delivery: deliveredOSC52SSH, bytes: 759}, []string{"over SSH", "delivery cannot be confirmed", "\n" + fallbacks}, []string{"tmux"}, false},
+		{"tmux on", copiedMsg{delivery: deliveredTmuxBuffer, what: "the role ARN", bytes: 44}, []string{"Sent the role ARN (44 bytes) to tmux's buffer (paste with prefix ]) and forwarded to your terminal; delivery cannot be confirmed", "\n" + fallbacks}, nil, false},
 		{"tmux passthrough", copiedMsg{delivery: deliveredTmuxPassthrough, bytes: 759}, []string{"through tmux's passthrough", "delivery cannot be confirmed"}, []string{"buffer"}, false},
 		{"tmux unknown", copiedMsg{delivery: deliveredTmuxUnknown, bytes: 759, tmuxErr: errors.New("tmux: exit status 1\nmore")}, []string{"could not be read (tmux: exit status 1)", "delivery cannot be confirmed"}, []string{"more"}, false},
 		{"tmux defaults", copiedMsg{delivery: deliveredNowhere, bytes: 759, setClipboard: "external"}, []string{"Not copied", "set-clipboard external, allow-passthrough off", tmuxFix}, []string{"Sent"}, true},

@@ -230,7 +230,11 @@ func TestClipboardRouteInRealTmux(t *testing.T) {
 				return string(out)
 			}
 			run("new-session", "-d", "-x", "80", "-y", "24", "-s", "clip", "sleep 60")
-			t.Cleanup(func() { _ = exec.Command(tmux, "-L", socket, "kill-server").Run() })
+			path := strings.TrimSpace(run("display-message", "-p", "#{socket_path}"))
+			t.Cleanup(func() {
+				_ = exec.Command(tmux, "-L", socket, "kill-server").Run()
+				_ = os.Remove(path)
+			})
 			run("set-option", "-g", "set-clipboard", tt.setClipboard)
 			run("set-option", "-g", "allow-passthrough", tt.passthrough)
 			if got := strings.TrimSpace(run("show-options", "-gv", "set-clipboard")); got != tt.setClipboard {

@@ -9,19 +9,24 @@
 #   scripts/servers.sh stop     stop both; data stays in .tools/run for the next start
 #
 # Ports: STOWAGE_MINIO_PORT (default 9900), STOWAGE_MINIO_CONSOLE_PORT (9901),
-# STOWAGE_AZURITE_PORT (10000). Install the servers first: scripts/install-tools.sh
+# STOWAGE_AZURITE_PORT (10000). STOWAGE_SERVERS_DIR puts the data, pid files and
+# servers.env in another folder (default .tools/run and .tools/servers.env), so a
+# second set of servers (scripts/screenshots.sh) does not touch the first;
+# STOWAGE_TRY_BUCKET names the bucket (default stowage-try).
+# Install the servers first: scripts/install-tools.sh
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 tools="$root/.tools"
 bin="${STOWAGE_TOOLS_DIR:-$tools/bin}"
-run="$tools/run"
+run="${STOWAGE_SERVERS_DIR:-$tools/run}"
 envfile="$tools/servers.env"
+[ -z "${STOWAGE_SERVERS_DIR:-}" ] || envfile="$STOWAGE_SERVERS_DIR/servers.env"
 
 minio_port=${STOWAGE_MINIO_PORT:-9900}
 console_port=${STOWAGE_MINIO_CONSOLE_PORT:-9901}
 azurite_port=${STOWAGE_AZURITE_PORT:-10000}
-bucket=stowage-try
+bucket=${STOWAGE_TRY_BUCKET:-stowage-try}
 container=stowage-try
 
 say() { echo "servers: $*" >&2; }

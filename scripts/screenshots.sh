@@ -166,7 +166,7 @@ wait_for 'Stowage · Name'
 type_text acme-recordings
 keys Enter
 wait_for 'Storage type'
-wait_for '› ○ Amazon S3 — IAM role'
+wait_for 'Amazon S3 — IAM role'
 shot 01-type "step 2, the storage type"
 
 keys Enter

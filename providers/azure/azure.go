@@ -121,9 +121,7 @@ func New(name string, cfg config.Azure, opts providers.Options) *Provider {
 	tr.MaxIdleConnsPerHost = conc + putParallel + 4
 	copts := &container.ClientOptions{ClientOptions: azcore.ClientOptions{
 		Transport: &http.Client{Transport: tr},
-		// The export engine retries whole parts with its own backoff and
-		// journal; a short SDK retry covers blips without hiding outages.
-		Retry:     policy.RetryOptions{MaxRetries: 2},
+		Retry:     sdkRetry,
 		Telemetry: policy.TelemetryOptions{ApplicationID: "stowage"},
 	}}
 
@@ -221,7 +219,7 @@ func (p *Provider) Put(ctx context.Context, key string, src providers.Body, size
 		}
 		headers.BlobContentMD5 = sum
 		body := &progressReader{r: io.NewSectionReader(src, 0, size), fn: opts.Progress}
-		resp, err := bb.Upload(ctx, body, &blockblob.UploadOptions{
+		resp, err := bb.Upload(p.reported(ctx, "put", name), body, &blockblob.UploadOptions{
 			HTTPHeaders:             headers,
 			TransactionalValidation: blob.TransferValidationTypeMD5(sum),
 		})
@@ -278,7 +276,7 @@ func (p *Provider) Put(ctx context.Context, key string, src providers.Body, size
 			for j := range jobs {
 				id := blockID(uploadID, j.n)
 				ids[j.n-1] = id
-				_, err := bb.StageBlock(gctx, id, streaming.NopCloser(io.NewSectionReader(src, j.off, j.size)),
+				_, err := bb.StageBlock(p.reported(gctx, "put", name), id, streaming.NopCloser(io.NewSectionReader(src, j.off, j.size)),
 					&blockblob.StageBlockOptions{TransactionalValidation: blob.TransferValidationTypeMD5(j.sum)})
 				if err != nil {
 					return p.mapErr("put", name, err)
@@ -297,7 +295,7 @@ func (p *Provider) Put(ctx context.Context, key string, src providers.Body, size
 		return providers.Object{}, err
 	}
 	headers.BlobContentMD5 = whole
-	resp, err := bb.CommitBlockList(ctx, ids, &blockblob.CommitBlockListOptions{HTTPHeaders: headers})
+	resp, err := bb.CommitBlockList(p.reported(ctx, "put", name), ids, &blockblob.CommitBlockListOptions{HTTPHeaders: headers})
 	if err != nil {
 		return providers.Object{}, p.mapErr("put", name, err)
 	}
@@ -369,7 +367,7 @@ func (p *Provider) Stat(ctx context.Context, key string) (providers.Object, erro
 	if err != nil {
 		return providers.Object{}, err
 	}
-	resp, err := p.client.NewBlobClient(name).GetProperties(ctx, nil)
+	resp, err := p.client.NewBlobClient(name).GetProperties(p.reported(ctx, "stat", name), nil)
 	if err != nil {
 		return providers.Object{}, p.mapErr("stat", name, err)
 	}

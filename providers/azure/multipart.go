@@ -109,7 +109,7 @@ func (p *Provider) UploadPart(ctx context.Context, key, uploadID string, n int, 
 	if opts.Progress != nil {
 		body = &progressReader{r: io.NewSectionReader(src, offset, size), fn: opts.Progress}
 	}
-	_, err = p.client.NewBlockBlobClient(name).StageBlock(ctx, id, body,
+	_, err = p.client.NewBlockBlobClient(name).StageBlock(p.reported(ctx, "upload-part", name), id, body,
 		&blockblob.StageBlockOptions{TransactionalValidation: blob.TransferValidationTypeMD5(sum)})
 	if err != nil {
 		return providers.Part{}, p.mapErr("upload-part", name, err)
@@ -126,7 +126,7 @@ func (p *Provider) ListParts(ctx context.Context, key, uploadID string) ([]provi
 	if err != nil {
 		return nil, err
 	}
-	resp, err := p.client.NewBlockBlobClient(name).GetBlockList(ctx, blockblob.BlockListTypeUncommitted, nil)
+	resp, err := p.client.NewBlockBlobClient(name).GetBlockList(p.reported(ctx, "list-parts", name), blockblob.BlockListTypeUncommitted, nil)
 	if err != nil {
 		// No blob and no blocks yet: nothing was uploaded.
 		if bloberror.HasCode(err, bloberror.BlobNotFound) {
@@ -173,7 +173,7 @@ func (p *Provider) CompleteMultipart(ctx context.Context, key, uploadID string, 
 		ids[i] = blockID(uploadID, pt.Number)
 		size += pt.Size
 	}
-	resp, err := p.client.NewBlockBlobClient(name).CommitBlockList(ctx, ids, &blockblob.CommitBlockListOptions{
+	resp, err := p.client.NewBlockBlobClient(name).CommitBlockList(p.reported(ctx, "complete-multipart", name), ids, &blockblob.CommitBlockListOptions{
 		HTTPHeaders: &blob.HTTPHeaders{BlobContentType: ptr(contentType(key, ""))},
 	})
 	if err != nil {

@@ -2,6 +2,8 @@ package exporte2e
 
 import (
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 	"hash/fnv"
@@ -76,15 +78,26 @@ func (c call) isUploadPart() bool { return c.Method == http.MethodPut && c.Part 
 
 // isPutObject reports whether c is a whole-object PutObject.
 func (c call) isPutObject() bool {
-	return c.Method == http.MethodPut && c.Part == 0 && !c.Query.Has("uploadId")
+	return c.Method == http.MethodPut && c.Part == 0 && !c.Query.Has("uploadId") && !c.Query.Has("comp")
 }
 
 // isCreateMultipart reports whether c starts a multipart upload.
 func (c call) isCreateMultipart() bool { return c.Method == http.MethodPost && c.Query.Has("uploads") }
 
-// isCompleteMultipart reports whether c completes a multipart upload.
+// isCompleteMultipart reports whether c completes a multipart upload:
+// S3's CompleteMultipartUpload or Azure's Put Block List.
 func (c call) isCompleteMultipart() bool {
-	return c.Method == http.MethodPost && c.Query.Has("uploadId")
+	return c.Method == http.MethodPost && c.Query.Has("uploadId") || c.isPutBlockList()
+}
+
+// isPutBlock reports whether c is Azure's Put Block (UploadPart's twin);
+// Part and UploadID come from the block ID Stowage made.
+func (c call) isPutBlock() bool { return c.Method == http.MethodPut && c.Query.Get("comp") == "block" }
+
+// isPutBlockList reports whether c is Azure's Put Block List, which commits
+// staged blocks as the blob.
+func (c call) isPutBlockList() bool {
+	return c.Method == http.MethodPut && c.Query.Get("comp") == "blocklist"
 }
 
 // faultProxy is a TLS reverse proxy in front of MinIO with its own CA, so a
@@ -95,11 +108,16 @@ type faultProxy struct {
 	URL    string // https://127.0.0.1:PORT
 	CAFile string // the proxy's CA, for the location's ca_bundle
 
-	bucket   string
-	upstream *url.URL
-	rp       *httputil.ReverseProxy
-	tr       *http.Transport
-	srv      *http.Server
+	bucket    string
+	upstream  *url.URL
+	rp        *httputil.ReverseProxy
+	tr        *http.Transport
+	addr      string      // 127.0.0.1:PORT, kept across goDown/comeBack
+	tlsConfig *tls.Config // nil: plain HTTP
+	// azure makes injected error answers Azure's (x-ms-error-code, Azure's
+	// XML) rather than S3's.
+	azure bool
+	srv   *http.Server
 
 	mu sync.Mutex
 	// plan picks the fault of a request; nil passes everything.
@@ -126,22 +144,24 @@ type faultProxy struct {
 // test ends.
 func startProxy(t testing.TB, m *testenv.MinIO, bucket string) *faultProxy {
 	t.Helper()
-	dir := t.TempDir()
-	caFile, err := testenv.WriteCerts(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := tls.LoadX509KeyPair(filepath.Join(dir, "public.crt"), filepath.Join(dir, "private.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	up, err := url.Parse(m.Endpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &faultProxy{CAFile: caFile, bucket: bucket, upstream: up, attempts: map[string]int{}}
+	return startProxyTo(t, up, m.CAPool, true, bucket)
+}
+
+// startProxyTo starts a fault proxy in front of upstream (trusting rootCAs
+// when it is https). The proxy serves TLS with its own CA when serveTLS is
+// set (CAFile), plain HTTP otherwise (Azurite, whose connection strings
+// take no CA bundle). bucket is the path prefix stripped from a request's
+// path to make its key: the bucket for S3, "ACCOUNT/CONTAINER" for
+// Azurite's path-style URLs.
+func startProxyTo(t testing.TB, up *url.URL, rootCAs *x509.CertPool, serveTLS bool, bucket string) *faultProxy {
+	t.Helper()
+	p := &faultProxy{bucket: bucket, upstream: up, attempts: map[string]int{}}
 	p.tr = &http.Transport{
-		TLSClientConfig:     &tls.Config{RootCAs: m.CAPool},
+		TLSClientConfig:     &tls.Config{RootCAs: rootCAs},
 		MaxIdleConnsPerHost: 64,
 		DisableCompression:  true,
 	}
@@ -149,30 +169,102 @@ func startProxy(t testing.TB, m *testenv.MinIO, bucket string) *faultProxy {
 	p.rp = &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(up)
-			// SigV4 signs the Host header the client used.
+			// SigV4 signs the Host header the client used; Azure's shared
+			// key and SAS signatures do not, but a changed Host would
+			// still be a different request from the one the client made.
 			r.Out.Host = r.In.Host
+			// No X-Forwarded-* headers: the store sees the client's
+			// request as it was signed.
+			r.Out.Header.Del("X-Forwarded-For")
 		},
 		Transport: p.tr,
 		ErrorLog:  quiet,
+	}
+	if serveTLS {
+		dir := t.TempDir()
+		caFile, err := testenv.WriteCerts(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cert, err := tls.LoadX509KeyPair(filepath.Join(dir, "public.crt"), filepath.Join(dir, "private.key"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.CAFile = caFile
+		p.tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}}
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.srv = &http.Server{
+	p.addr = ln.Addr().String()
+	p.serve(ln)
+	scheme := "http://"
+	if serveTLS {
+		scheme = "https://"
+	}
+	p.URL = scheme + p.addr
+	t.Cleanup(func() {
+		p.mu.Lock()
+		srv := p.srv
+		p.mu.Unlock()
+		if srv != nil {
+			srv.Close()
+		}
+		p.tr.CloseIdleConnections()
+	})
+	return p
+}
+
+// serve starts a server on ln.
+func (p *faultProxy) serve(ln net.Listener) {
+	quiet := log.New(io.Discard, "", 0)
+	srv := &http.Server{
 		Handler:  p,
 		ErrorLog: quiet,
 		// HTTP/1.1 only: connections must be hijackable to reset them.
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
-		TLSConfig:    &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}},
+		TLSConfig:    p.tlsConfig,
 	}
-	go p.srv.ServeTLS(ln, "", "")
-	p.URL = "https://" + ln.Addr().String()
-	t.Cleanup(func() {
-		p.srv.Close()
-		p.tr.CloseIdleConnections()
-	})
-	return p
+	p.mu.Lock()
+	p.srv = srv
+	p.mu.Unlock()
+	if p.tlsConfig != nil {
+		go srv.ServeTLS(ln, "", "")
+	} else {
+		go srv.Serve(ln)
+	}
+}
+
+// goDown makes the store unreachable, as a crashed server or a cut network
+// path: the proxy stops listening (new connections are refused) and resets
+// every connection it holds.
+func (p *faultProxy) goDown() {
+	p.mu.Lock()
+	srv := p.srv
+	p.srv = nil
+	p.mu.Unlock()
+	if srv != nil {
+		srv.Close()
+	}
+	p.tr.CloseIdleConnections()
+}
+
+// comeBack listens again on the same address after goDown.
+func (p *faultProxy) comeBack(t testing.TB) {
+	t.Helper()
+	var ln net.Listener
+	var err error
+	for i := 0; i < 50; i++ {
+		if ln, err = net.Listen("tcp", p.addr); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("fault proxy: listen again on %s: %v", p.addr, err)
+	}
+	p.serve(ln)
 }
 
 // setPlan replaces the fault plan (nil passes everything through).
@@ -256,6 +348,15 @@ func (p *faultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.Part, _ = strconv.Atoi(c.Query.Get("partNumber"))
 	c.UploadID = c.Query.Get("uploadId")
 	c.copied = r.Header.Get("X-Amz-Copy-Source") != ""
+	if c.isPutBlock() {
+		// Stowage's block IDs are base64 of "UPLOADID-NNNNNN".
+		if raw, err := base64.StdEncoding.DecodeString(c.Query.Get("blockid")); err == nil {
+			if id, num, ok := strings.Cut(string(raw), "-"); ok {
+				c.UploadID = id
+				c.Part, _ = strconv.Atoi(num)
+			}
+		}
+	}
 
 	p.mu.Lock()
 	id := fmt.Sprintf("%s %s %d", c.Method, c.Key, c.Part)
@@ -292,6 +393,14 @@ func (p *faultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/xml")
 		w.Header().Set("Retry-After", "1")
+		if p.azure {
+			// Azure's answer when an account is over its request rate.
+			w.Header().Set("x-ms-error-code", "ServerBusy")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, `<?xml version="1.0" encoding="utf-8"?>`+"\n"+
+				`<Error><Code>ServerBusy</Code><Message>The server is busy.</Message></Error>`)
+			break
+		}
 		w.WriteHeader(http.StatusServiceUnavailable)
 		io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+
 			`<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>`)

@@ -117,16 +117,20 @@ func (p *Provider) UploadPart(ctx context.Context, key, uploadID string, n int, 
 	return providers.Part{Number: n, Size: size, ETag: id, Checksum: md5String(sum)}, nil
 }
 
-// ListParts returns this upload's uncommitted blocks. Azure does not keep a
-// block's MD5, so Checksum is empty; the service verified each block when it
-// was staged. Blocks expire after 7 days uncommitted, and then the list is
-// empty and every part is sent again.
+// ListParts returns the blocks of this upload the service holds: the
+// uncommitted ones and, when the blob's committed block list is made of
+// this upload's blocks, the committed ones too (a run that stopped after
+// Put Block List was answered left the blob whole: the parts need no
+// sending again, and committing them once more is a no-op). Azure does not
+// keep a block's MD5, so Checksum is empty; the service verified each block
+// when it was staged. Uncommitted blocks expire 7 days after the last one
+// was staged, and then the list is empty and every part is sent again.
 func (p *Provider) ListParts(ctx context.Context, key, uploadID string) ([]providers.Part, error) {
 	name, err := p.checkUpload("list-parts", key, uploadID)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := p.client.NewBlockBlobClient(name).GetBlockList(p.reported(ctx, "list-parts", name), blockblob.BlockListTypeUncommitted, nil)
+	resp, err := p.client.NewBlockBlobClient(name).GetBlockList(p.reported(ctx, "list-parts", name), blockblob.BlockListTypeAll, nil)
 	if err != nil {
 		// No blob and no blocks yet: nothing was uploaded.
 		if bloberror.HasCode(err, bloberror.BlobNotFound) {
@@ -134,16 +138,24 @@ func (p *Provider) ListParts(ctx context.Context, key, uploadID string) ([]provi
 		}
 		return nil, p.mapErr("list-parts", name, err)
 	}
-	var parts []providers.Part
-	for _, b := range resp.UncommittedBlocks {
-		if b == nil || b.Name == nil {
-			continue
+	byNumber := map[int]providers.Part{}
+	add := func(blocks []*blockblob.Block) {
+		for _, b := range blocks {
+			if b == nil || b.Name == nil {
+				continue
+			}
+			if n, ok := partNumber(uploadID, *b.Name); ok {
+				byNumber[n] = providers.Part{Number: n, Size: deref(b.Size), ETag: *b.Name}
+			}
 		}
-		n, ok := partNumber(uploadID, *b.Name)
-		if !ok {
-			continue
-		}
-		parts = append(parts, providers.Part{Number: n, Size: deref(b.Size), ETag: *b.Name})
+	}
+	// Committed first: an uncommitted block of the same ID is newer and
+	// is the one a commit ("Latest") takes.
+	add(resp.CommittedBlocks)
+	add(resp.UncommittedBlocks)
+	parts := make([]providers.Part, 0, len(byNumber))
+	for _, pt := range byNumber {
+		parts = append(parts, pt)
 	}
 	sort.Slice(parts, func(i, j int) bool { return parts[i].Number < parts[j].Number })
 	return parts, nil

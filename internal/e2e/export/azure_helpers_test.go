@@ -3,10 +3,12 @@ package exporte2e
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -163,5 +165,32 @@ func names[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// stagedParts returns the part numbers of Stowage's uncommitted blocks
+// Azurite holds for blob name.
+func (f *azureFixture) stagedParts(t testing.TB, name string) map[int]bool {
+	t.Helper()
+	resp, err := f.direct.NewBlockBlobClient(name).GetBlockList(context.Background(), blockblob.BlockListTypeUncommitted, nil)
+	if err != nil {
+		if strings.Contains(err.Error(), "BlobNotFound") {
+			return nil
+		}
+		t.Fatalf("block list of %s: %v", name, err)
+	}
+	out := map[int]bool{}
+	for _, b := range resp.UncommittedBlocks {
+		raw, err := base64.StdEncoding.DecodeString(*b.Name)
+		if err != nil {
+			t.Fatalf("block ID %q of %s is not base64", *b.Name, name)
+		}
+		_, num, _ := strings.Cut(string(raw), "-")
+		n, err := strconv.Atoi(num)
+		if err != nil {
+			t.Fatalf("block ID %q of %s is not Stowage's", raw, name)
+		}
+		out[n] = true
+	}
 	return out
 }

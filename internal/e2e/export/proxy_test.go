@@ -1,6 +1,7 @@
 package exporte2e
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
@@ -125,6 +126,9 @@ type faultProxy struct {
 	// before runs before a request is forwarded (or faulted), e.g. to
 	// change the source file while its upload is on the wire.
 	before func(c call)
+	// after runs once the store answered a forwarded request, before the
+	// answer goes to the client (e.g. to kill the client at that moment).
+	after func(c call, status int)
 	// delay holds every request whose key has this prefix this long before
 	// forwarding it, so a test can act mid-run.
 	delay       time.Duration
@@ -179,6 +183,15 @@ func startProxyTo(t testing.TB, up *url.URL, rootCAs *x509.CertPool, serveTLS bo
 		},
 		Transport: p.tr,
 		ErrorLog:  quiet,
+		ModifyResponse: func(resp *http.Response) error {
+			p.mu.Lock()
+			after := p.after
+			p.mu.Unlock()
+			if c, ok := resp.Request.Context().Value(callKey{}).(call); ok && after != nil {
+				after(c, resp.StatusCode)
+			}
+			return nil
+		},
 	}
 	if serveTLS {
 		dir := t.TempDir()
@@ -281,6 +294,17 @@ func (p *faultProxy) setBefore(fn func(c call)) {
 	defer p.mu.Unlock()
 	p.before = fn
 }
+
+// setAfter replaces the hook run when the store answered a request, before
+// the client gets the answer.
+func (p *faultProxy) setAfter(fn func(c call, status int)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.after = fn
+}
+
+// callKey carries a request's call to the proxy's ModifyResponse.
+type callKey struct{}
 
 // setDelay holds requests for keys starting with prefix for d each.
 func (p *faultProxy) setDelay(prefix string, d time.Duration) {
@@ -426,7 +450,7 @@ func (p *faultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case resetResponse, cutBody:
 		p.forwardThenReset(w, r, c)
 	default:
-		p.rp.ServeHTTP(w, r)
+		p.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callKey{}, c)))
 	}
 }
 

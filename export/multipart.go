@@ -418,7 +418,17 @@ func (e *engine) finishMultipart(mf *multipartFile) {
 func (e *engine) abortAbandoned(key, uploadID, why string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), 30*time.Second)
 	defer cancel()
-	if err := e.mp.AbortMultipart(ctx, key, uploadID); err != nil {
+	err := e.mp.AbortMultipart(ctx, key, uploadID)
+	var pe *providers.Error
+	switch {
+	case err == nil:
+	case errors.As(err, &pe) && errors.Is(pe.Kind, providers.ErrCannotAbort):
+		// Azure: the upload is uncommitted blocks, which no request can
+		// discard; say when the store does.
+		e.uploadsLeftOpen.Add(1)
+		e.warnOnce("upload-left-open", fmt.Errorf("the unfinished upload %s of %s is left as uncommitted blocks (%s): the store cannot discard them on request; %s; `stowage uploads %s` lists them, and the summary counts every one",
+			uploadID, key, why, pe.Hint, e.loc))
+	default:
 		e.leftOpen(key, uploadID, fmt.Errorf("%s; aborting it failed: %w", why, err))
 	}
 }

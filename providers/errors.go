@@ -28,6 +28,10 @@ var (
 	// ErrKeyConflict: the key cannot be written because the location holds
 	// a folder there, or a file where the key needs a folder.
 	ErrKeyConflict = errors.New("the key conflicts with a folder in the location")
+	// ErrCannotAbort: the store has no way to discard an unfinished
+	// upload on request (Azure's uncommitted blocks); the hint says when
+	// the store discards it by itself.
+	ErrCannotAbort = errors.New("the store cannot discard unfinished uploads on request")
 )
 
 // Error is a storage error with what the user needs to act on it.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/stowage-dev/stowage/config"
 	"github.com/stowage-dev/stowage/download"
 	"github.com/stowage-dev/stowage/export"
 	"github.com/stowage-dev/stowage/providers"
@@ -108,7 +109,7 @@ usage.`,
 				}
 			} else {
 				writeVerifyReport(g.stdout, rep)
-				writeUploadsCheck(g.stdout, loc.Name, ups)
+				writeUploadsCheck(g.stdout, loc.Name, loc.Type == config.TypeAzure, ups)
 			}
 			if !rep.OK() {
 				return &SilentError{Code: ExitFailed}
@@ -195,7 +196,7 @@ type uploadsCheck struct {
 func checkUploads(ctx context.Context, p providers.Provider, journalPath string) uploadsCheck {
 	rep, err := export.ListOpenUploads(ctx, p, journalPath)
 	if err != nil {
-		return uploadsCheck{NotRun: err.Error()}
+		return uploadsCheck{NotRun: err.Error() + hintOf(err)}
 	}
 	c := uploadsCheck{Checked: true, Open: len(rep.Uploads)}
 	for _, u := range rep.Uploads {
@@ -206,14 +207,19 @@ func checkUploads(ctx context.Context, p providers.Provider, journalPath string)
 	return c
 }
 
-func writeUploadsCheck(w io.Writer, name string, c uploadsCheck) {
+func writeUploadsCheck(w io.Writer, name string, azure bool, c uploadsCheck) {
+	what := "open multipart uploads"
+	if azure {
+		// Azure keeps uncommitted blocks, not upload objects.
+		what = "unfinished block uploads (uncommitted blocks)"
+	}
 	switch {
 	case !c.Checked:
-		fmt.Fprintf(w, "open multipart uploads: not checked: %s\n", c.NotRun)
+		fmt.Fprintf(w, "%s: not checked: %s\n", what, c.NotRun)
 	case c.Open == 0:
-		fmt.Fprintln(w, "open multipart uploads: none")
+		fmt.Fprintf(w, "%s: none\n", what)
 	default:
-		fmt.Fprintf(w, "open multipart uploads: %d (%d abandoned, %d the next export resumes); `stowage uploads %s` lists them\n",
-			c.Open, c.Abandoned, c.Open-c.Abandoned, name)
+		fmt.Fprintf(w, "%s: %d (%d abandoned, %d the next export resumes); `stowage uploads %s` lists them\n",
+			what, c.Open, c.Abandoned, c.Open-c.Abandoned, name)
 	}
 }

@@ -68,9 +68,10 @@ func permission(op string) (letter, role string) {
 	switch op {
 	case "put", "upload-part", "complete-multipart", "test-put":
 		return "w", "Storage Blob Data Contributor"
-	case "list", "list-parts", "container":
+	case "list", "list-uploads", "container":
 		return "l", "Storage Blob Data Contributor (or Reader)"
-	case "get", "stat", "test-get":
+	case "get", "stat", "test-get", "list-parts":
+		// Get Block List (list-parts) is a read of the blob.
 		return "r", "Storage Blob Data Reader"
 	case "delete":
 		return "d", "Storage Blob Data Contributor"

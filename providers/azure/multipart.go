@@ -38,6 +38,16 @@ func blockID(uploadID string, n int) string {
 	return base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("%s-%06d", uploadID, n)))
 }
 
+// decodeBlockID returns the text of a block ID made by blockID
+// ("UPLOADID-NNNNNN"), false for any other block ID.
+func decodeBlockID(id string) (string, bool) {
+	raw, err := base64.StdEncoding.DecodeString(id)
+	if err != nil || len(raw) != 16+1+6 || raw[16] != '-' {
+		return "", false
+	}
+	return string(raw), true
+}
+
 // partNumber parses a block ID made by blockID for uploadID.
 func partNumber(uploadID, id string) (int, bool) {
 	raw, err := base64.StdEncoding.DecodeString(id)
@@ -195,11 +205,16 @@ func (p *Provider) CompleteMultipart(ctx context.Context, key, uploadID string, 
 		Modified: deref(resp.LastModified)}, nil
 }
 
-// AbortMultipart does nothing on the service: Azure has no call that drops
-// uncommitted blocks short of deleting the blob (which would delete an
-// existing object under the same key), and it garbage-collects uncommitted
-// blocks 7 days after the last one was staged.
+// AbortMultipart cannot discard anything on the service: Azure has no call
+// that drops uncommitted blocks short of committing or deleting the blob
+// (which would replace or delete an existing object under the same key).
+// It says so rather than pretend: the blocks stay until Azure discards
+// them (uncommittedRetention).
 func (p *Provider) AbortMultipart(ctx context.Context, key, uploadID string) error {
-	_, err := p.checkUpload("abort-multipart", key, uploadID)
-	return err
+	name, err := p.checkUpload("abort-multipart", key, uploadID)
+	if err != nil {
+		return err
+	}
+	return &providers.Error{Kind: providers.ErrCannotAbort, Op: "abort-multipart", Resource: p.containerURL + "/" + name,
+		Hint: uncommittedRetention}
 }

@@ -1,6 +1,7 @@
 package exporte2e
 
 import (
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -99,6 +100,25 @@ func TestAzureKillThenRerun(t *testing.T) {
 			nBlocks := (export.DefaultMultipartThreshold + 7 + 8<<20 - 1) / (8 << 20)
 			staged := f.stagedParts(t, big)
 
+			if tc.name == "after a block" {
+				// What Azurite holds is reported as what it is: uncommitted
+				// blocks the next export resumes, which no request can
+				// discard.
+				out, code := c.sub(t, "uploads")
+				if code != 0 || !strings.Contains(out, "1 unfinished block upload left as uncommitted blocks in azkill") ||
+					!strings.Contains(out, "resumable: the next export continues it") || !strings.Contains(out, "7 days after the last one was staged") {
+					t.Errorf("stowage uploads after the kill: exit %d, want the upload of %s listed as resumable:\n%s", code, big, out)
+				}
+				out, code = c.sub(t, "uploads", "--abort")
+				if code != 1 || !strings.Contains(out, "nothing aborted: Azure has no request that discards uncommitted blocks") {
+					t.Errorf("stowage uploads --abort on Azure: exit %d, want 1 saying nothing was aborted:\n%s", code, out)
+				}
+				out, _ = c.sub(t, "verify")
+				if !strings.Contains(out, "unfinished block uploads (uncommitted blocks): 1 (0 abandoned, 1 the next export resumes)") {
+					t.Errorf("stowage verify after the kill does not report the uncommitted blocks:\n%s", out)
+				}
+			}
+
 			res := c.run(t, tr.dir, args...)
 			if res.code != 0 {
 				t.Fatalf("rerun exit %d\nstdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
@@ -106,6 +126,16 @@ func TestAzureKillThenRerun(t *testing.T) {
 			f.assertContainerHolds(t, tr.files)
 			if left := f.uncommitted(t, names(tr.files)); len(left) != 0 {
 				t.Fatalf("uncommitted blocks left behind after the rerun: %v", left)
+			}
+			out, code := c.sub(t, "uploads")
+			switch {
+			case tc.perms != "" && !strings.Contains(tc.perms, "r"):
+				// Block lists cannot be read: say which permission.
+				if code != 1 || !strings.Contains(out, `the SAS token lacks the Read (r) permission; generate a new SAS that includes "r"`) {
+					t.Errorf("stowage uploads with a SAS without r: exit %d, want 1 naming the permission:\n%s", code, out)
+				}
+			case code != 0 || !strings.Contains(out, "No unfinished block uploads (uncommitted blocks) in azkill"):
+				t.Errorf("stowage uploads after the rerun: exit %d, want none:\n%s", code, out)
 			}
 			resent := map[int]int{}
 			for _, cl := range f.px.takeCalls() {

@@ -32,10 +32,12 @@ func TestGeneratedPolicyIsEnforced(t *testing.T) {
 		name     string
 		prefix   string
 		readBack bool
+		manage   bool // manage_uploads: list and abort multipart uploads
 	}{
-		{"no prefix", "", false},
-		{"prefix", "calls/2026/", false},
-		{"prefix with read-back", "calls/", true},
+		{"no prefix", "", false, false},
+		{"prefix", "calls/2026/", false, false},
+		{"prefix with read-back", "calls/", true, false},
+		{"prefix with manage_uploads", "calls/", false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -57,7 +59,7 @@ func TestGeneratedPolicyIsEnforced(t *testing.T) {
 			loc := config.Location{Name: "enforced", Type: config.TypeS3, S3: &config.S3{
 				Bucket: bucket, Region: "us-east-1", Prefix: tt.prefix, Auth: config.AuthRole,
 				RoleARN: "arn:aws:iam::123456789012:role/stowage-export", ExternalID: externalID,
-				ReadBack: tt.readBack,
+				ReadBack: tt.readBack, ManageUploads: tt.manage,
 			}}
 			doc, err := policies.Permissions(loc)
 			if err != nil {
@@ -119,6 +121,29 @@ func TestGeneratedPolicyIsEnforced(t *testing.T) {
 					return err
 				}, false},
 			}
+			// An upload an export abandoned, for the location to abort.
+			up, err := root.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String(key + ".part")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checks = append(checks,
+				struct {
+					what    string
+					call    func() error
+					allowed bool
+				}{"ListMultipartUploads", func() error {
+					_, err := client.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(bucket), Prefix: aws.String(tt.prefix)})
+					return err
+				}, tt.manage},
+				struct {
+					what    string
+					call    func() error
+					allowed bool
+				}{"AbortMultipartUpload under the prefix", func() error {
+					_, err := client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String(key + ".part"), UploadId: up.UploadId})
+					return err
+				}, tt.manage},
+			)
 			if tt.prefix != "" {
 				checks = append(checks,
 					struct {

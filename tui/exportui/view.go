@@ -259,6 +259,15 @@ func (m *model) summaryLines() []string {
 			lines = append(lines, lab+" "+l)
 		}
 	}
+	if sum.UploadsLeftOpen > 0 {
+		// Uploads (S3) or uncommitted blocks (Azure) the run abandoned and
+		// could not discard; the warning says what to do.
+		text := fmt.Sprintf("%d abandoned uploads left behind (see the warning)", sum.UploadsLeftOpen)
+		if sum.UploadsLeftOpen == 1 {
+			text = "1 abandoned upload left behind (see the warning)"
+		}
+		lines = append(lines, label("uploads")+" "+st.Warn.Render(text))
+	}
 	if sum.Retries > 0 {
 		text := fmt.Sprintf("%d requests retried (%s)", sum.Retries, export.RetryReasonText(sum.RetryReasons))
 		for j, l := range progressui.WrapLines(text, w-10, 0) {

@@ -32,6 +32,11 @@ func (e *engine) do(path string, part int, op func(ctx context.Context) error) e
 	ctx := providers.WithRetryReporter(e.ctx, func(r providers.RetryReport) {
 		e.countRetry(r.Err)
 		e.ev.emit(Retry{Path: path, Part: part, Attempt: r.Attempt, Wait: r.Wait, Err: r.Err, Internal: true})
+		// A failed attempt inside the SDK is a failed request too: a store
+		// that is gone is noticed while the SDK is still retrying.
+		if e.out.Failed(path, r.Err) {
+			e.stopUnreachable(r.Err)
+		}
 	})
 	for attempt := 1; ; attempt++ {
 		if err := e.ctl.gate(e.ctx); err != nil {

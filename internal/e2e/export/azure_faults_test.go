@@ -197,6 +197,8 @@ func TestAzureStoreGone(t *testing.T) {
 	f.px.comeBack(t)
 	f.px.setDelay("", 0)
 	opts.OutageTimeout = 0
+	rerun := time.Now()
+	defer func() { t.Logf("rerun took %s", time.Since(rerun).Round(time.Millisecond)) }()
 	sum, err = export.Run(context.Background(), openThrough(t, loc, opts.Concurrency), loc.Name, opts)
 	if err != nil || sum.Failed != 0 {
 		t.Fatalf("rerun with the store back: %v (%+v)", err, sum)

@@ -465,6 +465,10 @@ func (e *engine) abortUnrecorded(t *fileTask, since time.Time) {
 	if !ok {
 		return
 	}
+	if ls, ok := e.p.(providers.LocalUploadStart); ok && ls.StartsUploadsLocally() {
+		// Nothing was created on the store before the ID was journalled.
+		return
+	}
 	var found []providers.Upload
 	err := e.do(t.path, 0, func(ctx context.Context) error {
 		found = found[:0]

@@ -155,6 +155,14 @@ type Upload struct {
 	Initiated time.Time
 }
 
+// LocalUploadStart is implemented by providers whose CreateMultipart sends
+// nothing (Azure: the upload ID only names the blocks): nothing exists on
+// the store until a part is sent under an upload ID the caller recorded,
+// so a run that stopped while starting an upload left nothing to find.
+type LocalUploadStart interface {
+	StartsUploadsLocally() bool
+}
+
 // UploadLister is implemented by providers whose store can list the
 // multipart uploads it holds open (S3: s3:ListBucketMultipartUploads).
 type UploadLister interface {

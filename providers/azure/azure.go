@@ -525,10 +525,12 @@ func deref[T any](v *T) T {
 func untilDays(t time.Time) int { return int(math.Round(time.Until(t).Hours() / 24)) }
 
 var (
-	_ providers.Provider  = (*Provider)(nil)
-	_ providers.Stater    = (*Provider)(nil)
-	_ providers.Lister    = (*Provider)(nil)
-	_ providers.Getter    = (*Provider)(nil)
-	_ providers.Deleter   = (*Provider)(nil)
-	_ providers.Multipart = (*Provider)(nil)
+	_ providers.Provider         = (*Provider)(nil)
+	_ providers.Stater           = (*Provider)(nil)
+	_ providers.Lister           = (*Provider)(nil)
+	_ providers.Getter           = (*Provider)(nil)
+	_ providers.Deleter          = (*Provider)(nil)
+	_ providers.Multipart        = (*Provider)(nil)
+	_ providers.UploadLister     = (*Provider)(nil)
+	_ providers.LocalUploadStart = (*Provider)(nil)
 )

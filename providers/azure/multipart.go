@@ -95,6 +95,10 @@ func (p *Provider) CreateMultipart(ctx context.Context, key string, _ providers.
 	return newUploadID(), nil
 }
 
+// StartsUploadsLocally is true: CreateMultipart sends nothing
+// (providers.LocalUploadStart).
+func (p *Provider) StartsUploadsLocally() bool { return true }
+
 // UploadPart stages bytes [offset, offset+size) of src as block n, with
 // its MD5 so the service rejects a corrupted block.
 func (p *Provider) UploadPart(ctx context.Context, key, uploadID string, n int, src providers.Body, offset, size int64, opts providers.PutOptions) (providers.Part, error) {

@@ -132,10 +132,10 @@ func (p *Provider) UploadPart(ctx context.Context, key, uploadID string, n int, 
 }
 
 // ListParts returns the blocks of this upload the service holds: the
-// uncommitted ones and, when the blob's committed block list is made of
-// this upload's blocks, the committed ones too (a run that stopped after
-// Put Block List was answered left the blob whole: the parts need no
-// sending again, and committing them once more is a no-op). Azure does not
+// uncommitted ones and the committed ones too (the upload ID is random, so
+// a committed block of it means a run committed this upload and stopped
+// before it learnt so: the blob is whole, the parts need no sending again,
+// and committing them once more keeps it as it is). Azure does not
 // keep a block's MD5, so Checksum is empty; the service verified each block
 // when it was staged. Uncommitted blocks expire 7 days after the last one
 // was staged, and then the list is empty and every part is sent again.

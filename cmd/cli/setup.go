@@ -233,9 +233,15 @@ func setupNonInteractive(ctx context.Context, g *globals, edit string, values ma
 			fmt.Fprintf(g.stdout, "\nMasked for screen sharing; write the complete trust policy with: stowage policy %s --kind trust -o FILE\n", loc.Name)
 		}
 	}
-	runTest := testMode == "always" || (testMode == "auto" && !(isNew && loc.Type == config.TypeS3 && loc.S3 != nil && loc.S3.Auth == config.AuthRole))
+	role := loc.Type == config.TypeS3 && loc.S3 != nil && loc.S3.Auth == config.AuthRole
+	runTest := testMode == "always" || (testMode == "auto" && !(isNew && role))
 	if !runTest {
-		fmt.Fprintf(g.stdout, "\nWhen the role's trust policy holds the external ID, test it with: stowage test %s\n", loc.Name)
+		// Only a role location waits for something on the customer's side.
+		if !role {
+			fmt.Fprintf(g.stdout, "\nNot tested (--test never); test it with: stowage test %s\n", loc.Name)
+		} else {
+			fmt.Fprintf(g.stdout, "\nWhen the role's trust policy holds the external ID, test it with: stowage test %s\n", loc.Name)
+		}
 		return nil
 	}
 	p, err := openProvider(ctx, f, loc, 4)

@@ -138,3 +138,23 @@ func TestSetupAcceptsGlobalFlags(t *testing.T) {
 		t.Fatalf("global flags refused: code %d %s", code, errOut)
 	}
 }
+
+// The advice after a save without a test fits the location: only a role
+// location waits for a trust policy (issue 10 §6).
+func TestSetupNoTestAdviceFitsType(t *testing.T) {
+	cfg := writeConfig(t)
+	out, errOut, code := runCLI(t, "", "--config", cfg, "setup", "--non-interactive", "--edit", "nas", "--path", t.TempDir(), "--test", "never")
+	if code != 0 {
+		t.Fatalf("edit nas: code %d\n%s%s", code, out, errOut)
+	}
+	if strings.Contains(out, "trust policy") || strings.Contains(out, "external ID") {
+		t.Fatalf("a local folder was told about a role's trust policy:\n%s", out)
+	}
+	if !strings.Contains(out, "Not tested (--test never); test it with: stowage test nas") {
+		t.Fatalf("no test advice:\n%s", out)
+	}
+	out, errOut, code = runCLI(t, "", "--config", cfg, "setup", "--non-interactive", "--edit", "acme", "--prefix", "other/", "--test", "never")
+	if code != 0 || !strings.Contains(out, "When the role's trust policy holds the external ID, test it with: stowage test acme") {
+		t.Fatalf("edit acme: code %d\n%s%s", code, out, errOut)
+	}
+}

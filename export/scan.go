@@ -248,7 +248,7 @@ func (c *classifier) classify(f found) (*fileTask, decision, string, error) {
 	}
 	t.key = key
 	if other, ok := c.keys[key]; ok && other != f.path {
-		return t, decFail, "", fmt.Errorf("key %q is also the key of %s; add {dir} or {path} to --key-template so keys differ", key, other)
+		return t, decFail, "", fmt.Errorf("key %q is also the key of %s; %s", key, other, c.s.tmpl.distinguishHint("dir", "path"))
 	}
 	c.keys[key] = f.path
 	rec := c.prior[f.path]
@@ -267,7 +267,7 @@ func (c *classifier) classify(f found) (*fileTask, decision, string, error) {
 			t.prior = prev
 			return t, decSkip, "already exported from " + other, nil
 		}
-		return t, decFail, "", fmt.Errorf("key %q already holds %s from an earlier export; add {dir}, {path} or {mtime:...} to --key-template so keys differ", key, other)
+		return t, decFail, "", fmt.Errorf("key %q already holds %s from an earlier export; %s", key, other, c.s.tmpl.distinguishHint("dir", "path", "mtime:2006/01/02"))
 	}
 	t.prior = rec
 	return t, decUpload, "", nil

@@ -169,3 +169,35 @@ func (t *keyTemplate) render(v fileVars) (string, error) {
 	}
 	return key, nil
 }
+
+// has reports whether the template uses field name.
+func (t *keyTemplate) has(name string) bool {
+	for _, p := range t.parts {
+		if p.field == name {
+			return true
+		}
+	}
+	return false
+}
+
+// distinguishHint names the fields that would tell apart two files whose
+// keys collide, leaving out those the template already has: {path}, the
+// default, is never suggested to a template that holds it (issue 10 §6).
+func (t *keyTemplate) distinguishHint(candidates ...string) string {
+	var add []string
+	for _, c := range candidates {
+		name, _, _ := strings.Cut(c, ":")
+		if t.has(name) || (name == "dir" && t.has("path")) {
+			continue
+		}
+		add = append(add, "{"+c+"}")
+	}
+	if len(add) == 0 {
+		add = []string{"{source}"}
+	}
+	list := add[0]
+	if n := len(add); n > 1 {
+		list = strings.Join(add[:n-1], ", ") + " or " + add[n-1]
+	}
+	return "add " + list + " to --key-template so keys differ"
+}

@@ -724,3 +724,26 @@ func TestExportJournalInUse(t *testing.T) {
 		t.Fatalf("code %d, want %d; stderr lacks %q:\n%s%s", code, ExitUsage, holder, out, errOut)
 	}
 }
+
+// TestExportCollisionHintSkipsTheDefault: two sources holding the same
+// relative path collide under the default {path}; the hint suggests what
+// would tell them apart, not {path} again (issue 10 §6).
+func TestExportCollisionHintSkipsTheDefault(t *testing.T) {
+	cfg, _ := localExportConfig(t)
+	a, b := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+	for _, d := range []string{a, b} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "call.wav"), []byte(d), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, errOut, code := runCLI(t, "", "--config", cfg, "export", "nas", a, b)
+	if code != ExitFailed || !strings.Contains(out, "is also the key of") {
+		t.Fatalf("code %d\n%s%s", code, out, errOut)
+	}
+	if strings.Contains(out, "{path}") || !strings.Contains(out, "add {source} to --key-template") {
+		t.Fatalf("the hint suggests the default {path} or not {source}:\n%s", out)
+	}
+}

@@ -189,12 +189,9 @@ func (d *doneScreen) view() string {
 	width := d.contentWidth()
 	var b strings.Builder
 	b.WriteString(st.ok.Render("✓ Saved to "+d.opts.ConfigPath) + "\n\n")
-	if r, ok := d.w.TestReport(); ok {
-		if r.OK() {
-			b.WriteString(st.ok.Render("✓ The connection test passed.") + "\n\n")
-		} else {
-			b.WriteString(wrap(st.warn, "! The last connection test failed; exports will fail until it passes.", width) + "\n\n")
-		}
+	// A failed or missing test is said once, by the intro above.
+	if r, ok := d.w.TestReport(); ok && r.OK() {
+		b.WriteString(st.ok.Render("✓ The connection test passed.") + "\n\n")
 	}
 	b.WriteString("What to do next:\n\n")
 	b.WriteString("  " + st.label.Bold(true).Render(shellWord("stowage test "+name)) + "\n")

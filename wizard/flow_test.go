@@ -765,3 +765,31 @@ func TestStepsAndIntros(t *testing.T) {
 		}
 	}
 }
+
+// TestDoneIntroFollowsTheTest: the Done step promises exports only after a
+// passed test (issue 10 §6).
+func TestDoneIntroFollowsTheTest(t *testing.T) {
+	w, _ := savedRole(t, "acme")
+	if got := w.Intro(); strings.Contains(got, "You can now export") || !strings.Contains(got, "not been tested") {
+		t.Errorf("untested: %q", got)
+	}
+	path := tempConfig(t)
+	for _, ok := range []bool{false, true} {
+		w, _ := savedRole(t, "acme")
+		if err := w.Edit("acme"); err != nil {
+			t.Fatal(err)
+		}
+		st := providers.StatusFail
+		if ok {
+			st = providers.StatusPass
+		}
+		w.SetTestReport(providers.Report{Checks: []providers.Check{{Title: "Write a test object", Status: st}}})
+		if err := w.Save(path, config.Save); err != nil {
+			t.Fatal(err)
+		}
+		got := w.Intro()
+		if ok != strings.Contains(got, "You can now export") || ok == strings.Contains(got, "exports will fail") {
+			t.Errorf("test ok=%v: %q", ok, got)
+		}
+	}
+}

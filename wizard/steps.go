@@ -172,6 +172,13 @@ func (w *Wizard) Intro() string {
 	case StepReview:
 		return "Check the settings, then save. Secrets are never shown."
 	case StepDone:
+		// Only a passed test makes exporting a promise (issue 10 §6).
+		switch t := w.lastTest; {
+		case t == nil:
+			return fmt.Sprintf("Location %q is saved. Its connection has not been tested yet: test it before you export recordings to it.", name)
+		case !t.OK:
+			return fmt.Sprintf("Location %q is saved, but its last connection test failed: exports will fail until the test passes.", name)
+		}
 		return fmt.Sprintf("Location %q is saved. You can now export recordings to it.", name)
 	case StepConfirmDelete:
 		return fmt.Sprintf("Delete location %q from Stowage? The storage itself and everything in it stay as they are; only Stowage's settings are removed.", w.target)

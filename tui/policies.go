@@ -413,11 +413,11 @@ func (p *policyScreen) view() string {
 		// The plain view is for selecting text, so the marker gets a row
 		// of its own below the text rather than a place inside it.
 		p.vp.SetWidth(width + 2)
-		p.vp.SetHeight(height)
+		setHeight(&p.vp, height)
 		if p.vp.AtTop() && p.vp.AtBottom() {
 			return p.vp.View()
 		}
-		p.vp.SetHeight(height - 1)
+		setHeight(&p.vp, height-1)
 		return p.vp.View() + "\n" + st.muted.Render(scrollMarkers(p.vp.AtTop(), p.vp.AtBottom()))
 	}
 	var tabs []string
@@ -464,7 +464,7 @@ func (p *policyScreen) view() string {
 		vpH = 3
 	}
 	p.vp.SetWidth(width - 2)
-	p.vp.SetHeight(vpH)
+	setHeight(&p.vp, vpH)
 	return top + "\n" + p.box(st)
 }
 

@@ -95,3 +95,11 @@ func follow(off, top, bottom, height int) int {
 	}
 	return max(0, off)
 }
+
+// setHeight gives vp height rows and clamps its offset to the new room:
+// the viewport keeps its offset by itself, so a window that grows would
+// otherwise stay scrolled with empty rows below the text (issue 10 §6).
+func setHeight(vp *viewport.Model, height int) {
+	vp.SetHeight(height)
+	vp.SetYOffset(vp.YOffset())
+}

@@ -68,6 +68,9 @@ func runAccessible(ctx context.Context, opts Options, w *wizard.Wizard) (Result,
 		wizard.StepConfirmDelete:  a.confirmDelete,
 		wizard.StepConfirmRotate:  a.confirmRotate,
 		wizard.StepConfirmDiscard: a.confirmDiscard,
+
+		wizard.StepResumeDraft:         a.resumeDraft,
+		wizard.StepConfirmDiscardDraft: a.confirmDiscardDraft,
 	}
 	for {
 		if err := ctx.Err(); err != nil {
@@ -81,6 +84,11 @@ func runAccessible(ctx context.Context, opts Options, w *wizard.Wizard) (Result,
 			return a.res, fmt.Errorf("setup wizard: unexpected step %q", w.Step())
 		}
 		err := ask()
+		// Each answer is a checkpoint of the unsaved location, also when
+		// the input ends or the user quits.
+		if derr := syncDraft(opts, w); derr != nil {
+			a.wrapped("", "The unsaved location could not be kept: "+derr.Error())
+		}
 		if errors.Is(err, errQuit) {
 			return a.res, nil
 		}
@@ -582,7 +590,11 @@ func (a *accessible) review() error {
 		a.wrapped("", "Warning: "+a.w.DisplayText(wn))
 	}
 	a.println("")
-	v, err := a.choose("Save this location?", []string{"Save", "Go back to change something", "Quit without saving"}, []string{"save", "back", "quit"}, "save")
+	quit := "Quit without saving"
+	if a.opts.DraftPath != "" {
+		quit += " (kept for the next start)"
+	}
+	v, err := a.choose("Save this location?", []string{"Save", "Go back to change something", quit}, []string{"save", "back", "quit"}, "save")
 	if err != nil {
 		return err
 	}
@@ -698,14 +710,55 @@ func (a *accessible) confirmRotate() error {
 
 func (a *accessible) confirmDiscard() error {
 	a.heading()
-	yes, err := a.yesNo("Discard your changes?", false)
+	labels := []string{"Keep editing", "Discard the changes"}
+	values := []string{"back", "discard"}
+	if a.opts.DraftPath != "" {
+		labels = append(labels, "Quit and keep them for the next start")
+		values = append(values, "keep")
+	}
+	v, err := a.choose("Discard your changes?", labels, values, "back")
 	if err != nil {
 		return err
 	}
-	if yes {
+	switch v {
+	case "discard":
 		a.w.ConfirmDiscard()
-	} else {
+	case "keep":
+		return errQuit
+	default:
 		a.w.Back()
 	}
+	return nil
+}
+
+// resumeDraft offers the location an earlier run left unsaved.
+func (a *accessible) resumeDraft() error {
+	a.heading()
+	v, err := a.choose("Resume the unsaved location?", []string{"Resume it", "Discard it"}, []string{"resume", "discard"}, "resume")
+	if err != nil {
+		return err
+	}
+	if v == "discard" {
+		return a.w.DiscardDraft()
+	}
+	return a.w.ResumeDraft()
+}
+
+// confirmDiscardDraft asks before the unsaved location is thrown away; the
+// heading says what is lost.
+func (a *accessible) confirmDiscardDraft() error {
+	a.heading()
+	yes, err := a.yesNo("Discard the unsaved location?", false)
+	if err != nil {
+		return err
+	}
+	if !yes {
+		a.w.Back()
+		return nil
+	}
+	if err := a.w.ConfirmDiscardDraft(); err != nil {
+		return err
+	}
+	a.println("Discarded.")
 	return nil
 }

@@ -157,3 +157,47 @@ func TestAccessiblePolicyHardening(t *testing.T) {
 		t.Errorf("the permissions policy claims to protect the bucket:\n%s", perm)
 	}
 }
+
+// TestAccessibleKeepsTheDraft: input that ends mid-flow keeps the draft;
+// the next run offers it, resumes it on the step it was left on and
+// saving removes it; a discard asks first (issue 10 §4).
+func TestAccessibleKeepsTheDraft(t *testing.T) {
+	target := t.TempDir()
+	var out bytes.Buffer
+	opts, cfg := accessibleOptions(t, "nas-archive\n5\n", &out)
+	opts.DraftPath = config.DraftPath(cfg)
+	if _, err := RunWizard(context.Background(), opts); !errors.Is(err, ErrInputEnded) {
+		t.Fatalf("RunWizard: %v\n%s", err, out.String())
+	}
+	d, err := config.LoadDraft(opts.DraftPath)
+	if err != nil || d == nil || d.Values["name"] != "nas-archive" || d.Step != "where" {
+		t.Fatalf("draft after the input ended: %+v %v\n%s", d, err, out.String())
+	}
+
+	out.Reset()
+	opts.In = strings.NewReader(strings.Join([]string{"1", target, "1", "n"}, "\n") + "\n")
+	res, err := RunWizard(context.Background(), opts)
+	if err != nil || !res.Saved {
+		t.Fatalf("resume: %+v %v\n%s", res, err, out.String())
+	}
+	if !strings.Contains(out.String(), "Resume unsaved location?") || !strings.Contains(out.String(), `"nas-archive"`) {
+		t.Errorf("no offer to resume:\n%s", out.String())
+	}
+	if _, err := os.Stat(opts.DraftPath); !os.IsNotExist(err) {
+		t.Errorf("the saved location's draft is still there: %v", err)
+	}
+
+	// Discard: asked, then gone.
+	if err := config.SaveDraft(opts.DraftPath, *d); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	opts.In = strings.NewReader("2\ny\n")
+	_, _ = RunWizard(context.Background(), opts)
+	if !strings.Contains(strings.Join(strings.Fields(out.String()), " "), "This loses everything typed for this location") {
+		t.Errorf("the discard question does not say what is lost:\n%s", out.String())
+	}
+	if _, err := os.Stat(opts.DraftPath); !os.IsNotExist(err) {
+		t.Errorf("the discarded draft is still there: %v", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -380,6 +381,37 @@ var goldenCases = []struct {
 		press(m, "ctrl+c")
 		return m
 	}},
+	{"confirm-discard-keep-draft", func(t *testing.T) *model {
+		m := newTestModel(t, Options{File: fixtureFile(), Platform: fixturePlatform, DraftPath: filepath.Join(t.TempDir(), "l.draft.yaml")})
+		m.w.OfferDraft(fixtureDraft())
+		if err := m.w.ResumeDraft(); err != nil {
+			t.Fatal(err)
+		}
+		_ = m.enterStep()
+		press(m, "ctrl+c")
+		return m
+	}},
+	{"resume-draft", func(t *testing.T) *model {
+		m := newTestModel(t, Options{File: fixtureFile(), Platform: fixturePlatform})
+		m.w.OfferDraft(fixtureDraft())
+		_ = m.enterStep()
+		return m
+	}},
+	{"confirm-discard-draft", func(t *testing.T) *model {
+		m := newTestModel(t, Options{File: fixtureFile(), Platform: fixturePlatform})
+		m.w.OfferDraft(fixtureDraft())
+		_ = m.enterStep()
+		press(m, "d")
+		return m
+	}},
+}
+
+// fixtureDraft is a role location left unsaved on the Policies step.
+func fixtureDraft() *config.Draft {
+	return &config.Draft{SavedAt: fixedNow, Step: string(wizard.StepPolicies), Values: map[string]string{
+		"name": "globex", "type": "s3", "s3.auth": "role", "s3.bucket": "globex-recordings", "s3.region": "us-east-2",
+		"s3.role_arn": "arn:aws:iam::444455556666:role/StowageExport", "s3.external_id": "m3n4b5v6c7x2z3l4k5j6h7g2f3d4s5a6",
+	}}
 }
 
 func TestGoldenScreens(t *testing.T) {

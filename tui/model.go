@@ -80,6 +80,9 @@ func newModel(ctx context.Context, opts Options, w *wizard.Wizard, getenv func(s
 		wizard.StepConfirmDelete:  newConfirmDelete(c),
 		wizard.StepConfirmRotate:  newConfirmRotate(c),
 		wizard.StepConfirmDiscard: newConfirmDiscard(c),
+
+		wizard.StepResumeDraft:         newResumeScreen(c),
+		wizard.StepConfirmDiscardDraft: newConfirmDiscardDraft(c),
 	}
 	c.exportTo = m.openExport
 	c.stopAll = m.stopAll
@@ -140,9 +143,12 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	cmds := []tea.Cmd{m.route(msg)}
 	if m.quitting {
+		m.keepDraft()
 		return m, tea.Quit
 	}
 	if m.shown != m.w.Step() {
+		// A new step is a checkpoint of the unsaved location.
+		m.keepDraft()
 		cmds = append(cmds, m.enterStep())
 	}
 	return m, tea.Batch(cmds...)
@@ -194,6 +200,7 @@ func (m *model) requestQuit() tea.Cmd {
 		return m.enterStep()
 	}
 	m.quit()
+	m.keepDraft()
 	return tea.Quit
 }
 

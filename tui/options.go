@@ -35,6 +35,10 @@ type Options struct {
 	Open func(ctx context.Context, loc config.Location) (providers.Provider, error)
 	// Save writes the locations file (config.Save); required.
 	Save func(path string, f *config.File) error
+	// DraftPath is where a location not saved yet is kept (with its
+	// external ID) until it is saved or discarded, and offered at the next
+	// start (config.DraftPath); "" keeps no draft, as in served sessions.
+	DraftPath string
 	// EditName starts on that saved location instead of the list.
 	EditName string
 	// Served is set when the wizard runs in an SSH session (package serve).

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/term"
 
+	"github.com/stowage-dev/stowage/config"
 	"github.com/stowage-dev/stowage/wizard"
 )
 
@@ -88,6 +89,15 @@ func newWizard(opts Options) (*wizard.Wizard, error) {
 		if err := w.Edit(opts.EditName); err != nil {
 			return nil, err
 		}
+	}
+	if opts.DraftPath != "" {
+		d, err := config.LoadDraft(opts.DraftPath)
+		if err != nil {
+			return nil, err
+		}
+		// An unsaved location comes first: anything typed now would
+		// replace it.
+		w.OfferDraft(d)
 	}
 	return w, nil
 }

@@ -237,7 +237,9 @@ type confirmKeys struct {
 	Yes, No key.Binding
 	// TrustUpdated and CancelRotate finish or cancel a pending rotation.
 	TrustUpdated, CancelRotate key.Binding
-	Quit                       key.Binding
+	// KeepDraft quits keeping the unsaved location for the next start.
+	KeepDraft key.Binding
+	Quit      key.Binding
 }
 
 func newConfirm(c *common, question string, yes func() error) *confirmScreen {
@@ -246,6 +248,7 @@ func newConfirm(c *common, question string, yes func() error) *confirmScreen {
 		No:           bind([]string{"n", "esc"}, "n", "no"),
 		TrustUpdated: bind([]string{"c"}, "c", "trust policy updated"),
 		CancelRotate: bind([]string{"x"}, "x", "cancel rotation"),
+		KeepDraft:    bind([]string{"k"}, "k", "quit, keep it for later"),
 		Quit:         quitKey(),
 	}}
 }
@@ -289,19 +292,25 @@ func newConfirmRotate(c *common) *confirmScreen {
 }
 
 func newConfirmDiscard(c *common) *confirmScreen {
-	return newConfirm(c, "Press y to discard your changes, n to keep editing.", func() error {
+	q := "Press y to discard your changes, n to keep editing."
+	if c.opts.DraftPath != "" {
+		q = "Press y to discard them, k to quit and keep them for the next start, n to keep editing."
+	}
+	s := newConfirm(c, q, func() error {
 		c.w.ConfirmDiscard()
 		if c.quitOnDiscard {
 			c.quit()
 		}
 		return nil
 	})
+	s.syncExtra = func(k *confirmKeys) { k.KeepDraft.SetEnabled(c.opts.DraftPath != "") }
+	return s
 }
 
 func (cs *confirmScreen) syncKeys() {
 	k := &cs.keys
 	setAll(true, &k.Yes, &k.No, &k.Quit)
-	setAll(false, &k.TrustUpdated, &k.CancelRotate)
+	setAll(false, &k.TrustUpdated, &k.CancelRotate, &k.KeepDraft)
 	if cs.syncExtra != nil {
 		cs.syncExtra(k)
 	}
@@ -311,7 +320,7 @@ func (cs *confirmScreen) syncKeys() {
 func (cs *confirmScreen) ShortHelp() []key.Binding {
 	cs.syncKeys()
 	k := &cs.keys
-	return enabled(&k.Yes, &k.No, &k.TrustUpdated, &k.CancelRotate, &k.Quit)
+	return enabled(&k.Yes, &k.No, &k.TrustUpdated, &k.CancelRotate, &k.KeepDraft, &k.Quit)
 }
 
 // FullHelp implements help.KeyMap.
@@ -332,6 +341,9 @@ func (cs *confirmScreen) update(msg tea.Msg) tea.Cmd {
 		err = cs.w.ConfirmTrustUpdated()
 	case key.Matches(kp, k.CancelRotate):
 		cs.w.CancelRotation()
+	case key.Matches(kp, k.KeepDraft):
+		// The draft is written as the program ends (model.Update).
+		cs.quit()
 	case key.Matches(kp, k.No):
 		cs.quitOnDiscard = false
 		cs.w.Back()
@@ -347,7 +359,7 @@ func (cs *confirmScreen) view() string {
 	if cs.extra != nil {
 		out = cs.extra()
 	}
-	return out + cs.st.label.Bold(true).Render(cs.question)
+	return out + wrap(cs.st.label.Bold(true), cs.question, cs.contentWidth())
 }
 
 // mask hides an identifier in screen-share mode but its last four

@@ -44,6 +44,12 @@ const (
 	StepConfirmRotate Step = "confirm-rotate"
 	// StepConfirmDiscard asks before unsaved changes are thrown away.
 	StepConfirmDiscard Step = "confirm-discard"
+	// StepResumeDraft offers, at the start, the location an earlier run
+	// left unsaved (OfferDraft).
+	StepResumeDraft Step = "resume-draft"
+	// StepConfirmDiscardDraft asks before that draft is thrown away,
+	// saying what is lost.
+	StepConfirmDiscardDraft Step = "confirm-discard-draft"
 )
 
 // flowOrder is every step of the add/edit flow in order; flow drops the
@@ -128,6 +134,10 @@ func StepTitle(s Step) string {
 		return "Generate new external ID?"
 	case StepConfirmDiscard:
 		return "Discard unsaved changes?"
+	case StepResumeDraft:
+		return "Resume unsaved location?"
+	case StepConfirmDiscardDraft:
+		return "Discard unsaved location?"
 	}
 	return string(s)
 }
@@ -188,7 +198,14 @@ func (w *Wizard) Intro() string {
 		}
 		return "If the external ID has been compromised, generate a new one. The current ID stays in force until you confirm that the role's trust policy uses the new one, so exports keep working meanwhile."
 	case StepConfirmDiscard:
-		return "You have unsaved changes. Leave and lose them?"
+		return "You have unsaved changes. Discarding them loses " + lossText(w.values, w.editing, w.initial[pathExtID]) + "."
+	case StepResumeDraft:
+		return w.resumeIntro()
+	case StepConfirmDiscardDraft:
+		if w.offered == nil {
+			return ""
+		}
+		return fmt.Sprintf("Discard the unsaved location %s? This loses %s. It cannot be undone.", draftName(w.offered.Values), lossText(w.offered.Values, w.offered.Editing, w.savedExternalID(w.offered.Editing)))
 	}
 	return ""
 }

@@ -90,6 +90,10 @@ type Wizard struct {
 	lastTest *config.TestResult
 
 	detect detection
+
+	// offered is the unsaved location of an earlier run that
+	// StepResumeDraft asks about.
+	offered *config.Draft
 }
 
 // New returns a wizard on file, which Save and ConfirmDelete update in

@@ -1,0 +1,105 @@
+package tui
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/wizard"
+)
+
+// draftModel is a model on an empty file that keeps its drafts in dir.
+func draftModel(t *testing.T, dir string) *model {
+	t.Helper()
+	cfg := filepath.Join(dir, "locations.yaml")
+	return newTestModel(t, Options{Platform: fixturePlatform, ConfigPath: cfg, DraftPath: config.DraftPath(cfg)})
+}
+
+// TestQuitKeepsTheDraft: quitting after the Policies step keeps the
+// location with its external ID; the next start offers it and enter brings
+// the same external ID back; d then y discards it and removes the file
+// (issue 10 §4).
+func TestQuitKeepsTheDraft(t *testing.T) {
+	dir := t.TempDir()
+	m := draftModel(t, dir)
+	if err := m.w.Apply(map[string]string{"name": "acme", "type": wizard.ChoiceS3Role, "bucket": "acme-call-recordings",
+		"region": "eu-west-1", "role_arn": fixtureRoleARN}); err != nil {
+		t.Fatal(err)
+	}
+	for m.w.Step() != wizard.StepPolicies {
+		if err := m.w.Next(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = m.enterStep()
+	extID := m.w.Draft().S3.ExternalID
+	press(m, "ctrl+c")
+	s := screen(m)
+	if m.w.Step() != wizard.StepConfirmDiscard || !strings.Contains(s, "k to quit and keep them") || !strings.Contains(s, mask(extID, true)) {
+		t.Fatalf("the discard question does not offer to keep the draft or name the external ID:\n%s", s)
+	}
+	press(m, "k")
+	if !m.quitting {
+		t.Fatal("k did not quit")
+	}
+	path := config.DraftPath(filepath.Join(dir, "locations.yaml"))
+	st, err := os.Stat(path)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("draft file: %v %v", st, err)
+	}
+
+	// The next start offers it.
+	m = draftModel(t, dir)
+	s = screen(m)
+	if m.w.Step() != wizard.StepResumeDraft || !strings.Contains(s, "Resume unsaved location?") || !strings.Contains(s, `"acme"`) {
+		t.Fatalf("no offer to resume:\n%s", s)
+	}
+	press(m, "enter")
+	if m.w.Step() != wizard.StepPolicies || m.w.Draft().S3.ExternalID != extID {
+		t.Fatalf("resumed on %s with external ID %q, want %q", m.w.Step(), m.w.Draft().S3.ExternalID, extID)
+	}
+	press(m, "ctrl+c", "k")
+
+	// Discard: asks, says what is lost, removes the file.
+	m = draftModel(t, dir)
+	press(m, "d")
+	s = strings.Join(strings.Fields(screen(m)), " ")
+	if m.w.Step() != wizard.StepConfirmDiscardDraft || !strings.Contains(s, "you may already have put in a trust policy") {
+		t.Fatalf("discard question:\n%s", s)
+	}
+	press(m, "y")
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatalf("the discarded draft is still there: %v", err)
+	}
+	if m.w.Step() != wizard.StepName {
+		t.Errorf("after discarding: %s", m.w.Step())
+	}
+}
+
+// TestSaveRemovesTheDraft: a saved location leaves no draft behind.
+func TestSaveRemovesTheDraft(t *testing.T) {
+	dir := t.TempDir()
+	m := draftModel(t, dir)
+	typeText(m, "nas")
+	press(m, "enter")
+	path := config.DraftPath(filepath.Join(dir, "locations.yaml"))
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("no draft after the Name step: %v", err)
+	}
+	if err := m.w.Apply(map[string]string{"type": "local", "path": dir}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.w.Advance(); err != nil {
+		t.Fatal(err)
+	}
+	_ = m.enterStep()
+	press(m, "enter")
+	if m.w.Step() != wizard.StepDone {
+		t.Fatalf("not saved: %s\n%s", m.w.Step(), screen(m))
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatalf("the saved location's draft is still there: %v", err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -195,4 +196,28 @@ func platformEmpty(p Platform) bool { return platformEqual(p, Platform{}) }
 func platformEqual(a, b Platform) bool {
 	return slices.Equal(a.PrincipalARNs, b.PrincipalARNs) && a.AWSProfile == b.AWSProfile &&
 		a.SessionDuration == b.SessionDuration && a.TemplateURL == b.TemplateURL
+}
+
+// ExportFile writes the locations names of f (all when none) with the
+// platform settings they need to path, as `stowage config export NAME -o
+// PATH [--redact]` does: JSON when path ends in .json, else YAML, with the
+// header saying whether it holds secrets; atomically with mode 0600. It
+// returns the export written, to say what it holds.
+func (f *File) ExportFile(path string, names []string, redact bool) (*File, error) {
+	e, err := f.Export(names, redact)
+	if err != nil {
+		return nil, err
+	}
+	format := FormatYAML
+	if strings.EqualFold(filepath.Ext(path), ".json") {
+		format = FormatJSON
+	}
+	data, err := MarshalExport(e, format, redact)
+	if err != nil {
+		return nil, err
+	}
+	if err := WriteExport(path, data); err != nil {
+		return nil, err
+	}
+	return e, nil
 }

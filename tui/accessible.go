@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -623,10 +624,76 @@ func (a *accessible) done() error {
 	a.println("  " + shellWord("stowage export "+name) + " DIR   exports the recordings in DIR")
 	a.println("")
 	now, err := a.yesNo("Start an export to "+name+" now?", false)
-	if err != nil || !now {
+	if err != nil {
 		return err
 	}
-	return a.askSources(name)
+	if now {
+		return a.askSources(name)
+	}
+	if a.opts.Served != nil {
+		return nil
+	}
+	err = a.exportConfig(name)
+	if errors.Is(err, ErrInputEnded) {
+		// The last question is optional: no answer is no.
+		return nil
+	}
+	return err
+}
+
+// exportConfig offers the Done step's "Export config file": a path
+// (default ./stowage-NAME.yaml) and redacted or complete, redacted
+// preselected in screen-share mode (issue 10 §1).
+func (a *accessible) exportConfig(name string) error {
+	yes, err := a.yesNo("Export the config file of "+name+" (to hand it on or keep a copy)?", false)
+	if err != nil || !yes {
+		return err
+	}
+	def := "complete"
+	if a.opts.ScreenShare {
+		def = "redacted"
+		a.println("Screen-share mode: Redacted is preselected, so no secret or identifier is written by accident.")
+	}
+	v, err := a.choose("Which content?", []string{
+		"Redacted: secrets and identifiers masked; for a support ticket, cannot be imported",
+		"Complete: holds the secrets; can be imported with stowage config import FILE",
+	}, []string{"redacted", "complete"}, def)
+	if err != nil {
+		return err
+	}
+	for {
+		path := defaultExportPath(name)
+		in := huh.NewInput().Title("File (mode 0600) [" + path + "]:").Value(&path)
+		if err := a.ask(in, false); err != nil {
+			return err
+		}
+		path = strings.TrimSpace(path)
+		if path == "" {
+			path = defaultExportPath(name)
+		}
+		abs, _ := filepath.Abs(path)
+		if st, err := os.Stat(filepath.Dir(abs)); err != nil || !st.IsDir() {
+			a.wrapped("", fmt.Sprintf("File: the folder %s does not exist; pick an existing folder, e.g. %s", filepath.Dir(abs), defaultExportPath(name)))
+			continue
+		}
+		if _, err := os.Stat(abs); err == nil {
+			replace, err := a.yesNo(abs+" exists. Replace it?", false)
+			if err != nil {
+				return err
+			}
+			if !replace {
+				continue
+			}
+		}
+		e, err := a.w.File().ExportFile(abs, []string{name}, v == "redacted")
+		if err != nil {
+			a.wrapped("", "Not written: "+a.w.DisplayError(err))
+			return nil
+		}
+		// One line: a path cut at a "/" could not be copied.
+		a.println(exportedText(configExportedMsg{path: abs, name: name, redacted: v == "redacted", secrets: e.HasSecrets(), platform: hasPlatform(e)}))
+		return nil
+	}
 }
 
 // askSources asks which folders to export to the location name, until

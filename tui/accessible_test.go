@@ -201,3 +201,25 @@ func TestAccessibleKeepsTheDraft(t *testing.T) {
 		t.Errorf("the discarded draft is still there: %v", err)
 	}
 }
+
+// TestAccessibleDoneExportsConfig: after saving, accessible mode offers the
+// config file, with the default path and the redacted/complete choice
+// (issue 10 §1).
+func TestAccessibleDoneExportsConfig(t *testing.T) {
+	target, dir := t.TempDir(), t.TempDir()
+	file := filepath.Join(dir, "nas.yaml")
+	input := strings.Join([]string{"nas-archive", "5", target, "1", "n", "y", "2", file}, "\n") + "\n"
+	var out bytes.Buffer
+	opts, _ := accessibleOptions(t, input, &out)
+	res, err := RunWizard(context.Background(), opts)
+	if err != nil || !res.Saved {
+		t.Fatalf("RunWizard: %+v %v\n%s", res, err, out.String())
+	}
+	text := strings.Join(strings.Fields(out.String()), " ")
+	if !strings.Contains(text, "[./stowage-nas-archive.yaml]") || !strings.Contains(text, `Wrote location "nas-archive" to `+file+" (mode 0600), complete") {
+		t.Fatalf("no config export:\n%s", out.String())
+	}
+	if st, err := os.Stat(file); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("%s: %v %v", file, st, err)
+	}
+}

@@ -343,6 +343,18 @@ var goldenCases = []struct {
 		press(m, "enter")
 		return m
 	}},
+	{"done-export-config", func(t *testing.T) *model {
+		m := editing(t, "acme-recordings", wizard.StepReview, false)
+		m.opts.Save = func(string, *config.File) error { return nil }
+		press(m, "enter", "e")
+		return m
+	}},
+	{"done-export-config-screen-share", func(t *testing.T) *model {
+		m := editing(t, "acme-recordings", wizard.StepReview, true)
+		m.opts.Save = func(string, *config.File) error { return nil }
+		press(m, "enter", "e")
+		return m
+	}},
 	{"export-folders-missing", func(t *testing.T) *model {
 		m := editing(t, "nas", wizard.StepReview, false)
 		m.opts.Save = func(string, *config.File) error { return nil }

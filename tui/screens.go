@@ -136,40 +136,66 @@ func (r *reviewScreen) view() string {
 // doneScreen follows a save: what to do next.
 type doneScreen struct {
 	*common
-	still
 	keys doneKeys
+	// export is the "Export config file" prompt; exported the last file
+	// written.
+	export   configExport
+	ekeys    configExportKeys
+	exported string
 }
 
 type doneKeys struct {
-	Finish, ExportNow, Back, Quit key.Binding
+	Finish, ExportNow, ExportConfig, Back, Quit key.Binding
 }
 
 func newDoneScreen(c *common) *doneScreen {
-	d := &doneScreen{common: c, keys: doneKeys{
-		Finish:    bind([]string{"enter", "q"}, "enter", "finish"),
-		ExportNow: bind([]string{"x"}, "x", "export now"),
-		Back:      bind([]string{"esc"}, "esc", "locations"),
-		Quit:      quitKey(),
+	d := &doneScreen{common: c, ekeys: newConfigExportKeys(), keys: doneKeys{
+		Finish:       bind([]string{"enter", "q"}, "enter", "finish"),
+		ExportNow:    bind([]string{"x"}, "x", "export now"),
+		ExportConfig: bind([]string{"e"}, "e", "export config file"),
+		Back:         bind([]string{"esc"}, "esc", "locations"),
+		Quit:         quitKey(),
 	}}
+	// Both would write or read on the server in a served session.
 	d.keys.ExportNow.SetEnabled(!c.served())
+	d.keys.ExportConfig.SetEnabled(!c.served())
 	return d
 }
 
+func (d *doneScreen) enter() tea.Cmd {
+	d.export.open, d.exported = false, ""
+	return nil
+}
+
+func (d *doneScreen) setSize(_, _ int) {}
+
+// typing reports whether keys type the export's file name.
+func (d *doneScreen) typing() bool { return d.export.open }
+
 // ShortHelp implements help.KeyMap.
 func (d *doneScreen) ShortHelp() []key.Binding {
+	if d.export.open {
+		e := &d.ekeys
+		return enabled(&e.Write, &e.Choose, &e.Cancel, &d.keys.Quit)
+	}
 	k := &d.keys
-	return enabled(&k.Finish, &k.ExportNow, &k.Back, &k.Quit)
+	return enabled(&k.Finish, &k.ExportNow, &k.ExportConfig, &k.Back, &k.Quit)
 }
 
 // FullHelp implements help.KeyMap.
 func (d *doneScreen) FullHelp() [][]key.Binding { return [][]key.Binding{d.ShortHelp()} }
 
 func (d *doneScreen) update(msg tea.Msg) tea.Cmd {
+	if d.export.open {
+		return d.exportUpdate(msg)
+	}
 	kp, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		return nil
 	}
 	switch {
+	case key.Matches(kp, d.keys.ExportConfig):
+		return d.openExport()
 	case key.Matches(kp, d.keys.ExportNow):
 		// Which folders to export is asked here, so the export can start
 		// as soon as the wizard closes.
@@ -187,6 +213,9 @@ func (d *doneScreen) view() string {
 	st := d.st
 	name := d.result.Location
 	width := d.contentWidth()
+	if d.export.open {
+		return d.exportView(width)
+	}
 	var b strings.Builder
 	b.WriteString(st.ok.Render("✓ Saved to "+d.opts.ConfigPath) + "\n\n")
 	// A failed or missing test is said once, by the intro above.
@@ -202,7 +231,7 @@ func (d *doneScreen) view() string {
 		// Exports run on the vendor's side, not in this session.
 		b.WriteString(wrap(st.intro, "Press enter to finish.", width))
 	} else {
-		b.WriteString(wrap(st.intro, "Press x to start an export now, or enter to finish.", width))
+		b.WriteString(wrap(st.intro, "Press x to start an export now, e to export the config file, or enter to finish.", width))
 	}
 	return b.String()
 }

@@ -199,7 +199,9 @@ func requirePrincipals(doc string, s *config.S3, p config.Platform) ([]string, e
 	pr := principals(p)
 	if len(pr) == 0 {
 		return nil, missing(doc, "the platform principal ARN", "platform.principal_arns",
-			"set it to the ARN of the AWS identity Stowage itself runs as, e.g. principal_arns: [arn:"+partition(s)+":iam::111122223333:role/stowage-exporter]")
+			"the ARN of the AWS identity Stowage itself runs as; set it with stowage platform --principal-arn ARN, "+
+				"e.g. stowage platform --principal-arn arn:"+partition(s)+":iam::111122223333:role/stowage-exporter, "+
+				"or detect it with stowage platform --detect-principal, or enter it on the wizard's Access step")
 	}
 	return pr, nil
 }

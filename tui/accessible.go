@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"charm.land/huh/v2"
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/colorprofile"
 
 	"github.com/stowage-dev/stowage/config"
@@ -105,7 +104,7 @@ var errQuit = errors.New("quit")
 func (a *accessible) println(s string) { fmt.Fprintln(a.out, s) }
 
 func (a *accessible) wrapped(prefix, s string) {
-	for _, l := range strings.Split(lipgloss.Wrap(s, accessibleWidth-len(prefix), " /-"), "\n") {
+	for _, l := range strings.Split(wrapWords(s, accessibleWidth-len(prefix)), "\n") {
 		a.println(prefix + l)
 	}
 }
@@ -282,6 +281,15 @@ func (a *accessible) form() error {
 				continue
 			}
 		}
+		if f.DetectPrincipal && a.opts.DetectPrincipal != nil && a.opts.Served == nil && f.Value == "" {
+			detected, err := a.detectPrincipal()
+			if err != nil {
+				return err
+			}
+			if detected {
+				continue
+			}
+		}
 		if err := a.askField(f); err != nil {
 			return err
 		}
@@ -294,6 +302,32 @@ func (a *accessible) form() error {
 		a.retry = true
 	}
 	return nil
+}
+
+// detectPrincipal offers to ask sts:GetCallerIdentity for the platform
+// principal, which is then set; false leaves it to be typed.
+func (a *accessible) detectPrincipal() (bool, error) {
+	a.wrapped("", "The trust policy names the AWS identity Stowage itself runs as (the platform principal); none is set yet.")
+	yes, err := a.yesNo("Detect it from Stowage's AWS credentials (sts:GetCallerIdentity)?", true)
+	if err != nil || !yes {
+		return false, err
+	}
+	endpoint := ""
+	if d := a.w.Draft(); d.S3 != nil {
+		endpoint = d.S3.Endpoint
+	}
+	ctx, cancel := context.WithTimeout(a.ctx, 30*time.Second)
+	defer cancel()
+	arn, err := a.opts.DetectPrincipal(ctx, a.w.Platform(), endpoint)
+	if err == nil {
+		err = a.w.Set("principal_arns", arn)
+	}
+	if err != nil {
+		a.wrapped("", "Could not detect it: "+a.w.DisplayError(err)+"; enter its ARN, or set it later with "+wizard.PrincipalCommand+".")
+		return false, nil
+	}
+	a.wrapped("", "Platform principal: "+a.w.DisplayText(arn)+" (detected; saved with this location).")
+	return true, nil
 }
 
 // askField asks one field and passes the answer to wizard.Set, asking

@@ -47,6 +47,11 @@ func (fs *formScreen) startDetect() tea.Cmd {
 // whatever the screen.
 func (fs *formScreen) listen(msg tea.Msg) (tea.Cmd, bool) {
 	switch msg := msg.(type) {
+	case principalDetectedMsg:
+		if msg.step != fs.step {
+			return nil, false
+		}
+		return fs.principalDetected(msg), true
 	case detectedMsg:
 		if msg.step != fs.step {
 			return nil, false

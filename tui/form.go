@@ -406,8 +406,13 @@ func (fs *formScreen) sync() {
 		}
 	}
 	// A Detect field is asked of the bucket whether it is a list (AWS)
-	// or typed (a custom endpoint).
-	k.Detect.SetEnabled(it.f.Detect)
+	// or typed (a custom endpoint); the platform principal of Stowage's
+	// own credentials.
+	k.Detect.SetEnabled(it.f.Detect || (it.f.DetectPrincipal && fs.canDetectPrincipal()))
+	k.Detect.SetHelp("ctrl+d", "detect region")
+	if it.f.DetectPrincipal {
+		k.Detect.SetHelp("ctrl+d", "detect principal")
+	}
 }
 
 // ShortHelp implements help.KeyMap.
@@ -472,6 +477,9 @@ func (fs *formScreen) update(msg tea.Msg) tea.Cmd {
 		_ = w.Set(it.f.ID, v)
 		return nil
 	case key.Matches(kp, k.Detect):
+		if it.f.DetectPrincipal {
+			return fs.startPrincipalDetect()
+		}
 		if it.f.Kind == wizard.KindSelect {
 			fs.cursor = 0
 		}

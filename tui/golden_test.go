@@ -205,6 +205,36 @@ var goldenCases = []struct {
 	{"access-role", func(t *testing.T) *model {
 		return editing(t, "acme-recordings", wizard.StepAccess, false)
 	}},
+	{"access-role-first-run", func(t *testing.T) *model {
+		// A new file: no platform principal. The draft fixes the external ID.
+		m := newTestModel(t, Options{DetectPrincipal: func(context.Context, config.Platform, string) (string, error) {
+			return "", errors.New("not asked")
+		}})
+		d := fixtureDraft()
+		d.Step = string(wizard.StepAccess)
+		m.w.OfferDraft(d)
+		if err := m.w.ResumeDraft(); err != nil {
+			t.Fatal(err)
+		}
+		_ = m.enterStep()
+		for range 5 {
+			if m.formNow().focus == "principal_arns" {
+				break
+			}
+			press(m, "tab")
+		}
+		return m
+	}},
+	{"policies-trust-first-run", func(t *testing.T) *model {
+		m := newTestModel(t, Options{})
+		m.w.OfferDraft(fixtureDraft())
+		if err := m.w.ResumeDraft(); err != nil {
+			t.Fatal(err)
+		}
+		_ = m.enterStep()
+		press(m, "right")
+		return m
+	}},
 	{"access-keys-secret", func(t *testing.T) *model {
 		m := editing(t, "acme-keys", wizard.StepAccess, false)
 		press(m, "tab")
@@ -459,7 +489,7 @@ func minioRole(t *testing.T, step wizard.Step) *model {
 }
 
 // gutterFiller is a row of the document box past the document's end.
-var gutterFiller = regexp.MustCompile(`^│\s*~\s*│$`)
+var gutterFiller = regexp.MustCompile(`^│\s*~?\s*│$`)
 
 // assertNothingCutSilently fails when the body of m's screen (what is
 // between the header and the footer) holds more than the room the screen

@@ -354,14 +354,33 @@ func (m *model) helpView() string {
 	return strings.Join(lines, "\n")
 }
 
-// wrap word-wraps s to width and styles each line.
+// wrap word-wraps s to width and styles each line. Lines break between
+// words only, so a flag (--principal-arn), an ARN or a path stays whole;
+// only a word longer than the width is broken, after a "/" or "-" where it
+// can be (issue 10 §2).
 func wrap(st lipgloss.Style, s string, width int) string {
-	w := lipgloss.Wrap(s, width, " /-")
+	w := wrapWords(s, width)
 	lines := strings.Split(w, "\n")
 	for i, l := range lines {
 		lines[i] = st.Render(l)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// nbHyphen stands in for "-" while wrapping: the wrapper always breaks
+// after a hyphen, which would cut --principal-arn in two.
+const nbHyphen = "\u2011"
+
+// wrapWords wraps s to width between words; only when a word is wider
+// than width may lines break after a "/" or "-" inside words.
+func wrapWords(s string, width int) string {
+	for _, word := range strings.Fields(ansi.Strip(s)) {
+		if ansi.StringWidth(word) > width {
+			return lipgloss.Wrap(s, width, " /-")
+		}
+	}
+	w := lipgloss.Wrap(strings.ReplaceAll(s, "-", nbHyphen), width, " ")
+	return strings.ReplaceAll(w, nbHyphen, "-")
 }
 
 // indent prefixes every line of s.

@@ -33,6 +33,11 @@ type Options struct {
 	Out io.Writer
 	// Open opens the provider of a draft location for the connection test.
 	Open func(ctx context.Context, loc config.Location) (providers.Provider, error)
+	// DetectPrincipal asks sts:GetCallerIdentity which AWS identity the
+	// platform's base credentials are, for the Access step's "detect the
+	// platform principal" (ctrl+d); endpoint is the draft's custom S3
+	// endpoint ("" for AWS), whose STS answers. nil offers no detection.
+	DetectPrincipal func(ctx context.Context, p config.Platform, endpoint string) (string, error)
 	// Save writes the locations file (config.Save); required.
 	Save func(path string, f *config.File) error
 	// DraftPath is where a location not saved yet is kept (with its

@@ -199,7 +199,8 @@ func (p *policyScreen) setContent() {
 	}
 	if d.Err != nil {
 		p.vp.LeftGutterFunc = viewport.NoGutter
-		p.vp.SetContent(p.st.err.Render("✗ This document cannot be generated yet: ") + p.w.DisplayError(d.Err))
+		// Wrapped between words here: the viewport would cut mid-word.
+		p.vp.SetContent(wrap(p.st.err, "✗ This document cannot be generated yet: "+p.w.DisplayError(d.Err), max(20, p.contentWidth()-4)))
 		return
 	}
 	text := strings.TrimRight(p.shown(d), "\n")

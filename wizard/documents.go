@@ -24,9 +24,10 @@ type Document struct {
 // Text; the others are unaffected.
 func (w *Wizard) Documents() []Document {
 	loc := w.Draft()
+	platform := w.effectivePlatform()
 	var out []Document
 	for _, k := range policies.Kinds(loc) {
-		text, err := policies.Render(k, loc, w.platform)
+		text, err := policies.Render(k, loc, platform)
 		out = append(out, Document{
 			Kind: k, Title: policies.Title(k), WhereItGoes: policies.WhereItGoes(k),
 			Text: text, Display: w.DisplayText(text), Err: err,

@@ -63,6 +63,10 @@ type Field struct {
 	Detect bool
 	// Filter marks a long list that is narrowed by typing: the regions.
 	Filter bool
+	// DetectPrincipal offers to ask Stowage's own AWS credentials who
+	// they are (sts:GetCallerIdentity, ctrl+d on the screens): the
+	// platform principal.
+	DetectPrincipal bool
 	// OptionHelp shows each option's Help with it: the storage types.
 	OptionHelp bool
 	// Default reports that the value is what a new draft holds, so an
@@ -129,9 +133,9 @@ type ui struct {
 	// extra checks a value the setting's rule accepted.
 	extra func(w *Wizard, v string) error
 	warn  func(w *Wizard, v string) []string
-	// detect, filter and optionHelp are Field's Detect, Filter and
-	// OptionHelp.
-	detect, filter, optionHelp bool
+	// detect, filter, optionHelp and detectPrincipal are Field's Detect,
+	// Filter, OptionHelp and DetectPrincipal.
+	detect, filter, optionHelp, detectPrincipal bool
 }
 
 func custom(w *Wizard) bool { return w.get(pathEndpoint) != "" }
@@ -173,15 +177,23 @@ var screens = map[string]ui{
 	"azure.sas_expiry_days":        {advanced: isAdvanced},
 	"s3.pending_external_id":       {visible: func(w *Wizard) bool { return w.get(pathPendingID) != "" }},
 	"s3.auth":                      {visible: func(*Wizard) bool { return false }},
+	pathPrincipals:                 {visible: (*Wizard).needsPrincipal, detectPrincipal: true},
 }
 
-// defs lists every field in display order: one per config setting.
+// defs lists every field in display order: one per config setting, and
+// the platform principal after the external ID (platform.go).
 var defs = func() []fieldDef {
-	out := make([]fieldDef, len(config.LocationSettings))
+	var out []fieldDef
+	add := func(s *config.Setting[config.Location]) {
+		out = append(out, fieldDef{s: s, ui: screens[s.Path], id: s.ID, path: s.Path, step: Step(s.Step),
+			section: s.Section, kind: s.Kind, readOnly: s.Generated, offline: s.Offline})
+	}
 	for i := range config.LocationSettings {
 		s := &config.LocationSettings[i]
-		out[i] = fieldDef{s: s, ui: screens[s.Path], id: s.ID, path: s.Path, step: Step(s.Step),
-			section: s.Section, kind: s.Kind, readOnly: s.Generated, offline: s.Offline}
+		add(s)
+		if s.Path == pathExtID {
+			add(principalSetting)
+		}
 	}
 	return out
 }()
@@ -370,7 +382,7 @@ func (w *Wizard) field(d *fieldDef) Field {
 		Visible: w.visible(d), Required: w.required(d) && !d.readOnly,
 		ReadOnly: d.readOnly, Example: d.s.Example, Sensitivity: d.s.Sensitivity,
 		Options: d.s.Options,
-		Detect:  d.detect, Filter: d.filter, OptionHelp: d.optionHelp,
+		Detect:  d.detect, Filter: d.filter, OptionHelp: d.optionHelp, DetectPrincipal: d.detectPrincipal,
 		Default: v == "" || v == d.s.Default,
 	}
 	// A saved identifier stays hidden on a shared screen until replaced.
@@ -388,6 +400,9 @@ func (w *Wizard) field(d *fieldDef) Field {
 	}
 	if d.warn != nil && v != "" && f.Err == nil {
 		f.Warnings = d.warn(w, v)
+	}
+	if d.path == pathPrincipals && v == "" {
+		f.Warnings = []string{principalWarning}
 	}
 	if !f.Visible {
 		f.Err = nil

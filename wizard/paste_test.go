@@ -80,11 +80,12 @@ func TestEverySettingIsAField(t *testing.T) {
 			t.Errorf("%s lacks a label, word, help or example", s.Path)
 		}
 	}
-	if len(defs) != len(config.LocationSettings) {
+	// One field per location setting, and the platform principal.
+	if len(defs) != len(config.LocationSettings)+1 {
 		t.Errorf("%d fields for %d settings", len(defs), len(config.LocationSettings))
 	}
 	for path := range screens {
-		if _, ok := config.LocationSetting(path); !ok {
+		if _, ok := config.LocationSetting(path); !ok && path != pathPrincipals {
 			t.Errorf("screens has %q, which is no setting", path)
 		}
 	}

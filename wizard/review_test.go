@@ -198,11 +198,16 @@ func TestScreenShareMasks(t *testing.T) {
 // TestDocumentErrorsNameTheSetting checks that a document the platform
 // cannot complete carries the error rather than failing the others.
 func TestDocumentErrorsNameTheSetting(t *testing.T) {
-	w, err := FromFlags(nil, config.Platform{}, map[string]string{
+	values := map[string]string{
 		"name": "acme", "type": ChoiceS3Role, "bucket": "acme-call-recordings", "region": "eu-west-1", "role_arn": roleARN,
-	}, fixedNow)
+	}
+	w, err := FromFlags(nil, config.Platform{}, values, fixedNow)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The Access step warns, naming the command (issue 10 §2).
+	if f := field(t, w, StepAccess, "principal_arns"); !f.Visible || len(f.Warnings) == 0 || !strings.Contains(f.Warnings[0], "stowage platform --principal-arn") {
+		t.Errorf("principal field: %+v", f)
 	}
 	var trustErr error
 	for _, d := range w.Documents() {
@@ -219,7 +224,7 @@ func TestDocumentErrorsNameTheSetting(t *testing.T) {
 		t.Fatal("trust policy rendered with no principal to trust")
 	}
 	var target interface{ Error() string }
-	if !errors.As(trustErr, &target) || !strings.Contains(trustErr.Error(), "principal") {
+	if !errors.As(trustErr, &target) || !strings.Contains(trustErr.Error(), "stowage platform --principal-arn") {
 		t.Errorf("trust policy error does not name the principal setting: %v", trustErr)
 	}
 }

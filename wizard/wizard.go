@@ -131,8 +131,10 @@ func (w *Wizard) Editing() string { return w.editing }
 // File returns the locations file the wizard saves into.
 func (w *Wizard) File() *config.File { return w.file }
 
-// Platform returns the platform settings the documents are generated for.
-func (w *Wizard) Platform() config.Platform { return w.platform }
+// Platform returns the platform settings the documents are generated for:
+// the saved ones, with the principal typed on the Access step while none
+// is saved.
+func (w *Wizard) Platform() config.Platform { return w.effectivePlatform() }
 
 // reset loads loc (nil for a blank draft) as the starting point.
 func (w *Wizard) reset(loc *config.Location) {
@@ -728,6 +730,11 @@ func (w *Wizard) Save(path string, saveFn SaveFunc) error {
 	}
 	loc := w.Draft()
 	next := cloneFile(w.file)
+	// A first run's platform principal is saved with the location.
+	platform := w.effectivePlatform()
+	if w.needsPrincipal() && len(platform.PrincipalARNs) > 0 {
+		next.Platform.PrincipalARNs = platform.PrincipalARNs
+	}
 	if w.editing != "" && w.editing != loc.Name {
 		if err := next.Rename(w.editing, loc.Name); err != nil {
 			return err
@@ -740,6 +747,7 @@ func (w *Wizard) Save(path string, saveFn SaveFunc) error {
 		return fmt.Errorf("save location %q to %s: %w", loc.Name, path, err)
 	}
 	*w.file = *next
+	w.platform = platform
 	saved, _ := w.file.Find(loc.Name)
 	report := w.report
 	w.reset(saved)

@@ -18,6 +18,7 @@ import (
 	"github.com/stowage-dev/stowage/internal/shellquote"
 	"github.com/stowage-dev/stowage/policies"
 	"github.com/stowage-dev/stowage/providers"
+	s3provider "github.com/stowage-dev/stowage/providers/s3"
 	"github.com/stowage-dev/stowage/tui"
 	"github.com/stowage-dev/stowage/wizard"
 )
@@ -163,6 +164,9 @@ func runWizard(ctx context.Context, g *globals, edit string) error {
 		DraftPath:   config.DraftPath(f.Source.Path),
 		Open: func(ctx context.Context, loc config.Location) (providers.Provider, error) {
 			return openProvider(ctx, f, loc, 4)
+		},
+		DetectPrincipal: func(ctx context.Context, p config.Platform, endpoint string) (string, error) {
+			return s3provider.DetectPrincipal(ctx, p, endpoint)
 		},
 		Save: config.Save,
 	})

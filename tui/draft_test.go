@@ -103,3 +103,20 @@ func TestSaveRemovesTheDraft(t *testing.T) {
 		t.Fatalf("the saved location's draft is still there: %v", err)
 	}
 }
+
+// TestResumedDraftMasksIdentifiers: in screen-share mode the identifiers a
+// resumed draft brings stay masked in their inputs, like saved ones.
+func TestResumedDraftMasksIdentifiers(t *testing.T) {
+	m := newTestModel(t, Options{Platform: fixturePlatform, ScreenShare: true})
+	d := fixtureDraft()
+	d.Step = string(wizard.StepAccess)
+	m.w.OfferDraft(d)
+	_ = m.enterStep()
+	press(m, "enter")
+	if m.w.Step() != wizard.StepAccess {
+		t.Fatalf("resumed on %s", m.w.Step())
+	}
+	if s := screen(m); strings.Contains(s, "444455556666") {
+		t.Fatalf("the resumed role ARN's account is shown in screen-share mode:\n%s", s)
+	}
+}

@@ -63,6 +63,7 @@ func (w *Wizard) ResumeDraft() error {
 	}
 	w.reset(loc)
 	maps.Copy(w.values, d.Values)
+	w.resumed = maps.Clone(d.Values)
 	// Record what is wrong now, as typed, without changing any value.
 	for i := range defs {
 		if df := &defs[i]; w.get(df.path) != "" && !df.readOnly && df.id != "type" {

@@ -385,8 +385,10 @@ func (w *Wizard) field(d *fieldDef) Field {
 		Detect:  d.detect, Filter: d.filter, OptionHelp: d.optionHelp, DetectPrincipal: d.detectPrincipal,
 		Default: v == "" || v == d.s.Default,
 	}
-	// A saved identifier stays hidden on a shared screen until replaced.
-	f.Masked = w.ScreenShare && d.s.Sensitivity == config.Identifier && v != "" && v == w.initial[d.path] && !d.readOnly
+	// A saved identifier, or one a resumed draft brought, stays hidden on
+	// a shared screen until replaced.
+	f.Masked = w.ScreenShare && d.s.Sensitivity == config.Identifier && v != "" &&
+		(v == w.initial[d.path] || v == w.resumed[d.path]) && !d.readOnly
 	if d.advanced != nil {
 		f.Advanced = d.advanced(w)
 	}

@@ -92,8 +92,10 @@ type Wizard struct {
 	detect detection
 
 	// offered is the unsaved location of an earlier run that
-	// StepResumeDraft asks about.
+	// StepResumeDraft asks about; resumed the values a resumed draft
+	// brought, masked in screen-share mode like saved ones.
 	offered *config.Draft
+	resumed map[string]string
 }
 
 // New returns a wizard on file, which Save and ConfirmDelete update in
@@ -147,6 +149,7 @@ func (w *Wizard) reset(loc *config.Location) {
 	w.errs = map[string]error{}
 	w.resetDetect()
 	w.original, w.editing, w.lastTest, w.report, w.focus = nil, "", nil, nil, ""
+	w.resumed = nil
 	if loc != nil {
 		c := *loc
 		w.original = &c

@@ -690,7 +690,7 @@ func (a *accessible) exportConfig(name string) error {
 	}
 	v, err := a.choose("Which content?", []string{
 		"Redacted: secrets and identifiers masked; for a support ticket, cannot be imported",
-		"Complete: holds the secrets; can be imported with stowage config import FILE",
+		"Complete: everything, secrets included; can be imported with stowage config import FILE",
 	}, []string{"redacted", "complete"}, def)
 	if err != nil {
 		return err

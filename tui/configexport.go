@@ -194,7 +194,7 @@ func (d *doneScreen) exportView(width int) string {
 		label, help string
 	}{
 		{true, "Redacted", "secrets and identifiers masked; for a support ticket, cannot be imported"},
-		{false, "Complete", "holds the secrets; can be imported with stowage config import FILE"},
+		{false, "Complete", "everything, secrets included; can be imported with stowage config import FILE"},
 	}
 	for _, o := range opts {
 		mark, ls := "○ ", st.label

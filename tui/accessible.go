@@ -104,7 +104,7 @@ var errQuit = errors.New("quit")
 func (a *accessible) println(s string) { fmt.Fprintln(a.out, s) }
 
 func (a *accessible) wrapped(prefix, s string) {
-	for _, l := range strings.Split(wrapWords(s, accessibleWidth-len(prefix)), "\n") {
+	for _, l := range strings.Split(wrapText(s, accessibleWidth-len(prefix)), "\n") {
 		a.println(prefix + l)
 	}
 }

@@ -359,7 +359,7 @@ func (m *model) helpView() string {
 // only a word longer than the width is broken, after a "/" or "-" where it
 // can be (issue 10 §2).
 func wrap(st lipgloss.Style, s string, width int) string {
-	w := wrapWords(s, width)
+	w := wrapText(s, width)
 	lines := strings.Split(w, "\n")
 	for i, l := range lines {
 		lines[i] = st.Render(l)
@@ -371,9 +371,9 @@ func wrap(st lipgloss.Style, s string, width int) string {
 // after a hyphen, which would cut --principal-arn in two.
 const nbHyphen = "\u2011"
 
-// wrapWords wraps s to width between words; only when a word is wider
+// wrapText wraps s to width between words; only when a word is wider
 // than width may lines break after a "/" or "-" inside words.
-func wrapWords(s string, width int) string {
+func wrapText(s string, width int) string {
 	for _, word := range strings.Fields(ansi.Strip(s)) {
 		if ansi.StringWidth(word) > width {
 			return lipgloss.Wrap(s, width, " /-")

@@ -223,3 +223,22 @@ func TestAccessibleDoneExportsConfig(t *testing.T) {
 		t.Fatalf("%s: %v %v", file, st, err)
 	}
 }
+
+// TestAccessibleDetectsThePrincipal: on a new file accessible mode offers
+// to detect the platform principal on a role location's Access step, and
+// the trust policy names it (issue 10 §2).
+func TestAccessibleDetectsThePrincipal(t *testing.T) {
+	const detected = "arn:aws:iam::555566667777:root"
+	// Region 25: "detect from the bucket" is 1, eu-west-1 the 24th region.
+	input := strings.Join([]string{"acme", "1", "n", "acme-call-recordings", "25", "", "arn:aws:iam::444455556666:role/StowageExport", "y"}, "\n") + "\n"
+	var out bytes.Buffer
+	opts, _ := accessibleOptions(t, input, &out)
+	opts.DetectPrincipal = func(context.Context, config.Platform, string) (string, error) { return detected, nil }
+	if _, err := RunWizard(context.Background(), opts); !errors.Is(err, ErrInputEnded) {
+		t.Fatalf("RunWizard: %v\n%s", err, out.String())
+	}
+	text := strings.Join(strings.Fields(out.String()), " ")
+	if !strings.Contains(text, "Platform principal: "+detected+" (detected") || !strings.Contains(text, `"AWS": "`+detected+`"`) {
+		t.Fatalf("no detected principal in the trust policy:\n%s", out.String())
+	}
+}

@@ -121,3 +121,12 @@ func TestPrincipalDetectionFailureSaysWhatToDo(t *testing.T) {
 		t.Fatalf("failure status:\n%s", screen(m))
 	}
 }
+
+// TestServedNeverAsksForThePrincipal: a served session may not change the
+// platform settings, so its Access step does not ask for the principal.
+func TestServedNeverAsksForThePrincipal(t *testing.T) {
+	m := firstRunRole(t, Options{Served: &Served{Width: 80, Height: 24}})
+	if f, _ := m.w.Field("principal_arns"); f.Visible || strings.Contains(screen(m), "Platform principal ARN") {
+		t.Fatalf("a served session asks for the platform principal:\n%s", screen(m))
+	}
+}

@@ -85,6 +85,9 @@ func RunWizard(ctx context.Context, opts Options) (Result, error) {
 func newWizard(opts Options) (*wizard.Wizard, error) {
 	w := wizard.New(opts.File, opts.Platform, opts.Now)
 	w.ScreenShare = opts.ScreenShare
+	// A served session may not change the platform settings (README,
+	// "Onboarding over SSH").
+	w.FixedPlatform = opts.Served != nil
 	if opts.EditName != "" {
 		if err := w.Edit(opts.EditName); err != nil {
 			return nil, err

@@ -69,7 +69,7 @@ func checkPrincipals(v string) error {
 // needsPrincipal reports whether the Access step asks for the platform
 // principal: the platform has none (a first run). Once saved it is the
 // platform's, and changed with `stowage platform`.
-func (w *Wizard) needsPrincipal() bool { return len(w.platform.PrincipalARNs) == 0 }
+func (w *Wizard) needsPrincipal() bool { return !w.FixedPlatform && len(w.platform.PrincipalARNs) == 0 }
 
 // effectivePlatform is the platform the documents are generated for: the
 // saved one, with the principal typed on the Access step while it has none.

@@ -66,6 +66,10 @@ type Wizard struct {
 	// in DisplayValue, Review and Document.Display, for support sessions.
 	// Secrets are masked whatever its value.
 	ScreenShare bool
+	// FixedPlatform keeps the platform settings out of the wizard's
+	// reach: a served session may not change them, so the Access step
+	// never asks for the platform principal.
+	FixedPlatform bool
 
 	file     *config.File
 	platform config.Platform

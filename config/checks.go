@@ -44,6 +44,9 @@ func (l Location) fieldErrors() []*FieldError {
 		{TypeAzure, "azure", l.Azure != nil},
 		{TypeLocal, "local", l.Local != nil},
 	}
+	if l.ID != "" {
+		add("id", validate.LocationID(l.ID))
+	}
 	for i := range LocationSettings {
 		s := &LocationSettings[i]
 		if !l.HasSection(s.Section) {

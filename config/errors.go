@@ -19,6 +19,9 @@ var (
 	// ErrSyntax means the file is not valid YAML or has an unknown field or
 	// a value of the wrong kind.
 	ErrSyntax = errors.New("locations file is malformed")
+	// ErrDuplicateID means two locations share a stable ID, so they would
+	// share a journal.
+	ErrDuplicateID = errors.New("location ID shared by two locations")
 	// ErrDuplicateName means two locations share a name.
 	ErrDuplicateName = errors.New("duplicate location name")
 	// ErrDuplicateExternalID means two locations share an external ID, which

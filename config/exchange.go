@@ -159,6 +159,17 @@ func (f *File) Import(in *File, opts ImportOptions) (ImportResult, error) {
 			l.Name = n
 		}
 		i := slices.IndexFunc(cand.Locations, func(c Location) bool { return strings.EqualFold(c.Name, l.Name) })
+		// IDs name journals, which live next to this file: a replaced
+		// location keeps the ID it has here (its journal records what was
+		// exported to it, as after an edit); an added one keeps its own ID
+		// (a file moved to a new machine, or restored, finds its journals
+		// again) unless a location here has it, when it gets a new one so
+		// no two locations ever share a journal.
+		if i >= 0 && opts.Replace {
+			l.ID = cand.Locations[i].ID
+		} else if l.ID != "" && slices.ContainsFunc(cand.Locations, func(c Location) bool { return c.ID == l.ID }) {
+			l.ID = ""
+		}
 		switch {
 		case i >= 0 && opts.Replace:
 			cand.Locations[i] = l
@@ -180,6 +191,9 @@ func (f *File) Import(in *File, opts ImportOptions) (ImportResult, error) {
 			errs = append(errs, fmt.Errorf("the platform settings in %s differ from those in %s (see `stowage platform`); take the imported ones with --replace, or import into another file with --config",
 				in.Source.Path, f.Source.Path))
 		}
+	}
+	if _, err := cand.EnsureIDs(); err != nil {
+		errs = append(errs, err)
 	}
 	if err := cand.Validate(); err != nil {
 		errs = append(errs, err)

@@ -56,6 +56,8 @@ func (f *File) Names() []string {
 // only in case, shared external ID) before changing anything. On add it sets
 // CreatedAt; on replace it keeps the existing CreatedAt. Both set UpdatedAt.
 // Times are stored in UTC, to the second, so the file stays readable.
+// A location without an ID gets the replaced one's, or a new one on add, so
+// its journal stays its own.
 func (f *File) Upsert(loc Location, now time.Time) error {
 	if err := loc.Validate(); err != nil {
 		return err
@@ -66,11 +68,21 @@ func (f *File) Upsert(loc Location, now time.Time) error {
 	candidate := &File{Locations: slices.Clone(f.Locations)}
 	if i >= 0 {
 		loc.CreatedAt = f.Locations[i].CreatedAt
+		if loc.ID == "" {
+			loc.ID = f.Locations[i].ID
+		}
 		candidate.Locations[i] = loc
 	} else {
 		loc.CreatedAt = now
 		i = len(candidate.Locations)
 		candidate.Locations = append(candidate.Locations, loc)
+	}
+	if candidate.Locations[i].ID == "" {
+		id, err := candidate.newLocationID()
+		if err != nil {
+			return err
+		}
+		candidate.Locations[i].ID = id
 	}
 
 	var errs []error
@@ -87,7 +99,8 @@ func (f *File) Upsert(loc Location, now time.Time) error {
 }
 
 // Rename gives the location old the name new. The new name must be valid
-// and not used by another location (ignoring case).
+// and not used by another location (ignoring case). The location keeps its
+// ID, and with it its journals.
 func (f *File) Rename(old, new string) error {
 	i := f.index(old)
 	if i < 0 {

@@ -508,7 +508,17 @@ func (f *File) crossProblems() []problem {
 	var out []problem
 	firstName := map[string]int{}
 	firstID := map[string]int{}
+	firstLocID := map[string]int{}
 	for j, l := range f.Locations {
+		if i, ok := firstLocID[l.ID]; ok && l.ID != "" {
+			out = append(out, problem{loc: j, field: "id", other: i, err: ErrDuplicateID,
+				dup: func(ref string) error {
+					return fmt.Errorf("%w: %s has the same id, so both would share one export journal; delete this \"id:\" line and Stowage writes a new one on the next save",
+						ErrDuplicateID, ref)
+				}})
+		} else if !ok {
+			firstLocID[l.ID] = j
+		}
 		key := strings.ToLower(l.Name)
 		if i, ok := firstName[key]; ok && l.Name != "" {
 			name := l.Name

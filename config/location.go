@@ -71,7 +71,12 @@ type Platform struct {
 // Location is one named export destination.
 type Location struct {
 	// Name identifies the location in Stowage; it may differ from the bucket.
-	Name  string `yaml:"name"`
+	Name string `yaml:"name"`
+	// ID is the location's stable identity: random, generated once (see
+	// NewLocationID) and kept across renames. Journals and manifests are
+	// named after it, so a rename keeps them. It is not a setting: nobody
+	// types it. Save gives a location without one (an older file) its ID.
+	ID    string `yaml:"id,omitempty"`
 	Type  Type   `yaml:"type"`
 	S3    *S3    `yaml:"s3,omitempty"`
 	Azure *Azure `yaml:"azure,omitempty"`

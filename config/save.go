@@ -30,7 +30,9 @@ const header = `Stowage locations file. It may hold secret keys: keep it readabl
 //
 // Save refuses to overwrite a file written by a newer Stowage
 // (ErrNewerVersion). It does not touch CreatedAt or UpdatedAt; Upsert does.
-// On success it updates f.Source.
+// It gives locations without an ID one (EnsureIDs), so a file written
+// before IDs existed gets them on its first save. On success it updates
+// f.Source.
 func Save(path string, f *File) error {
 	if f == nil {
 		return errors.New("save locations file: nothing to save")
@@ -38,6 +40,9 @@ func Save(path string, f *File) error {
 	if f.Version > CurrentVersion {
 		return fmt.Errorf("%s: %w (version %d); this build writes version %d — upgrade stowage",
 			path, ErrNewerVersion, f.Version, CurrentVersion)
+	}
+	if _, err := f.EnsureIDs(); err != nil {
+		return fmt.Errorf("not saving %s: %w", path, err)
 	}
 	if err := f.Validate(); err != nil {
 		return fmt.Errorf("not saving %s: %w", path, err)

@@ -94,6 +94,9 @@ func Run(ctx context.Context, p providers.Provider, opts Options) (Result, error
 		return Result{}, err
 	}
 	defer j.Close()
+	if err := j.adopt(s.Location, s.journalKey()); err != nil {
+		return Result{}, fmt.Errorf("journal %s: %w", s.JournalPath, err)
+	}
 
 	e := &engine{
 		s: s, ctx: ctx, get: getter, stat: stater, del: deleter, root: root, j: j,
@@ -365,7 +368,7 @@ func (e *engine) process(obj providers.Object) {
 		return
 	}
 	rel := filepath.FromSlash(obj.Key)
-	rec, ok, err := e.j.Get(e.s.Location, obj.Key)
+	rec, ok, err := e.j.Get(e.s.journalKey(), obj.Key)
 	if err != nil {
 		e.fail(obj, fmt.Errorf("journal: %w", err))
 		return
@@ -623,7 +626,7 @@ func (e *engine) finish(key, part string, obj providers.Object, rec *Record) err
 		return fmt.Errorf("move %s into place: %w", key, err)
 	}
 	syncDir(e.root, filepath.Dir(rel))
-	if err := e.j.put(e.s.Location, key, rec); err != nil {
+	if err := e.j.put(e.s.journalKey(), key, rec); err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
 	return nil
@@ -706,7 +709,7 @@ func (e *engine) rangedVersion(cur providers.Object, rec Record, resume bool) (p
 		return cur, Record{}, fmt.Errorf("allocate %s: %w", key, err)
 	}
 	prec := Record{Size: cur.Size, ETag: cur.ETag, Modified: cur.Modified.UnixNano(), Status: StatusPartial, RangeSize: rs, Ranges: done}
-	if err := e.j.put(e.s.Location, key, &prec); err != nil {
+	if err := e.j.put(e.s.journalKey(), key, &prec); err != nil {
 		return cur, Record{}, fmt.Errorf("journal: %w", err)
 	}
 	// The object's bytes on disk: the ranges an earlier run wrote, which
@@ -757,7 +760,7 @@ func (e *engine) rangedVersion(cur providers.Object, rec Record, resume bool) (p
 				setErr(err)
 				return
 			}
-			if err := e.j.addRange(e.s.Location, key, i, crc); err != nil {
+			if err := e.j.addRange(e.s.journalKey(), key, i, crc); err != nil {
 				setErr(fmt.Errorf("journal: %w", err))
 			}
 		}(i)
@@ -801,7 +804,7 @@ func (e *engine) rangedVersion(cur providers.Object, rec Record, resume bool) (p
 		// Start the next run from scratch: no range of this file is trusted.
 		f.Close()
 		_ = e.root.Remove(part)
-		_ = e.j.put(e.s.Location, key, &Record{Size: cur.Size, ETag: cur.ETag, Status: StatusPartial})
+		_ = e.j.put(e.s.journalKey(), key, &Record{Size: cur.Size, ETag: cur.ETag, Status: StatusPartial})
 		return cur, Record{}, err
 	}
 	if err := f.Close(); err != nil {
@@ -913,7 +916,7 @@ func (e *engine) deleteRemote(obj providers.Object, rec Record) {
 
 func (e *engine) markDeleted(obj providers.Object, rec Record) {
 	rec.Deleted = true
-	if err := e.j.put(e.s.Location, obj.Key, &rec); err != nil {
+	if err := e.j.put(e.s.journalKey(), obj.Key, &rec); err != nil {
 		e.emit(Deleted{Key: obj.Key, Err: fmt.Errorf("deleted, but the journal could not record it: %w", err)})
 		return
 	}

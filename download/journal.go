@@ -73,6 +73,28 @@ func (j *Journal) Close() error { return j.db.Close() }
 
 func locBucket(location string) []byte { return []byte("location:" + location) }
 
+// adopt moves the records kept under the location name from to the key
+// to (its ID), unless records are already kept under to.
+func (j *Journal) adopt(from, to string) error {
+	if from == to || from == "" {
+		return nil
+	}
+	return j.db.Update(func(tx *bolt.Tx) error {
+		old := tx.Bucket(locBucket(from))
+		if old == nil || tx.Bucket(locBucket(to)) != nil {
+			return nil
+		}
+		nb, err := tx.CreateBucket(locBucket(to))
+		if err != nil {
+			return err
+		}
+		if err := old.ForEach(func(k, v []byte) error { return nb.Put(k, v) }); err != nil {
+			return err
+		}
+		return tx.DeleteBucket(locBucket(from))
+	})
+}
+
 // Get returns the record of key in location.
 func (j *Journal) Get(location, key string) (rec Record, ok bool, err error) {
 	return journaldb.Get[Record](j.db, locBucket(location), key)

@@ -35,8 +35,13 @@ const PartialSuffix = ".stowage-partial"
 
 // Options describe one download run.
 type Options struct {
-	// Location is the location's name; journal records are kept under it.
+	// Location is the location's name, for messages.
 	Location string
+	// LocationID is the location's stable ID; journal records are kept
+	// under it (under Location when it is empty), so a renamed location
+	// resumes its downloads. Records an older Stowage kept under the name
+	// move to the ID on the first run.
+	LocationID string
 	// Dest is the local folder the objects are written into, each at its
 	// key (relative to the location's prefix). It is created if missing.
 	Dest string
@@ -108,6 +113,14 @@ type settings struct {
 	dest     string
 	match    *matcher
 	maxTries int
+}
+
+// journalKey is what the journal keeps the location's records under.
+func (s *settings) journalKey() string {
+	if s.LocationID != "" {
+		return s.LocationID
+	}
+	return s.Location
 }
 
 func prepare(o Options) (*settings, error) {

@@ -17,7 +17,7 @@ import (
 // warning, when not empty, says the location was saved without read-back,
 // so the download will most likely be denied.
 func Prepare(ctx context.Context, f *config.File, loc config.Location, opts Options) (p providers.Provider, _ Options, warning string, err error) {
-	opts.Location = loc.Name
+	opts.Location, opts.LocationID = loc.Name, loc.ID
 	if opts.DeleteAfter && !deleteAllowed(loc) {
 		return nil, opts, "", &validate.Error{Field: "--delete-after", Rule: fmt.Sprintf("location %q was set up without the delete permission; set `delete: true` on it "+
 			"(run `stowage setup` and turn on \"Allow delete\", or edit the locations file), apply the updated policy "+

@@ -1,6 +1,7 @@
 package export
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -46,8 +47,10 @@ type BatchOptions struct {
 
 	JournalPath string
 	ManifestDir string
-	Events      func(Event)
-	Controller  *Controller
+	// ManifestName: see Options.ManifestName.
+	ManifestName string
+	Events       func(Event)
+	Controller   *Controller
 	// StatsInterval is how often Totals is sent; zero means one second.
 	StatsInterval time.Duration
 	// PollInterval is how often the job's status is asked; zero means 2s.
@@ -314,7 +317,7 @@ func RunBatch(ctx context.Context, src, dst providers.Provider, loc string, opts
 		return sum, checkErr()
 	}
 
-	if r.man, err = openManifest(opts.ManifestDir, loc, start); err != nil {
+	if r.man, err = openManifest(opts.ManifestDir, cmp.Or(opts.ManifestName, loc), start); err != nil {
 		return Summary{}, err
 	}
 	r.man.onErr = func(err error) { r.warn(err) }

@@ -1,6 +1,7 @@
 package export
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -297,7 +298,7 @@ func Run(ctx context.Context, p providers.Provider, loc string, opts Options) (S
 		return Summary{}, fmt.Errorf("read journal %s: %w", s.JournalPath, err)
 	}
 	start := time.Now()
-	if e.man, err = openManifest(s.ManifestDir, loc, start); err != nil {
+	if e.man, err = openManifest(s.ManifestDir, cmp.Or(s.ManifestName, loc), start); err != nil {
 		return Summary{}, err
 	}
 	e.man.onErr = func(err error) { e.warnOnce("manifest", err) }

@@ -100,6 +100,10 @@ type Options struct {
 	// ManifestDir receives the CSV and JSON Lines manifests; empty means the
 	// journal's folder.
 	ManifestDir string
+	// ManifestName is the stem of the manifests' file names
+	// (<stem>-<UTC time>.csv); empty means the location name. Prepare sets
+	// it to the location's ID (see ManifestName).
+	ManifestName string
 	// SkipPaths are files or folders the scan never enters, e.g. a local
 	// location's own folder when it lies inside a source. The journal and
 	// manifest folder are always skipped.

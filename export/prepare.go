@@ -29,7 +29,10 @@ func Prepare(ctx context.Context, f *config.File, loc config.Location, opts Opti
 	if err != nil {
 		return nil, opts, fmt.Errorf("locate the locations file %s: %w", f.Source.Path, err)
 	}
-	opts.JournalPath = DefaultJournalPath(cfgPath, loc.Name)
+	if opts.JournalPath, err = JournalPath(cfgPath, loc); err != nil {
+		return nil, opts, err
+	}
+	opts.ManifestName = ManifestName(loc)
 	if loc.Type == config.TypeLocal && loc.Local != nil {
 		opts.SkipPaths = append(opts.SkipPaths, loc.Local.Path)
 	}

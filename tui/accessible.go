@@ -643,6 +643,9 @@ func (a *accessible) review() error {
 			a.wrapped("", "Not saved: "+a.w.DisplayError(err))
 			return nil
 		}
+		if err := keepJournals(a.opts.ConfigPath, a.w); err != nil {
+			a.wrapped("", "Saved, but "+a.w.DisplayError(err))
+		}
 		a.res.Saved = true
 		a.res.Location = a.w.Draft().Name
 	}

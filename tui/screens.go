@@ -98,6 +98,9 @@ func (r *reviewScreen) save() {
 		r.fail(err)
 		return
 	}
+	if err := keepJournals(r.opts.ConfigPath, r.w); err != nil {
+		r.setStatus("saved, but "+r.w.DisplayError(err), true)
+	}
 	r.result.Saved = true
 	r.result.Location = r.w.Draft().Name
 }

@@ -11,6 +11,22 @@ const (
 	exampleContainer = "call-recordings"
 )
 
+// LocationID checks the stable ID of a location that Stowage generates and
+// keeps in the locations file (journals and manifests are named after it):
+// 4–32 lowercase letters and digits. It is never typed in a form; the rule
+// catches a hand edit that would make it unusable as a file name.
+func LocationID(s string) error {
+	const field = "location id"
+	const example = "3f9c2a7b10de"
+	if n := len(s); n < 4 || n > 32 {
+		return newErr(field, example, "must be 4–32 characters long (got %d); delete the line and Stowage writes a new one on the next save", runeCount(s))
+	}
+	if r, pos := firstBad(s, func(r rune) bool { return r >= 'a' && r <= 'z' || r >= '0' && r <= '9' }); pos > 0 {
+		return newErr(field, example, "has %s at position %d; use only lowercase letters and digits", quoteRune(r), pos)
+	}
+	return nil
+}
+
 // LocationName checks the name a location is known by in Stowage: 1–64
 // characters of letters, digits, ".", "_" and "-", starting with a letter or
 // digit so that it is never mistaken for a command-line flag.

@@ -89,6 +89,8 @@ type Wizard struct {
 	original *config.Location
 	// target is the location a delete is asked about.
 	target string
+	// renamedFrom is the old name when the last Save renamed a location.
+	renamedFrom string
 
 	report   *providers.Report
 	lastTest *config.TestResult
@@ -152,7 +154,7 @@ func (w *Wizard) reset(loc *config.Location) {
 	}
 	w.errs = map[string]error{}
 	w.resetDetect()
-	w.original, w.editing, w.lastTest, w.report, w.focus = nil, "", nil, nil, ""
+	w.original, w.editing, w.lastTest, w.report, w.focus, w.renamedFrom = nil, "", nil, nil, "", ""
 	w.resumed = nil
 	if loc != nil {
 		c := *loc
@@ -695,6 +697,9 @@ func (w *Wizard) Draft() config.Location {
 		}
 	}
 	if w.original != nil {
+		// The ID stays whatever the edit changes (the name too): the
+		// location's journals are named after it.
+		loc.ID = w.original.ID
 		loc.CreatedAt, loc.UpdatedAt = w.original.CreatedAt, w.original.UpdatedAt
 	}
 	if w.lastTest != nil {
@@ -757,12 +762,23 @@ func (w *Wizard) Save(path string, saveFn SaveFunc) error {
 	w.platform = platform
 	saved, _ := w.file.Find(loc.Name)
 	report := w.report
+	from := ""
+	if w.editing != loc.Name {
+		from = w.editing
+	}
 	w.reset(saved)
 	w.report = report
+	w.renamedFrom = from
 	w.history = []Step{StepStart}
 	w.enter(StepDone)
 	return nil
 }
+
+// RenamedFrom returns the name the location had before the last Save when
+// that save renamed it, else "". The location keeps its ID; the callers
+// move journals an older Stowage kept under the old name
+// (export.MigrateJournal).
+func (w *Wizard) RenamedFrom() string { return w.renamedFrom }
 
 // Delete asks to delete the saved location name: it moves to
 // StepConfirmDelete. ConfirmDelete deletes; Back keeps it.

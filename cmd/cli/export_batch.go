@@ -171,9 +171,13 @@ func runFromExport(c *cobra.Command, g *globals, fl *exportFlags, name string) e
 	if err != nil {
 		return err
 	}
+	jp, err := export.JournalPath(cfgPath, *loc)
+	if err != nil {
+		return err
+	}
 	bo := export.BatchOptions{Source: srcLoc.Name, Prefix: prefix, Include: base.Include, Exclude: base.Exclude,
 		Since: base.Since, Until: base.Until, KeyTemplate: fl.keyTemplate,
-		JournalPath: export.DefaultJournalPath(cfgPath, loc.Name), Service: svc}
+		JournalPath: jp, ManifestName: export.ManifestName(*loc), Service: svc}
 
 	mode := modeLines
 	switch {

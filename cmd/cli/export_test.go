@@ -95,7 +95,7 @@ func TestExportLocal(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dst, "2024-05-01", "call-0000.wav")); err != nil {
 		t.Errorf("keys are not the paths below the source: %v", err)
 	}
-	journal := filepath.Join(filepath.Dir(cfg), "journals", "nas.db")
+	journal := journalOf(t, cfg, "nas")
 	if _, err := os.Stat(journal); err != nil {
 		t.Errorf("no journal next to the locations file: %v", err)
 	}
@@ -713,7 +713,7 @@ func TestExportLocationError(t *testing.T) {
 func TestExportJournalInUse(t *testing.T) {
 	cfg, _ := localExportConfig(t)
 	src := recordings(t, 2, 10)
-	j, err := export.OpenJournal(export.DefaultJournalPath(cfg, "nas"))
+	j, err := export.OpenJournal(journalOf(t, cfg, "nas"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -215,6 +216,16 @@ func setupNonInteractive(ctx context.Context, g *globals, edit string, values ma
 	loc := w.Draft()
 	if err := w.Save(f.Source.Path, config.Save); err != nil {
 		return &UsageError{Err: flagErrors(err)}
+	}
+	if from := w.RenamedFrom(); from != "" {
+		// A location an older Stowage saved without an ID keeps the journal
+		// it has under its old name.
+		saved, _ := f.Find(w.Draft().Name)
+		if cfgPath, err := filepath.Abs(f.Source.Path); err == nil && saved != nil {
+			if _, err := export.MigrateJournal(cfgPath, from, *saved); err != nil {
+				fmt.Fprintf(g.stderr, "warning: %v\n", err)
+			}
+		}
 	}
 	verb := "Saved"
 	if !isNew {

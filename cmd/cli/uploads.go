@@ -71,7 +71,11 @@ could not be aborted or listing failed, 2 for bad usage or a journal in use.`,
 			if err != nil {
 				return err
 			}
-			rep, err := export.ListOpenUploads(ctx, p, export.DefaultJournalPath(cfgPath, loc.Name))
+			jp, err := export.JournalPath(cfgPath, *loc)
+			if err != nil {
+				return err
+			}
+			rep, err := export.ListOpenUploads(ctx, p, jp)
 			if errors.Is(err, export.ErrNoUploadListing) {
 				return fmt.Errorf("location %q (%s) keeps no multipart uploads Stowage can list", loc.Name, loc.Type)
 			}

@@ -61,13 +61,16 @@ usage.`,
 			if err != nil {
 				return err
 			}
+			cfgPath, err := filepath.Abs(f.Source.Path)
+			if err != nil {
+				return err
+			}
+			jp, err := export.JournalPath(cfgPath, *loc)
+			if err != nil {
+				return err
+			}
 			paths := manifests
 			if len(paths) == 0 {
-				cfgPath, err := filepath.Abs(f.Source.Path)
-				if err != nil {
-					return err
-				}
-				jp := export.DefaultJournalPath(cfgPath, loc.Name)
 				paths, err = download.FindManifests(filepath.Dir(jp), strings.TrimSuffix(filepath.Base(jp), ".db"))
 				if errors.Is(err, download.ErrNoManifest) {
 					return &UsageError{Err: err}
@@ -95,8 +98,7 @@ usage.`,
 			}
 			rep.Manifest, rep.Manifests = paths[len(paths)-1], paths
 			// Open multipart uploads hold parts the manifests do not show.
-			cfgPath, _ := filepath.Abs(f.Source.Path)
-			ups := checkUploads(ctx, p, export.DefaultJournalPath(cfgPath, loc.Name))
+			ups := checkUploads(ctx, p, jp)
 			if asJSON {
 				enc := json.NewEncoder(g.stdout)
 				enc.SetIndent("", "  ")

@@ -39,8 +39,7 @@ func exportWithManifest(t *testing.T, cfg, name string, files map[string][]byte)
 			t.Fatal(err)
 		}
 	}
-	abs, _ := filepath.Abs(cfg)
-	if _, err := export.Run(context.Background(), p, name, export.Options{Sources: []string{src}, JournalPath: export.DefaultJournalPath(abs, name)}); err != nil {
+	if _, err := export.Run(context.Background(), p, name, export.Options{Sources: []string{src}, JournalPath: journalOf(t, cfg, name), ManifestName: export.ManifestName(*loc)}); err != nil {
 		t.Fatalf("export: %v", err)
 	}
 }
@@ -90,7 +89,7 @@ func TestVerifyCommand(t *testing.T) {
 	}
 
 	// The CSV manifest of the same run gives the same answer.
-	csvs, _ := filepath.Glob(filepath.Join(filepath.Dir(cfg), "journals", "rec-*.csv"))
+	csvs, _ := manifestsOf(t, cfg, "rec", "csv"), error(nil)
 	if len(csvs) != 1 {
 		t.Fatalf("csv manifests: %v", csvs)
 	}
@@ -135,7 +134,7 @@ func TestVerifyReadsEveryManifest(t *testing.T) {
 	}
 
 	// --manifest, repeated, names the runs; one run alone leaves the other's object extra.
-	ms, _ := filepath.Glob(filepath.Join(filepath.Dir(cfg), "journals", "rec-*.jsonl"))
+	ms, _ := manifestsOf(t, cfg, "rec", "jsonl"), error(nil)
 	if len(ms) != 2 {
 		t.Fatalf("manifests: %v", ms)
 	}

@@ -16,19 +16,101 @@ const DefaultSASExpiryDays = 365
 // MaxUserDelegationDays is Azure's limit on a user delegation SAS.
 const MaxUserDelegationDays = 7
 
+// SASPermission is one letter of a SAS token's permissions (sp).
+type SASPermission struct {
+	Letter string
+	// Grants says what the letter allows, e.g. "read blobs".
+	Grants string
+	// For says why the location needs it; empty for a letter it does not.
+	For string
+}
+
+// sasOrder is the order Azure defines for the letters of sp.
+const sasOrder = "racwdxyltfmeopi"
+
+// sasGrants says what each SAS permission letter allows (container and
+// account SAS on the Blob service).
+var sasGrants = map[rune]string{
+	'r': "read blobs",
+	'a': "add blocks to append blobs",
+	'c': "create new blobs",
+	'w': "write and overwrite blobs",
+	'd': "delete blobs",
+	'x': "delete blob versions",
+	'y': "permanently delete blobs",
+	'l': "list blobs",
+	't': "read and write blob tags",
+	'f': "find blobs by tag",
+	'm': "move blobs",
+	'e': "execute",
+	'o': "set owners",
+	'p': "set permissions",
+	'i': "set immutability policies",
+}
+
+// AzureSASNeeds returns the SAS permission letters an Azure location
+// needs, in the order Azure defines (racwdl...), each with why: create,
+// write and list always, read for read back, delete for delete. It is the
+// one list the generated SAS commands and the connection test's
+// permission check use.
+func AzureSASNeeds(az *config.Azure) []SASPermission {
+	need := map[rune]string{
+		'c': "creating new blobs",
+		'w': "writing blocks and committing uploads",
+		'l': "listing blobs (connection test, resume)",
+	}
+	if az.ReadBack {
+		need['r'] = "reading blobs back (read back is on)"
+	}
+	if az.Delete {
+		need['d'] = "deleting blobs (delete is on)"
+	}
+	var out []SASPermission
+	for _, l := range sasOrder {
+		if why, ok := need[l]; ok {
+			out = append(out, SASPermission{Letter: string(l), Grants: sasGrants[l], For: why})
+		}
+	}
+	return out
+}
+
+// AzureSASExtra returns the letters of sp the location does not need, in
+// Azure's order, each with what it grants (unknown letters say so): a SAS
+// that grants them is more than least privilege.
+func AzureSASExtra(az *config.Azure, sp string) []SASPermission {
+	need := map[string]bool{}
+	for _, n := range AzureSASNeeds(az) {
+		need[n.Letter] = true
+	}
+	var out []SASPermission
+	seen := map[rune]bool{}
+	add := func(l rune) {
+		if seen[l] || need[string(l)] || !strings.ContainsRune(sp, l) {
+			return
+		}
+		seen[l] = true
+		g, ok := sasGrants[l]
+		if !ok {
+			g = "a permission Stowage does not know"
+		}
+		out = append(out, SASPermission{Letter: string(l), Grants: g})
+	}
+	for _, l := range sasOrder {
+		add(l)
+	}
+	for _, l := range sp {
+		add(l)
+	}
+	return out
+}
+
 // sasPermissions returns the container SAS permissions Stowage needs, in
-// the order Azure defines (racwdl...): create, write and list always, read
-// for read back, delete for delete.
+// the order Azure defines (racwdl...), as sp.
 func sasPermissions(az *config.Azure) string {
 	var b strings.Builder
-	if az.ReadBack {
-		b.WriteByte('r')
+	for _, n := range AzureSASNeeds(az) {
+		b.WriteString(n.Letter)
 	}
-	b.WriteString("cw")
-	if az.Delete {
-		b.WriteByte('d')
-	}
-	b.WriteByte('l')
 	return b.String()
 }
 

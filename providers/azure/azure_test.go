@@ -293,7 +293,7 @@ func TestConnectionTest(t *testing.T) {
 			},
 		},
 		{
-			name: "SAS passes, blob stays without delete", cs: az.SAS(t, f.container, "racwl", time.Now().Add(90*24*time.Hour)), ok: true,
+			name: "SAS passes, blob stays without delete", cs: az.SAS(t, f.container, "rcwl", time.Now().Add(90*24*time.Hour)), ok: true,
 			mod: func(c *config.Azure) { c.Delete = false },
 			checks: map[string]want{
 				"connection-string": {providers.StatusPass, "", "SAS token"},
@@ -303,6 +303,24 @@ func TestConnectionTest(t *testing.T) {
 				"put":               {providers.StatusPass, "", "stays in the container"},
 				"get":               {providers.StatusPass, "", ""},
 				"delete":            {providers.StatusSkipped, "", ""},
+			},
+		},
+		{
+			// Least privilege is the point of a SAS (issue 10 §5).
+			name: "SAS granting more than needed warns", cs: az.SAS(t, f.container, "racwdl", time.Now().Add(90*24*time.Hour)), ok: true,
+			mod: func(c *config.Azure) { c.ReadBack, c.Delete = false, false },
+			checks: map[string]want{
+				"sas-permissions": {providers.StatusWarn, "connection_string", "grants more than this location needs: 'r' (read blobs); 'a' (add blocks to append blobs); 'd' (delete blobs) | for least privilege, generate a SAS with sp=cwl"},
+				"put":             {providers.StatusPass, "", ""},
+			},
+		},
+		{
+			name: "SAS with just cwl passes", cs: az.SAS(t, f.container, "cwl", time.Now().Add(90*24*time.Hour)), ok: true,
+			mod: func(c *config.Azure) { c.ReadBack, c.Delete = false, false },
+			checks: map[string]want{
+				"sas-permissions": {providers.StatusPass, "", "the SAS token allows cwl | "},
+				"put":             {providers.StatusPass, "", ""},
+				"get":             {providers.StatusSkipped, "", ""},
 			},
 		},
 		{

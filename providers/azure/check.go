@@ -12,6 +12,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 
+	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/policies"
 	"github.com/stowage-dev/stowage/providers"
 )
 
@@ -237,6 +239,23 @@ func (p *Provider) checkSASPermissions(c *providers.Check) {
 	if len(missing) == 0 {
 		c.Field = ""
 		c.Detail = "the SAS token allows " + sp
+		extra := policies.AzureSASExtra(&config.Azure{ReadBack: p.cfg.ReadBack, Delete: p.cfg.Delete}, sp)
+		if len(extra) == 0 {
+			return
+		}
+		// Least privilege is the point of a SAS: say what it grants too much.
+		var parts []string
+		for _, x := range extra {
+			parts = append(parts, fmt.Sprintf("'%s' (%s)", x.Letter, x.Grants))
+		}
+		need := ""
+		for _, n := range policies.AzureSASNeeds(&config.Azure{ReadBack: p.cfg.ReadBack, Delete: p.cfg.Delete}) {
+			need += n.Letter
+		}
+		c.Field = "connection_string"
+		c.Status = providers.StatusWarn
+		c.Detail = fmt.Sprintf("the SAS token (sp=%s) grants more than this location needs: %s", sp, strings.Join(parts, "; "))
+		c.Hint = fmt.Sprintf("for least privilege, generate a SAS with sp=%s (see `stowage policy %s --kind azure-sas`)", need, p.name)
 		return
 	}
 	var parts, letters []string

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/policies"
 )
 
 // sasTimeLayouts are the ISO 8601 forms Azure accepts for st and se.
@@ -27,32 +30,12 @@ func (p *Provider) sasExpiry() (time.Time, bool) {
 	return t, err == nil
 }
 
-// neededPermission is one SAS permission letter Stowage needs and why.
-type neededPermission struct {
-	Letter string
-	For    string
-}
-
-// neededPermissions lists the SAS letters the location's settings need.
-func neededPermissions(readBack, del bool) []neededPermission {
-	need := []neededPermission{
-		{"c", "creating new blobs"},
-		{"w", "writing blocks and committing uploads"},
-		{"l", "listing blobs (connection test, resume)"},
-	}
-	if readBack {
-		need = append(need, neededPermission{"r", "reading blobs back (read back is on)"})
-	}
-	if del {
-		need = append(need, neededPermission{"d", "deleting blobs (delete is on)"})
-	}
-	return need
-}
-
-// missingPermissions returns the needed letters absent from sp.
-func missingPermissions(sp string, readBack, del bool) []neededPermission {
-	var out []neededPermission
-	for _, n := range neededPermissions(readBack, del) {
+// missingPermissions returns the needed letters absent from sp; what is
+// needed comes from policies.AzureSASNeeds, which the generated SAS
+// commands use too.
+func missingPermissions(sp string, readBack, del bool) []policies.SASPermission {
+	var out []policies.SASPermission
+	for _, n := range policies.AzureSASNeeds(&config.Azure{ReadBack: readBack, Delete: del}) {
 		if !strings.Contains(sp, n.Letter) {
 			out = append(out, n)
 		}

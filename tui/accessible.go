@@ -203,9 +203,7 @@ func (a *accessible) start() error {
 	case wizard.ActionEdit:
 		err = a.w.Edit(name)
 	case wizard.ActionTest:
-		if err = a.w.Edit(name); err == nil {
-			err = a.w.Goto(wizard.StepTest)
-		}
+		err = a.w.TestSaved(name)
 	case wizard.ActionRotate:
 		err = a.w.Rotate(name)
 	case wizard.ActionExport:
@@ -567,6 +565,11 @@ func (a *accessible) test() error {
 		if region, ok := a.w.DetectFromTest(); ok {
 			a.println("Detected the bucket's region: " + a.w.DisplayText(region) + ". Testing again.")
 			continue
+		}
+		if saved, err := a.w.SaveTestResult(a.opts.ConfigPath, a.opts.Save); err != nil {
+			a.wrapped("", "The result is not saved: "+a.w.DisplayError(err))
+		} else if saved {
+			a.println("Saved the result to the location.")
 		}
 		if rep.OK() {
 			a.println("All checks passed.")

@@ -119,9 +119,7 @@ func (s *startScreen) update(msg tea.Msg) tea.Cmd {
 	case key.Matches(kp, k.Edit):
 		err = w.Edit(loc.Name)
 	case key.Matches(kp, k.TestLoc):
-		if err = w.Edit(loc.Name); err == nil {
-			err = w.Goto(wizard.StepTest)
-		}
+		err = w.TestSaved(loc.Name)
 	case key.Matches(kp, k.Rotate):
 		err = w.Rotate(loc.Name)
 	case key.Matches(kp, k.ExportLoc):

@@ -269,6 +269,13 @@ func (t *testScreen) onTestDone(msg testDoneMsg) tea.Cmd {
 		t.setStatus(fmt.Sprintf("Detected the bucket's region: %s. Testing again.", t.w.DisplayText(region)), false)
 		return t.startTest()
 	}
+	// A test of a saved location started from the list: the list shows
+	// its outcome from now on.
+	if saved, err := t.w.SaveTestResult(t.opts.ConfigPath, t.opts.Save); err != nil {
+		t.fail(err)
+	} else if saved {
+		t.setStatus("Saved the result to "+t.w.Editing()+"; esc returns to the list.", false)
+	}
 	return nil
 }
 

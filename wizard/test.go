@@ -22,6 +22,49 @@ func (w *Wizard) SetTestReport(r providers.Report) {
 	w.lastTest = &config.TestResult{At: at.UTC().Truncate(time.Second), OK: r.OK(), Summary: testSummary(r)}
 }
 
+// TestSaved tests the saved location name, as `t` on the list does: it
+// loads the location and goes straight to its Test step, whose Back
+// returns to the list; the outcome is written to the location by
+// SaveTestResult, so the list shows it.
+func (w *Wizard) TestSaved(name string) error {
+	if err := w.Edit(name); err != nil {
+		return err
+	}
+	if err := w.Goto(StepTest); err != nil {
+		return err
+	}
+	w.history = []Step{StepStart}
+	w.testOnly = true
+	return nil
+}
+
+// SaveTestResult writes the last test's outcome to the saved location when
+// the session is a TestSaved one and the draft is the location as saved
+// (a fix accepted on the Test step changes it: that result belongs to a
+// draft, which Save stores). It reports whether it wrote the file; saveFn
+// writes it, as for Save, and on failure nothing changes.
+func (w *Wizard) SaveTestResult(path string, saveFn SaveFunc) (bool, error) {
+	if !w.testOnly || w.lastTest == nil || w.editing == "" || w.Dirty() || saveFn == nil {
+		return false, nil
+	}
+	next := cloneFile(w.file)
+	loc, ok := next.Find(w.editing)
+	if !ok {
+		return false, nil
+	}
+	t := *w.lastTest
+	loc.LastTest = &t
+	if err := saveFn(path, next); err != nil {
+		return false, fmt.Errorf("save the test result of %q to %s: %w", w.editing, path, err)
+	}
+	*w.file = *next
+	if w.original != nil {
+		o := t
+		w.original.LastTest = &o
+	}
+	return true, nil
+}
+
 // TestReport returns the last test report of this session, if it is still
 // current.
 func (w *Wizard) TestReport() (providers.Report, bool) {

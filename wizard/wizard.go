@@ -91,6 +91,9 @@ type Wizard struct {
 	target string
 	// renamedFrom is the old name when the last Save renamed a location.
 	renamedFrom string
+	// testOnly is set by TestSaved: the session tests a saved location
+	// from the list, and its outcome is saved to it.
+	testOnly bool
 
 	report   *providers.Report
 	lastTest *config.TestResult
@@ -154,7 +157,7 @@ func (w *Wizard) reset(loc *config.Location) {
 	}
 	w.errs = map[string]error{}
 	w.resetDetect()
-	w.original, w.editing, w.lastTest, w.report, w.focus, w.renamedFrom = nil, "", nil, nil, "", ""
+	w.original, w.editing, w.lastTest, w.report, w.focus, w.renamedFrom, w.testOnly = nil, "", nil, nil, "", "", false
 	w.resumed = nil
 	if loc != nil {
 		c := *loc

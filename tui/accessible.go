@@ -588,8 +588,8 @@ func (a *accessible) test() error {
 				values = append(values, "jump:"+c.Field)
 			}
 		}
-		labels = append(labels, "Test again", "Continue to the review anyway")
-		values = append(values, "retry", "next")
+		labels = append(labels, "Test again", "Continue to the review anyway", "Save with the failed test")
+		values = append(values, "retry", "next", "save")
 		v, err := a.choose("Some checks failed. What now?", labels, values, values[0])
 		if err != nil {
 			return err
@@ -607,6 +607,29 @@ func (a *accessible) test() error {
 			return nil
 		case "next":
 			return a.next()
+		case "save":
+			var what []string
+			for _, c := range failures {
+				what = append(what, a.w.DisplayText(c.Title)+" — "+a.w.DisplayText(c.Detail))
+			}
+			a.wrapped("", fmt.Sprintf("%d of %d checks failed: %s. Saved like this, exports to it fail until these are fixed.", len(failures), len(rep.Checks), strings.Join(what, "; ")))
+			v, err := a.choose("Save "+a.w.Draft().Name+" with the failed test?", []string{"Save with the failed test", "No, keep fixing"}, []string{"yes", "no"}, "no")
+			if err != nil {
+				return err
+			}
+			if v != "yes" {
+				continue
+			}
+			if err := a.w.Save(a.opts.ConfigPath, a.opts.Save); err != nil {
+				a.wrapped("", "Not saved: "+a.w.DisplayError(err))
+				continue
+			}
+			if err := keepJournals(a.opts.ConfigPath, a.w); err != nil {
+				a.wrapped("", "Saved, but "+a.w.DisplayError(err))
+			}
+			a.res.Saved = true
+			a.res.Location = a.w.Draft().Name
+			return nil
 		}
 	}
 }

@@ -308,6 +308,12 @@ var goldenCases = []struct {
 		send(m, testDoneMsg{run: m.tests().run, report: providers.Report{Location: "acme-recordings", Started: fixedNow, Checks: sampleChecks()}})
 		return m
 	}},
+	{"test-failed-save-confirm", func(t *testing.T) *model {
+		m := editing(t, "acme-recordings", wizard.StepTest, false)
+		send(m, testDoneMsg{run: m.tests().run, report: providers.Report{Location: "acme-recordings", Started: fixedNow, Checks: sampleChecks()}})
+		press(m, "down", "s")
+		return m
+	}},
 	{"test-passed", func(t *testing.T) *model {
 		m := editing(t, "acme-recordings", wizard.StepTest, false)
 		cs := sampleChecks()

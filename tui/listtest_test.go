@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/providers"
+	"github.com/stowage-dev/stowage/wizard"
 )
 
 // `t` on the list tests the saved location, saves the outcome to it (the
@@ -45,5 +47,47 @@ func TestListTestSavesResult(t *testing.T) {
 	s.waitFor("nas", "✓ test passed")
 	if last := s.rec.last(); strings.Contains(last, "Name *") || strings.Contains(last, "test failed") {
 		t.Fatalf("esc did not return to the list showing the new result:\n%s", last)
+	}
+}
+
+// Saving with a failed test is its own key on every row of the test
+// screen, and asks first, naming what fails (issue 10 §5).
+func TestSaveWithFailedTest(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "locations.yaml")
+	m := newTestModel(t, Options{File: fixtureFile(), Platform: fixturePlatform, EditName: "acme-recordings", ConfigPath: cfg})
+	if err := m.w.Goto(wizard.StepTest); err != nil {
+		t.Fatal(err)
+	}
+	_ = m.enterStep()
+	send(m, testDoneMsg{run: m.tests().run, report: providers.Report{Location: "acme-recordings", Started: fixedNow, Checks: sampleChecks()}})
+	for i := range len(sampleChecks()) {
+		if help := screen(m); !strings.Contains(help, "s save with failed test") {
+			t.Fatalf("row %d: the help line does not offer the save:\n%s", i, help)
+		}
+		press(m, "down")
+	}
+	press(m, "s")
+	if got := screen(m); !strings.Contains(got, "Save acme-recordings although 1 of 5 checks failed?") ||
+		!strings.Contains(got, "✗ Bucket region — the bucket is in eu-central-1, not eu-west-1") {
+		t.Fatalf("the confirmation does not say what fails:\n%s", got)
+	}
+	press(m, "esc")
+	if m.w.Step() != wizard.StepTest || strings.Contains(screen(m), "although") {
+		t.Fatalf("esc did not keep fixing: step %s\n%s", m.w.Step(), screen(m))
+	}
+	if _, err := os.Stat(cfg); !os.IsNotExist(err) {
+		t.Fatalf("saved before the confirmation: %v", err)
+	}
+	press(m, "s", "y")
+	if m.w.Step() != wizard.StepDone || !m.result.Saved {
+		t.Fatalf("not saved: step %s, result %+v\n%s", m.w.Step(), m.result, screen(m))
+	}
+	f, err := config.Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, ok := f.Find("acme-recordings")
+	if !ok || loc.LastTest == nil || loc.LastTest.OK || !strings.Contains(loc.LastTest.Summary, "Bucket region") {
+		t.Fatalf("the saved location does not record the failed test: %+v", loc)
 	}
 }

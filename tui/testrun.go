@@ -37,34 +37,45 @@ type testScreen struct {
 	scroll scroller
 	// err is why the test could not run at all.
 	err error
+	// confirming shows the question "save with the failed test?", which
+	// names what fails.
+	confirming bool
 }
 
 type testKeys struct {
 	Proceed key.Binding
-	Up      key.Binding
-	Down    key.Binding
-	Jump    key.Binding
-	Retry   key.Binding
-	Fix     key.Binding
-	Back    key.Binding
-	Quit    key.Binding
+	// SaveFailed saves the location although checks fail, after
+	// confirming; shown on every row while the test has failures.
+	SaveFailed key.Binding
+	Confirm    key.Binding
+	Cancel     key.Binding
+	Up         key.Binding
+	Down       key.Binding
+	Jump       key.Binding
+	Retry      key.Binding
+	Fix        key.Binding
+	Back       key.Binding
+	Quit       key.Binding
 }
 
 func newTestScreen(c *common) *testScreen {
 	return &testScreen{common: c, spin: newSpinner(), scroll: newScroller(), keys: testKeys{
-		Proceed: bind([]string{"enter"}, "enter", "continue"),
-		Up:      upKey(),
-		Down:    downKey(),
-		Jump:    bind([]string{"e"}, "e", "go to field"),
-		Retry:   bind([]string{"r"}, "r", "retry"),
-		Fix:     bind([]string{"f"}, "f", "apply fix"),
-		Back:    backKey(),
-		Quit:    quitKey(),
+		Proceed:    bind([]string{"enter"}, "enter", "continue"),
+		SaveFailed: bind([]string{"s"}, "s", "save with failed test"),
+		Confirm:    bind([]string{"y"}, "y", "save with failed test"),
+		Cancel:     bind([]string{"n", "esc"}, "n/esc", "keep fixing"),
+		Up:         upKey(),
+		Down:       downKey(),
+		Jump:       bind([]string{"e"}, "e", "go to field"),
+		Retry:      bind([]string{"r"}, "r", "retry"),
+		Fix:        bind([]string{"f"}, "f", "apply fix"),
+		Back:       backKey(),
+		Quit:       quitKey(),
 	}}
 }
 
 func (k *testKeys) all() []*key.Binding {
-	return []*key.Binding{&k.Proceed, &k.Up, &k.Down, &k.Jump, &k.Retry, &k.Fix, &k.Back, &k.Quit}
+	return []*key.Binding{&k.Confirm, &k.Cancel, &k.Proceed, &k.SaveFailed, &k.Up, &k.Down, &k.Jump, &k.Retry, &k.Fix, &k.Back, &k.Quit}
 }
 
 // sync enables what applies to the selected check; while the test runs
@@ -72,11 +83,16 @@ func (k *testKeys) all() []*key.Binding {
 func (t *testScreen) sync() {
 	k := &t.keys
 	setAll(false, k.all()...)
+	if t.confirming {
+		setAll(true, &k.Confirm, &k.Cancel, &k.Quit)
+		return
+	}
 	setAll(true, &k.Back, &k.Quit)
 	if t.running {
 		return
 	}
 	setAll(true, &k.Proceed, &k.Retry)
+	k.SaveFailed.SetEnabled(len(t.failed()) > 0)
 	setAll(len(t.checks) > 1, &k.Up, &k.Down)
 	c, ok := t.selectedCheck()
 	k.Jump.SetEnabled(ok && canJump(c))
@@ -97,6 +113,7 @@ func (t *testScreen) setSize(_, h int) { t.height = h }
 // enter starts the test, unless the wizard still holds a report for the
 // draft as it is: coming back then shows it.
 func (t *testScreen) enter() tea.Cmd {
+	t.confirming = false
 	if t.running || t.doneFor() {
 		return nil
 	}
@@ -159,6 +176,7 @@ func (t *testScreen) pointAtFailure() {
 // checks come back one message at a time through a channel.
 func (t *testScreen) startTest() tea.Cmd {
 	t.stop()
+	t.confirming = false
 	ctx, cancel := context.WithCancel(t.ctx)
 	t.run++
 	t.running = true
@@ -307,7 +325,19 @@ func (t *testScreen) update(msg tea.Msg) tea.Cmd {
 	t.sync()
 	k := t.keys
 	c, _ := t.selectedCheck()
+	if t.confirming {
+		switch {
+		case key.Matches(kp, k.Confirm):
+			t.confirming = false
+			t.saveWithFailures()
+		case key.Matches(kp, k.Cancel):
+			t.confirming = false
+		}
+		return nil
+	}
 	switch {
+	case key.Matches(kp, k.SaveFailed):
+		t.confirming = true
 	case key.Matches(kp, k.Back):
 		t.stop()
 		t.w.Back()
@@ -334,6 +364,55 @@ func (t *testScreen) update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// failed returns the checks that failed (advisory ones aside): what a save
+// with the failed test leaves broken.
+func (t *testScreen) failed() []providers.Check {
+	var out []providers.Check
+	for _, c := range t.checks {
+		if c.Status == providers.StatusFail && !c.Advisory {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// saveWithFailures saves the draft as the user confirmed, failed test and
+// all, the way Save on the Review step does; the result (failed) is saved
+// with it, so the list says so.
+func (t *testScreen) saveWithFailures() {
+	if t.opts.Save == nil {
+		t.setStatus("cannot save: no save function was given to the wizard", true)
+		return
+	}
+	name := t.w.Draft().Name
+	if err := t.w.Save(t.opts.ConfigPath, t.opts.Save); err != nil {
+		t.fail(err)
+		return
+	}
+	if err := keepJournals(t.opts.ConfigPath, t.w); err != nil {
+		t.setStatus("saved, but "+t.w.DisplayError(err), true)
+	}
+	t.result.Saved = true
+	t.result.Location = name
+}
+
+// confirmView is the question before a save with failed checks: each
+// failed check with what it said, and what saving means.
+func (t *testScreen) confirmView(width int) string {
+	failed := t.failed()
+	var b strings.Builder
+	b.WriteString(wrap(t.st.warn, fmt.Sprintf("Save %s although %d of %s failed?", t.w.Draft().Name, len(failed), plural(len(t.checks), "check")), width) + "\n\n")
+	for _, c := range failed {
+		line := t.w.DisplayText(c.Title)
+		if c.Detail != "" {
+			line += " — " + t.w.DisplayText(c.Detail)
+		}
+		b.WriteString(indent(wrap(t.st.err, "✗ "+line, width-2), "  ") + "\n")
+	}
+	b.WriteString("\n" + wrap(t.st.muted, "It is saved with the failed test (the list shows it), and exports to it will fail until these are fixed.", width))
+	return b.String()
+}
+
 // symbol marks a check's status with a character, so it reads without
 // colour.
 func (t *testScreen) symbol(c providers.Check) string {
@@ -357,6 +436,9 @@ func (t *testScreen) symbol(c providers.Check) string {
 
 func (t *testScreen) view() string {
 	height, width := t.height, t.contentWidth()
+	if t.confirming {
+		return t.confirmView(width)
+	}
 	var head string
 	switch {
 	case t.running:

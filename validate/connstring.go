@@ -288,6 +288,29 @@ func checkURL(key, v string, hostOnly bool) *Error {
 	return nil
 }
 
+// Account is the storage account the connection string reaches: its
+// AccountName, else the account in its blob endpoint (the host's first
+// label, acct.blob.core.windows.net, or the first path segment of an
+// Azurite-style http://127.0.0.1:10000/acct), devstoreaccount1 for the
+// development storage; "" when none of these says.
+func (c ConnectionString) Account() string {
+	switch {
+	case c.DevelopmentStorage:
+		return devAccountName
+	case c.AccountName != "":
+		return c.AccountName
+	}
+	if u, err := url.Parse(c.BlobEndpoint); err == nil && c.BlobEndpoint != "" {
+		if host, _, ok := strings.Cut(u.Hostname(), ".blob."); ok && host != "" {
+			return host
+		}
+		if seg, _, _ := strings.Cut(strings.Trim(u.Path, "/"), "/"); seg != "" {
+			return seg
+		}
+	}
+	return ""
+}
+
 // BlobURL returns the blob service endpoint the connection string implies,
 // without a trailing "/": BlobEndpoint when given, the Azurite endpoint for
 // development storage, or protocol://account.blob.suffix.

@@ -94,9 +94,9 @@ func where(l config.Location) string {
 		}
 		return s
 	case l.Azure != nil:
-		account := "?"
-		if cs, err := validate.ParseConnectionString(l.Azure.ConnectionString); err == nil && cs.AccountName != "" {
-			account = cs.AccountName
+		account := "<account>"
+		if cs, err := validate.ParseConnectionString(l.Azure.ConnectionString); err == nil && cs.Account() != "" {
+			account = cs.Account()
 		}
 		return "azure://" + account + "/" + l.Azure.Container + "/" + l.Azure.Prefix
 	case l.Local != nil:

@@ -4,12 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"text/tabwriter"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/validate"
 )
 
 func init() { register(newListCmd) }
@@ -41,19 +42,49 @@ test. Secrets are never printed; --json gives the same rows for scripts.`,
 				fmt.Fprintf(out, "No locations in %s yet. Create one with `stowage setup`.\n", f.Source.Path)
 				return nil
 			}
-			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tTYPE\tWHERE\tACCESS\tLAST TEST")
+			rows := [][]string{{"NAME", "TYPE", "WHERE", "ACCESS", "LAST TEST"}}
 			for _, name := range f.Names() {
 				loc, _ := f.Find(name)
-				// Masked before the columns are measured, so they line up.
-				row := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\n", loc.Name, loc.Type, where(*loc), access(*loc), lastTest(loc.LastTest))
-				fmt.Fprint(tw, g.redactor.Text(row))
+				// Masked before the columns are measured (and cut), so
+				// they line up and a cut never leaves part of an ID.
+				row := []string{loc.Name, string(loc.Type), where(*loc), access(*loc), lastTest(loc.LastTest)}
+				for i := range row {
+					row[i] = g.redactor.Text(row[i])
+				}
+				rows = append(rows, row)
 			}
-			return tw.Flush()
+			writeList(out, rows, outputWidth(g.stdout))
+			return nil
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON (secrets are never included)")
 	return c
+}
+
+// writeList prints the table of locations (rows[0] is the header). When
+// it is wider than width, each location takes three lines instead: name,
+// type and last test in columns, then where and access below it, each cut
+// in the middle with "…" only if it alone is wider than the terminal.
+func writeList(w io.Writer, rows [][]string, width int) {
+	lines := columns(rows)
+	if fits(lines, width) {
+		fmt.Fprintln(w, strings.Join(lines, "\n"))
+		return
+	}
+	short := make([][]string, len(rows))
+	for i, r := range rows {
+		short[i] = []string{r[0], r[1], r[4]}
+	}
+	lines = columns(short)
+	for i, l := range lines {
+		if i == 0 {
+			fmt.Fprintln(w, cut(l, width))
+			continue
+		}
+		fmt.Fprintln(w, cut(l, width))
+		fmt.Fprintln(w, cut("  where:  "+rows[i][2], width))
+		fmt.Fprintln(w, cut("  access: "+rows[i][3], width))
+	}
 }
 
 func listJSON(w io.Writer, f *config.File) error {
@@ -91,7 +122,11 @@ func where(loc config.Location) string {
 		}
 		return s
 	case loc.Type == config.TypeAzure && loc.Azure != nil:
-		return "azure://" + loc.Azure.Container + "/" + loc.Azure.Prefix
+		account := "<account>"
+		if cs, err := validate.ParseConnectionString(loc.Azure.ConnectionString); err == nil && cs.Account() != "" {
+			account = cs.Account()
+		}
+		return "azure://" + account + "/" + loc.Azure.Container + "/" + loc.Azure.Prefix
 	case loc.Type == config.TypeLocal && loc.Local != nil:
 		return loc.Local.Path
 	}

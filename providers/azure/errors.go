@@ -230,19 +230,8 @@ func timeFrameError(se *serviceError) bool {
 }
 
 func (p *Provider) account() string {
-	if p.cs.DevelopmentStorage {
-		return devAccountName
-	}
-	if p.cs.AccountName != "" {
-		return p.cs.AccountName
-	}
-	if u, err := url.Parse(p.cs.BlobEndpoint); err == nil {
-		if host, _, ok := strings.Cut(u.Hostname(), ".blob."); ok {
-			return host
-		}
-		if seg := strings.Trim(u.Path, "/"); seg != "" {
-			return seg // Azurite-style path endpoint
-		}
+	if a := p.cs.Account(); a != "" {
+		return a
 	}
 	return "<account>"
 }

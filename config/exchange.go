@@ -60,7 +60,11 @@ func (f *File) Export(names []string, redact bool) (*File, error) {
 // holds secrets) or JSON. Either can be read back by ReadImport.
 func MarshalExport(e *File, format string, redacted bool) ([]byte, error) {
 	secrets := e.HasSecrets()
-	head := fmt.Sprintf("Stowage config export: %d location(s), version %d.\n", len(e.Locations), CurrentVersion)
+	locs := "locations"
+	if len(e.Locations) == 1 {
+		locs = "location"
+	}
+	head := fmt.Sprintf("Stowage config export: %d %s, version %d.\n", len(e.Locations), locs, CurrentVersion)
 	switch {
 	case redacted:
 		head += "Redacted (secrets and identifiers masked) for a support ticket; it cannot be imported."

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/stowage-dev/stowage/internal/backoff"
+	"github.com/stowage-dev/stowage/internal/humanize"
 	"github.com/stowage-dev/stowage/internal/outage"
 	"github.com/stowage-dev/stowage/internal/runctl"
 	"github.com/stowage-dev/stowage/providers"
@@ -1004,8 +1005,8 @@ func (e *engine) storeGone(err error) {
 	e.downMu.Lock()
 	if e.downErr == nil {
 		e.downErr = &unreachableError{err: err, msg: fmt.Sprintf(
-			"download stopped: the location cannot be reached: no request to it succeeded for %s (%d objects tried): run `stowage test %s` (%v%s); objects not yet downloaded are left: run the same command again to continue",
-			d.Round(100*time.Millisecond), n, e.s.Location, err, hint)}
+			"download stopped: the location cannot be reached: no request to it succeeded for %s (%s tried): run `stowage test %s` (%v%s); objects not yet downloaded are left: run the same command again to continue",
+			d.Round(100*time.Millisecond), humanize.Count(n, "object"), e.s.Location, err, hint)}
 	}
 	e.downMu.Unlock()
 	e.out.MarkDown()

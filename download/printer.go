@@ -39,7 +39,7 @@ func (p *StatusPrinter) Event(ev Event) {
 		}
 	case Listed:
 		if ev.Done {
-			fmt.Fprintf(p.W, "found %d objects (%s)\n", ev.Objects, FormatBytes(ev.Bytes))
+			fmt.Fprintf(p.W, "found %s (%s)\n", humanize.Count(ev.Objects, "object"), FormatBytes(ev.Bytes))
 		}
 	case Expiry:
 		fmt.Fprint(p.W, ExpiryText(ev))
@@ -48,7 +48,7 @@ func (p *StatusPrinter) Event(ev Event) {
 	case Changed:
 		fmt.Fprintf(p.W, "changed: %s changed in the store after it was listed (ETag %q → %q); fetching the new version\n", ev.Key, ev.ListedETag, ev.NowETag)
 	case Corrupt:
-		fmt.Fprintf(p.W, "damaged: %s: %d range(s) of the partial file from an earlier run no longer match; fetching them again\n", ev.Key, ev.Ranges)
+		fmt.Fprintf(p.W, "damaged: %s: %s of the partial file from an earlier run no longer match; fetching them again\n", ev.Key, humanize.Count(ev.Ranges, "range"))
 	case Deleted:
 		if ev.Err != nil {
 			fmt.Fprintf(p.W, "kept in store: %s: %v\n", ev.Key, ev.Err)
@@ -59,7 +59,7 @@ func (p *StatusPrinter) Event(ev Event) {
 // StatusLine renders a Stats snapshot as one line, e.g.
 // "120/500 files, 1.2 GiB of 48.0 GiB (2.5%), 85.3 MiB/s, ETA 9m12s, 3 skipped".
 func StatusLine(s Stats) string {
-	line := fmt.Sprintf("%d/%d files", s.FilesFinished(), s.FilesTotal)
+	line := fmt.Sprintf("%d/%s", s.FilesFinished(), humanize.Count(s.FilesTotal, "file"))
 	work := s.BytesTotal - s.BytesSkipped
 	line += ", " + humanize.Portion(s.BytesDone, work)
 	if s.Listing {
@@ -88,17 +88,17 @@ func ExpiryText(ev Expiry) string {
 		return ""
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "lifecycle expiry: objects are deleted %d days after upload\n", ev.ExpiryDays)
+	fmt.Fprintf(&b, "lifecycle expiry: objects are deleted %s after upload\n", humanize.Count(ev.ExpiryDays, "day"))
 	soon := 0
 	for _, p := range ev.Prefixes {
 		name := p.Prefix
 		if name == "" {
 			name = "(top level)"
 		}
-		left := fmt.Sprintf("%d days left", p.DaysLeft)
+		left := fmt.Sprintf("%s left", humanize.Count(p.DaysLeft, "day"))
 		switch {
 		case p.DaysLeft < 0:
-			left = fmt.Sprintf("expired %d days ago", -p.DaysLeft)
+			left = fmt.Sprintf("expired %s ago", humanize.Count(-p.DaysLeft, "day"))
 		case p.DaysLeft == 1:
 			left = "1 day left"
 		}
@@ -107,7 +107,7 @@ func ExpiryText(ev Expiry) string {
 		soon += p.Soon
 	}
 	if soon > 0 {
-		fmt.Fprintf(&b, "warning: %d objects expire within %d days; download them first (--prefix narrows the run)\n", soon, ExpiryWarnDays)
+		fmt.Fprintf(&b, "warning: %s expire within %d days; download them first (--prefix narrows the run)\n", humanize.Count(soon, "object"), ExpiryWarnDays)
 	}
 	return b.String()
 }

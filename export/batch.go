@@ -13,6 +13,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/stowage-dev/stowage/internal/humanize"
 	"github.com/stowage-dev/stowage/providers"
 )
 
@@ -345,7 +346,7 @@ func RunBatch(ctx context.Context, src, dst providers.Provider, loc string, opts
 		}
 		sum.Warnings = r.warned
 		if err == nil && sum.Failed > 0 {
-			err = fmt.Errorf("%w: %d of %d objects failed; see %s", ErrFilesFailed, sum.Failed, st.FilesTotal-st.FilesSkipped, sum.ManifestCSV)
+			err = fmt.Errorf("%w: %d of %s failed; see %s", ErrFilesFailed, sum.Failed, humanize.Count(st.FilesTotal-st.FilesSkipped, "object"), sum.ManifestCSV)
 		}
 		return sum, err
 	}

@@ -164,13 +164,13 @@ type Summary struct {
 func (s Summary) String() string {
 	var b strings.Builder
 	if s.DryRun {
-		fmt.Fprintf(&b, "dry run: %d files (%s) would be exported, %d already exported", s.Files, humanize.Bytes(s.Bytes), s.Skipped)
+		fmt.Fprintf(&b, "dry run: %s (%s) would be exported, %d already exported", humanize.Count(s.Files, "file"), humanize.Bytes(s.Bytes), s.Skipped)
 		if s.Failed > 0 {
 			fmt.Fprintf(&b, ", %d cannot be", s.Failed)
 		}
 		return b.String()
 	}
-	fmt.Fprintf(&b, "exported %d files (%s) in %s at %.1f MiB/s", s.Files, humanize.Bytes(s.Bytes), s.Elapsed.Round(time.Millisecond), s.MiBps)
+	fmt.Fprintf(&b, "exported %s (%s) in %s at %.1f MiB/s", humanize.Count(s.Files, "file"), humanize.Bytes(s.Bytes), s.Elapsed.Round(time.Millisecond), s.MiBps)
 	if s.Changed > 0 {
 		fmt.Fprintf(&b, ", %d of them changed since the last export", s.Changed)
 	}
@@ -182,13 +182,13 @@ func (s Summary) String() string {
 		fmt.Fprintf(&b, ", %d not started", s.NotStarted)
 	}
 	if s.Ignored > 0 {
-		fmt.Fprintf(&b, "; %d entries ignored (not regular files)", s.Ignored)
+		fmt.Fprintf(&b, "; %s ignored (not regular files)", humanize.Count(s.Ignored, "entry"))
 	}
 	if s.UploadsLeftOpen > 0 {
 		fmt.Fprintf(&b, "; %d abandoned multipart uploads left open", s.UploadsLeftOpen)
 	}
 	if s.Retries > 0 {
-		fmt.Fprintf(&b, "; %d requests retried", s.Retries)
+		fmt.Fprintf(&b, "; %s retried", humanize.Count(s.Retries, "request"))
 	}
 	if !s.ScanComplete {
 		b.WriteString("; the scan stopped before reading every source, so more files may remain")
@@ -444,7 +444,7 @@ func (e *engine) run() (Summary, error) {
 	case sum.Stopped && (sum.NotStarted > 0 || sum.Interrupted > 0 || !sum.ScanComplete):
 		return sum, ErrStopped
 	case sum.Failed > 0:
-		return sum, fmt.Errorf("%w: %d of %d files failed; see %s", ErrFilesFailed, sum.Failed, st.FilesTotal, sum.ManifestCSV)
+		return sum, fmt.Errorf("%w: %d of %s failed; see %s", ErrFilesFailed, sum.Failed, humanize.Count(st.FilesTotal, "file"), sum.ManifestCSV)
 	case manErr != nil:
 		return sum, manErr
 	}

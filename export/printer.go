@@ -55,7 +55,7 @@ func (p *StatusPrinter) Event(ev Event) {
 		}
 	case ScanProgress:
 		if ev.Done {
-			fmt.Fprintf(p.W, "found %d files (%s)\n", ev.Files, humanize.Bytes(ev.Bytes))
+			fmt.Fprintf(p.W, "found %s (%s)\n", humanize.Count(ev.Files, "file"), humanize.Bytes(ev.Bytes))
 		}
 	}
 }
@@ -63,7 +63,7 @@ func (p *StatusPrinter) Event(ev Event) {
 // StatusLine renders a Stats snapshot as one line of text, e.g.
 // "1200/5000 files, 1.2 GiB of 48.0 GiB (2.5%), 85.3 MiB/s, ETA 9m12s, 2 failed".
 func StatusLine(s Stats) string {
-	line := fmt.Sprintf("%d/%d files", s.FilesFinished(), s.FilesTotal)
+	line := fmt.Sprintf("%d/%s", s.FilesFinished(), humanize.Count(s.FilesTotal, "file"))
 	work := s.BytesTotal - s.BytesSkipped
 	done := s.BytesDone + s.BytesInFlight
 	line += ", " + humanize.Portion(done, work)

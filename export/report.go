@@ -25,7 +25,7 @@ const MaxListedFailures = 20
 // location, described by where; journalPath is the run's journal.
 func WritePlan(w io.Writer, location, where, journalPath string, res PlanResult) {
 	fmt.Fprintf(w, "Dry run for location %q (%s): nothing was uploaded.\n", location, where)
-	fmt.Fprintf(w, "  would export:     %d files (%s)", res.Files, humanize.Size(res.Bytes))
+	fmt.Fprintf(w, "  would export:     %s (%s)", humanize.Count(res.Files, "file"), humanize.Size(res.Bytes))
 	var notes []string
 	if res.Changed > 0 {
 		notes = append(notes, fmt.Sprintf("%d changed since their last export", res.Changed))
@@ -37,12 +37,12 @@ func WritePlan(w io.Writer, location, where, journalPath string, res PlanResult)
 		fmt.Fprintf(w, "; %s", strings.Join(notes, ", "))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "  already exported: %d files (%s), skipped\n", res.Skipped, humanize.Size(res.SkippedBytes))
+	fmt.Fprintf(w, "  already exported: %s (%s), skipped\n", humanize.Count(res.Skipped, "file"), humanize.Size(res.SkippedBytes))
 	if !res.Journal {
 		fmt.Fprintf(w, "  journal:          none yet (%s); nothing was exported to this location before\n", journalPath)
 	}
 	if res.ProblemsTotal > 0 {
-		fmt.Fprintf(w, "  cannot export:    %d files\n", res.ProblemsTotal)
+		fmt.Fprintf(w, "  cannot export:    %s\n", humanize.Count(res.ProblemsTotal, "file"))
 		for _, pr := range res.Problems {
 			fmt.Fprintf(w, "    %s: %v\n", pr.Path, pr.Err)
 		}
@@ -54,7 +54,7 @@ func WritePlan(w io.Writer, location, where, journalPath string, res PlanResult)
 		fmt.Fprintf(w, "  stale uploads:    %d multipart uploads of earlier runs would be aborted (or reported, if the location may not); `stowage uploads %s` lists them\n", res.StaleUploads, location)
 	}
 	if res.Ignored > 0 {
-		fmt.Fprintf(w, "  ignored:          %d entries that are not regular files\n", res.Ignored)
+		fmt.Fprintf(w, "  ignored:          %s that are not regular files\n", humanize.Count(res.Ignored, "entry"))
 		for _, pr := range res.IgnoredList {
 			fmt.Fprintf(w, "    %s: %v\n", pr.Path, pr.Err)
 		}
@@ -135,13 +135,13 @@ func WriteSummary(w io.Writer, sum Summary, err error, failed []FileFailed, fail
 		head = "Export finished with failures"
 	}
 	fmt.Fprintf(w, "\n%s: %s\n", head, sum.Location)
-	fmt.Fprintf(w, "  exported: %d files (%s)", sum.Files, humanize.Size(sum.Bytes))
+	fmt.Fprintf(w, "  exported: %s (%s)", humanize.Count(sum.Files, "file"), humanize.Size(sum.Bytes))
 	if sum.Changed > 0 {
 		fmt.Fprintf(w, ", %d of them changed since the last export", sum.Changed)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "  skipped:  %d files (already exported)\n", sum.Skipped)
-	fmt.Fprintf(w, "  failed:   %d files\n", sum.Failed)
+	fmt.Fprintf(w, "  skipped:  %s (already exported)\n", humanize.Count(sum.Skipped, "file"))
+	fmt.Fprintf(w, "  failed:   %s\n", humanize.Count(sum.Failed, "file"))
 	if sum.Interrupted > 0 || sum.NotStarted > 0 {
 		fmt.Fprintf(w, "  left:     %d interrupted, %d not started (the next run continues)\n", sum.Interrupted, sum.NotStarted)
 	}

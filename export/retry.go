@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stowage-dev/stowage/internal/backoff"
+	"github.com/stowage-dev/stowage/internal/humanize"
 	"github.com/stowage-dev/stowage/providers"
 )
 
@@ -88,8 +89,8 @@ func (e *engine) stopUnreachable(err error) {
 		hint = "; " + pe.Hint
 	}
 	e.setFatal(&locationError{
-		msg: fmt.Sprintf("export stopped: the location cannot be reached: no request to it succeeded for %s (%d files tried): run `stowage test %s` (%v%s); files not yet exported are left for the next run",
-			d.Round(100*time.Millisecond), files, e.loc, err, hint),
+		msg: fmt.Sprintf("export stopped: the location cannot be reached: no request to it succeeded for %s (%s tried): run `stowage test %s` (%v%s); files not yet exported are left for the next run",
+			d.Round(100*time.Millisecond), humanize.Count(files, "file"), e.loc, err, hint),
 		err: err,
 	})
 	e.out.MarkDown()

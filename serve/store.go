@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/internal/humanize"
 	"github.com/stowage-dev/stowage/providers"
 )
 
@@ -142,8 +143,8 @@ func summarize(r providers.Report) string {
 			failed = append(failed, c.Title)
 		}
 	}
-	s := fmt.Sprintf("%d passed, %d warnings, %d failed, %d skipped",
-		count[providers.StatusPass], count[providers.StatusWarn], len(failed), count[providers.StatusSkipped])
+	s := fmt.Sprintf("%d passed, %s, %d failed, %d skipped",
+		count[providers.StatusPass], humanize.Count(count[providers.StatusWarn], "warning"), len(failed), count[providers.StatusSkipped])
 	if len(failed) > 0 {
 		s += " — failed: " + fmt.Sprint(failed)
 	}

@@ -14,6 +14,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/internal/humanize"
 	"github.com/stowage-dev/stowage/providers"
 )
 
@@ -364,6 +365,14 @@ func (t *testScreen) update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// allPassed is the summary of a test without failures or warnings.
+func allPassed(n int) string {
+	if n == 1 {
+		return "✓ The check passed."
+	}
+	return fmt.Sprintf("✓ All %d checks passed.", n)
+}
+
 // failed returns the checks that failed (advisory ones aside): what a save
 // with the failed test leaves broken.
 func (t *testScreen) failed() []providers.Check {
@@ -547,11 +556,11 @@ func (t *testScreen) testSummary() string {
 	case n == 0:
 		return "The test has not run."
 	case failed > 0:
-		return t.st.err.Render(fmt.Sprintf("✗ %d of %d checks failed.", failed, n)) + " Fix them, then press r to test again."
+		return t.st.err.Render(fmt.Sprintf("✗ %d of %s failed.", failed, humanize.Count(n, "check"))) + " Fix them, then press r to test again."
 	case warned > 0:
 		return t.st.warn.Render(fmt.Sprintf("! Passed with %s.", plural(warned, "warning")))
 	}
-	return t.st.ok.Render(fmt.Sprintf("✓ All %d checks passed.", n))
+	return t.st.ok.Render(allPassed(n))
 }
 
 // where names the draft's storage for the test line.

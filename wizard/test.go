@@ -107,9 +107,20 @@ func testSummary(r providers.Report) string {
 	}
 	switch {
 	case len(failed) > 0:
-		return fmt.Sprintf("%d of %d checks failed: %s", len(failed), len(r.Checks), strings.Join(failed, ", "))
+		return fmt.Sprintf("%d of %d %s failed: %s", len(failed), len(r.Checks), checks(len(r.Checks)), strings.Join(failed, ", "))
 	case len(warned) > 0:
-		return fmt.Sprintf("passed with %d warning(s): %s", len(warned), strings.Join(warned, ", "))
+		return fmt.Sprintf("passed with %d %s: %s", len(warned), map[bool]string{true: "warning", false: "warnings"}[len(warned) == 1], strings.Join(warned, ", "))
+	}
+	if len(r.Checks) == 1 {
+		return "the check passed"
 	}
 	return fmt.Sprintf("all %d checks passed", len(r.Checks))
+}
+
+// checks is "check" or "checks" for n.
+func checks(n int) string {
+	if n == 1 {
+		return "check"
+	}
+	return "checks"
 }

@@ -91,7 +91,7 @@ func TestDownloadCommand(t *testing.T) {
 		}
 	}
 	// A fresh 1-day expiry: everything expires within 3 days.
-	for _, want := range []string{"found 3 objects", "lifecycle expiry: objects are deleted 1 days after upload", "2026/", "(top level)", "0 days left", "warning: 3 objects expire within 3 days"} {
+	for _, want := range []string{"found 3 objects", "lifecycle expiry: objects are deleted 1 day after upload", "2026/", "(top level)", "0 days left", "warning: 3 objects expire within 3 days"} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}

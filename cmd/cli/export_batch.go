@@ -76,7 +76,7 @@ func writeBatchPlan(w io.Writer, loc string, p export.BatchPlan) {
 	if p.Resumed != nil {
 		fmt.Fprintf(w, "  follows the %s job %s an earlier run started\n", p.Resumed.Engine, strings.Join(p.Resumed.IDs, ", "))
 	}
-	fmt.Fprintf(w, "  tasks: %d objects (%s) to copy", p.Objects, humanize.Bytes(p.Bytes))
+	fmt.Fprintf(w, "  tasks: %s (%s) to copy", humanize.Count(p.Objects, "object"), humanize.Bytes(p.Bytes))
 	if p.Skipped > 0 {
 		fmt.Fprintf(w, "; %d (%s) already copied, skipped", p.Skipped, humanize.Bytes(p.SkippedBytes))
 	}
@@ -211,9 +211,9 @@ func runFromExport(c *cobra.Command, g *globals, fl *exportFlags, name string) e
 		return nil
 	}
 	if plan.Objects == 0 && plan.Resumed == nil {
-		fmt.Fprintf(g.stderr, "Nothing to copy: %d objects were copied by earlier runs.\n", plan.Skipped)
+		fmt.Fprintf(g.stderr, "Nothing to copy: %s copied by earlier runs.\n", humanize.Count(plan.Skipped, "object"))
 	} else if !fl.batch.yes {
-		ok, err := askYesNo(g, fmt.Sprintf("Start the %s job for %d objects? [y/N] ", plan.Engine, plan.Objects))
+		ok, err := askYesNo(g, fmt.Sprintf("Start the %s job for %s? [y/N] ", plan.Engine, humanize.Count(plan.Objects, "object")))
 		if err != nil {
 			return err
 		}
@@ -226,7 +226,7 @@ func runFromExport(c *cobra.Command, g *globals, fl *exportFlags, name string) e
 		// The source may have grown since the question; never start more
 		// than was agreed to.
 		if p.Objects > plan.Objects {
-			return fmt.Errorf("the source now holds %d objects to copy, %d were confirmed; run the command again to see the new plan", p.Objects, plan.Objects)
+			return fmt.Errorf("the source now holds %s to copy, %d were confirmed; run the command again to see the new plan", humanize.Count(p.Objects, "object"), plan.Objects)
 		}
 		return nil
 	}

@@ -109,7 +109,7 @@ func TestExportLocal(t *testing.T) {
 	t.Run("dry run after export", func(t *testing.T) {
 		os.WriteFile(filepath.Join(src, "new.wav"), []byte("new"), 0o644)
 		out, _, code := runCLI(t, "", "--config", cfg, "export", "nas", src, "--dry-run")
-		if code != ExitOK || !strings.Contains(out, "would export:     1 files (3 B)") || !strings.Contains(out, "already exported: 25 files") || !strings.Contains(out, "  new.wav  (3 B)") {
+		if code != ExitOK || !strings.Contains(out, "would export:     1 file (3 B)") || !strings.Contains(out, "already exported: 25 files") || !strings.Contains(out, "  new.wav  (3 B)") {
 			t.Fatalf("code %d\n%s", code, out)
 		}
 		if _, err := os.Stat(filepath.Join(dst, "new.wav")); !os.IsNotExist(err) {
@@ -241,7 +241,7 @@ func TestExportFailingFile(t *testing.T) {
 	if code != ExitFailed {
 		t.Fatalf("code %d, want 1\n%s%s", code, out, errOut)
 	}
-	for _, want := range []string{"Export finished with failures", "exported: 6 files", "failed:   1 files", "Failed files (1):", "call-0000.wav: key \"call-0000.wav\" is also the key of", "{dir} or {path}"} {
+	for _, want := range []string{"Export finished with failures", "exported: 6 files", "failed:   1 file", "Failed files (1):", "call-0000.wav: key \"call-0000.wav\" is also the key of", "{dir} or {path}"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
+	"github.com/stowage-dev/stowage/internal/humanize"
 	"github.com/stowage-dev/stowage/internal/runctl"
 )
 
@@ -27,7 +29,7 @@ func printStops(stops *runctl.Stops, w io.Writer, what string, active func() int
 	stops.Watch(func(l runctl.Level) {
 		switch l {
 		case runctl.Graceful:
-			fmt.Fprintf(w, "stopping: finishing %d in-flight %s… (ctrl+c again stops at once)\n", active(), what)
+			fmt.Fprintf(w, "stopping: finishing %s… (ctrl+c again stops at once)\n", humanize.Count(active(), "in-flight "+strings.TrimSuffix(what, "s")))
 		case runctl.Hard:
 			fmt.Fprintf(w, "stopping now; the journal keeps every finished %s\n", kept)
 		}

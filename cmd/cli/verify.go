@@ -15,6 +15,7 @@ import (
 	"github.com/stowage-dev/stowage/config"
 	"github.com/stowage-dev/stowage/download"
 	"github.com/stowage-dev/stowage/export"
+	"github.com/stowage-dev/stowage/internal/humanize"
 	"github.com/stowage-dev/stowage/providers"
 )
 
@@ -128,7 +129,7 @@ usage.`,
 // problem grouped by kind.
 func writeVerifyReport(w io.Writer, r download.VerifyReport) {
 	if len(r.Manifests) > 1 {
-		fmt.Fprintf(w, "Verifying %s against %d manifests, oldest first:\n", r.Location, len(r.Manifests))
+		fmt.Fprintf(w, "Verifying %s against %s, oldest first:\n", r.Location, humanize.Count(len(r.Manifests), "manifest"))
 		for _, m := range r.Manifests {
 			fmt.Fprintf(w, "  %s\n", m)
 		}
@@ -139,7 +140,7 @@ func writeVerifyReport(w io.Writer, r download.VerifyReport) {
 	if scope == "" {
 		scope = "(whole location)"
 	}
-	fmt.Fprintf(w, "%d manifest rows, %d objects expected; listed %d objects under %s\n", r.Rows, r.Expected, r.Listed, scope)
+	fmt.Fprintf(w, "%s, %s expected; listed %s under %s\n", humanize.Count(r.Rows, "manifest row"), humanize.Count(r.Expected, "object"), humanize.Count(r.Listed, "object"), scope)
 	fmt.Fprintf(w, "%d match", r.Matched)
 	if r.ByChecksum > 0 {
 		fmt.Fprintf(w, " (%d confirmed by checksum)", r.ByChecksum)
@@ -183,7 +184,7 @@ func writeVerifyReport(w io.Writer, r download.VerifyReport) {
 			fmt.Fprintln(w, line)
 		}
 	}
-	fmt.Fprintf(w, "\n%d problems. The export's journal still counts these files as sent, so a plain re-run of the export skips them; --json gives this report for a support ticket.\n", len(r.Problems))
+	fmt.Fprintf(w, "\n%s. The export's journal still counts these files as sent, so a plain re-run of the export skips them; --json gives this report for a support ticket.\n", humanize.Count(len(r.Problems), "problem"))
 }
 
 // uploadsCheck is what verify says about the multipart uploads the

@@ -2,7 +2,10 @@
 // download and their printers.
 package humanize
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Bytes renders n in binary units with one decimal ("1.5 GiB"); below
 // 1 KiB it gives whole bytes ("512 B").
@@ -50,4 +53,26 @@ func Size(n int64) string {
 		return fmt.Sprintf("%d %ciB", int64(v), u)
 	}
 	return fmt.Sprintf("%.1f %ciB", v, u)
+}
+
+// Count renders n with noun in the singular or the plural ("1 file",
+// "2 files", "0 files"), so no output reads "1 files". The plural adds
+// "s", "es" after s, x, ch and sh, and "ies" for a consonant and "y".
+func Count[N ~int | ~int32 | ~int64 | ~uint64](n N, noun string) string {
+	return fmt.Sprintf("%d %s", n, Noun(n, noun))
+}
+
+// Noun is noun in the singular when n is 1, else in the plural (see
+// Count).
+func Noun[N ~int | ~int32 | ~int64 | ~uint64](n N, noun string) string {
+	if n == 1 || noun == "" {
+		return noun
+	}
+	switch {
+	case strings.HasSuffix(noun, "s"), strings.HasSuffix(noun, "x"), strings.HasSuffix(noun, "ch"), strings.HasSuffix(noun, "sh"):
+		return noun + "es"
+	case strings.HasSuffix(noun, "y") && len(noun) > 1 && !strings.ContainsAny(noun[len(noun)-2:len(noun)-1], "aeiou"):
+		return noun[:len(noun)-1] + "ies"
+	}
+	return noun + "s"
 }

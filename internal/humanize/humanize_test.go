@@ -52,3 +52,19 @@ func TestPortion(t *testing.T) {
 		})
 	}
 }
+
+func TestCount(t *testing.T) {
+	for _, tt := range []struct {
+		n    int
+		noun string
+		want string
+	}{
+		{0, "file", "0 files"}, {1, "file", "1 file"}, {2, "file", "2 files"},
+		{1, "in-flight upload", "1 in-flight upload"}, {3, "in-flight upload", "3 in-flight uploads"},
+		{2, "retry", "2 retries"}, {2, "key", "2 keys"}, {2, "match", "2 matches"}, {1, "check", "1 check"},
+	} {
+		if got := Count(tt.n, tt.noun); got != tt.want {
+			t.Errorf("Count(%d, %q) = %q, want %q", tt.n, tt.noun, got, tt.want)
+		}
+	}
+}

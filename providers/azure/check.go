@@ -13,6 +13,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 
 	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/internal/humanize"
 	"github.com/stowage-dev/stowage/policies"
 	"github.com/stowage-dev/stowage/providers"
 )
@@ -195,11 +196,11 @@ func (p *Provider) checkSASExpiry(c *providers.Check) {
 		c.Hint = p.expiredHint()
 	case days < sasWarnDays:
 		c.Status = providers.StatusWarn
-		c.Detail = fmt.Sprintf("the SAS token expires on %s, in %d days", exp.UTC().Format(time.RFC3339), days)
+		c.Detail = fmt.Sprintf("the SAS token expires on %s, in %s", exp.UTC().Format(time.RFC3339), humanize.Count(days, "day"))
 		c.Hint = "exports stop when it expires; generate a SAS with a later expiry before then and update the connection string"
 	default:
 		c.Field = ""
-		c.Detail = fmt.Sprintf("the SAS token expires on %s, in %d days", exp.UTC().Format(time.RFC3339), days)
+		c.Detail = fmt.Sprintf("the SAS token expires on %s, in %s", exp.UTC().Format(time.RFC3339), humanize.Count(days, "day"))
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stowage-dev/stowage/download"
+	"github.com/stowage-dev/stowage/internal/humanize"
 	"github.com/stowage-dev/stowage/internal/runctl"
 	"github.com/stowage-dev/stowage/tui/progressui"
 )
@@ -223,7 +224,7 @@ func (m *model) apply(ev download.Event) {
 	case download.Changed:
 		m.addPane(paneLine{kind: "changed", name: ev.Key, text: "changed in the store after it was listed; fetching the new version"})
 	case download.Corrupt:
-		m.addPane(paneLine{kind: "damaged", name: ev.Key, text: fmt.Sprintf("%d range(s) of the partial file no longer match; fetching them again", ev.Ranges)})
+		m.addPane(paneLine{kind: "damaged", name: ev.Key, text: fmt.Sprintf("%s of the partial file no longer match; fetching them again", humanize.Count(ev.Ranges, "range"))})
 	case download.Deleted:
 		if ev.Err != nil {
 			m.kept++

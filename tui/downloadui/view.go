@@ -77,7 +77,7 @@ func (m *model) runningLines() []string {
 	frac := m.fraction()
 	lines = append(lines, m.Bar.ViewAs(frac)+fmt.Sprintf(" %5.1f%%", frac*100))
 
-	files := fmt.Sprintf("%d of %d files", s.FilesFinished(), s.FilesTotal)
+	files := fmt.Sprintf("%d of %s", s.FilesFinished(), humanize.Count(s.FilesTotal, "file"))
 	if m.listing() {
 		files = fmt.Sprintf("%d of %d+ files, still listing…", s.FilesFinished(), max(s.FilesTotal, m.listedFiles))
 	}
@@ -111,7 +111,7 @@ func (m *model) runningLines() []string {
 	case m.keys.Killing():
 		lines = append(lines, st.Warn.Render("stopping now: abandoning downloads in flight; the journal keeps every finished file and range"))
 	case m.keys.Stopping():
-		lines = append(lines, st.Warn.Render(fmt.Sprintf("stopping: finishing %d in-flight downloads… (ctrl+c again stops at once)", len(m.active))))
+		lines = append(lines, st.Warn.Render(fmt.Sprintf("stopping: finishing %s… (ctrl+c again stops at once)", humanize.Count(len(m.active), "in-flight download"))))
 	case m.keys.Paused:
 		lines = append(lines, st.Warn.Render("paused: requests in flight finish, no new ones start; p resumes"))
 	}
@@ -254,7 +254,7 @@ func (m *model) expiryPane(w int) []string {
 	}
 	ps := append([]download.PrefixExpiry(nil), m.expiry.Prefixes...)
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].DaysLeft < ps[j].DaysLeft })
-	out := []string{"", m.St.Header.Render(fmt.Sprintf("Expiry outlook (deleted %d days after upload)", m.expiry.ExpiryDays))}
+	out := []string{"", m.St.Header.Render(fmt.Sprintf("Expiry outlook (deleted %s after upload)", humanize.Count(m.expiry.ExpiryDays, "day")))}
 	shown := ps
 	if len(ps) > paneExpiry {
 		shown = ps[:paneExpiry-1]
@@ -286,11 +286,11 @@ func prefixName(p string) string {
 func daysLeft(d int) string {
 	switch {
 	case d < 0:
-		return fmt.Sprintf("expired %d days ago", -d)
+		return fmt.Sprintf("expired %s ago", humanize.Count(-d, "day"))
 	case d == 1:
 		return "1 day left"
 	}
-	return fmt.Sprintf("%d days left", d)
+	return fmt.Sprintf("%s left", humanize.Count(d, "day"))
 }
 
 // summaryLines is the frame left on the terminal when the run ended.
@@ -328,10 +328,10 @@ func (m *model) summaryLines() []string {
 	if secs := res.Elapsed.Seconds(); secs > 0 {
 		rate = float64(res.BytesDone) / secs / (1 << 20)
 	}
-	lines = append(lines, label("downloaded")+" "+fmt.Sprintf("%d files (%s verified) in %s, %.1f MiB/s",
-		res.FilesDone, humanize.Bytes(m.verified), res.Elapsed.Round(time.Millisecond), rate))
-	lines = append(lines, label("skipped")+" "+fmt.Sprintf("%d files (already downloaded)", res.FilesSkipped))
-	failed := fmt.Sprintf("%d files", res.FilesFailed)
+	lines = append(lines, label("downloaded")+" "+fmt.Sprintf("%s (%s verified) in %s, %.1f MiB/s",
+		humanize.Count(res.FilesDone, "file"), humanize.Bytes(m.verified), res.Elapsed.Round(time.Millisecond), rate))
+	lines = append(lines, label("skipped")+" "+fmt.Sprintf("%s (already downloaded)", humanize.Count(res.FilesSkipped, "file")))
+	failed := humanize.Count(res.FilesFailed, "file")
 	if res.FilesFailed > 0 {
 		failed = st.Err.Render(failed)
 	}
@@ -345,7 +345,7 @@ func (m *model) summaryLines() []string {
 	}
 	if end.Stopped {
 		if left := res.FilesTotal - res.FilesFinished(); left > 0 {
-			lines = append(lines, label("left")+" "+fmt.Sprintf("%d files not downloaded yet (the next run continues)", left))
+			lines = append(lines, label("left")+" "+fmt.Sprintf("%s not downloaded yet (the next run continues)", humanize.Count(left, "file")))
 		}
 		if !m.listDone {
 			lines = append(lines, label("listing")+" "+st.Warn.Render("stopped early; more objects may remain (the next run continues)"))

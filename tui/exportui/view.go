@@ -74,7 +74,7 @@ func (m *model) runningLines() []string {
 	lines = append(lines, m.Bar.ViewAs(frac)+fmt.Sprintf(" %5.1f%%", frac*100))
 
 	work := s.BytesTotal - s.BytesSkipped - s.BytesFailed
-	files := fmt.Sprintf("%d of %d files", s.FilesFinished(), s.FilesTotal)
+	files := fmt.Sprintf("%d of %s", s.FilesFinished(), humanize.Count(s.FilesTotal, "file"))
 	if m.counting() {
 		files = fmt.Sprintf("%d of %d+ files, still counting…", s.FilesFinished(), max(s.FilesTotal, m.scanFiles))
 	}
@@ -106,7 +106,7 @@ func (m *model) runningLines() []string {
 	case m.keys.Killing():
 		lines = append(lines, st.Warn.Render("stopping now: abandoning uploads in flight; the journal keeps every finished file"))
 	case m.keys.Stopping():
-		lines = append(lines, st.Warn.Render(fmt.Sprintf("stopping: finishing %d in-flight uploads… (ctrl+c again stops at once)", len(m.active))))
+		lines = append(lines, st.Warn.Render(fmt.Sprintf("stopping: finishing %s… (ctrl+c again stops at once)", humanize.Count(len(m.active), "in-flight upload"))))
 	case m.keys.Paused:
 		lines = append(lines, st.Warn.Render("paused: uploads in flight finish, no new ones start; p resumes"))
 	}
@@ -222,13 +222,13 @@ func (m *model) summaryLines() []string {
 	lines = append(lines, m.Bar.ViewAs(frac)+fmt.Sprintf(" %5.1f%%", frac*100))
 
 	label := func(s string) string { return st.Label.Render(fmt.Sprintf("%-9s", s)) }
-	exported := fmt.Sprintf("%d files (%s) in %s, %.1f MiB/s", sum.Files, humanize.Bytes(sum.Bytes), sum.Elapsed.Round(time.Millisecond), sum.MiBps)
+	exported := fmt.Sprintf("%s (%s) in %s, %.1f MiB/s", humanize.Count(sum.Files, "file"), humanize.Bytes(sum.Bytes), sum.Elapsed.Round(time.Millisecond), sum.MiBps)
 	if sum.Changed > 0 {
 		exported += fmt.Sprintf(", %d changed", sum.Changed)
 	}
 	lines = append(lines, label("exported")+" "+exported)
-	lines = append(lines, label("skipped")+" "+fmt.Sprintf("%d files (already exported)", sum.Skipped))
-	failed := fmt.Sprintf("%d files", sum.Failed)
+	lines = append(lines, label("skipped")+" "+fmt.Sprintf("%s (already exported)", humanize.Count(sum.Skipped, "file")))
+	failed := humanize.Count(sum.Failed, "file")
 	if sum.Failed > 0 {
 		failed = st.Err.Render(failed)
 	}

@@ -76,7 +76,7 @@ func TestSourceChangedDuringUpload(t *testing.T) {
 			if res.code != 1 {
 				t.Fatalf("exit %d, want 1 (some files failed)\nstdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
 			}
-			for _, want := range []string{"Export finished with failures", "exported: 3 files", "failed:   1 files", "Failed files (1):\n  " + path + ": "} {
+			for _, want := range []string{"Export finished with failures", "exported: 3 files", "failed:   1 file", "Failed files (1):\n  " + path + ": "} {
 				if !strings.Contains(res.stdout, want) {
 					t.Fatalf("summary lacks %q:\n%s", want, res.stdout)
 				}

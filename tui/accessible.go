@@ -785,11 +785,26 @@ func (a *accessible) askSources(name string) error {
 
 func (a *accessible) confirmDelete() error {
 	a.heading()
-	yes, err := a.yesNo("Delete location "+a.w.DeleteTarget()+"?", false)
-	if err != nil {
-		return err
+	name := a.w.DeleteTarget()
+	files := journalFiles(a.opts.ConfigPath, a.w, name)
+	v := "no"
+	if len(files) == 0 {
+		yes, err := a.yesNo("Delete location "+name+"?", false)
+		if err != nil {
+			return err
+		}
+		if yes {
+			v = "keep"
+		}
+	} else {
+		a.wrapped("", journalNote(files))
+		var err error
+		v, err = a.choose("Delete location "+name+"?", []string{"Delete it, keep its journal", "Delete it and its journal", "No, keep the location"}, []string{"keep", "all", "no"}, "no")
+		if err != nil {
+			return err
+		}
 	}
-	if !yes {
+	if v == "no" {
 		a.w.Back()
 		return nil
 	}
@@ -799,7 +814,18 @@ func (a *accessible) confirmDelete() error {
 		return nil
 	}
 	a.res.Saved = true
-	a.println("Deleted.")
+	switch {
+	case len(files) == 0:
+		a.println("Deleted.")
+	case v == "all":
+		if err := removeFiles(files); err != nil {
+			a.wrapped("", "Deleted the location, but not all of its journal: "+err.Error())
+			return nil
+		}
+		a.println("Deleted, with its journal.")
+	default:
+		a.wrapped("", "Deleted; its journal stays in "+filepath.Dir(files[0])+".")
+	}
 	return nil
 }
 

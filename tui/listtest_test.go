@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/export"
 	"github.com/stowage-dev/stowage/providers"
 	"github.com/stowage-dev/stowage/wizard"
 )
@@ -89,5 +90,57 @@ func TestSaveWithFailedTest(t *testing.T) {
 	loc, ok := f.Find("acme-recordings")
 	if !ok || loc.LastTest == nil || loc.LastTest.OK || !strings.Contains(loc.LastTest.Summary, "Bucket region") {
 		t.Fatalf("the saved location does not record the failed test: %+v", loc)
+	}
+}
+
+// Deleting a location says where its journal is and asks whether it goes
+// too; y keeps it (issue 10 §4).
+func TestDeleteAsksAboutJournal(t *testing.T) {
+	for _, key := range []string{"y", "d"} {
+		t.Run(key, func(t *testing.T) {
+			dir := t.TempDir()
+			cfg := filepath.Join(dir, "locations.yaml")
+			f := &config.File{Version: config.CurrentVersion}
+			if err := f.Upsert(config.Location{Name: "nas", Type: config.TypeLocal, Local: &config.Local{Path: dir}}, fixedNow); err != nil {
+				t.Fatal(err)
+			}
+			if err := config.Save(cfg, f); err != nil {
+				t.Fatal(err)
+			}
+			jp, err := export.JournalPath(cfg, f.Locations[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			manifest := strings.TrimSuffix(jp, ".db") + "-20261206T120000Z.jsonl"
+			for _, p := range []string{jp, manifest} {
+				if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			m := newTestModel(t, Options{File: f, ConfigPath: cfg})
+			press(m, "d")
+			got := screen(m)
+			for _, want := range []string{"2 files, are in " + filepath.Dir(jp), "y to delete it and keep its journal", "d delete with journal"} {
+				if !strings.Contains(strings.Join(strings.Fields(got), " "), want) {
+					t.Fatalf("the question lacks %q:\n%s", want, got)
+				}
+			}
+			press(m, key)
+			saved, err := config.Load(cfg)
+			if err != nil || len(saved.Locations) != 0 {
+				t.Fatalf("not deleted: %v %+v", err, saved)
+			}
+			_, jerr := os.Stat(jp)
+			_, merr := os.Stat(manifest)
+			if key == "y" && (jerr != nil || merr != nil || !strings.Contains(screen(m), "its journal stays in")) {
+				t.Fatalf("y did not keep the journal: %v %v\n%s", jerr, merr, screen(m))
+			}
+			if key == "d" && (!os.IsNotExist(jerr) || !os.IsNotExist(merr)) {
+				t.Fatalf("d kept the journal: %v %v\n%s", jerr, merr, screen(m))
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -259,10 +260,13 @@ type confirmScreen struct {
 	// question is the line under the intro.
 	question string
 	// yes acts on y; extra draws more above the question; syncExtra enables
-	// the extra keys.
+	// the extra keys; also acts on AlsoJournal; ask, when set, is the
+	// question as things are now.
 	yes       func() error
 	extra     func() string
 	syncExtra func(k *confirmKeys)
+	also      func() error
+	ask       func() string
 }
 
 type confirmKeys struct {
@@ -271,7 +275,9 @@ type confirmKeys struct {
 	TrustUpdated, CancelRotate key.Binding
 	// KeepDraft quits keeping the unsaved location for the next start.
 	KeepDraft key.Binding
-	Quit      key.Binding
+	// AlsoJournal deletes a location with its journal.
+	AlsoJournal key.Binding
+	Quit        key.Binding
 }
 
 func newConfirm(c *common, question string, yes func() error) *confirmScreen {
@@ -281,23 +287,57 @@ func newConfirm(c *common, question string, yes func() error) *confirmScreen {
 		TrustUpdated: bind([]string{"c"}, "c", "trust policy updated"),
 		CancelRotate: bind([]string{"x"}, "x", "cancel rotation"),
 		KeepDraft:    bind([]string{"k"}, "k", "quit, keep it for later"),
+		AlsoJournal:  bind([]string{"d"}, "d", "delete with journal"),
 		Quit:         quitKey(),
 	}}
 }
 
 func newConfirmDelete(c *common) *confirmScreen {
-	return newConfirm(c, "Press y to delete, n to keep it.", func() error {
+	// del deletes the location; withJournal also its journal and
+	// manifests, which otherwise stay where they are (and say so).
+	del := func(withJournal bool) error {
 		name := c.w.DeleteTarget()
 		if c.opts.Save == nil {
 			return fmt.Errorf("cannot delete: no save function was given to the wizard")
 		}
+		files := journalFiles(c.opts.ConfigPath, c.w, name)
 		if err := c.w.ConfirmDelete(c.opts.ConfigPath, c.opts.Save); err != nil {
 			return err
 		}
 		c.result.Saved = true
-		c.setStatus(fmt.Sprintf("Deleted location %q.", name), false)
+		switch {
+		case len(files) == 0:
+			c.setStatus(fmt.Sprintf("Deleted location %q.", name), false)
+		case withJournal:
+			if err := removeFiles(files); err != nil {
+				c.setStatus(fmt.Sprintf("Deleted location %q, but not all of its journal: %v", name, err), true)
+				return nil
+			}
+			c.setStatus(fmt.Sprintf("Deleted location %q and its journal.", name), false)
+		default:
+			c.setStatus(fmt.Sprintf("Deleted location %q; its journal stays in %s.", name, filepath.Dir(files[0])), false)
+		}
 		return nil
-	})
+	}
+	s := newConfirm(c, "Press y to delete, n to keep it.", func() error { return del(false) })
+	s.also = func() error { return del(true) }
+	s.ask = func() string {
+		if len(journalFiles(c.opts.ConfigPath, c.w, c.w.DeleteTarget())) == 0 {
+			return s.question
+		}
+		return "Press y to delete it and keep its journal, d to delete it and its journal, n to keep the location."
+	}
+	s.extra = func() string {
+		note := journalNote(journalFiles(c.opts.ConfigPath, c.w, c.w.DeleteTarget()))
+		if note == "" {
+			return ""
+		}
+		return wrap(c.st.muted, note, c.contentWidth()) + "\n\n"
+	}
+	s.syncExtra = func(k *confirmKeys) {
+		k.AlsoJournal.SetEnabled(len(journalFiles(c.opts.ConfigPath, c.w, c.w.DeleteTarget())) > 0)
+	}
+	return s
 }
 
 func newConfirmRotate(c *common) *confirmScreen {
@@ -342,7 +382,7 @@ func newConfirmDiscard(c *common) *confirmScreen {
 func (cs *confirmScreen) syncKeys() {
 	k := &cs.keys
 	setAll(true, &k.Yes, &k.No, &k.Quit)
-	setAll(false, &k.TrustUpdated, &k.CancelRotate, &k.KeepDraft)
+	setAll(false, &k.TrustUpdated, &k.CancelRotate, &k.KeepDraft, &k.AlsoJournal)
 	if cs.syncExtra != nil {
 		cs.syncExtra(k)
 	}
@@ -352,7 +392,7 @@ func (cs *confirmScreen) syncKeys() {
 func (cs *confirmScreen) ShortHelp() []key.Binding {
 	cs.syncKeys()
 	k := &cs.keys
-	return enabled(&k.Yes, &k.No, &k.TrustUpdated, &k.CancelRotate, &k.KeepDraft, &k.Quit)
+	return enabled(&k.Yes, &k.AlsoJournal, &k.No, &k.TrustUpdated, &k.CancelRotate, &k.KeepDraft, &k.Quit)
 }
 
 // FullHelp implements help.KeyMap.
@@ -369,6 +409,8 @@ func (cs *confirmScreen) update(msg tea.Msg) tea.Cmd {
 	switch {
 	case key.Matches(kp, k.Yes):
 		err = cs.yes()
+	case key.Matches(kp, k.AlsoJournal) && cs.also != nil:
+		err = cs.also()
 	case key.Matches(kp, k.TrustUpdated):
 		err = cs.w.ConfirmTrustUpdated()
 	case key.Matches(kp, k.CancelRotate):
@@ -391,7 +433,11 @@ func (cs *confirmScreen) view() string {
 	if cs.extra != nil {
 		out = cs.extra()
 	}
-	return out + wrap(cs.st.label.Bold(true), cs.question, cs.contentWidth())
+	q := cs.question
+	if cs.ask != nil {
+		q = cs.ask()
+	}
+	return out + wrap(cs.st.label.Bold(true), q, cs.contentWidth())
 }
 
 // mask hides an identifier in screen-share mode but its last four

@@ -60,6 +60,8 @@ func MigrateJournal(configPath, name string, loc config.Location) (string, error
 	if err := os.Rename(from, to); err != nil {
 		return "", fmt.Errorf("move the journal of location %q from %s to %s (it is now named after the location's id): %w", loc.Name, from, to, err)
 	}
+	// The note of the process that last held it goes with it.
+	_ = os.Rename(from+".owner", to+".owner")
 	dir := filepath.Dir(from)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -89,8 +91,10 @@ func JournalFiles(configPath string, loc config.Location) []string {
 		jp = DefaultJournalPath(configPath, loc.ID)
 	}
 	var out []string
-	if _, err := os.Stat(jp); err == nil {
-		out = append(out, jp)
+	for _, p := range []string{jp, jp + ".owner"} {
+		if _, err := os.Stat(p); err == nil {
+			out = append(out, p)
+		}
 	}
 	stem := strings.TrimSuffix(filepath.Base(jp), ".db")
 	re := regexp.MustCompile(`^` + regexp.QuoteMeta(stem) + `-\d{8}T\d{6}Z(?:-\d+)?\.(?:csv|jsonl)$`)

@@ -573,6 +573,11 @@ func (a *accessible) test() error {
 		}
 		if rep.OK() {
 			a.println("All checks passed.")
+			if a.w.TestingSaved() && !a.w.Dirty() {
+				// Tested from the list: back to it.
+				a.w.Back()
+				return nil
+			}
 			return a.next()
 		}
 		failures := a.w.TestFailures()

@@ -123,7 +123,7 @@ func TestDeleteAsksAboutJournal(t *testing.T) {
 			m := newTestModel(t, Options{File: f, ConfigPath: cfg})
 			press(m, "d")
 			got := screen(m)
-			for _, want := range []string{"2 files, are in " + filepath.Dir(jp), "y to delete it and keep its journal", "d delete with journal"} {
+			for _, want := range []string{"2 files, are in " + filepath.Dir(jp), "y to delete and keep the journal", "d delete with journal"} {
 				if !strings.Contains(strings.Join(strings.Fields(got), " "), want) {
 					t.Fatalf("the question lacks %q:\n%s", want, got)
 				}

@@ -325,7 +325,7 @@ func newConfirmDelete(c *common) *confirmScreen {
 		if len(journalFiles(c.opts.ConfigPath, c.w, c.w.DeleteTarget())) == 0 {
 			return s.question
 		}
-		return "Press y to delete it and keep its journal, d to delete it and its journal, n to keep the location."
+		return "Press y to delete and keep the journal, d to delete both, n to keep it."
 	}
 	s.extra = func() string {
 		note := journalNote(journalFiles(c.opts.ConfigPath, c.w, c.w.DeleteTarget()))

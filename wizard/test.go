@@ -38,6 +38,10 @@ func (w *Wizard) TestSaved(name string) error {
 	return nil
 }
 
+// TestingSaved reports whether the session is a TestSaved one: the list
+// is where it returns.
+func (w *Wizard) TestingSaved() bool { return w.testOnly }
+
 // SaveTestResult writes the last test's outcome to the saved location when
 // the session is a TestSaved one and the draft is the location as saved
 // (a fix accepted on the Test step changes it: that result belongs to a

@@ -122,6 +122,24 @@ func TestDownloadMinIO(t *testing.T) {
 		}
 		checkTree(t, dest, want)
 	})
+	// Records an older Stowage kept under the name move to the location's
+	// ID, and a renamed location (same ID) still finds them (issue 10 §4).
+	t.Run("records follow the location id across a rename", func(t *testing.T) {
+		for _, o := range []Options{
+			{Location: e.loc.Name, LocationID: "3f9c2a7b10de"},
+			{Location: "renamed", LocationID: "3f9c2a7b10de"},
+		} {
+			o.Dest, o.RangeThreshold, o.RangeSize = dest, testThreshold, testRange
+			p3 := newCounting(e.open(t))
+			res, err := Run(context.Background(), p3, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p3.total() != 0 || res.FilesSkipped != len(want) {
+				t.Fatalf("%s: %d GETs, %d skipped", o.Location, p3.total(), res.FilesSkipped)
+			}
+		}
+	})
 }
 
 func TestFilters(t *testing.T) {

@@ -123,7 +123,7 @@ func TestKillMidUploadPartCopyThenRerun(t *testing.T) {
 	// least-privilege identity may not list an upload's parts, so a part
 	// MinIO stored in the instant before the kill, but the journal had not
 	// committed yet, is rightly copied again.
-	j, err := export.OpenJournal(export.DefaultJournalPath(c.config, c.name))
+	j, err := export.OpenJournal(c.journalPath(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -278,6 +278,24 @@ func newCLI(t testing.TB, loc config.Location) *cli {
 	return &cli{bin: stowageBin(t), config: path, name: loc.Name}
 }
 
+// journalPath is the export journal of the location, named after its id.
+func (c *cli) journalPath(t testing.TB) string {
+	t.Helper()
+	f, err := config.Load(c.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, ok := f.Find(c.name)
+	if !ok {
+		t.Fatalf("no location %q in %s", c.name, c.config)
+	}
+	jp, err := export.JournalPath(c.config, *loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return jp
+}
+
 // journalDir is where the export journal and manifests of the location go.
 func (c *cli) journalDir() string {
 	return filepath.Dir(export.DefaultJournalPath(c.config, c.name))

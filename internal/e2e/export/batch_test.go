@@ -102,6 +102,14 @@ func TestExportEngineBatchMinIO(t *testing.T) {
 	cfg := filepath.Join(t.TempDir(), "stowage", "config.yaml")
 	os.MkdirAll(filepath.Dir(cfg), 0o700)
 	save := func() {
+		// A location keeps its id (its journal) from one save to the next.
+		if old, err := config.Load(cfg); err == nil {
+			for _, l := range []*config.Location{&platform, &customer} {
+				if o, ok := old.Find(l.Name); ok {
+					l.ID = o.ID
+				}
+			}
+		}
 		if err := config.Save(cfg, &config.File{Version: config.CurrentVersion, Locations: []config.Location{platform, customer}}); err != nil {
 			t.Fatal(err)
 		}

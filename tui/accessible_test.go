@@ -242,3 +242,42 @@ func TestAccessibleDetectsThePrincipal(t *testing.T) {
 		t.Fatalf("no detected principal in the trust policy:\n%s", out.String())
 	}
 }
+
+// --accessible offers saving with a failed test as its own choice, says
+// what fails first, and saves the failed result with the location
+// (issue 10 §5).
+func TestAccessibleSaveWithFailedTest(t *testing.T) {
+	target := t.TempDir()
+	input := strings.Join([]string{
+		"nas", "5", target,
+		"3", // Save with the failed test (after Test again, Continue to the review anyway)
+		"2", // No, keep fixing: the test runs again
+		"3", // Save with the failed test
+		"1", // Save with the failed test
+		"n", // no export now
+	}, "\n") + "\n"
+	var out bytes.Buffer
+	opts, cfg := accessibleOptions(t, input, &out)
+	failing := []providers.Check{
+		{ID: "folder", Title: "Folder exists", Status: providers.StatusPass},
+		{ID: "put", Title: "Write a test file", Status: providers.StatusFail, Detail: "permission denied"},
+	}
+	opts.Open = func(context.Context, config.Location) (providers.Provider, error) {
+		return reporter{checks: failing}, nil
+	}
+	res, err := RunWizard(context.Background(), opts)
+	if err != nil && !errors.Is(err, ErrInputEnded) {
+		t.Fatalf("RunWizard: %v\n%s", err, out.String())
+	}
+	text := out.String()
+	if !res.Saved || !strings.Contains(text, "1 of 2 checks failed: Write a test file — permission denied") || strings.Count(text, "Save nas with the failed test?") != 2 {
+		t.Fatalf("result %+v:\n%s", res, text)
+	}
+	f, err := config.Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if loc, ok := f.Find("nas"); !ok || loc.LastTest == nil || loc.LastTest.OK {
+		t.Fatalf("saved = %+v", loc)
+	}
+}

@@ -40,7 +40,8 @@ list every difference:
   extra              in a folder an export wrote to, but in no manifest
 
 By default every manifest the exports wrote for NAME (in the journals folder
-next to the locations file) is read, oldest first, so an object an earlier run
+next to the locations file, named after the location's id, so a rename keeps
+them) is read, oldest first, so an object an earlier run
 exported is expected too; where two runs name the same key, the later run's row
 counts. --manifest names the manifests instead (JSON Lines .jsonl or CSV .csv;
 repeat it, oldest first). --json prints the report as JSON for support
@@ -49,7 +50,7 @@ tickets.
 Exit status: 0 when everything matches, 1 when anything differs, 2 for bad
 usage.`,
 		Example: `  stowage verify acme
-  stowage verify acme --manifest ~/.config/stowage/journals/acme-20261123T090000Z.jsonl --json
+  stowage verify acme --manifest ~/.config/stowage/journals/3f9c2a7b10de-20261123T090000Z.jsonl --json
   stowage verify acme --manifest run1.jsonl --manifest run2.csv`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {

@@ -556,7 +556,11 @@ func (t *testScreen) testSummary() string {
 	case n == 0:
 		return "The test has not run."
 	case failed > 0:
-		return t.st.err.Render(fmt.Sprintf("✗ %d of %s failed.", failed, humanize.Count(n, "check"))) + " Fix them, then press r to test again."
+		them := "them"
+		if failed == 1 {
+			them = "it"
+		}
+		return t.st.err.Render(fmt.Sprintf("✗ %d of %s failed.", failed, humanize.Count(n, "check"))) + " Fix " + them + ", then press r to test again."
 	case warned > 0:
 		return t.st.warn.Render(fmt.Sprintf("! Passed with %s.", plural(warned, "warning")))
 	}

@@ -50,6 +50,9 @@ const (
 	targetCeilingCPU   = 1.1
 )
 
+// allSets are the measurements -sets can name.
+var allSets = []string{"small", "big", "rerun", "scale", "copy"}
+
 type options struct {
 	quick       bool
 	files       int
@@ -65,6 +68,7 @@ type options struct {
 	concurrency int
 	checksum    string
 	profileDir  string
+	scaleFiles  string
 	minio       string
 	rclone      string
 	aws         string
@@ -91,7 +95,8 @@ func mainCode() int {
 	flag.StringVar(&o.dataDir, "data", "", "folder for the generated data sets, kept and reused when the settings match (default: inside -work)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work folder (logs, journals, manifests, MinIO data)")
 	flag.StringVar(&o.tools, "tools", "stowage,sdk,rclone,aws", "comma-separated tools to run (sdk: the bare PutObject loop, the ceiling); missing peers are left out with a note")
-	flag.StringVar(&o.sets, "sets", "small,big,rerun", "comma-separated measurements: small, big, rerun")
+	flag.StringVar(&o.sets, "sets", "small,big,rerun", "comma-separated measurements: small, big, rerun, scale (tiny files to a local folder, -scale-files), copy (copy vs stream engine on a 2 GiB object)")
+	flag.StringVar(&o.scaleFiles, "scale-files", defaultScaleFileList, "file counts of the scale set, comma-separated")
 	flag.IntVar(&o.concurrency, "concurrency", 0, "Stowage's Options.Concurrency (0: the engine's default)")
 	flag.StringVar(&o.checksum, "checksum-mode", "", "Stowage's checksum_mode: when_required or when_supported (default: the provider's, when_required on MinIO)")
 	flag.StringVar(&o.profileDir, "profile", "", "write CPU and allocation profiles of every Stowage run into `dir`")
@@ -150,8 +155,13 @@ func (o *options) resolve(bigSize string) error {
 		return fmt.Errorf("-checksum-mode: %q is not a checksum mode; use when_required or when_supported, e.g. -checksum-mode when_supported", o.checksum)
 	}
 	for _, s := range splitList(o.sets) {
-		if s != "small" && s != "big" && s != "rerun" {
-			return fmt.Errorf("-sets: %q is not a measurement; use small, big and rerun, e.g. -sets small,rerun", s)
+		if !slices.Contains(allSets, s) {
+			return fmt.Errorf("-sets: %q is not a measurement; use %s, e.g. -sets small,rerun or -sets scale", s, strings.Join(allSets, ", "))
+		}
+	}
+	if slices.Contains(splitList(o.sets), "scale") {
+		if _, err := parseScaleFiles(o.scaleFiles); err != nil {
+			return err
 		}
 	}
 	for _, t := range splitList(o.tools) {
@@ -210,9 +220,6 @@ func run(ctx context.Context, o options) error {
 	if minioBin == "" {
 		minioBin = filepath.Join(root, ".tools", "bin", "minio")
 	}
-	if _, err := os.Stat(minioBin); err != nil {
-		return fmt.Errorf("MinIO not found at %s; install it with bash scripts/install-tools.sh (or pass -minio PATH)", minioBin)
-	}
 
 	work := o.workDir
 	if work == "" {
@@ -249,6 +256,36 @@ func run(ctx context.Context, o options) error {
 	}
 
 	sets := splitList(o.sets)
+	binDir := filepath.Join(work, "bin")
+	if err := os.MkdirAll(binDir, 0o700); err != nil {
+		return err
+	}
+	logf("building ./cmd/stowage")
+	stowageBin, err := buildStowage(ctx, root, binDir, o.profileDir != "")
+	if err != nil {
+		return err
+	}
+
+	var scaleResults []scaleResult
+	if slices.Contains(sets, "scale") {
+		// No server: the destination is a local folder on the same disk.
+		if scaleResults, err = runScale(ctx, o, stowageBin, work, dataDir, logs); err != nil {
+			reportScale(os.Stdout, scaleResults)
+			return err
+		}
+	}
+	copyNote := ""
+	if slices.Contains(sets, "copy") {
+		copyNote = copyEngineHook(ctx, stowageBin)
+	}
+	serverSets := slices.ContainsFunc(sets, func(s string) bool { return s == "small" || s == "big" || s == "rerun" })
+	if !serverSets {
+		reportScale(os.Stdout, scaleResults)
+		reportCopy(os.Stdout, copyNote)
+		reportSizing(os.Stdout, nil)
+		return nil
+	}
+
 	tiny := 0
 	if slices.Contains(sets, "rerun") {
 		tiny = o.tinyFiles
@@ -261,6 +298,9 @@ func run(ctx context.Context, o options) error {
 		return fmt.Errorf("generate data in %s: %w", dataDir, err)
 	}
 
+	if _, err := os.Stat(minioBin); err != nil {
+		return fmt.Errorf("MinIO not found at %s; install it with bash scripts/install-tools.sh (or pass -minio PATH)", minioBin)
+	}
 	srv, err := startServer(ctx, minioBin, work)
 	if err != nil {
 		return err
@@ -271,15 +311,6 @@ func run(ctx context.Context, o options) error {
 	}
 	logf("MinIO %s at %s, data in %s", srv.Version, srv.Endpoint, srv.DataDir)
 
-	binDir := filepath.Join(work, "bin")
-	if err := os.MkdirAll(binDir, 0o700); err != nil {
-		return err
-	}
-	logf("building ./cmd/stowage")
-	stowageBin, err := buildStowage(ctx, root, binDir, o.profileDir != "")
-	if err != nil {
-		return err
-	}
 	tools, notes := pickTools(o, root, self, stowageBin, srv)
 	for _, n := range notes {
 		logf("%s", n)
@@ -386,6 +417,9 @@ func run(ctx context.Context, o options) error {
 	}
 
 	report(os.Stdout, o, tools, notes, srv, results)
+	reportScale(os.Stdout, scaleResults)
+	reportCopy(os.Stdout, copyNote)
+	reportSizing(os.Stdout, results)
 	return nil
 }
 

@@ -54,7 +54,8 @@ type tool struct {
 }
 
 // measure runs cmd to completion and collects wall time, CPU, peak RSS and
-// MinIO's CPU over the same interval. consume reads the process's stdout as
+// MinIO's CPU over the same interval (none when srv is nil: the scale set
+// has no server). consume reads the process's stdout as
 // it is written (start is the process start); stderr is kept in logPath.
 func measure(ctx context.Context, srv *server, cmd *exec.Cmd, logPath string, consume func(r io.Reader, start time.Time)) (result, error) {
 	logf, err := os.Create(logPath)
@@ -71,7 +72,10 @@ func measure(ctx context.Context, srv *server, cmd *exec.Cmd, logPath string, co
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 
 	r := result{Load: loadAvg()}
-	srvBefore := srv.cpuTime()
+	var srvBefore time.Duration
+	if srv != nil {
+		srvBefore = srv.cpuTime()
+	}
 	start := time.Now()
 	runErr := cmd.Start()
 	if runErr == nil {
@@ -79,7 +83,9 @@ func measure(ctx context.Context, srv *server, cmd *exec.Cmd, logPath string, co
 		runErr = cmd.Wait()
 	}
 	r.Wall = time.Since(start)
-	r.ServerCPU = srv.cpuTime() - srvBefore
+	if srv != nil {
+		r.ServerCPU = srv.cpuTime() - srvBefore
+	}
 	if st := cmd.ProcessState; st != nil {
 		r.CPU = st.UserTime() + st.SystemTime()
 		if ru, ok := st.SysUsage().(*syscall.Rusage); ok {

@@ -37,10 +37,10 @@ const (
 	PriceBatchPerMillionUSD = 1.00
 	// A copy is one PUT/COPY-class request on the destination ($0.005 per
 	// 1,000 in S3 Standard) and one GET-class on the source ($0.0004 per
-	// 1,000).
-	pricePutPer1000USD = 0.005
-	priceGetPer1000USD = 0.0004
-	pricingPage        = "https://aws.amazon.com/s3/pricing/"
+	// 1,000). Exported for the benchmark's sizing table (bench/).
+	PricePutPer1000USD = 0.005
+	PriceGetPer1000USD = 0.0004
+	PricingPage        = "https://aws.amazon.com/s3/pricing/"
 )
 
 // Where Stowage keeps a job's manifest and report when none is given (the
@@ -116,14 +116,21 @@ func (b *s3BatchOps) DestKey(key string) string {
 
 // Estimate follows the published prices; see the constants.
 func (b *s3BatchOps) Estimate(n int, bytes int64) providers.BatchEstimate {
+	return EstimateBatchOps(n, bytes)
+}
+
+// EstimateBatchOps is what one S3 Batch Operations copy job of n objects
+// costs at the published prices (the export's plan and the benchmark's
+// sizing table both use it).
+func EstimateBatchOps(n int, bytes int64) providers.BatchEstimate {
 	jobs := 1.0
 	perObj := float64(n) / 1e6 * PriceBatchPerMillionUSD
-	reqs := float64(n) / 1000 * (pricePutPer1000USD + priceGetPer1000USD)
+	reqs := float64(n) / 1000 * (PricePutPer1000USD + PriceGetPer1000USD)
 	usd := jobs*PriceBatchJobUSD + perObj + reqs
 	return providers.BatchEstimate{USD: usd, Lines: []string{
 		fmt.Sprintf("S3 Batch Operations: $%.2f per job + $%.2f per million objects = $%.2f", PriceBatchJobUSD, PriceBatchPerMillionUSD, jobs*PriceBatchJobUSD+perObj),
-		fmt.Sprintf("Requests: %d COPY on the destination at $%.4f per 1,000 and %d GET on the source at $%.4f per 1,000 = $%.2f", n, pricePutPer1000USD, n, priceGetPer1000USD, reqs),
-		"Prices: " + pricingPage + " (us-east-1, S3 Standard). Assumed: one copy request per object (objects up to 5 GiB);",
+		fmt.Sprintf("Requests: %d COPY on the destination at $%.4f per 1,000 and %d GET on the source at $%.4f per 1,000 = $%.2f", n, PricePutPer1000USD, n, PriceGetPer1000USD, reqs),
+		"Prices: " + PricingPage + " (us-east-1, S3 Standard). Assumed: one copy request per object (objects up to 5 GiB);",
 		"not included: storage of the copies, KMS requests with sse-kms, data transfer between regions, the manifest and report objects.",
 	}}
 }

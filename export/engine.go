@@ -293,8 +293,7 @@ func Run(ctx context.Context, p providers.Provider, loc string, opts Options) (S
 		return Summary{}, err
 	}
 	defer e.j.Close()
-	prior, err := e.j.load()
-	if err != nil {
+	if e.cls, err = newClassifier(s, e.j); err != nil {
 		return Summary{}, fmt.Errorf("read journal %s: %w", s.JournalPath, err)
 	}
 	start := time.Now()
@@ -302,7 +301,6 @@ func Run(ctx context.Context, p providers.Provider, loc string, opts Options) (S
 		return Summary{}, err
 	}
 	e.man.onErr = func(err error) { e.warnOnce("manifest", err) }
-	e.cls = newClassifier(s, prior)
 	e.ctl = s.Controller
 	if e.ctl == nil {
 		e.ctl = NewController()

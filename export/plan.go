@@ -69,16 +69,13 @@ func Plan(ctx context.Context, opts Options) (PlanResult, error) {
 		return PlanResult{}, err
 	}
 	var res PlanResult
-	prior := map[string]*Record{}
+	var j *Journal
 	if s.JournalPath != "" {
-		j, err := openJournal(s.JournalPath, true)
+		var err error
+		j, err = openJournal(s.JournalPath, true)
 		switch {
 		case err == nil:
-			prior, err = j.load()
-			j.Close()
-			if err != nil {
-				return PlanResult{}, fmt.Errorf("read journal %s: %w", s.JournalPath, err)
-			}
+			defer j.Close()
 			res.Journal = true
 		case errors.Is(err, os.ErrNotExist):
 		default:
@@ -87,7 +84,10 @@ func Plan(ctx context.Context, opts Options) (PlanResult, error) {
 	}
 	ev := newDispatcher(s.Events)
 	defer ev.close()
-	cls := newClassifier(s, prior)
+	cls, err := newClassifier(s, j)
+	if err != nil {
+		return PlanResult{}, fmt.Errorf("read journal %s: %w", s.JournalPath, err)
+	}
 	files, bytes := 0, int64(0)
 	last := time.Now()
 	problem := func(p string, err error) {

@@ -7,8 +7,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
+
+	"github.com/stowage-dev/stowage/internal/journaldb"
 )
 
 // found is a regular file the scan found that passes the filters.
@@ -218,24 +221,122 @@ const (
 
 // classifier turns found files into tasks using the journal's records,
 // and keeps two files from being exported to the same key.
+//
+// It holds no record in memory: each file's record is read from the
+// journal when the scan finds it (a read transaction costs microseconds),
+// so a rerun over a million files does not load a million records (it
+// did: 1.9 KiB of heap a file, issue 12 §5). What it keeps per file is
+// small: the sorted hashes of the keys of finished records (8 bytes each),
+// and the keys of this run only when the key template could give two files
+// the same key.
 type classifier struct {
-	s     *settings
-	prior map[string]*Record
-	// keys maps each key used in this run to its file.
+	s *settings
+	j *Journal // nil: nothing exported yet
+	// keys maps each key used in this run to its file; nil when keys
+	// cannot repeat (uniqueKeys).
 	keys map[string]string
-	// doneKeys maps each key of a finished earlier export to its file.
-	doneKeys map[string]string
-	seq      int64
+	// doneHashes are the sorted hashes of the keys of the records that were
+	// done when the run started. A key whose hash is among them may belong
+	// to another file's finished export: doneKeys, built from the journal
+	// at the first such key, says which.
+	doneHashes []uint64
+	doneKeys   map[string]string
+	seq        int64
 }
 
-func newClassifier(s *settings, prior map[string]*Record) *classifier {
-	c := &classifier{s: s, prior: prior, keys: make(map[string]string), doneKeys: make(map[string]string)}
-	for p, rec := range prior {
+func newClassifier(s *settings, j *Journal) (*classifier, error) {
+	c := &classifier{s: s, j: j}
+	if !uniqueKeys(s) {
+		c.keys = make(map[string]string)
+	}
+	if j == nil {
+		return c, nil
+	}
+	// Only the key and status of each record: this pass is over the whole
+	// journal, and decoding every field would double a rerun's cost.
+	err := journaldb.Each(j.db, bucketFiles, func(_ string, rec keyStatus) error {
 		if rec.Status == StatusDone {
-			c.doneKeys[rec.Key] = p
+			c.doneHashes = append(c.doneHashes, keyHash(rec.Key))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(c.doneHashes)
+	return c, nil
+}
+
+// keyStatus is the part of a Record the classifier indexes.
+type keyStatus struct {
+	Key    string `json:"key"`
+	Status Status `json:"status"`
+}
+
+// keyHash is the 64-bit FNV-1a hash of key.
+func keyHash(key string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(key); i++ {
+		h ^= uint64(key[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// uniqueKeys reports whether the key template gives every file of the run
+// its own key by construction: one source and a template whose only field
+// is {path} (the default). Then this run's keys need not be remembered.
+func uniqueKeys(s *settings) bool {
+	if len(s.sources) != 1 {
+		return false
+	}
+	fields := 0
+	for _, p := range s.tmpl.parts {
+		if p.field != "" {
+			if p.field != "path" {
+				return false
+			}
+			fields++
 		}
 	}
-	return c
+	return fields == 1
+}
+
+// record returns the journal's record of path, nil when there is none.
+func (c *classifier) record(path string) (*Record, error) {
+	if c.j == nil {
+		return nil, nil
+	}
+	rec, ok, err := c.j.Get(path)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &rec, nil
+}
+
+// doneOwner returns the file whose finished export holds key, if any.
+func (c *classifier) doneOwner(key string) (string, error) {
+	if _, hit := slices.BinarySearch(c.doneHashes, keyHash(key)); !hit {
+		return "", nil
+	}
+	if c.doneKeys == nil {
+		// A moved folder or a key clash: rare, so the exact index is
+		// built only now, from the journal as it is. A key finished
+		// before the run is finished by the same file now (another file
+		// with that key would have failed here), so this index answers as
+		// one built at the start would have.
+		c.doneKeys = make(map[string]string)
+		err := journaldb.Each(c.j.db, bucketFiles, func(p string, rec keyStatus) error {
+			if rec.Status == StatusDone {
+				c.doneKeys[rec.Key] = p
+			}
+			return nil
+		})
+		if err != nil {
+			return "", err
+		}
+	}
+	return c.doneKeys[key], nil
 }
 
 // classify decides what to do with f. reason explains a skip; err a failure.
@@ -247,11 +348,16 @@ func (c *classifier) classify(f found) (*fileTask, decision, string, error) {
 		return t, decFail, "", err
 	}
 	t.key = key
-	if other, ok := c.keys[key]; ok && other != f.path {
-		return t, decFail, "", fmt.Errorf("key %q is also the key of %s; %s", key, other, c.s.tmpl.distinguishHint("dir", "path"))
+	if c.keys != nil {
+		if other, ok := c.keys[key]; ok && other != f.path {
+			return t, decFail, "", fmt.Errorf("key %q is also the key of %s; %s", key, other, c.s.tmpl.distinguishHint("dir", "path"))
+		}
+		c.keys[key] = f.path
 	}
-	c.keys[key] = f.path
-	rec := c.prior[f.path]
+	rec, err := c.record(f.path)
+	if err != nil {
+		return t, decFail, "", fmt.Errorf("read journal: %w", err)
+	}
 	if rec != nil && rec.Status == StatusDone {
 		if rec.Key == key && rec.Size == t.size && rec.MTime == t.mtime {
 			t.prior = rec
@@ -260,9 +366,16 @@ func (c *classifier) classify(f found) (*fileTask, decision, string, error) {
 		t.changed = rec.Size != t.size || rec.MTime != t.mtime
 		return t, decUpload, "", nil
 	}
-	if other, ok := c.doneKeys[key]; ok && other != f.path {
-		prev := c.prior[other]
-		if prev.Size == t.size && prev.MTime == t.mtime {
+	other, err := c.doneOwner(key)
+	if err != nil {
+		return t, decFail, "", fmt.Errorf("read journal: %w", err)
+	}
+	if other != "" && other != f.path {
+		prev, err := c.record(other)
+		if err != nil {
+			return t, decFail, "", fmt.Errorf("read journal: %w", err)
+		}
+		if prev != nil && prev.Size == t.size && prev.MTime == t.mtime {
 			// The same file seen under another path (a moved folder).
 			t.prior = prev
 			return t, decSkip, "already exported from " + other, nil

@@ -344,6 +344,8 @@ func (e *engine) run() (Summary, error) {
 				e.tr.sample(now)
 				e.ev.emitLossy(Totals{e.ctl.Stats()})
 				e.man.flush()
+				// Commits read the journal through its mapping too.
+				_ = e.j.releaseMapped()
 			case <-done:
 				return
 			}

@@ -104,6 +104,11 @@ func (j *Journal) Each(fn func(path string, rec Record) error) error {
 	return journaldb.Each(j.db, bucketFiles, fn)
 }
 
+// releaseMapped drops the journal's mapped pages from the process's
+// resident set (see journaldb.ReleaseMapped). It is only a hint to the
+// kernel: an error changes nothing the run depends on, so callers ignore it.
+func (j *Journal) releaseMapped() error { return journaldb.ReleaseMapped(j.db) }
+
 // put stores rec for path, coalesced with concurrent writes into one
 // committed transaction.
 func (j *Journal) put(path string, rec *Record) error {

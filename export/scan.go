@@ -242,7 +242,12 @@ type classifier struct {
 	doneHashes []uint64
 	doneKeys   map[string]string
 	seq        int64
+	lookups    int
 }
+
+// releaseEvery is how many journal lookups the classifier makes between
+// releases of the journal's mapped pages.
+const releaseEvery = 8192
 
 func newClassifier(s *settings, j *Journal) (*classifier, error) {
 	c := &classifier{s: s, j: j}
@@ -306,6 +311,11 @@ func uniqueKeys(s *settings) bool {
 func (c *classifier) record(path string) (*Record, error) {
 	if c.j == nil {
 		return nil, nil
+	}
+	if c.lookups++; c.lookups%releaseEvery == 0 {
+		// Records are read through bbolt's mapping of the file; without
+		// this a rerun's resident set grows with the journal.
+		_ = c.j.releaseMapped()
 	}
 	rec, ok, err := c.j.Get(path)
 	if err != nil || !ok {

@@ -134,21 +134,34 @@ func Get[T any](db *bolt.DB, bucket []byte, key string) (rec T, ok bool, err err
 
 // Each calls fn for every record of bucket in key order, inside one read
 // transaction; fn must not write to db. A missing bucket has no records.
+// The pages read are released from the resident set as it goes
+// (ReleaseMapped), so a pass over a large journal does not keep it all
+// counted in the process's memory.
 func Each[T any](db *bolt.DB, bucket []byte, fn func(key string, rec T) error) error {
 	return db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucket)
 		if b == nil {
 			return nil
 		}
+		n := 0
 		return b.ForEach(func(k, v []byte) error {
 			var rec T
 			if err := json.Unmarshal(v, &rec); err != nil {
 				return fmt.Errorf("journal record %q: %w", k, err)
 			}
+			if n++; n%releaseEvery == 0 {
+				if err := releaseIn(tx); err != nil {
+					return err
+				}
+			}
 			return fn(string(k), rec)
 		})
 	})
 }
+
+// releaseEvery is how many records Each reads between releases of the
+// mapped pages: about 3 MB of journal.
+const releaseEvery = 8192
 
 // Put stores rec as JSON under key, creating bucket if needed. Concurrent
 // calls are coalesced into one committed (fsynced) transaction by bbolt's

@@ -203,3 +203,33 @@ func TestReadExportJSON(t *testing.T) {
 		t.Fatalf("a run without a summary line was not marked: %q", none.Err)
 	}
 }
+
+func TestParseScaleFiles(t *testing.T) {
+	got, err := parseScaleFiles("10000, 100000,1000000")
+	if err != nil || len(got) != 3 || got[0] != 10000 || got[2] != 1000000 {
+		t.Fatalf("parseScaleFiles = %v, %v", got, err)
+	}
+	for _, bad := range []string{"", "0", "lots", "10000,-5"} {
+		if _, err := parseScaleFiles(bad); err == nil || !strings.Contains(err.Error(), "-scale-files") || !strings.Contains(err.Error(), "e.g.") {
+			t.Errorf("parseScaleFiles(%q) = %v; want an error naming -scale-files with an example", bad, err)
+		}
+	}
+	o := options{runs: 1, sets: "scale", tools: "stowage", scaleFiles: "ten"}
+	if err := o.resolve(""); err == nil || !strings.Contains(err.Error(), "-scale-files") {
+		t.Fatalf("resolve with -scale-files ten: %v", err)
+	}
+}
+
+func TestSizingUsesTheMeasuredRate(t *testing.T) {
+	rows, notes := sizingRows([]result{{Tool: "stowage", Set: "small", Bytes: 100 << 20, Wall: time.Second}})
+	if len(rows) != 3 || !strings.Contains(rows[0].How, "100.0 MiB/s") {
+		t.Fatalf("stream row %+v; want the measured 100 MiB/s", rows[0])
+	}
+	// 10^8 × 2 MiB at 100 MiB/s = 2×10^6 s = 556 h.
+	if rows[0].Hours != "556" {
+		t.Errorf("stream hours %s, want 556", rows[0].Hours)
+	}
+	if !strings.Contains(strings.Join(notes, "\n"), "https://aws.amazon.com/s3/pricing/") {
+		t.Errorf("notes do not cite the pricing page: %q", notes)
+	}
+}

@@ -32,8 +32,12 @@ type result struct {
 	// FirstStarted and FirstDone (Stowage only) are the first upload's
 	// start and finish, from process start.
 	FirstStarted, FirstDone time.Duration
-	objects                 int
-	objectSize              int64
+	// PeakAnon and PeakFile are the highest RssAnon (heap, stacks) and
+	// RssFile (mapped files: the binary, bbolt's journal) seen by sampling
+	// /proc/PID/status every 50 ms; MaxRSS is their sum's true peak.
+	PeakAnon, PeakFile int64
+	objects            int
+	objectSize         int64
 }
 
 // MiBps is the data set's size over the wall time.
@@ -79,8 +83,16 @@ func measure(ctx context.Context, srv *server, cmd *exec.Cmd, logPath string, co
 	start := time.Now()
 	runErr := cmd.Start()
 	if runErr == nil {
+		stopSampling := make(chan struct{})
+		sampled := make(chan struct{})
+		go func() {
+			defer close(sampled)
+			sampleRSS(cmd.Process.Pid, &r, stopSampling)
+		}()
 		consume(stdout, start)
 		runErr = cmd.Wait()
+		close(stopSampling)
+		<-sampled
 	}
 	r.Wall = time.Since(start)
 	if srv != nil {
@@ -195,4 +207,36 @@ func loadAvg() float64 {
 	}
 	v, _ := strconv.ParseFloat(f[0], 64)
 	return v
+}
+
+// sampleRSS records the peaks of the process's RssAnon and RssFile until
+// stop is closed.
+func sampleRSS(pid int, r *result, stop <-chan struct{}) {
+	path := fmt.Sprintf("/proc/%d/status", pid)
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if b, err := os.ReadFile(path); err == nil {
+			for _, line := range strings.Split(string(b), "\n") {
+				k, v, ok := strings.Cut(line, ":")
+				if !ok || (k != "RssAnon" && k != "RssFile") {
+					continue
+				}
+				n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+				if err != nil {
+					continue
+				}
+				if k == "RssAnon" {
+					r.PeakAnon = max(r.PeakAnon, n<<10)
+				} else {
+					r.PeakFile = max(r.PeakFile, n<<10)
+				}
+			}
+		}
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+	}
 }

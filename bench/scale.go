@@ -231,8 +231,8 @@ func reportScale(w io.Writer, rs []scaleResult) {
 		return
 	}
 	fmt.Fprintf(w, "\n### Scale: tiny files to a local-folder location (issue 12 §5)\n\n")
-	fmt.Fprintln(w, "| files | run | seconds | engine s | CPU s | peak RSS MiB | first file started s | first file done s | µs per file (wall) | CPU µs per file | load | note |")
-	fmt.Fprintln(w, "|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|")
+	fmt.Fprintln(w, "| files | run | seconds | engine s | CPU s | peak RSS MiB | anon / file MiB (sampled) | first file started s | first file done s | µs per file (wall) | CPU µs per file | load | note |")
+	fmt.Fprintln(w, "|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|")
 	for _, s := range rs {
 		for _, r := range []result{s.First, s.Rerun} {
 			label := "first"
@@ -243,8 +243,9 @@ func reportScale(w io.Writer, rs []scaleResult) {
 			if note == "" && r.Skipped > 0 {
 				note = fmt.Sprintf("%d skipped", r.Skipped)
 			}
-			fmt.Fprintf(w, "| %d | %s | %.2f | %.2f | %.2f | %.1f | %s | %s | %.1f | %.1f | %.2f | %s |\n",
+			fmt.Fprintf(w, "| %d | %s | %.2f | %.2f | %.2f | %.1f | %.1f / %.1f | %s | %s | %.1f | %.1f | %.2f | %s |\n",
 				s.Files, label, r.Wall.Seconds(), r.Engine.Seconds(), r.CPU.Seconds(), float64(r.MaxRSS)/(1<<20),
+				float64(r.PeakAnon)/(1<<20), float64(r.PeakFile)/(1<<20),
 				secsOrNone(r.FirstStarted), secsOrNone(r.FirstDone),
 				perFile(r.Wall, s.Files), perFile(r.CPU, s.Files), r.Load, note)
 		}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -311,13 +310,4 @@ func secsOrNone(d time.Duration) string {
 		return "none"
 	}
 	return fmt.Sprintf("%.3f", d.Seconds())
-}
-
-// scaleJSON is kept for -keep runs: the results as JSON next to the logs.
-func writeScaleJSON(path string, rs []scaleResult) error {
-	b, err := json.MarshalIndent(rs, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, b, 0o644)
 }

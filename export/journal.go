@@ -1,6 +1,8 @@
 package export
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -102,6 +104,104 @@ func (j *Journal) Get(path string) (rec Record, ok bool, err error) {
 // transaction; fn must not write to the journal.
 func (j *Journal) Each(fn func(path string, rec Record) error) error {
 	return journaldb.Each(j.db, bucketFiles, fn)
+}
+
+// doneView is the part of a Record a rerun needs for a finished file: the
+// skip check and the manifest row. Decoding only these skips the times and
+// the part lists, which were most of a rerun's decoding (issue 12 §5).
+type doneView struct {
+	Size      int64  `json:"size"`
+	MTime     int64  `json:"mtime_ns"`
+	Key       string `json:"key"`
+	Status    Status `json:"status"`
+	Checksum  string `json:"checksum,omitempty"`
+	ETag      string `json:"etag,omitempty"`
+	VersionID string `json:"version_id,omitempty"`
+}
+
+// lookup returns the record of path for the classifier: for a finished
+// file only the fields of doneView are filled in; any other record is
+// decoded whole (a resume needs its upload and parts).
+func (j *Journal) lookup(path string) (*Record, error) {
+	var rec *Record
+	err := j.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketFiles)
+		if b == nil {
+			return nil
+		}
+		v := b.Get([]byte(path))
+		if v == nil {
+			return nil
+		}
+		var d doneView
+		if err := json.Unmarshal(v, &d); err != nil {
+			return fmt.Errorf("journal record %q: %w", path, err)
+		}
+		if d.Status == StatusDone {
+			rec = &Record{Size: d.Size, MTime: d.MTime, Key: d.Key, Status: d.Status, Checksum: d.Checksum, ETag: d.ETag, VersionID: d.VersionID}
+			return nil
+		}
+		rec = new(Record)
+		if err := json.Unmarshal(v, rec); err != nil {
+			return fmt.Errorf("journal record %q: %w", path, err)
+		}
+		return nil
+	})
+	return rec, err
+}
+
+// eachDoneKey calls fn with the key of every finished record, reading
+// only that much of each: the status and the key, found in the JSON as
+// json.Marshal writes a Record (key and status before any nested part), and
+// decoded in full only when the key holds an escape. It releases the mapped
+// pages as it goes, like journaldb.Each.
+func (j *Journal) eachDoneKey(fn func(key string)) error {
+	return j.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketFiles)
+		if b == nil {
+			return nil
+		}
+		n := 0
+		return b.ForEach(func(k, v []byte) error {
+			if n++; n%releaseEvery == 0 {
+				_ = journaldb.ReleaseMappedTx(tx)
+			}
+			key, done, ok := quickKeyStatus(v)
+			if !ok {
+				var d doneView
+				if err := json.Unmarshal(v, &d); err != nil {
+					return fmt.Errorf("journal record %q: %w", k, err)
+				}
+				key, done = d.Key, d.Status == StatusDone
+			}
+			if done {
+				fn(key)
+			}
+			return nil
+		})
+	})
+}
+
+var (
+	jsonKeyField  = []byte(`"key":"`)
+	jsonDoneField = []byte(`"status":"done"`)
+)
+
+// quickKeyStatus finds the key and whether the status is done in a
+// record's JSON; ok is false when it cannot tell cheaply.
+func quickKeyStatus(v []byte) (key string, done, ok bool) {
+	i := bytes.Index(v, jsonKeyField)
+	if i < 0 {
+		return "", false, false
+	}
+	rest := v[i+len(jsonKeyField):]
+	end := bytes.IndexByte(rest, '"')
+	if end < 0 || bytes.IndexByte(rest[:end], '\\') >= 0 {
+		return "", false, false
+	}
+	// The status follows the key; json.Marshal never writes a quote
+	// unescaped inside a string, so this is the top-level field.
+	return string(rest[:end]), bytes.Contains(rest[end:], jsonDoneField), true
 }
 
 // releaseMapped drops the journal's mapped pages from the process's

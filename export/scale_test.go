@@ -13,6 +13,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/stowage-dev/stowage/providers"
 )
 
 // TestRerunHeapDoesNotHoldTheJournal: a rerun over files exported earlier
@@ -165,6 +167,30 @@ func TestMovedFileAndKeyClashWithoutJournalInMemory(t *testing.T) {
 	for _, want := range []string{"a.wav: already exported from " + old, `b.wav: key "b.wav" already holds ` + filepath.Join(e.src, "old", "b.wav")} {
 		if !strings.Contains(got, want) {
 			t.Fatalf("reasons %q lack %q", got, want)
+		}
+	}
+}
+
+// quickKeyStatus must agree with decoding the record whole, or decline.
+func TestQuickKeyStatusAgreesWithJSON(t *testing.T) {
+	recs := []Record{
+		{Key: "calls/a.wav", Status: StatusDone, Size: 3},
+		{Key: "calls/a.wav", Status: StatusFailed, Error: `"key":"x" "status":"done"`},
+		{Key: `odd "quoted" \ name.wav`, Status: StatusDone},
+		{Key: "ünïcode/<tag>&.wav", Status: StatusDone},
+		{Key: "big.mp4", Status: StatusUploading, UploadID: "u", Parts: []providers.Part{{Number: 1, ETag: "e"}}},
+	}
+	for _, r := range recs {
+		v, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key, done, ok := quickKeyStatus(v)
+		if !ok {
+			continue // decoded whole instead
+		}
+		if key != r.Key || done != (r.Status == StatusDone) {
+			t.Errorf("quickKeyStatus(%s) = %q, %v; want %q, %v", v, key, done, r.Key, r.Status == StatusDone)
 		}
 	}
 }

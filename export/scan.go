@@ -259,11 +259,8 @@ func newClassifier(s *settings, j *Journal) (*classifier, error) {
 	}
 	// Only the key and status of each record: this pass is over the whole
 	// journal, and decoding every field would double a rerun's cost.
-	err := journaldb.Each(j.db, bucketFiles, func(_ string, rec keyStatus) error {
-		if rec.Status == StatusDone {
-			c.doneHashes = append(c.doneHashes, keyHash(rec.Key))
-		}
-		return nil
+	err := j.eachDoneKey(func(key string) {
+		c.doneHashes = append(c.doneHashes, keyHash(key))
 	})
 	if err != nil {
 		return nil, err
@@ -317,11 +314,7 @@ func (c *classifier) record(path string) (*Record, error) {
 		// this a rerun's resident set grows with the journal.
 		_ = c.j.releaseMapped()
 	}
-	rec, ok, err := c.j.Get(path)
-	if err != nil || !ok {
-		return nil, err
-	}
-	return &rec, nil
+	return c.j.lookup(path)
 }
 
 // doneOwner returns the file whose finished export holds key, if any.

@@ -18,6 +18,9 @@ func ReleaseMapped(db *bolt.DB) error {
 	return db.View(releaseIn)
 }
 
+// ReleaseMappedTx is ReleaseMapped inside an open transaction.
+func ReleaseMappedTx(tx *bolt.Tx) error { return releaseIn(tx) }
+
 // releaseIn is ReleaseMapped inside an open transaction.
 func releaseIn(tx *bolt.Tx) error {
 	size := tx.Size()

@@ -9,3 +9,6 @@ import bolt "go.etcd.io/bbolt"
 func ReleaseMapped(db *bolt.DB) error { return nil }
 
 func releaseIn(*bolt.Tx) error { return nil }
+
+// ReleaseMappedTx is ReleaseMapped inside an open transaction.
+func ReleaseMappedTx(*bolt.Tx) error { return nil }

@@ -194,3 +194,37 @@ func TestQuickKeyStatusAgreesWithJSON(t *testing.T) {
 		}
 	}
 }
+
+// quickDoneView must agree with encoding/json, or decline.
+func TestQuickDoneViewAgreesWithJSON(t *testing.T) {
+	recs := []Record{
+		{Key: "calls/a.wav", Status: StatusDone, Size: 3, MTime: -5, Checksum: "CRC32C:AAAAAA==", ETag: "abc", VersionID: "v1", DurationMS: 7, Updated: time.Now()},
+		{Key: "calls/a.wav", Status: StatusFailed, Error: `"key":"x" "status":"done"`},
+		{Key: `odd "quoted" \ name.wav`, Status: StatusDone},
+		{Key: "ünïcode/<tag>&.wav", Status: StatusDone},
+		{Key: "big.mp4", Status: StatusDone, UploadID: "u", Parts: []providers.Part{{Number: 1, ETag: "e"}}},
+		{Key: "x", Status: StatusUploading, CreateIntent: time.Now()},
+	}
+	for _, r := range recs {
+		v, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want doneView
+		if err := json.Unmarshal(v, &want); err != nil {
+			t.Fatal(err)
+		}
+		got, ok := quickDoneView(v)
+		if ok && got != want {
+			t.Errorf("quickDoneView(%s) = %+v; want %+v", v, got, want)
+		}
+	}
+	if _, ok := quickDoneView([]byte(`{"size":1,"key":"a","status":"done"}`)); !ok {
+		t.Error("quickDoneView declined a plain record")
+	}
+	for _, bad := range []string{``, `{`, `{"size":x}`, `{"key":1}`, `{"size":"1"}`, `{"key":"a"`, `{"key":"a"}x`} {
+		if _, ok := quickDoneView([]byte(bad)); ok {
+			t.Errorf("quickDoneView(%q) accepted malformed input", bad)
+		}
+	}
+}

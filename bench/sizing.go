@@ -73,10 +73,10 @@ func sizingRows(results []result) ([]sizingRow, []string) {
 	notes = append(notes,
 		fmt.Sprintf("%s objects averaging %.0f MiB = %.1f TiB; every object below the 16 MiB part size, so one PUT (or COPY) each", millions(n), sizingAvgMiB, totalMiB/(1<<20)),
 		fmt.Sprintf("request prices: PUT/COPY-class $%.4f and GET-class $%.4f per 1,000 (S3 Standard, us-east-1, %s)", s3.PricePutPer1000USD, s3.PriceGetPer1000USD, s3.PricingPage),
-		fmt.Sprintf("batch: $%.2f per job + $%.2f per million objects on top of the requests (%s)", s3.PriceBatchJobUSD, s3.PriceBatchPerMillionUSD, s3.PricingPage),
 		"not included: storage of the copies, KMS requests with sse-kms, data transfer out of AWS or between regions (stream only, when this machine is outside the buckets' region), EC2 time of the machine running the stream",
 		"stream hours scale with this machine's rate: this bench runs client and MinIO on the same 2 shared cores, so a real client near S3 will differ",
 	)
+	// The batch job's own breakdown, as the export's plan prints it.
 	return []sizingRow{stream, cp, batch}, append(notes, est.Lines...)
 }
 

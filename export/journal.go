@@ -118,6 +118,9 @@ type doneView struct {
 	Checksum  string `json:"checksum,omitempty"`
 	ETag      string `json:"etag,omitempty"`
 	VersionID string `json:"version_id,omitempty"`
+	// SourceETag: an export from a location copies an object again when
+	// its ETag changed.
+	SourceETag string `json:"source_etag,omitempty"`
 }
 
 // lookup returns the record of path for the classifier: for a finished
@@ -142,7 +145,7 @@ func (j *Journal) lookup(path string) (*Record, error) {
 			}
 		}
 		if d.Status == StatusDone {
-			rec = &Record{Size: d.Size, MTime: d.MTime, Key: d.Key, Status: d.Status, Checksum: d.Checksum, ETag: d.ETag, VersionID: d.VersionID}
+			rec = &Record{Size: d.Size, MTime: d.MTime, Key: d.Key, Status: d.Status, Checksum: d.Checksum, ETag: d.ETag, VersionID: d.VersionID, SourceETag: d.SourceETag}
 			return nil
 		}
 		rec = new(Record)
@@ -247,7 +250,7 @@ func quickDoneView(v []byte) (d doneView, ok bool) {
 			} else {
 				d.MTime = n
 			}
-		case "key", "status", "checksum", "etag", "version_id":
+		case "key", "status", "checksum", "etag", "version_id", "source_etag":
 			if !str {
 				return d, false
 			}
@@ -260,8 +263,10 @@ func quickDoneView(v []byte) (d doneView, ok bool) {
 				d.Checksum = string(val)
 			case "etag":
 				d.ETag = string(val)
-			default:
+			case "version_id":
 				d.VersionID = string(val)
+			default:
+				d.SourceETag = string(val)
 			}
 		}
 		if i >= len(v) {

@@ -198,7 +198,7 @@ func TestQuickKeyStatusAgreesWithJSON(t *testing.T) {
 // quickDoneView must agree with encoding/json, or decline.
 func TestQuickDoneViewAgreesWithJSON(t *testing.T) {
 	recs := []Record{
-		{Key: "calls/a.wav", Status: StatusDone, Size: 3, MTime: -5, Checksum: "CRC32C:AAAAAA==", ETag: "abc", VersionID: "v1", DurationMS: 7, Updated: time.Now()},
+		{Key: "calls/a.wav", Status: StatusDone, Size: 3, MTime: -5, Checksum: "CRC32C:AAAAAA==", ETag: "abc", VersionID: "v1", SourceETag: "s1", DurationMS: 7, Updated: time.Now()},
 		{Key: "calls/a.wav", Status: StatusFailed, Error: `"key":"x" "status":"done"`},
 		{Key: `odd "quoted" \ name.wav`, Status: StatusDone},
 		{Key: "ünïcode/<tag>&.wav", Status: StatusDone},

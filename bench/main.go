@@ -274,14 +274,14 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 	}
-	copyNote := ""
+	copyNote, copyRun := "", false
 	if slices.Contains(sets, "copy") {
-		copyNote = copyEngineHook(ctx, stowageBin)
+		copyRun, copyNote = copyEngineAvailable(ctx, stowageBin)
 	}
-	serverSets := slices.ContainsFunc(sets, func(s string) bool { return s == "small" || s == "big" || s == "rerun" })
+	serverSets := copyRun || slices.ContainsFunc(sets, func(s string) bool { return s == "small" || s == "big" || s == "rerun" })
 	if !serverSets {
 		reportScale(os.Stdout, scaleResults)
-		reportCopy(os.Stdout, copyNote)
+		reportCopy(os.Stdout, copyNote, nil)
 		reportSizing(os.Stdout, nil)
 		return nil
 	}
@@ -416,9 +416,16 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 
+	var copyResults []result
+	if copyRun {
+		if copyResults, err = runCopy(ctx, stowageBin, srv, big, state, logs); err != nil {
+			return err
+		}
+	}
+
 	report(os.Stdout, o, tools, notes, srv, results)
 	reportScale(os.Stdout, scaleResults)
-	reportCopy(os.Stdout, copyNote)
+	reportCopy(os.Stdout, copyNote, copyResults)
 	reportSizing(os.Stdout, results)
 	return nil
 }

@@ -36,8 +36,11 @@ type result struct {
 	// RssFile (mapped files: the binary, bbolt's journal) seen by sampling
 	// /proc/PID/status every 50 ms; MaxRSS is their sum's true peak.
 	PeakAnon, PeakFile int64
-	objects            int
-	objectSize         int64
+	// IOBytes is the process's rchar + wchar from /proc/PID/io (sockets and
+	// files), last sampled: what passed through its read and write calls.
+	IOBytes    int64
+	objects    int
+	objectSize int64
 }
 
 // MiBps is the data set's size over the wall time.
@@ -232,6 +235,17 @@ func sampleRSS(pid int, r *result, stop <-chan struct{}) {
 					r.PeakFile = max(r.PeakFile, n<<10)
 				}
 			}
+		}
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid)); err == nil {
+			var sum int64
+			for _, line := range strings.Split(string(b), "\n") {
+				k, v, ok := strings.Cut(line, ":")
+				if ok && (k == "rchar" || k == "wchar") {
+					n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+					sum += n
+				}
+			}
+			r.IOBytes = max(r.IOBytes, sum)
 		}
 		select {
 		case <-stop:

@@ -111,7 +111,26 @@ func (p *JSONPrinter) Event(ev Event) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if sk, ok := ev.(FileSkipped); ok {
+		// One line per file of a rerun: a struct encodes several times
+		// faster than eventJSON's map (a million-file rerun spent 2 of its
+		// 13 CPU seconds here, issue 12 §5), and with its fields in the
+		// map's sorted order the line is byte for byte the same.
+		p.lines.Encode(p.W, skippedJSON{Key: sk.Key, Path: sk.Path, Reason: sk.Reason, Size: sk.Size,
+			Time: time.Now().UTC().Format(time.RFC3339Nano), Type: sk.Kind()})
+		return
+	}
 	p.lines.Encode(p.W, eventJSON(ev, time.Now()))
+}
+
+// skippedJSON is eventJSON's map for FileSkipped, fields in key order.
+type skippedJSON struct {
+	Key    string `json:"key"`
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+	Size   int64  `json:"size"`
+	Time   string `json:"time"`
+	Type   string `json:"type"`
 }
 
 // eventJSON flattens an event into a map with snake_case fields, errors as

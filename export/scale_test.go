@@ -228,3 +228,29 @@ func TestQuickDoneViewAgreesWithJSON(t *testing.T) {
 		}
 	}
 }
+
+// The JSON printer writes FileSkipped from a struct (faster than the map of
+// eventJSON); the line must be byte for byte what the map gives.
+func TestSkippedJSONLineIsTheMapLine(t *testing.T) {
+	ev := FileSkipped{Path: `/rec/a "b" <c>&ü.wav`, Key: "a/<b>.wav", Size: 1 << 40, Reason: "already exported from /old/x"}
+	var fast strings.Builder
+	p := &JSONPrinter{W: &fast}
+	p.Event(ev)
+	line := fast.String()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(line), &m); err != nil {
+		t.Fatal(err)
+	}
+	now, err := time.Parse(time.RFC3339Nano, m["time"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want strings.Builder
+	enc := json.NewEncoder(&want)
+	if err := enc.Encode(eventJSON(ev, now)); err != nil {
+		t.Fatal(err)
+	}
+	if line != want.String() {
+		t.Fatalf("file_skipped line\n%s\nwant (the map's)\n%s", line, want.String())
+	}
+}

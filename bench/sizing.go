@@ -19,8 +19,7 @@ const (
 	sizingAvgMiB  = 2.0
 	// Assumed for the copy engine (server-side CopyObject, one request per
 	// object): requests in flight and the time one 2 MiB copy inside a
-	// region takes. Not measured here: the copy engine is not on main yet
-	// (see -sets copy).
+	// region takes; not measured here (-sets copy times one big object).
 	sizingCopyInFlight = 32
 	sizingCopySeconds  = 0.08
 	// Used for the stream engine when this run measured no small set.
@@ -60,7 +59,7 @@ func sizingRows(results []result) ([]sizingRow, []string) {
 		Hours:    fmt.Sprintf("%.0f", n/copyRate/3600),
 		Requests: fmt.Sprintf("%s COPY (+ %s GET-class on the source)", millions(n), millions(n)),
 		USD:      reqUSD,
-		How:      fmt.Sprintf("request-bound: assumed %d in flight × %.0f ms per copy = %.0f objects/s (not measured; see -sets copy); no bytes through this machine", sizingCopyInFlight, sizingCopySeconds*1000, copyRate),
+		How:      fmt.Sprintf("request-bound: assumed %d in flight × %.0f ms per copy = %.0f objects/s (not measured: -sets copy times one big object, where a local MinIO's copy is bound by its disk); no bytes through this machine", sizingCopyInFlight, sizingCopySeconds*1000, copyRate),
 	}
 	est := s3.EstimateBatchOps(sizingObjects, int64(totalMiB*(1<<20)))
 	batch := sizingRow{

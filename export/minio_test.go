@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -213,7 +214,16 @@ func TestMinIORestartMidRun(t *testing.T) {
 	m.Restart(t)
 	r := <-res
 	if r.err != nil {
-		t.Fatalf("Run across a restart: %v (summary %+v)", r.err, r.sum)
+		// Say why each file failed: the run's error only names the manifest.
+		var why []string
+		if r.sum.ManifestJSONL != "" {
+			for key, row := range readManifest(t, r.sum.ManifestJSONL) {
+				if row.Status == RowFailed {
+					why = append(why, fmt.Sprintf("%s: %+v", key, row))
+				}
+			}
+		}
+		t.Fatalf("Run across a restart: %v (summary %+v)\nfailed files:\n%s", r.err, r.sum, strings.Join(why, "\n"))
 	}
 	if r.sum.Files != len(want) {
 		t.Fatalf("summary %+v, want %d files", r.sum, len(want))

@@ -43,6 +43,20 @@ func findLocation(f *config.File, name string) (*config.Location, error) {
 	return nil, usagef("no location named %q in %s; known locations: %s", name, f.Source.Path, strings.Join(names, ", "))
 }
 
+// loadLocation loads the locations file and finds the location name in it,
+// the first two steps of every command that works on one location.
+func loadLocation(g *globals, name string) (*config.File, *config.Location, error) {
+	f, err := loadConfig(g)
+	if err != nil {
+		return nil, nil, err
+	}
+	loc, err := findLocation(f, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, loc, nil
+}
+
 // saveConfig writes f back to where it was loaded from.
 // The redactor learns the values saved (a new external ID), so what the
 // command prints next masks them too.

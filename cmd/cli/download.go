@@ -94,11 +94,7 @@ func runDownload(c *cobra.Command, g *globals, fl *downloadFlags, name, dest str
 	if err != nil {
 		return err
 	}
-	f, err := loadConfig(g)
-	if err != nil {
-		return err
-	}
-	loc, err := findLocation(f, name)
+	f, loc, err := loadLocation(g, name)
 	if err != nil {
 		return err
 	}

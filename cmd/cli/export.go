@@ -154,11 +154,7 @@ func runExport(c *cobra.Command, g *globals, fl *exportFlags, name string, sourc
 	if fl.noTUI && fl.asJSON {
 		return usagef("--no-tui and --json exclude each other (--json never shows the screen); example: stowage export %s %s --json", name, strings.Join(sources, " "))
 	}
-	f, err := loadConfig(g)
-	if err != nil {
-		return err
-	}
-	loc, err := findLocation(f, name)
+	f, loc, err := loadLocation(g, name)
 	if err != nil {
 		return err
 	}

@@ -136,11 +136,7 @@ func runFromExport(c *cobra.Command, g *globals, fl *exportFlags, name string) e
 	if err != nil {
 		return err
 	}
-	f, err := loadConfig(g)
-	if err != nil {
-		return err
-	}
-	loc, err := findLocation(f, name)
+	f, loc, err := loadLocation(g, name)
 	if err != nil {
 		return err
 	}

@@ -37,11 +37,7 @@ func runEngineExport(c *cobra.Command, g *globals, fl *exportFlags, name string)
 	if err != nil {
 		return err
 	}
-	f, err := loadConfig(g)
-	if err != nil {
-		return err
-	}
-	loc, err := findLocation(f, name)
+	f, loc, err := loadLocation(g, name)
 	if err != nil {
 		return err
 	}

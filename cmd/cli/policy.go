@@ -49,11 +49,7 @@ on the source container (azure-source-sas).`,
   stowage policy acme --kind batch-caller --batch-role-arn arn:aws:iam::123456789012:role/StowageBatchOperations`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			f, err := loadConfig(g)
-			if err != nil {
-				return err
-			}
-			loc, err := findLocation(f, args[0])
+			f, loc, err := loadLocation(g, args[0])
 			if err != nil {
 				return err
 			}

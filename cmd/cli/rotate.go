@@ -41,11 +41,7 @@ The connection will not work with the new ID until the trust policy holds it.
 			if confirm && cancel {
 				return usagef("--confirm and --cancel exclude each other; example: stowage rotate-external-id %s --confirm", args[0])
 			}
-			f, err := loadConfig(g)
-			if err != nil {
-				return err
-			}
-			loc, err := findLocation(f, args[0])
+			f, loc, err := loadLocation(g, args[0])
 			if err != nil {
 				return err
 			}

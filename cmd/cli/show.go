@@ -27,11 +27,7 @@ their last 4 characters, account IDs in ARNs their last 4 digits.`,
   stowage show acme --redact    # safe to paste into a support ticket`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			f, err := loadConfig(g)
-			if err != nil {
-				return err
-			}
-			loc, err := findLocation(f, args[0])
+			_, loc, err := loadLocation(g, args[0])
 			if err != nil {
 				return err
 			}

@@ -33,11 +33,7 @@ failed, 2 for bad usage. The result and time are saved on the location.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			defer g.redactOutput()()
-			f, err := loadConfig(g)
-			if err != nil {
-				return err
-			}
-			loc, err := findLocation(f, args[0])
+			f, loc, err := loadLocation(g, args[0])
 			if err != nil {
 				return err
 			}

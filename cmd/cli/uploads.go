@@ -54,11 +54,7 @@ could not be aborted or listing failed, 2 for bad usage or a journal in use.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			defer g.redactOutput()()
-			f, err := loadConfig(g)
-			if err != nil {
-				return err
-			}
-			loc, err := findLocation(f, args[0])
+			f, loc, err := loadLocation(g, args[0])
 			if err != nil {
 				return err
 			}

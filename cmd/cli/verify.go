@@ -55,11 +55,7 @@ usage.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			defer g.redactOutput()()
-			f, err := loadConfig(g)
-			if err != nil {
-				return err
-			}
-			loc, err := findLocation(f, args[0])
+			f, loc, err := loadLocation(g, args[0])
 			if err != nil {
 				return err
 			}

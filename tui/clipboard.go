@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/atotto/clipboard"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/stowage-dev/stowage/internal/humanize"
 )
 
 // clipMethod is how a document reaches the user's clipboard.
@@ -260,35 +261,8 @@ func copyStatus(c copiedMsg) (s string, bad bool) {
 	return s, bad
 }
 
-// wrapWords wraps s to width at spaces only, keeping its own line breaks:
-// the status lines hold commands and names (set-clipboard, quick-create)
-// that must not be broken at their hyphens.
-func wrapWords(s string, width int) string {
-	var out []string
-	for _, para := range strings.Split(s, "\n") {
-		line := ""
-		for _, w := range strings.Fields(para) {
-			switch {
-			case line == "":
-				line = w
-			case ansi.StringWidth(line)+1+ansi.StringWidth(w) <= width:
-				line += " " + w
-			default:
-				out = append(out, line)
-				line = w
-			}
-		}
-		out = append(out, line)
-	}
-	return strings.Join(out, "\n")
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return fmt.Sprintf("1 %s", unit)
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
-}
+// plural is n with unit agreeing with it ("1 byte", "2 bytes").
+func plural(n int, unit string) string { return humanize.Count(n, unit) }
 
 func lowerFirst(s string) string {
 	if s == "" {

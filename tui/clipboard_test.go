@@ -147,7 +147,7 @@ func TestCopyStatusTellsTheTruth(t *testing.T) {
 					t.Errorf("status %q says %q", s, w)
 				}
 			}
-			wrapped := wrapWords(s, 76)
+			wrapped := wrapText(s, 76)
 			for i, l := range strings.Split(wrapped, "\n") {
 				if n := ansi.StringWidth(l); n > 76 {
 					t.Errorf("line %d is %d cells wide (status marker: 76 at most): %q", i+1, n, l)

@@ -86,7 +86,7 @@ func (c *common) setStatus(s string, bad bool) { c.status, c.statusBad = s, bad 
 // status line's two-cell marker) so no command or name is cut at a hyphen.
 func (c *common) setCopyStatus(msg copiedMsg) {
 	s, bad := copyStatus(msg)
-	c.setStatus(wrapWords(s, c.contentWidth()-2), bad)
+	c.setStatus(wrapText(s, c.contentWidth()-2), bad)
 }
 
 // fail shows the first line of err, masked, as a bad status.

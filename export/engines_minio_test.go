@@ -98,6 +98,7 @@ type engineServers struct {
 	fw                   *countingForwarder
 	srcBucket, dstBucket string
 	data                 map[string][]byte // full source key → bytes
+	ca                   string            // CA of the endpoint when not MinIO's (a proxy's)
 }
 
 func newEngineServers(t *testing.T, objs map[string]int) *engineServers {
@@ -119,9 +120,13 @@ func newEngineServers(t *testing.T, objs map[string]int) *engineServers {
 }
 
 func (es *engineServers) loc(name, bucket, prefix string) config.Location {
+	ca := es.m.CAFile
+	if es.ca != "" {
+		ca = es.ca
+	}
 	return config.Location{Name: name, Type: config.TypeS3, S3: &config.S3{
 		Bucket: bucket, Region: es.m.SigningRegion(), Prefix: prefix, Endpoint: es.fw.Endpoint, PathStyle: true,
-		CABundle: es.m.CAFile, Auth: config.AuthKeys}}
+		CABundle: ca, Auth: config.AuthKeys}}
 }
 
 // source opens the platform's bucket (prefix rec/) as a user that may only
@@ -143,9 +148,12 @@ func (es *engineServers) source(t *testing.T) FromLocation {
 // customer opens the destination (prefix exports/) as a user holding the
 // generated least-privilege policy and, with copyRead, the generated
 // copy-source statement: nothing more.
-func (es *engineServers) customer(t *testing.T, copyRead bool) (providers.Provider, config.Location) {
+func (es *engineServers) customer(t *testing.T, copyRead bool, edit ...func(*config.Location)) (providers.Provider, config.Location) {
 	t.Helper()
 	loc := es.loc("customer", es.dstBucket, "exports/")
+	for _, fn := range edit {
+		fn(&loc)
+	}
 	doc, err := policies.Permissions(loc)
 	if err != nil {
 		t.Fatal(err)

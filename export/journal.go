@@ -59,7 +59,12 @@ type Record struct {
 	VersionID    string           `json:"version_id,omitempty"`
 	// SourceETag is the ETag of a source object (batch engine), so a rerun
 	// copies it again when it changed.
-	SourceETag string    `json:"source_etag,omitempty"`
+	SourceETag string `json:"source_etag,omitempty"`
+	// Engine is the engine (copy or stream) that created UploadID for a
+	// source object: the parts of one cannot join the other's upload (a
+	// copy's upload declares no checksum, a stream's does), so a rerun
+	// with the other engine starts afresh.
+	Engine     string    `json:"engine,omitempty"`
 	Error      string    `json:"error,omitempty"`
 	DurationMS int64     `json:"duration_ms,omitempty"`
 	Updated    time.Time `json:"updated"`

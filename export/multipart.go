@@ -79,7 +79,16 @@ func (e *engine) startMultipart(t *fileTask, file *os.File, before identity, sta
 	uploadID := ""
 	have := map[int]providers.Part{}
 	if rec := t.prior; rec != nil && rec.Status != StatusDone && rec.UploadID != "" {
-		if rec.Key == t.key && rec.Size == t.size && rec.MTime == t.mtime && rec.SourceETag == t.sourceETag() && rec.PartSize > 0 {
+		switch {
+		case rec.Key == t.key && rec.Size == t.size && rec.MTime == t.mtime && rec.SourceETag == t.sourceETag() &&
+			rec.Engine != engineOf(e.s, t) && rec.PartSize > 0:
+			// The same object, begun by the other engine: a copy's upload
+			// declares no checksum and a stream's parts carry one (and the
+			// reverse), so its parts cannot be mixed. Start afresh, saying so.
+			e.warnOnce("engine-switch "+t.key, fmt.Errorf("multipart upload %s of %s was begun by %s and this run uses %s, whose parts cannot join it: the object is sent again from its first part and the old upload is aborted",
+				rec.UploadID, t.key, nameEngine(rec.Engine), nameEngine(engineOf(e.s, t))))
+			e.abortAbandoned(t.key, rec.UploadID, "it was begun by "+nameEngine(rec.Engine))
+		case rec.Key == t.key && rec.Size == t.size && rec.MTime == t.mtime && rec.SourceETag == t.sourceETag() && rec.PartSize > 0:
 			var listed []providers.Part
 			err := e.do(t.path, 0, func(ctx context.Context) error {
 				var err error
@@ -144,7 +153,7 @@ func (e *engine) startMultipart(t *fileTask, file *os.File, before identity, sta
 			default:
 				// The upload expired or was aborted: start over.
 			}
-		} else {
+		default:
 			// The file changed since the upload began; its parts are stale.
 			e.abortAbandoned(t.key, rec.UploadID, "the file changed since its upload began")
 		}
@@ -156,7 +165,7 @@ func (e *engine) startMultipart(t *fileTask, file *os.File, before identity, sta
 	if uploadID == "" {
 		// The intent is committed before the request, so a crash after the
 		// store created the upload leaves a trace the next run follows.
-		intent := &Record{Size: t.size, MTime: t.mtime, Key: t.key, SourceETag: t.sourceETag(), Status: StatusUploading, CreateIntent: time.Now().UTC()}
+		intent := &Record{Size: t.size, MTime: t.mtime, Key: t.key, SourceETag: t.sourceETag(), Engine: engineOf(e.s, t), Status: StatusUploading, CreateIntent: time.Now().UTC()}
 		if err := e.j.put(t.path, intent); err != nil {
 			err = fmt.Errorf("journal %s: %w", e.j.Path(), err)
 			e.setFatal(err)
@@ -174,7 +183,7 @@ func (e *engine) startMultipart(t *fileTask, file *os.File, before identity, sta
 			return
 		}
 	}
-	rec := &Record{Size: t.size, MTime: t.mtime, Key: t.key, SourceETag: t.sourceETag(), Status: StatusUploading, UploadID: uploadID, PartSize: partSize}
+	rec := &Record{Size: t.size, MTime: t.mtime, Key: t.key, SourceETag: t.sourceETag(), Engine: engineOf(e.s, t), Status: StatusUploading, UploadID: uploadID, PartSize: partSize}
 	for _, p := range have {
 		rec.Parts = append(rec.Parts, p)
 	}
@@ -215,6 +224,14 @@ func (e *engine) startMultipart(t *fileTask, file *os.File, before identity, sta
 		return
 	}
 	e.sched.pushParts(tasks)
+}
+
+// nameEngine names the engine of a journal record for messages.
+func nameEngine(engine string) string {
+	if engine == "" {
+		return "an engine this version did not record"
+	}
+	return "the " + engine + " engine"
 }
 
 // journalledAll reports whether rec holds every part of a file of size
@@ -345,7 +362,7 @@ func (e *engine) finishMultipart(mf *multipartFile) {
 	}
 
 	journalled := func() *Record {
-		rec := &Record{Size: t.size, MTime: t.mtime, Key: t.key, SourceETag: t.sourceETag(), UploadID: mf.uploadID, PartSize: mf.partSize}
+		rec := &Record{Size: t.size, MTime: t.mtime, Key: t.key, SourceETag: t.sourceETag(), Engine: engineOf(e.s, t), UploadID: mf.uploadID, PartSize: mf.partSize}
 		for _, p := range mf.parts {
 			if p.Number != 0 {
 				rec.Parts = append(rec.Parts, p)

@@ -50,6 +50,15 @@ func (t *fileTask) sourceETag() string {
 	return t.src.etag
 }
 
+// engineOf is the engine that sends t: "" for a file, the copy or stream
+// engine for a source object.
+func engineOf(s *settings, t *fileTask) string {
+	if t.src == nil || s.From == nil {
+		return ""
+	}
+	return s.From.Engine
+}
+
 // checkFrom validates Options.From and applies the copy engine's defaults.
 func checkFrom(s *settings) error {
 	f := s.From
@@ -127,10 +136,7 @@ func (e *engine) scanObjects() error {
 			return errHalted
 		}
 		t, dec, reason, err := e.cls.classify(fo)
-		t.src = &srcObject{key: o.Key, etag: o.ETag}
-		if dec == decSkip && t.prior != nil && t.prior.SourceETag != "" && o.ETag != "" && t.prior.SourceETag != o.ETag {
-			dec, t.changed = decUpload, true
-		}
+		dec = classifyObject(t, dec, o)
 		e.tr.filesTotal.Add(1)
 		e.tr.bytesTotal.Add(o.Size)
 		if now := time.Now(); now.Sub(lastEmit) >= 200*time.Millisecond {
@@ -150,6 +156,21 @@ func (e *engine) scanObjects() error {
 		}
 		return nil
 	})
+}
+
+// classifyObject completes the classifier's decision dec for t, the task
+// of source object o: an object the journal holds as done is sent again,
+// as changed, when its ETag differs from the one recorded (the object was
+// replaced, perhaps with the same size and time). Run and Plan share it,
+// so a dry run flags what the run would send again.
+func classifyObject(t *fileTask, dec decision, o providers.Object) decision {
+	t.src = &srcObject{key: o.Key, etag: o.ETag}
+	if dec == decSkip && t.prior != nil && t.prior.SourceETag != "" && o.ETag != "" &&
+		strings.Trim(t.prior.SourceETag, `"`) != strings.Trim(o.ETag, `"`) {
+		t.changed = true
+		return decUpload
+	}
+	return dec
 }
 
 // listFound lists the source location of s.From and calls fn for each

@@ -97,9 +97,13 @@ func Plan(ctx context.Context, opts Options) (PlanResult, error) {
 		}
 	}
 	walk := scan
+	var obj providers.Object // the source object being classified (From)
 	if s.From != nil {
 		walk = func(ctx context.Context, s *settings, fn func(found) error, _ func(string, error), _ func(string, ignored)) error {
-			return listFound(ctx, s, func(f found, _ providers.Object) error { return fn(f) })
+			return listFound(ctx, s, func(f found, o providers.Object) error {
+				obj = o
+				return fn(f)
+			})
 		}
 	}
 	err = walk(ctx, s, func(f found) error {
@@ -110,6 +114,9 @@ func Plan(ctx context.Context, opts Options) (PlanResult, error) {
 			ev.emitLossy(ScanProgress{Files: files, Bytes: bytes})
 		}
 		t, dec, _, err := cls.classify(f)
+		if s.From != nil {
+			dec = classifyObject(t, dec, obj)
+		}
 		switch dec {
 		case decFail:
 			problem(f.path, err)
@@ -126,7 +133,8 @@ func Plan(ctx context.Context, opts Options) (PlanResult, error) {
 			res.Files++
 			res.Bytes += f.size
 			resume := t.prior != nil && t.prior.Status != StatusDone && t.prior.UploadID != "" &&
-				t.prior.Size == t.size && t.prior.MTime == t.mtime && t.prior.Key == t.key
+				t.prior.Size == t.size && t.prior.MTime == t.mtime && t.prior.Key == t.key &&
+				t.prior.SourceETag == t.sourceETag() && t.prior.Engine == engineOf(s, t)
 			if t.changed {
 				res.Changed++
 			}

@@ -123,7 +123,8 @@ func (p *Provider) CopyObject(ctx context.Context, key string, src providers.Pro
 	}
 	if plainMD5(ifMatch) && h.sse != types.ServerSideEncryptionAwsKms && sp.s3c.Encryption != config.EncryptionSSEKMS && plainMD5(obj.ETag) && obj.ETag != strings.Trim(ifMatch, `"`) {
 		return obj, &providers.Error{Kind: providers.ErrIntegrity, Op: "copy", Resource: p.key(key),
-			Hint: fmt.Sprintf("the copy's MD5 (ETag %s) differs from the source's (%s); the next run copies it again", obj.ETag, ifMatch)}
+			Err:  fmt.Errorf("the copy's MD5 (ETag %s) differs from the source's (%s)", obj.ETag, strings.Trim(ifMatch, `"`)),
+			Hint: "the object is not recorded as exported; the next run copies it again"}
 	}
 	return obj, nil
 }

@@ -219,6 +219,7 @@ type engine struct {
 	// (Options.From).
 	copier providers.Copier
 	srcGet providers.Getter
+	bufs   partBufs // the stream engine's part buffers, reused
 	loc    string
 	s      *settings
 	j      *Journal

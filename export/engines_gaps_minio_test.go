@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -464,5 +465,35 @@ func TestEnginesSwitchMidMultipart(t *testing.T) {
 				t.Fatalf("upload %s of %s left open after the %s rerun", aws.ToString(u.UploadId), aws.ToString(u.Key), order[1])
 			}
 		})
+	}
+}
+
+// TestStreamReusesPartBuffers: the stream engine reads each full part into
+// a buffer it reuses once the part is sent, so streaming a 40 MiB object in
+// 5 MiB parts, two in flight, allocates a few parts' worth of buffers, not
+// the object's size (a fresh buffer per part let a 2 GiB object's export
+// run to twice its memory budget in RSS while the collector caught up).
+func TestStreamReusesPartBuffers(t *testing.T) {
+	const size = 8 * 5 << 20
+	es := newEngineServers(t, map[string]int{"rec/2024/big.wav": size})
+	from := es.source(t)
+	from.Prefix = "2024/"
+	from.Engine = EngineStream
+	dst, _ := es.customer(t, false)
+	opts := gapOpts(t, &from)
+	opts.Concurrency = 2
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	res, err := Run(context.Background(), dst, "customer", opts)
+	runtime.ReadMemStats(&after)
+	if err != nil || res.Files != 1 {
+		t.Fatalf("stream run: %+v, %v", res, err)
+	}
+	es.assertCopied(t)
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("streaming %d MiB in 5 MiB parts allocated %.1f MiB", size>>20, float64(alloc)/(1<<20))
+	if alloc > size/2 {
+		t.Fatalf("streaming a %d MiB object allocated %.1f MiB; the part buffers must be reused (at most the parts in flight, 2 × 5 MiB, plus one)", size>>20, float64(alloc)/(1<<20))
 	}
 }

@@ -47,8 +47,9 @@ func TestKillMidStreamThenRerun(t *testing.T) {
 	const big = "exports/big.wav"
 
 	// The parts the journal holds as acknowledged.
+	jpath := c.journalPath(t)
 	journalled := func() (string, []int) {
-		j, err := export.OpenJournal(export.DefaultJournalPath(c.config, c.name))
+		j, err := export.OpenJournal(jpath)
 		if err != nil {
 			return "", nil
 		}

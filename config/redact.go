@@ -49,11 +49,66 @@ func Show(s Sensitivity, v string, screenShare bool) string {
 		return RedactedSecret
 	case s == Identifier && screenShare:
 		if strings.HasPrefix(v, "arn:") {
-			return MaskAccountIDs(v)
+			return maskARNAccounts(v, false)
 		}
 		return maskTail(v)
 	}
 	return v
+}
+
+// ShowTyping renders a value of sensitivity s that is being typed, for the
+// input that holds it: it reveals no more than Show of the finished value,
+// whatever has been typed so far, so a shared screen watched keystroke by
+// keystroke never adds up to the whole identifier. A secret is not echoed
+// at all (""). In screen-share mode an ARN keeps its length rune for rune,
+// so the input's cursor stays where it is: every digit of its account ID
+// is masked, and the last four show only once all twelve are typed and
+// the ":" after them. Another identifier is "••••••••" with no cursor
+// position to tell its length, and its last four characters only once
+// valid says the value is complete (not while the last four typed so far
+// would reveal the characters one by one).
+func ShowTyping(s Sensitivity, v string, screenShare, valid bool) string {
+	switch {
+	case s == Secret:
+		return ""
+	case s != Identifier || !screenShare || v == "":
+		return v
+	case strings.HasPrefix(v, "arn:"):
+		return maskARNAccounts(v, true)
+	case valid:
+		return maskTail(v)
+	}
+	return typingMask
+}
+
+// typingMask is an identifier being typed that is not complete yet.
+const typingMask = "••••••••"
+
+// arnAccount finds the account part of every ARN in a value, however much
+// of it is typed.
+var arnAccount = regexp.MustCompile(`arn:[a-z0-9-]*:[a-z0-9-]*:[a-z0-9-]*:([0-9]+)`)
+
+// maskARNAccounts masks each digit of every ARN's account ID in v, one
+// "•" a digit. An account of exactly twelve digits keeps its last four;
+// while typing (typing) only once the ":" after it is there too. Any other
+// run of digits there is no account ID (a typo, or one being typed) and is
+// masked whole: Show never prints a value it could not mask.
+func maskARNAccounts(v string, typing bool) string {
+	var b strings.Builder
+	last := 0
+	for _, m := range arnAccount.FindAllStringSubmatchIndex(v, -1) {
+		from, to := m[2], m[3]
+		keep := 0
+		if to-from == 12 && (!typing || strings.HasPrefix(v[to:], ":")) {
+			keep = 4
+		}
+		b.WriteString(v[last:from])
+		b.WriteString(strings.Repeat("•", to-from-keep))
+		b.WriteString(v[to-keep : to])
+		last = to
+	}
+	b.WriteString(v[last:])
+	return b.String()
 }
 
 // Shown returns a copy of l with every setting rendered by Show, for
@@ -128,6 +183,13 @@ func (r *Redactor) Add(s Sensitivity, v string) {
 		if strings.HasPrefix(v, "arn:") {
 			if acct := validate.AccountIDFromARN(v); acct != "" {
 				r.add(acct, maskTail(acct), 5, true)
+			}
+			// An account not yet (or wrongly) typed, which an error
+			// may quote: masked whole.
+			for _, m := range arnAccount.FindAllStringSubmatch(v, -1) {
+				if len(m[1]) != 12 {
+					r.add(m[1], strings.Repeat("•", len(m[1])), 5, true)
+				}
 			}
 			return
 		}

@@ -395,13 +395,29 @@ func (a *accessible) askField(f wizard.Field) error {
 				s = ""
 			}
 		}
-		return a.w.Set(f.ID, s)
+		if err := a.w.Set(f.ID, s); err != nil {
+			// huh prints it as it is: masked like on the screens, as
+			// it may quote the value (the account ID of an ARN).
+			return errors.New(a.w.DisplayError(err))
+		}
+		return nil
 	})
-	password := f.Kind == wizard.KindSecret && a.in.tty
+	// A secret is not echoed; nor, on a shared screen, an identifier
+	// (the terminal would echo it whole as typed): its masked form is
+	// printed once it is taken, so it can still be checked.
+	password := (f.Kind == wizard.KindSecret || f.MaskTyping) && a.in.tty
 	if password {
 		in.EchoMode(huh.EchoModePassword)
 	}
-	return a.ask(in, password)
+	if err := a.ask(in, password); err != nil {
+		return err
+	}
+	if f.MaskTyping {
+		if g, err := a.w.Field(f.ID); err == nil && g.Value != "" {
+			a.println("  " + f.Label + ": " + a.w.DisplayValue(g))
+		}
+	}
+	return nil
 }
 
 func (a *accessible) policies() error {

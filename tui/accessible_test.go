@@ -281,3 +281,33 @@ func TestAccessibleSaveWithFailedTest(t *testing.T) {
 		t.Fatalf("saved = %+v", loc)
 	}
 }
+
+// TestAccessibleScreenShareTypedIdentifier: in screen-share mode the
+// line-by-line wizard prints a typed role ARN masked once taken (the
+// terminal does not echo it: it is asked like a password on a tty), and
+// the message refusing a bad one does not quote its account digits.
+func TestAccessibleScreenShareTypedIdentifier(t *testing.T) {
+	const detected = "arn:aws:iam::555566667777:root"
+	input := strings.Join([]string{"acme", "1", "n", "acme-call-recordings", "25", "",
+		"arn:aws:iam::37051284619:role/StowageExport", // 11 digits: refused
+		"arn:aws:iam::370512846193:role/StowageExport", "y"}, "\n") + "\n"
+	var out bytes.Buffer
+	opts, _ := accessibleOptions(t, input, &out)
+	opts.ScreenShare = true
+	opts.DetectPrincipal = func(context.Context, config.Platform, string) (string, error) { return detected, nil }
+	if _, err := RunWizard(context.Background(), opts); !errors.Is(err, ErrInputEnded) {
+		t.Fatalf("RunWizard: %v\n%s", err, out.String())
+	}
+	text := out.String()
+	for _, never := range []string{"37051", "55556666"} {
+		if strings.Contains(text, never) {
+			t.Errorf("the output shows %q:\n%s", never, text)
+		}
+	}
+	for _, want := range []string{"account must be exactly 12 digits (got \"•••••••••••\")",
+		"Role ARN: arn:aws:iam::••••••••6193:role/StowageExport"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the output does not show %q:\n%s", want, text)
+		}
+	}
+}

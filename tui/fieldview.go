@@ -2,6 +2,9 @@ package tui
 
 import (
 	"strings"
+	"unicode/utf8"
+
+	"charm.land/bubbles/v2/textinput"
 
 	"github.com/stowage-dev/stowage/config"
 	"github.com/stowage-dev/stowage/wizard"
@@ -115,7 +118,7 @@ func (fs *formScreen) renderItem(it formItem) string {
 		b.WriteString(ls.Render(marker+label) + "\n")
 		if in := fs.input(f); in != nil {
 			if focused {
-				b.WriteString("  " + in.View())
+				b.WriteString("  " + fs.echo(in, f))
 			} else {
 				v, empty := shownValue(w, f)
 				if empty {
@@ -140,6 +143,27 @@ func (fs *formScreen) renderItem(it formItem) string {
 		b.WriteString("\n" + indent(wrap(st.muted, f.Help, width-4), "    "))
 	}
 	return b.String()
+}
+
+// echo draws the focused input of f as it draws itself, or for an
+// identifier on a shared screen (MaskTyping) with the wizard's masked form
+// of what it holds in its place, in a copy of the input so the text typed
+// stays whole. The cursor stays where it is in an ARN, masked rune for
+// rune, and else goes to the end: its place would tell the length that
+// the masked form hides.
+func (fs *formScreen) echo(in *textinput.Model, f wizard.Field) string {
+	if !f.MaskTyping {
+		return in.View()
+	}
+	typed := in.Value()
+	shown, v := *in, fs.w.TypingValue(f, typed)
+	shown.SetValue(v)
+	if utf8.RuneCountInString(v) == utf8.RuneCountInString(typed) {
+		shown.SetCursor(in.Position())
+	} else {
+		shown.CursorEnd()
+	}
+	return shown.View()
 }
 
 // displaySelect is the chosen option of an unfocused list.

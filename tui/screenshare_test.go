@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -303,5 +305,187 @@ func TestGoldenScreensLeakNothing(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// focusedInput is the line of the focused input on a screen: from its prompt.
+var focusedInput = regexp.MustCompile(`> \S*`)
+
+// TestScreenShareTypedIdentifiersMasked types identifiers into the inputs
+// of a new role location (the role ARN and the platform principal of a
+// first run) and of a keys location in screen-share mode, one key at a
+// time, and goes back to them from the next step and after resuming a
+// draft: no frame may show an account ID's hidden digits or the access key
+// ID whole, nor, while typed, any character that the finished value's
+// masked form hides (issue: an identifier being typed or revisited is
+// never shown in full).
+func TestScreenShareTypedIdentifiersMasked(t *testing.T) {
+	const (
+		account   = "370512846193"
+		roleARN   = "arn:aws:iam::" + account + ":role/StowageExport"
+		principal = "arn:aws:iam::999988887777:root"
+		keyID     = "AKIAZ7Q3XK5R2M4PL6WB"
+	)
+	m := newTestModel(t, Options{ConfigPath: filepath.Join(t.TempDir(), "locations.yaml"), ScreenShare: true,
+		DetectPrincipal: func(context.Context, config.Platform, string) (string, error) { return "", errors.New("not asked") }})
+	if err := m.w.Apply(map[string]string{"name": "acme", "type": wizard.ChoiceS3Role,
+		"bucket": "acme-call-recordings", "region": "eu-west-1"}); err != nil {
+		t.Fatal(err)
+	}
+	for m.w.Step() != wizard.StepAccess {
+		if err := m.w.Next(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = m.enterStep()
+	if m.formNow().focus != "role_arn" {
+		t.Fatalf("the Access step focuses %q, not the role ARN", m.formNow().focus)
+	}
+	var seen []string
+	// Each frame while typed shows what the finished value's masked form
+	// shows of what is typed so far, and no more.
+	for i, r := range roleARN {
+		typeText(m, string(r))
+		s := screen(m)
+		seen = append(seen, s)
+		typed, prefix := roleARN[:i+1], "arn:aws:iam::"
+		want := "> " + typed
+		switch digits := len(typed) - len(prefix); {
+		case digits > 0 && digits <= len(account):
+			want = "> " + prefix + strings.Repeat("•", digits)
+		case digits > len(account):
+			want = "> " + prefix + "••••••••" + typed[len(prefix)+8:]
+		}
+		if got := focusedInput.FindString(s); got != want {
+			t.Fatalf("after typing %d characters the input shows %q, want %q:\n%s", i+1, got, want, s)
+		}
+	}
+	if s := screen(m); !strings.Contains(s, "> arn:aws:iam::••••••••6193:role/StowageExport") {
+		t.Errorf("the typed role ARN is not shown masked, the rest readable:\n%s", s)
+	}
+	press(m, "tab")
+	for m.formNow().focus != "principal_arns" {
+		press(m, "tab")
+	}
+	for _, r := range principal {
+		typeText(m, string(r))
+		seen = append(seen, screen(m))
+	}
+	if s := screen(m); !strings.Contains(s, "> arn:aws:iam::••••••••7777:root") {
+		t.Errorf("the typed principal is not shown masked:\n%s", s)
+	}
+	// Back to the role ARN, on to the Policies step and back with esc.
+	for m.formNow().focus != "role_arn" {
+		press(m, "shift+tab")
+	}
+	seen = append(seen, screen(m))
+	if err := m.w.Next(); err != nil {
+		t.Fatal(err)
+	}
+	_ = m.enterStep()
+	seen = append(seen, screen(m))
+	press(m, "esc")
+	if m.w.Step() != wizard.StepAccess || m.formNow().focus != "role_arn" {
+		t.Fatalf("esc went to %s, focus %q", m.w.Step(), m.formNow().focus)
+	}
+	back := screen(m)
+	seen = append(seen, back)
+	if !strings.Contains(back, "> arn:aws:iam::••••••••6193:role/StowageExport") {
+		t.Errorf("the role ARN is not masked on coming back:\n%s", back)
+	}
+	// A bad account is masked in the error that quotes it, too.
+	for range len(":role/StowageExport") {
+		press(m, "left")
+	}
+	press(m, "backspace")
+	bad := screen(m)
+	seen = append(seen, bad)
+	if f, _ := m.w.Field("role_arn"); f.Value != "arn:aws:iam::37051284619:role/StowageExport" || f.Err == nil {
+		t.Fatalf("deleting the account's last digit: %q, %v", f.Value, f.Err)
+	}
+	if !strings.Contains(bad, "> arn:aws:iam::•••••••••••:role/StowageExport") {
+		t.Errorf("an account of 11 digits is not masked whole:\n%s", bad)
+	}
+	for _, s := range seen {
+		for i := 0; i+5 <= 8; i++ {
+			if piece := account[i : i+5]; strings.Contains(s, piece) {
+				t.Fatalf("a frame shows %q of the role's account ID:\n%s", piece, s)
+			}
+		}
+		if strings.Contains(s, "99998888") || strings.Contains(s, "::9") {
+			t.Fatalf("a frame shows the platform principal's account ID:\n%s", s)
+		}
+	}
+
+	// Keys: the access key ID shows nothing of itself until complete,
+	// then its last four.
+	k := newTestModel(t, Options{ConfigPath: filepath.Join(t.TempDir(), "locations.yaml"), ScreenShare: true, Platform: fixturePlatform})
+	if err := k.w.Apply(map[string]string{"name": "acme", "type": wizard.ChoiceS3Keys,
+		"bucket": "acme-call-recordings", "region": "eu-west-1"}); err != nil {
+		t.Fatal(err)
+	}
+	for k.w.Step() != wizard.StepAccess {
+		if err := k.w.Next(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = k.enterStep()
+	if k.formNow().focus != "access_key_id" {
+		t.Fatalf("the Access step focuses %q, not the access key ID", k.formNow().focus)
+	}
+	seen = nil
+	for i, r := range keyID {
+		typeText(k, string(r))
+		s := screen(k)
+		seen = append(seen, s)
+		want := "> ••••••••"
+		if i == len(keyID)-1 {
+			want = "> ••••••••L6WB"
+		}
+		if got := focusedInput.FindString(s); got != want {
+			t.Fatalf("after typing %d characters the input shows %q, want %q:\n%s", i+1, got, want, s)
+		}
+	}
+	press(k, "tab")
+	seen = append(seen, screen(k))
+	press(k, "shift+tab")
+	seen = append(seen, screen(k))
+	for _, s := range seen {
+		for i := 4; i+5 <= len(keyID)-4; i++ {
+			if piece := keyID[i : i+5]; strings.Contains(s, piece) {
+				t.Fatalf("a frame shows %q of the access key ID:\n%s", piece, s)
+			}
+		}
+	}
+
+	// A resumed draft: its role ARN stays masked, focused, after esc back
+	// and once edited.
+	r := newTestModel(t, Options{File: fixtureFile(), Platform: fixturePlatform, ScreenShare: true})
+	d := fixtureDraft()
+	d.Step = string(wizard.StepAccess)
+	r.w.OfferDraft(d)
+	if err := r.w.ResumeDraft(); err != nil {
+		t.Fatal(err)
+	}
+	_ = r.enterStep()
+	seen = []string{screen(r)}
+	if err := r.w.Next(); err != nil {
+		t.Fatal(err)
+	}
+	_ = r.enterStep()
+	press(r, "esc")
+	seen = append(seen, screen(r))
+	typeText(r, "arn:aws:iam::444455556666:role/Other")
+	seen = append(seen, screen(r))
+	press(r, "tab")
+	press(r, "shift+tab")
+	seen = append(seen, screen(r))
+	for _, s := range seen {
+		if strings.Contains(s, "44445555") {
+			t.Fatalf("a frame shows the resumed draft's account ID:\n%s", s)
+		}
+	}
+	if s := seen[len(seen)-1]; !strings.Contains(s, "> arn:aws:iam::••••••••6666:role/Other") {
+		t.Errorf("the edited role ARN of a resumed draft is not masked:\n%s", s)
 	}
 }

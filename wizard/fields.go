@@ -58,6 +58,10 @@ type Field struct {
 	// starts empty with DisplayValue as its placeholder, and typing
 	// replaces the value, so focusing the field does not reveal it.
 	Masked bool
+	// MaskTyping is set on an identifier in screen-share mode: its input
+	// echoes TypingValue, never what is typed, so the identifier is not
+	// shown in full while typed, on coming back to it, or ever.
+	MaskTyping bool
 	// Detect offers to ask the bucket for the value (DetectOption, and
 	// ctrl+d on the screens): the region.
 	Detect bool
@@ -389,6 +393,7 @@ func (w *Wizard) field(d *fieldDef) Field {
 	// a shared screen until replaced.
 	f.Masked = w.ScreenShare && d.s.Sensitivity == config.Identifier && v != "" &&
 		(v == w.initial[d.path] || v == w.resumed[d.path]) && !d.readOnly
+	f.MaskTyping = w.ScreenShare && d.s.Sensitivity == config.Identifier && !d.readOnly
 	if d.advanced != nil {
 		f.Advanced = d.advanced(w)
 	}
@@ -410,4 +415,22 @@ func (w *Wizard) field(d *fieldDef) Field {
 		f.Err = nil
 	}
 	return f
+}
+
+// TypingValue is what the input of f echoes while it holds typed: in
+// screen-share mode an identifier (MaskTyping) is rendered by
+// config.ShowTyping, which reveals no more of it than DisplayValue of the
+// finished value, keystroke after keystroke; else typed itself. The last
+// characters of an identifier that is not an ARN show only once typed is
+// f's value and valid.
+func (w *Wizard) TypingValue(f Field, typed string) string {
+	if !f.MaskTyping {
+		return typed
+	}
+	if strings.HasPrefix(f.Example, "arn:") && strings.HasPrefix("arn:", typed) {
+		// The start of an ARN in a field that takes one: nothing yet
+		// that the masked ARN hides.
+		return typed
+	}
+	return config.ShowTyping(f.Sensitivity, typed, w.ScreenShare, typed == f.Value && f.Err == nil)
 }

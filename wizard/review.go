@@ -25,8 +25,9 @@ func MaskAccountIDs(s string) string { return config.MaskAccountIDs(s) }
 // DisplayValue renders a field's value for showing: the option label of a
 // select, Yes or No for a switch, config.RedactedSecret for a set secret
 // (never any part of it), and the rest through config.Show, which masks
-// identifiers in screen-share mode. Input widgets use Field.Value instead
-// (unless Field.Masked).
+// identifiers in screen-share mode (an unfinished one, with an error, as
+// config.ShowTyping has it). Input widgets hold Field.Value instead
+// (unless Field.Masked) and echo TypingValue.
 func (w *Wizard) DisplayValue(f Field) string {
 	if f.Value == "" {
 		return ""
@@ -50,6 +51,11 @@ func (w *Wizard) DisplayValue(f Field) string {
 				break
 			}
 		}
+	}
+	if f.MaskTyping && f.Err != nil {
+		// Not finished: shown as it was while typed, so its last four
+		// characters do not tell a little more with every visit.
+		return config.ShowTyping(f.Sensitivity, v, w.ScreenShare, false)
 	}
 	return config.Show(f.Sensitivity, v, w.ScreenShare)
 }

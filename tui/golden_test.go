@@ -354,6 +354,22 @@ var goldenCases = []struct {
 		press(m, "pgdown")
 		return m
 	}},
+	{"access-role-typing-screen-share", func(t *testing.T) *model {
+		// A role ARN half typed on a shared screen: the account digits
+		// typed so far are masked, one • each.
+		// A resumed draft without its role ARN, for a fixed external ID.
+		m := newTestModel(t, Options{File: fixtureFile(), Platform: fixturePlatform, ScreenShare: true})
+		d := fixtureDraft()
+		d.Step = string(wizard.StepAccess)
+		delete(d.Values, "s3.role_arn")
+		m.w.OfferDraft(d)
+		if err := m.w.ResumeDraft(); err != nil {
+			t.Fatal(err)
+		}
+		_ = m.enterStep()
+		typeText(m, "arn:aws:iam::"+minioAccount[:10])
+		return m
+	}},
 	{"access-minio-role-screen-share", func(t *testing.T) *model {
 		return minioRole(t, wizard.StepAccess)
 	}},

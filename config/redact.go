@@ -64,10 +64,10 @@ func Show(s Sensitivity, v string, screenShare bool) string {
 // so the input's cursor stays where it is: every digit of its account ID
 // is masked, and the last four show only once all twelve are typed and
 // the ":" after them. Another identifier is "••••••••" with no cursor
-// position to tell its length, and its last four characters only once
-// valid says the value is complete (not while the last four typed so far
-// would reveal the characters one by one).
-func ShowTyping(s Sensitivity, v string, screenShare, valid bool) string {
+// position to tell its length, and its last four characters only when
+// done says it is complete and not being typed (the last four typed so
+// far would reveal the characters one by one).
+func ShowTyping(s Sensitivity, v string, screenShare, done bool) string {
 	switch {
 	case s == Secret:
 		return ""
@@ -75,7 +75,7 @@ func ShowTyping(s Sensitivity, v string, screenShare, valid bool) string {
 		return v
 	case strings.HasPrefix(v, "arn:"):
 		return maskARNAccounts(v, true)
-	case valid:
+	case done:
 		return maskTail(v)
 	}
 	return typingMask

@@ -16,7 +16,7 @@ func TestShowTyping(t *testing.T) {
 		s           config.Sensitivity
 		v           string
 		screenShare bool
-		valid       bool
+		done        bool
 		want        string
 	}{
 		{config.Identifier, "arn:aws:iam::", true, false, "arn:aws:iam::"},
@@ -35,9 +35,9 @@ func TestShowTyping(t *testing.T) {
 		{config.Secret, "wJalrXUtnFEMI/K7MDENG", false, true, ""},
 	}
 	for _, tt := range tests {
-		got := config.ShowTyping(tt.s, tt.v, tt.screenShare, tt.valid)
+		got := config.ShowTyping(tt.s, tt.v, tt.screenShare, tt.done)
 		if got != tt.want {
-			t.Errorf("ShowTyping(%v, %q, %v, %v) = %q, want %q", tt.s, tt.v, tt.screenShare, tt.valid, got, tt.want)
+			t.Errorf("ShowTyping(%v, %q, %v, %v) = %q, want %q", tt.s, tt.v, tt.screenShare, tt.done, got, tt.want)
 		}
 		if tt.s == config.Identifier && tt.screenShare && strings.HasPrefix(tt.v, "arn:") &&
 			len([]rune(got)) != len([]rune(tt.v)) {

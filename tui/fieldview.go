@@ -148,7 +148,8 @@ func (fs *formScreen) renderItem(it formItem) string {
 // echo draws the focused input of f as it draws itself, or for an
 // identifier on a shared screen (MaskTyping) with the wizard's masked form
 // of what it holds in its place, in a copy of the input so the text typed
-// stays whole. The cursor stays where it is in an ARN, masked rune for
+// stays whole. What is being typed (changed since the field took the
+// focus) shows no last characters: they would change with every key. The cursor stays where it is in an ARN, masked rune for
 // rune, and else goes to the end: its place would tell the length that
 // the masked form hides.
 func (fs *formScreen) echo(in *textinput.Model, f wizard.Field) string {
@@ -156,7 +157,7 @@ func (fs *formScreen) echo(in *textinput.Model, f wizard.Field) string {
 		return in.View()
 	}
 	typed := in.Value()
-	shown, v := *in, fs.w.TypingValue(f, typed)
+	shown, v := *in, fs.w.TypingValue(f, typed, fs.typedIn == f.ID)
 	shown.SetValue(v)
 	if utf8.RuneCountInString(v) == utf8.RuneCountInString(typed) {
 		shown.SetCursor(in.Position())

@@ -34,6 +34,9 @@ type formScreen struct {
 	// cursor is the highlighted row of the focused list.
 	cursor int
 	focus  string
+	// typedIn is the field whose input changed since it took the focus:
+	// an identifier echoes nothing of itself there on a shared screen.
+	typedIn string
 	// revealed secret fields show their value (never in screen-share mode).
 	revealed     map[string]bool
 	showAdvanced bool
@@ -278,6 +281,7 @@ func (fs *formScreen) focusChanged() tea.Cmd {
 	}
 	fs.filter.Blur()
 	fs.filter.SetValue("")
+	fs.typedIn = ""
 	it, ok := fs.current()
 	if !ok {
 		return nil
@@ -563,6 +567,7 @@ func (fs *formScreen) updateInput(it formItem, msg tea.Msg) tea.Cmd {
 	next, cmd := in.Update(msg)
 	*in = next
 	if in.Value() != before {
+		fs.typedIn = it.f.ID
 		_ = fs.w.Set(it.f.ID, in.Value())
 	}
 	return cmd

@@ -421,9 +421,11 @@ func (w *Wizard) field(d *fieldDef) Field {
 // screen-share mode an identifier (MaskTyping) is rendered by
 // config.ShowTyping, which reveals no more of it than DisplayValue of the
 // finished value, keystroke after keystroke; else typed itself. The last
-// characters of an identifier that is not an ARN show only once typed is
-// f's value and valid.
-func (w *Wizard) TypingValue(f Field, typed string) string {
+// characters of an identifier that is not an ARN show only when it is not
+// being edited (editing: changed since its input took the focus) and is
+// f's valid value: a custom store's key ID is valid from its third
+// character, so validity alone would show it four by four as typed.
+func (w *Wizard) TypingValue(f Field, typed string, editing bool) string {
 	if !f.MaskTyping {
 		return typed
 	}
@@ -432,5 +434,5 @@ func (w *Wizard) TypingValue(f Field, typed string) string {
 		// that the masked ARN hides.
 		return typed
 	}
-	return config.ShowTyping(f.Sensitivity, typed, w.ScreenShare, typed == f.Value && f.Err == nil)
+	return config.ShowTyping(f.Sensitivity, typed, w.ScreenShare, !editing && typed == f.Value && f.Err == nil)
 }

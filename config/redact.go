@@ -258,13 +258,15 @@ func (r *Redactor) Text(s string) string {
 	if r == nil {
 		return s
 	}
+	if r.screenShare {
+		// First, so a registered part of an account being typed does not
+		// break up a whole one (an error's example) before it is masked.
+		s = MaskAccountIDs(s)
+	}
 	for i, v := range r.from {
 		if !r.ids[i] || r.screenShare {
 			s = strings.ReplaceAll(s, v, r.to[i])
 		}
-	}
-	if r.screenShare {
-		s = MaskAccountIDs(s)
 	}
 	return s
 }

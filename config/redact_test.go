@@ -58,4 +58,10 @@ func TestShowTyping(t *testing.T) {
 	if got := r.Text(`account must be exactly 12 digits (got "37051284619")`); strings.Contains(got, "37051") {
 		t.Errorf("the Redactor leaves a bad account in an error: %s", got)
 	}
+	// A part of an account being typed does not break up a whole one.
+	r = config.NewRedactor(true)
+	r.Add(config.Identifier, "arn:aws:iam::1234567")
+	if got, want := r.Text("example: arn:aws:iam::123456789012:role/x"), "example: arn:aws:iam::••••••••9012:role/x"; got != want {
+		t.Errorf("Text = %q, want %q", got, want)
+	}
 }

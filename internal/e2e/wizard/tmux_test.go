@@ -414,18 +414,6 @@ func (tm *terminal) screens() string {
 	return strings.Join(all, "\n")
 }
 
-// stableScreens is every screen that was captured at least twice in a
-// row, so was on screen as drawn rather than mid-redraw.
-func (tm *terminal) stableScreens() string {
-	var all []string
-	for _, f := range tm.frames {
-		if f.times > 1 {
-			all = append(all, f.text)
-		}
-	}
-	return strings.Join(all, "\n")
-}
-
 // output is everything the program wrote to the terminal, escape
 // sequences removed: it holds what was drawn between two captures too,
 // though not laid out in lines.

@@ -228,3 +228,47 @@ func TestDocumentErrorsNameTheSetting(t *testing.T) {
 		t.Errorf("trust policy error does not name the principal setting: %v", trustErr)
 	}
 }
+
+// TestTypingValue: in screen-share mode an identifier's input echoes its
+// masked form, typed or revisited; an unfinished one shows nothing of what
+// its finished form hides; without screen-share the text as it is.
+func TestTypingValue(t *testing.T) {
+	w, err := FromFlags(nil, testPlatform, map[string]string{
+		"name": "acme", "type": ChoiceS3Keys, "bucket": "acme-call-recordings", "region": "eu-west-1",
+		"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+	}, fixedNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.ScreenShare = true
+	const key = "AKIAZ7Q3XK5R2M4PL6WB"
+	for i := 1; i <= len(key); i++ {
+		_ = w.Set("access_key_id", key[:i])
+		f := field(t, w, StepAccess, "access_key_id")
+		if got := w.TypingValue(f, key[:i], true); got != "••••••••" {
+			t.Fatalf("typing %q echoes %q", key[:i], got)
+		}
+		if i < len(key) {
+			if got := w.DisplayValue(f); got != "••••••••" {
+				t.Fatalf("the unfinished %q is shown %q", key[:i], got)
+			}
+		}
+	}
+	f := field(t, w, StepAccess, "access_key_id")
+	if got := w.TypingValue(f, key, false); got != "••••••••L6WB" {
+		t.Errorf("focused again, the access key ID echoes %q", got)
+	}
+	_ = w.Set("user_arn", "arn:aws:iam::37051284")
+	f = field(t, w, StepAccess, "user_arn")
+	if got := w.TypingValue(f, f.Value, true); got != "arn:aws:iam::••••••••" {
+		t.Errorf("a user ARN being typed echoes %q", got)
+	}
+	if got := w.TypingValue(f, "arn", true); got != "arn" {
+		t.Errorf("the start of an ARN echoes %q", got)
+	}
+	w.ScreenShare = false
+	f = field(t, w, StepAccess, "access_key_id")
+	if f.MaskTyping || w.TypingValue(f, key, true) != key {
+		t.Errorf("without screen-share the access key ID is masked: %+v", f)
+	}
+}

@@ -295,9 +295,7 @@ func RunBatch(ctx context.Context, src, dst providers.Provider, loc string, opts
 	r.ev.emit(ScanProgress{Files: int(r.tr.filesTotal.Load()), Bytes: r.tr.bytesTotal.Load(), Done: true})
 	plan.Engine, plan.Describe = b.Engine(), b.Describe()
 	plan.Estimate = b.Estimate(plan.Objects, plan.Bytes)
-	if bc, ok := b.(providers.BatchChecker); ok {
-		plan.Checks = bc.Checks(ctx)
-	}
+	plan.Checks = BatchChecks(ctx, b)
 	if opts.Plan != nil {
 		opts.Plan(plan)
 	}

@@ -18,6 +18,7 @@ func init() { register(newTestCmd) }
 
 func newTestCmd(g *globals) *cobra.Command {
 	var asJSON bool
+	var src testSourceFlags
 	c := &cobra.Command{
 		Use:   "test NAME",
 		Short: "Test a location: every permission, with a hint naming what is missing",
@@ -26,13 +27,24 @@ credentials (for role mode also whether the trust policy requires the external
 ID), bucket region, list, a test upload, read-back when granted, and advisory
 checks (Block Public Access, default encryption, versioning).
 
+With --from SOURCE[:PREFIX], the checks of an export from that saved
+location follow: the source lists and reads with its own credentials, the
+location's credentials may read it (the copy engine), which engine auto
+picks and why, and with --engine batch the batch service's checks.
+
 Exit status: 0 when every check passed (warnings allowed), 1 when a check
-failed, 2 for bad usage. The result and time are saved on the location.`,
+failed, 2 for bad usage. The result and time of the location's own checks
+are saved on the location.`,
 		Example: `  stowage test acme
-  stowage test acme --json | jq -r '.checks[] | select(.status == "fail") | .hint'`,
+  stowage test acme --json | jq -r '.checks[] | select(.status == "fail") | .hint'
+  stowage test acme --from platform:tenants/acme/
+  stowage test acme --from platform --engine batch`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			defer g.redactOutput()()
+			if err := src.check(args[0]); err != nil {
+				return err
+			}
 			f, loc, err := loadLocation(g, args[0])
 			if err != nil {
 				return err
@@ -56,19 +68,43 @@ failed, 2 for bad usage. The result and time are saved on the location.`,
 			if report.Location == "" {
 				report.Location = loc.Name
 			}
+			// The location's own checks are its saved result; the
+			// source's are the export's and are printed only.
 			loc.LastTest = &config.TestResult{At: time.Now().UTC().Truncate(time.Second), OK: report.OK(), Summary: summarize(report)}
+			var st *sourceTest
+			srcReport := providers.Report{}
+			if src.from != "" {
+				s, err := testSource(ctx, f, loc, p, &src, func(ch providers.Check) {
+					if !asJSON && ch.Status != providers.StatusRunning {
+						writeCheck(g.stdout, ch)
+					}
+				}, func(sl *config.Location, prefix, engine string) {
+					if !asJSON {
+						fmt.Fprintf(g.stdout, "\nTesting the export from %s (%s) with --engine %s\n", fromArg(sl.Name, prefix), where(*sl), engine)
+					}
+				})
+				if err != nil {
+					return err
+				}
+				st, srcReport.Checks = &s, s.Checks
+				report.Checks = append(report.Checks, s.Checks...)
+			}
 			saveErr := saveConfig(g, f)
 			if asJSON {
 				enc := json.NewEncoder(g.stdout)
 				enc.SetIndent("", "  ")
 				if err := enc.Encode(struct {
 					providers.Report
-					OK bool `json:"ok"`
-				}{report, report.OK()}); err != nil {
+					Source *sourceTest `json:"source,omitempty"`
+					OK     bool        `json:"ok"`
+				}{report, st, report.OK()}); err != nil {
 					return err
 				}
 			} else {
 				fmt.Fprintf(g.stdout, "\n%s\n", loc.LastTest.Summary)
+				if st != nil {
+					fmt.Fprintf(g.stdout, "From %s: %s\n", fromArg(st.Source, st.Prefix), summarize(srcReport))
+				}
 			}
 			if saveErr != nil {
 				return fmt.Errorf("the test ran, but saving its result failed: %w", saveErr)
@@ -80,6 +116,7 @@ failed, 2 for bad usage. The result and time are saved on the location.`,
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON (for support tickets and scripts)")
+	src.register(c.Flags())
 	return c
 }
 

@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/export"
+	"github.com/stowage-dev/stowage/providers"
+)
+
+// testSourceFlags are `stowage test NAME --from SOURCE[:PREFIX] --engine E`:
+// the checks of an export from another saved location into NAME.
+type testSourceFlags struct {
+	from, engine string
+}
+
+func (s *testSourceFlags) register(f *pflag.FlagSet) {
+	f.StringVar(&s.from, "from", "", "also check an export from this saved location into NAME (`SOURCE[:PREFIX]`): the source lists and reads with its own credentials, NAME's may read it for the copy engine, which engine auto picks; the wizard's Test step tests a location alone and does not run these")
+	f.StringVar(&s.engine, "engine", "", "with --from: the engine to check for (`auto|stream|copy|batch`, default auto; batch adds the batch service's checks)")
+}
+
+// check refuses --engine without --from and an unknown engine, before
+// anything is tested.
+func (s *testSourceFlags) check(name string) error {
+	switch {
+	case s.from == "" && s.engine != "":
+		return usagef("--engine goes with --from SOURCE; example: stowage test %s --from platform --engine %s", name, s.engine)
+	case s.engine != "" && !slices.Contains(export.Engines, s.engine):
+		return usagef("--engine: must be one of %s, got %q; example: stowage test %s --from %s --engine auto", strings.Join(export.Engines, ", "), s.engine, name, cmp.Or(s.from, "platform"))
+	}
+	return nil
+}
+
+// testSource runs the source checks of s.from into loc (opened as dst),
+// calling emit as each ends; src names the source for the report.
+func testSource(ctx context.Context, f *config.File, loc *config.Location, dst providers.Provider, s *testSourceFlags,
+	emit func(providers.Check), heading func(src *config.Location, prefix, engine string)) (sourceTest, error) {
+	name, prefix, err := splitFrom(f, s.from)
+	if err != nil {
+		return sourceTest{}, err
+	}
+	srcLoc, err := findLocation(f, name)
+	if err != nil {
+		return sourceTest{}, err
+	}
+	if srcLoc.Name == loc.Name {
+		return sourceTest{}, usagef("--from %s: the source and the destination are the same location; name the platform's location", s.from)
+	}
+	src, err := openProvider(ctx, f, *srcLoc, 4)
+	if err != nil {
+		return sourceTest{}, err
+	}
+	engine := cmp.Or(s.engine, export.EngineAuto)
+	if heading != nil {
+		heading(srcLoc, prefix, engine)
+	}
+	from := export.FromLocation{Name: srcLoc.Name, Prefix: prefix, Provider: src}
+	checks := export.CheckSource(ctx, dst, loc.Name, from, export.SourceCheckOptions{Engine: engine, Emit: emit})
+	return sourceTest{Source: srcLoc.Name, Prefix: prefix, Engine: engine, Checks: checks}, nil
+}
+
+// sourceTest is what --from adds to the report (--json: "source").
+type sourceTest struct {
+	Source string            `json:"location"`
+	Prefix string            `json:"prefix"`
+	Engine string            `json:"engine"`
+	Checks []providers.Check `json:"-"`
+}
+
+// fromArg is SOURCE[:PREFIX] as --from takes it.
+func fromArg(name, prefix string) string {
+	if prefix == "" {
+		return name
+	}
+	return name + ":" + prefix
+}

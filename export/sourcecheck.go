@@ -150,6 +150,9 @@ func CheckSource(ctx context.Context, dst providers.Provider, loc string, from F
 		}
 		failCheck(c, fmt.Errorf("a HEAD of %s with %q's credentials: %w", probe, loc, err))
 		if errors.Is(err, providers.ErrAccessDenied) {
+			// The provider's error names the copy's own action; what
+			// the probe lacks is the read of the source.
+			c.Detail = fmt.Sprintf("%q's credentials may not read the source: a HEAD of %s was denied (s3:GetObject on the source)", loc, probe)
 			c.Hint = fmt.Sprintf("`stowage policy %s --kind copy-source --from %s` prints the statement that allows it", loc, fromArg)
 		}
 		// With auto the export streams instead: the copy engine's

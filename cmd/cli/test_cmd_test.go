@@ -1,12 +1,16 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/stowage-dev/stowage/config"
 	"github.com/stowage-dev/stowage/internal/testenv"
@@ -123,4 +127,81 @@ func toJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestTestCommandFrom runs `stowage test NAME --from SOURCE` against
+// MinIO: the destination's user lacks the copy-source statement, so with
+// --engine copy the copy check fails (exit 1) naming the document that
+// fixes it, with auto it is advisory and auto says stream (exit 0); the
+// location's saved result holds its own checks only; --json holds the
+// source checks and names the source; bad usage is refused.
+func TestTestCommandFrom(t *testing.T) {
+	m := testenv.SharedMinIO(t, testenv.MinIOOptions{TLS: true})
+	bucket, srcBucket := testenv.UniqueName("cmdfrom"), testenv.UniqueName("cmdsrc")
+	m.CreateBucket(t, bucket)
+	m.CreateBucket(t, srcBucket)
+	if _, err := m.S3Client(t, "", "").PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(srcBucket), Key: aws.String("rec/a.wav"),
+		Body: strings.NewReader("RIFF recording")}); err != nil {
+		t.Fatal(err)
+	}
+	loc := config.Location{Name: "customer", Type: config.TypeS3, S3: &config.S3{
+		Bucket: bucket, Region: "us-east-1", Prefix: "calls/", Auth: config.AuthKeys,
+		Endpoint: m.Endpoint, PathStyle: true, CABundle: m.CAFile, ChecksumMode: config.ChecksumWhenRequired,
+	}}
+	doc, err := policies.Permissions(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc.S3.AccessKeyID, loc.S3.SecretAccessKey = m.CreateUser(t, doc)
+	src := config.Location{Name: "platform", Type: config.TypeS3, S3: &config.S3{
+		Bucket: srcBucket, Region: "us-east-1", Prefix: "rec/", Auth: config.AuthKeys,
+		Endpoint: m.Endpoint, PathStyle: true, CABundle: m.CAFile, ChecksumMode: config.ChecksumWhenRequired,
+	}}
+	src.S3.AccessKeyID, src.S3.SecretAccessKey = m.CreateUser(t, `{"Version":"2012-10-17","Statement":[
+{"Effect":"Allow","Action":["s3:ListBucket"],"Resource":["arn:aws:s3:::`+srcBucket+`"]},
+{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::`+srcBucket+`/rec/*"]}]}`)
+	cfg := saveLocations(t, loc, src)
+
+	out, errOut, code := runCLI(t, "", "--config", cfg, "test", "customer", "--from", "platform", "--engine", "copy")
+	t.Log("\n" + out)
+	if code != ExitFailed {
+		t.Fatalf("--engine copy: code %d, want 1\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"Testing the export from platform", "[ok]   Source listable: 1 object", "[ok]   Source object readable",
+		"[FAIL] Destination can read the source (copy)", "stowage policy customer --kind copy-source --from platform", "From platform: "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--engine copy: output lacks %q", want)
+		}
+	}
+	f, err := config.Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := f.Find("customer"); l.LastTest == nil || !l.LastTest.OK {
+		t.Errorf("the location's own checks passed, its saved result says %+v", l.LastTest)
+	}
+
+	out, errOut, code = runCLI(t, "", "--config", cfg, "test", "customer", "--from", "platform:", "--json")
+	var report struct {
+		OK     bool `json:"ok"`
+		Source struct{ Location, Engine string }
+		Checks []struct{ ID, Status, Detail string } `json:"checks"`
+	}
+	if err := json.Unmarshal([]byte(out), &report); err != nil || code != ExitOK || !report.OK || report.Source.Location != "platform" || report.Source.Engine != "auto" {
+		t.Fatalf("--json auto: code %d err %v\n%s%s", code, err, out, errOut)
+	}
+	ids := map[string]string{}
+	for _, c := range report.Checks {
+		ids[c.ID] = c.Status + " " + c.Detail
+	}
+	if !strings.HasPrefix(ids["source-copy-read"], "fail ") || !strings.HasPrefix(ids["source-engine"], "pass stream: ") || !strings.HasPrefix(ids["put"], "pass") {
+		t.Errorf("--json auto checks: %v", ids)
+	}
+
+	for _, args := range [][]string{{"--engine", "batch"}, {"--from", "platform", "--engine", "fast"}, {"--from", "nowhere"}, {"--from", "customer"}} {
+		out, errOut, code = runCLI(t, "", append([]string{"--config", cfg, "test", "customer"}, args...)...)
+		if code != ExitUsage || !strings.Contains(errOut, "example") && !strings.Contains(errOut, "platform") {
+			t.Errorf("%v: code %d, want 2 with an example\n%s%s", args, code, out, errOut)
+		}
+	}
 }

@@ -20,8 +20,8 @@ type testSourceFlags struct {
 }
 
 func (s *testSourceFlags) register(f *pflag.FlagSet) {
-	f.StringVar(&s.from, "from", "", "also check an export from this saved location into NAME (`SOURCE[:PREFIX]`): the source lists and reads with its own credentials, NAME's may read it for the copy engine, which engine auto picks; the wizard's Test step tests a location alone and does not run these")
-	f.StringVar(&s.engine, "engine", "", "with --from: the engine to check for (`auto|stream|copy|batch`, default auto; batch adds the batch service's checks)")
+	f.StringVar(&s.from, "from", "", "also check an export from this saved location (`SOURCE[:PREFIX]`) into NAME: the source lists and reads with its own credentials, NAME's may read it for the copy engine, which engine auto picks; the wizard's Test step tests a location alone and does not run these")
+	f.StringVar(&s.engine, "engine", "", "with --from: the `engine` to check for: auto (default), stream, copy, or batch (adds the batch service's checks)")
 }
 
 // check refuses --engine without --from and an unknown engine, before

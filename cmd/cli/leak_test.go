@@ -143,7 +143,7 @@ var leakRuns = map[string][][]string{
 	"stowage platform": {{"platform"}},
 	"stowage test": {{"test", "globex"}, {"test", "globex", "--json"}, {"test", "azure"}, {"test", "nas"},
 		{"test", "globex", "--from", "platform"}, {"test", "globex", "--from", "platform:2026/", "--engine", "copy", "--json"},
-		{"test", "globex", "--from", "platform", "--engine", "batch"}, {"test", "azure", "--from", "platform", "--json"},
+		{"test", "globex", "--from", "platform", "--engine", "batch", "--batch-role-arn", "arn:aws:iam::444455556666:role/StowageBatchOperations"}, {"test", "azure", "--from", "platform", "--json"},
 		{"test", "nas", "--from", "globex", "--engine", "stream"}},
 	"stowage setup": {{"setup", "--non-interactive", "--name", "initech", "--type", "s3-role", "--bucket", "initech-recordings", "--region", "us-west-2", "--role-arn", "arn:aws:iam::989898121212:role/stowage", "--test", "never"}},
 	"stowage export": {{"export", "globex", "{src}", "--no-tui"}, {"export", "nas", "{src}", "--json"}, {"export", "azure", "{src}", "--no-tui"},

@@ -198,7 +198,8 @@ func TestTestCommandFrom(t *testing.T) {
 		t.Errorf("--json auto checks: %v", ids)
 	}
 
-	for _, args := range [][]string{{"--engine", "batch"}, {"--from", "platform", "--engine", "fast"}, {"--from", "nowhere"}, {"--from", "customer"}} {
+	for _, args := range [][]string{{"--engine", "batch"}, {"--from", "platform", "--engine", "fast"}, {"--from", "nowhere"}, {"--from", "customer"},
+		{"--from", "platform", "--batch-role-arn", "arn:aws:iam::123456789012:role/B"}} {
 		out, errOut, code = runCLI(t, "", append([]string{"--config", cfg, "test", "customer"}, args...)...)
 		if code != ExitUsage || !strings.Contains(errOut, "example") && !strings.Contains(errOut, "platform") {
 			t.Errorf("%v: code %d, want 2 with an example\n%s%s", args, code, out, errOut)

@@ -78,8 +78,7 @@ func (p *Provider) copyErr(op string, sp *Provider, srcKey string, err error) er
 	err = p.mapErr(op, "s3:PutObject", false, err)
 	var pe *providers.Error
 	if errors.As(err, &pe) && errors.Is(err, providers.ErrAccessDenied) {
-		more := fmt.Sprintf("the copy engine also needs this location's identity to read s3://%s/%s (s3:GetObject); `stowage policy %s --kind copy-source --from %s` prints the statement",
-			sp.s3c.Bucket, sp.key(srcKey), p.loc.Name, sp.loc.Name)
+		more := "the copy engine also needs " + copyReadHint(p, sp, srcKey)
 		if pe.Hint != "" {
 			pe.Hint += "; " + more
 		} else {
@@ -87,6 +86,13 @@ func (p *Provider) copyErr(op string, sp *Provider, srcKey string, err error) er
 		}
 	}
 	return err
+}
+
+// copyReadHint says what lets p's identity read srcKey of sp, and where
+// the statement is.
+func copyReadHint(p, sp *Provider, srcKey string) string {
+	return fmt.Sprintf("this location's identity to read s3://%s/%s (s3:GetObject); `stowage policy %s --kind copy-source --from %s` prints the statement",
+		sp.s3c.Bucket, sp.key(srcKey), p.loc.Name, sp.loc.Name)
 }
 
 // CopyObject has the store copy srcKey of src into key, with this
@@ -189,7 +195,14 @@ func (p *Provider) CheckCopyRead(ctx context.Context, src providers.Provider, sr
 		Key:    aws.String(sp.key(srcKey)),
 	})
 	if err != nil {
-		return p.copyErr("copy-probe", sp, srcKey, err)
+		// Only the read of the source is asked here: a denial names that
+		// permission on the source, not a write to this location.
+		err = p.mapErr("copy-probe", "s3:GetObject", false, err)
+		var pe *providers.Error
+		if errors.As(err, &pe) && errors.Is(err, providers.ErrAccessDenied) {
+			pe.Hint = copyReadHint(p, sp, srcKey)
+		}
+		return err
 	}
 	return nil
 }

@@ -219,7 +219,6 @@ type engine struct {
 	// (Options.From).
 	copier providers.Copier
 	srcGet providers.Getter
-	bufs   partBufs // the stream engine's part buffers, reused
 	loc    string
 	s      *settings
 	j      *Journal
@@ -229,6 +228,7 @@ type engine struct {
 	ev     *dispatcher
 	sched  *scheduler
 	budget *semaphore.Weighted
+	bufs   *partBufs // the stream engine's read buffers
 	cls    *classifier
 	out    *outage.Tracker
 	// retries counts every retry, the provider client's included.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/stowage-dev/stowage/providers"
@@ -103,6 +102,7 @@ func (e *engine) setupFrom() error {
 	f := e.s.From
 	if f.Engine != EngineCopy {
 		e.srcGet = f.Provider.(providers.Getter)
+		e.bufs = newPartBufs(e.s.MemoryBudget)
 		return nil
 	}
 	c, ok := e.p.(providers.Copier)
@@ -231,11 +231,12 @@ func (e *engine) runObject(t *fileTask) {
 			return err
 		}
 		defer e.budget.Release(n)
-		buf, err := e.readSource(ctx, t, 0, t.size, false)
+		buf, err := e.readSource(ctx, t, 0, t.size)
 		if err != nil {
 			return err
 		}
 		obj, err = e.p.Put(ctx, t.key, providers.NewBytes(t.path, buf), t.size, providers.PutOptions{Progress: fl.report})
+		e.bufs.put(buf, err == nil)
 		return err
 	})
 	if err == nil && obj.Size != 0 && obj.Size != t.size {
@@ -258,10 +259,10 @@ func (e *engine) copyErr(err error) error {
 	return err
 }
 
-// readSource reads bytes [off, off+n) of t's source object into memory,
-// checking that the object is still the version listed. A full part (full)
-// is read into a buffer of e.bufs, which the caller puts back once sent.
-func (e *engine) readSource(ctx context.Context, t *fileTask, off, n int64, full bool) ([]byte, error) {
+// readSource reads bytes [off, off+n) of t's source object into a buffer
+// of e.bufs, checking that the object is still the version listed; the
+// caller gives the buffer back once its request has ended.
+func (e *engine) readSource(ctx context.Context, t *fileTask, off, n int64) ([]byte, error) {
 	length := n
 	if off == 0 && n == t.size {
 		// A whole-object read: the source's client verifies the stored
@@ -276,16 +277,9 @@ func (e *engine) readSource(ctx context.Context, t *fileTask, off, n int64, full
 	if t.src.etag != "" && obj.ETag != "" && strings.Trim(obj.ETag, `"`) != strings.Trim(t.src.etag, `"`) {
 		return nil, fmt.Errorf("%w (the source object changed since it was listed); it will be exported again on the next run", errSourceChanged)
 	}
-	var buf []byte
-	if full {
-		buf = e.bufs.get(n)
-	} else {
-		buf = make([]byte, n)
-	}
+	buf := e.bufs.get(n)
 	if _, err := io.ReadFull(rc, buf); err != nil {
-		if full {
-			e.bufs.put(buf)
-		}
+		e.bufs.put(buf, true)
 		return nil, &sourceError{source: e.s.From.Name, err: fmt.Errorf("read %s: %w", t.src.key, err)}
 	}
 	if length < 0 {
@@ -293,9 +287,11 @@ func (e *engine) readSource(ctx context.Context, t *fileTask, off, n int64, full
 		// more bytes than listed means the object changed.
 		m, err := io.Copy(io.Discard, io.LimitReader(rc, 1))
 		if err != nil {
+			e.bufs.put(buf, true)
 			return nil, &sourceError{source: e.s.From.Name, err: fmt.Errorf("read %s: %w", t.src.key, err)}
 		}
 		if m > 0 {
+			e.bufs.put(buf, true)
 			return nil, fmt.Errorf("%w (the source object grew since it was listed); it will be exported again on the next run", errSourceChanged)
 		}
 	}
@@ -314,52 +310,14 @@ func (e *engine) sendObjectPart(ctx context.Context, mf *multipartFile, pt *part
 		return providers.Part{}, err
 	}
 	defer e.budget.Release(n)
-	full := pt.size == mf.partSize
-	buf, err := e.readSource(ctx, t, pt.offset, pt.size, full)
+	buf, err := e.readSource(ctx, t, pt.offset, pt.size)
 	if err != nil {
 		return providers.Part{}, err
 	}
-	if full {
-		defer e.bufs.put(buf)
-	}
-	return e.mp.UploadPart(ctx, t.key, mf.uploadID, pt.number, providers.NewBytes(t.path, buf), 0, pt.size,
+	part, err := e.mp.UploadPart(ctx, t.key, mf.uploadID, pt.number, providers.NewBytes(t.path, buf), 0, pt.size,
 		providers.PutOptions{Progress: fl.report})
-}
-
-// partBufs keeps the stream engine's buffers of full parts once they are
-// sent, for the next part. Without it each part was a fresh allocation and
-// the garbage collector let the heap run to about twice the memory budget
-// (a 2 GiB object at 32 × 16 MiB parts peaked at 1 GiB RSS). A buffer is
-// kept only after its request ended, and the full parts in flight are
-// bounded by the budget, so the kept ones are too. Only one size is kept
-// (a run's part size; another size replaces it). Whole objects and last
-// parts, of any size, are left to the allocator.
-type partBufs struct {
-	mu   sync.Mutex
-	size int
-	free [][]byte
-}
-
-func (b *partBufs) get(n int64) []byte {
-	b.mu.Lock()
-	if k := len(b.free); k > 0 && int64(b.size) == n {
-		buf := b.free[k-1]
-		b.free = b.free[:k-1]
-		b.mu.Unlock()
-		return buf
-	}
-	b.mu.Unlock()
-	return make([]byte, n)
-}
-
-// put keeps buf, a full part's buffer whose request has ended.
-func (b *partBufs) put(buf []byte) {
-	b.mu.Lock()
-	if len(buf) != b.size {
-		b.size, b.free = len(buf), nil
-	}
-	b.free = append(b.free, buf)
-	b.mu.Unlock()
+	e.bufs.put(buf, err == nil)
+	return part, err
 }
 
 // sourceUnchanged checks, before a multipart upload is completed, that a

@@ -26,6 +26,12 @@ const (
 	DefaultPlanSample         = 20
 	DefaultStatsInterval      = time.Second
 	DefaultOutageTimeout      = 10 * time.Second
+	// DefaultStreamMemory caps the stream engine's default memory budget:
+	// its parts are held in memory (files are read from disk), so the
+	// Concurrency × PartSize of a folder export (512 MiB) would be a lot
+	// to ask of a laptop or a small VM. 16 parts of 16 MiB in flight still
+	// keep a link busy; --memory raises or lowers it.
+	DefaultStreamMemory = 256 << 20
 
 	maxConcurrency = 1024
 	maxPartSize    = 5 << 30
@@ -81,8 +87,10 @@ type Options struct {
 	MultipartThreshold int64
 	// MemoryBudget caps the bytes of requests in flight at once (a request
 	// larger than the budget waits for the whole budget). Uploads read the
-	// files directly, so this bounds what the SDKs may buffer. Zero means
-	// Concurrency × PartSize.
+	// files directly, so this bounds what the SDKs may buffer; the stream
+	// engine holds its parts in (reused) buffers within it. Zero means
+	// Concurrency × PartSize, and for the stream engine
+	// min(Concurrency × PartSize, DefaultStreamMemory), at least one part.
 	MemoryBudget int64
 
 	// DeleteSource removes each local file once its object is confirmed in
@@ -307,6 +315,9 @@ func prepare(opts Options, needJournal bool) (*settings, error) {
 	switch {
 	case s.MemoryBudget == 0:
 		s.MemoryBudget = int64(s.Concurrency) * s.PartSize
+		if s.From != nil && s.From.Engine == EngineStream {
+			s.MemoryBudget = max(min(s.MemoryBudget, DefaultStreamMemory), s.PartSize)
+		}
 	case s.MemoryBudget < 0:
 		return nil, optErr("--memory", "--memory 512MiB", "must not be negative, got %d", s.MemoryBudget)
 	}

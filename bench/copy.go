@@ -16,8 +16,8 @@ import (
 // `stowage export DST --from src --engine copy|stream` moves it to another
 // bucket of the same server. Copy should be request-bound (the server
 // copies) with almost no bytes through the client; stream reads and sends
-// every byte.
-func runCopy(ctx context.Context, bin string, srv *server, big dataSet, state, logs string) ([]result, error) {
+// every byte. streamMem, when not empty, is the stream run's --memory.
+func runCopy(ctx context.Context, bin string, srv *server, big dataSet, state, logs, streamMem string) ([]result, error) {
 	src, dstCopy, dstStream := "copy-src", "copy-dst-copy", "copy-dst-stream"
 	for _, b := range []string{src, dstCopy, dstStream} {
 		if err := srv.createBucket(ctx, b); err != nil {
@@ -47,6 +47,9 @@ func runCopy(ctx context.Context, bin string, srv *server, big dataSet, state, l
 		dst := map[string]string{"copy": dstCopy, "stream": dstStream}[engine]
 		cmd := exportCommand(ctx, bin, cfg, "", 0, "")
 		cmd.Args = []string{bin, "--config", cfg, "export", "dst-" + engine, "--from", "src", "--engine", engine, "--json"}
+		if engine == "stream" && streamMem != "" {
+			cmd.Args = append(cmd.Args, "--memory", streamMem)
+		}
 		syscallSync()
 		logf("stowage: --engine %s of %s, load %.2f", engine, mib(big.Bytes), loadAvg())
 		var bo binaryOutcome

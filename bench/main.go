@@ -66,6 +66,7 @@ type options struct {
 	tools       string
 	sets        string
 	concurrency int
+	streamMem   string
 	checksum    string
 	profileDir  string
 	scaleFiles  string
@@ -98,6 +99,7 @@ func mainCode() int {
 	flag.StringVar(&o.sets, "sets", "small,big,rerun", "comma-separated measurements: small, big, rerun, scale (tiny files to a local folder, -scale-files), copy (copy vs stream engine on a 2 GiB object)")
 	flag.StringVar(&o.scaleFiles, "scale-files", defaultScaleFileList, "file counts of the scale set, comma-separated")
 	flag.IntVar(&o.concurrency, "concurrency", 0, "Stowage's Options.Concurrency (0: the engine's default)")
+	flag.StringVar(&o.streamMem, "stream-memory", "", "Stowage's --memory for the copy set's stream run, e.g. 64MiB, 512MiB (default: the engine's)")
 	flag.StringVar(&o.checksum, "checksum-mode", "", "Stowage's checksum_mode: when_required or when_supported (default: the provider's, when_required on MinIO)")
 	flag.StringVar(&o.profileDir, "profile", "", "write CPU and allocation profiles of every Stowage run into `dir`")
 	flag.StringVar(&o.minio, "minio", "", "MinIO binary (default: .tools/bin/minio from scripts/install-tools.sh)")
@@ -418,7 +420,7 @@ func run(ctx context.Context, o options) error {
 
 	var copyResults []result
 	if copyRun {
-		if copyResults, err = runCopy(ctx, stowageBin, srv, big, state, logs); err != nil {
+		if copyResults, err = runCopy(ctx, stowageBin, srv, big, state, logs, o.streamMem); err != nil {
 			return err
 		}
 	}

@@ -40,6 +40,7 @@ type exportFlags struct {
 	dryRun           bool
 	concurrency      int
 	partSize         string
+	memory           string
 	deleteSource     bool
 	noTUI            bool
 	asJSON           bool
@@ -79,8 +80,9 @@ the objects move:
           copy-source --from SOURCE prints the statement); no object byte
           passes through this machine
   stream  ranged reads from the source sent as the parts of an upload, any
-          pair of stores (S3, S3-compatible, Azure); memory is bounded by
-          --concurrency x --part-size
+          pair of stores (S3, S3-compatible, Azure); the parts in flight
+          are held in memory, bounded by --memory (default: --concurrency x
+          --part-size, at most 256 MiB, at least one part)
   auto    (the default) copy when it can be used, probed with a HEAD of one
           source object with the destination's credentials, else stream; the
           choice and why are printed first (--json: an "engine" line)
@@ -101,7 +103,7 @@ files failed, 2 for bad usage, 130 when stopped before the end.`,
   stowage export acme /data/calls --key-template '{mtime:2006/01/02}/{base}' --dry-run
   stowage export nas /data/calls --no-tui --concurrency 64 --part-size 32MiB
   stowage export acme --from platform:tenants/acme/ --include '*.wav' --since 2024-01-01
-  stowage export acme --from platform:tenants/acme/ --engine stream --part-size 32MiB
+  stowage export acme --from platform:tenants/acme/ --engine stream --part-size 32MiB --memory 128MiB
   stowage export acme --from platform:tenants/acme/ --engine batch --batch-role-arn arn:aws:iam::123456789012:role/StowageBatchOperations`,
 		Args: func(c *cobra.Command, args []string) error {
 			if fl.from != "" {
@@ -128,6 +130,7 @@ files failed, 2 for bad usage, 130 when stopped before the end.`,
 	f.BoolVar(&fl.dryRun, "dry-run", false, "show what would be exported and upload nothing")
 	f.IntVar(&fl.concurrency, "concurrency", export.DefaultConcurrency, fmt.Sprintf("uploads and parts in flight at once (%d-%d)", minExportConcurrency, maxExportConcurrency))
 	f.StringVar(&fl.partSize, "part-size", "", "part size of large files' uploads, e.g. 16MiB, 64M, 1GiB (`SIZE`; default 16MiB)")
+	f.StringVar(&fl.memory, "memory", "", "most bytes of requests in flight at once, e.g. 128MiB, 1GiB (`SIZE`; default --concurrency x --part-size; with --engine stream, which holds its parts in memory, at most 256MiB)")
 	f.BoolVar(&fl.deleteSource, "delete-source", false, "delete each local file once its object is confirmed in the location")
 	f.BoolVar(&fl.noTUI, "no-tui", false, "print status lines to stderr instead of the progress screen")
 	f.BoolVar(&fl.asJSON, "json", false, "print progress events and the summary as JSON Lines on stdout")
@@ -209,6 +212,11 @@ func (fl *exportFlags) options(sources []string) (export.Options, error) {
 	if fl.partSize != "" {
 		if opts.PartSize, err = parseSize(fl.partSize); err != nil {
 			return opts, usagef("--part-size: %v; example: --part-size 16MiB", err)
+		}
+	}
+	if fl.memory != "" {
+		if opts.MemoryBudget, err = parseSize(fl.memory); err != nil {
+			return opts, usagef("--memory: %v; example: --memory 256MiB", err)
 		}
 	}
 	if fl.deleteSource && fl.dryRun {

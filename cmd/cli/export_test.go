@@ -163,6 +163,8 @@ func TestExportBadInput(t *testing.T) {
 		{"part size not a size", []string{src, "--part-size", "big"}, []string{"--part-size:", `"big" is not a positive size`, "--part-size 16MiB"}},
 		{"part size below the location's minimum", []string{src, "--part-size", "64KiB"}, []string{"--part-size: must be between 1 MiB and 5 GiB", `location "nas"`, "64KiB (64 KiB)"}},
 		{"part size above the maximum", []string{src, "--part-size", "6GiB"}, []string{"--part-size: must be between 1 MiB and 5 GiB"}},
+		{"memory not a size", []string{src, "--memory", "lots"}, []string{"--memory:", `"lots" is not a positive size`, "--memory 256MiB"}},
+		{"memory zero", []string{src, "--memory", "0"}, []string{"--memory:", `"0" is not a positive size`, "--memory 256MiB"}},
 		{"json and no-tui", []string{src, "--json", "--no-tui"}, []string{"--no-tui and --json exclude each other"}},
 		{"bad key template", []string{src, "--key-template", "{nope}"}, []string{"--key-template"}},
 		{"bad include", []string{src, "--include", ""}, []string{"--include"}},

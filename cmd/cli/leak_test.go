@@ -151,7 +151,7 @@ var leakRuns = map[string][][]string{
 		{"export", "globex", "--from", "platform", "--engine", "batch", "--json", "--yes"},
 		{"export", "globex", "--from", "platform", "--engine", "batch", "--yes", "--no-tui"},
 		{"export", "globex", "--from", "platform", "--no-tui"},
-		{"export", "globex", "--from", "platform:2026/", "--engine", "stream", "--json"},
+		{"export", "globex", "--from", "platform:2026/", "--engine", "stream", "--memory", "64MiB", "--json"},
 		{"export", "globex", "--from", "platform", "--engine", "copy", "--dry-run", "--json"},
 		{"export", "nas", "--from", "platform", "--engine", "auto", "--no-tui"}},
 	"stowage download":   {{"download", "globex", "{dir}/dl-s3", "--no-tui"}, {"download", "azure", "{dir}/dl-az", "--no-tui"}},

@@ -79,3 +79,46 @@ func TestStreamDefaultMemoryBudget(t *testing.T) {
 		}
 	}
 }
+
+// TestPartBufsOwnAtMostTheBudget: the free list reuses buffers of finished
+// requests, never owns more than its limit (idle ones are dropped to make
+// room), keeps no buffer of a failed request nor one larger than the limit,
+// and leaves small reads to the GC.
+func TestPartBufsOwnAtMostTheBudget(t *testing.T) {
+	const mib = 1 << 20
+	p := newPartBufs(10 * mib)
+	a, b := p.get(4*mib), p.get(4*mib)
+	p.put(a, true)
+	if c := p.get(3 * mib); &c[:1][0] != &a[:1][0] || len(c) != 3*mib {
+		t.Fatalf("a 3 MiB read did not reuse the idle 4 MiB buffer")
+	}
+	if p.owned != 8*mib {
+		t.Fatalf("owns %d MiB, want 8", p.owned/mib)
+	}
+	p.put(b, false) // failed: dropped
+	if p.owned != 4*mib || len(p.idle) != 0 {
+		t.Fatalf("a failed request's buffer was kept: owns %d MiB, %d idle", p.owned/mib, len(p.idle))
+	}
+	d := p.get(5 * mib)
+	p.put(d, true)
+	e := p.get(5 * mib) // reuses d
+	p.put(e, true)
+	f := p.get(1 * mib) // too small for d (over twice its size): a new one fits
+	if p.owned != 10*mib {
+		t.Fatalf("owns %d MiB, want 10", p.owned/mib)
+	}
+	p.put(f, true)
+	g := p.get(6 * mib) // drops idle buffers until it fits the limit
+	if p.owned > 10*mib {
+		t.Fatalf("owns %d MiB, over the 10 MiB limit", p.owned/mib)
+	}
+	huge := p.get(20 * mib) // larger than the budget: let through, not kept
+	p.put(huge, true)
+	p.put(g, true)
+	if p.owned > 10*mib {
+		t.Fatalf("owns %d MiB after the oversized buffer came back, over the 10 MiB limit", p.owned/mib)
+	}
+	if small := p.get(1000); cap(small) != 1000 {
+		t.Fatalf("a small read got a %d-byte buffer", cap(small))
+	}
+}

@@ -2,6 +2,7 @@ package export
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"testing"
 )
@@ -121,4 +122,48 @@ func TestPartBufsOwnAtMostTheBudget(t *testing.T) {
 	if small := p.get(1000); cap(small) != 1000 {
 		t.Fatalf("a small read got a %d-byte buffer", cap(small))
 	}
+	for n, want := range map[int64]int64{6*mib + 1: 6*mib + mib/2, 6*mib + 44<<10: 6*mib + mib/2, 16 * mib: 16 * mib, 16*mib + 1: 18 * mib} {
+		if got := sizeClass(n); got != want {
+			t.Errorf("sizeClass(%d) = %d, want %d", n, got, want)
+		}
+	}
+}
+
+// TestStreamReusesWholeObjectBuffers: objects below the multipart
+// threshold (most recordings) are read whole, each into its own buffer;
+// streaming 12 of about 6 MiB (72 MiB, sizes differing by a few KB) with
+// a 13 MiB budget allocates about the budget too, not the bytes streamed.
+func TestStreamReusesWholeObjectBuffers(t *testing.T) {
+	objs := map[string]int{}
+	var total int64
+	for i := range 12 {
+		objs[fmt.Sprintf("rec/2024/call-%02d.wav", i)] = 6<<20 + i*4096
+		total += int64(6<<20 + i*4096)
+	}
+	es := newEngineServers(t, objs)
+	from := es.source(t)
+	from.Prefix = "2024/"
+	from.Engine = EngineStream
+	dst, _ := es.customer(t, false)
+	e := newEnv(t)
+	opts := e.opts()
+	opts.Sources = nil
+	opts.From = &from
+	opts.Concurrency, opts.MemoryBudget = 4, 13<<20 // two objects in flight
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	sum, err := Run(context.Background(), dst, "customer", opts)
+	runtime.ReadMemStats(&after)
+	if err != nil || sum.Files != len(objs) || sum.Failed != 0 {
+		t.Fatalf("%+v, %v", sum, err)
+	}
+	alloc := int64(after.TotalAlloc - before.TotalAlloc)
+	t.Logf("streamed %d objects, %.1f MiB, with a %d MiB budget: %.1f MiB allocated", len(objs), float64(total)/(1<<20), opts.MemoryBudget>>20, float64(alloc)/(1<<20))
+	if limit := opts.MemoryBudget + 16<<20; alloc > limit {
+		t.Fatalf("the run allocated %d MiB for %d MiB of objects with a %d MiB budget; want at most %d MiB (object buffers reused)",
+			alloc>>20, total>>20, opts.MemoryBudget>>20, limit>>20)
+	}
+	es.assertCopied(t)
 }

@@ -85,6 +85,19 @@ func TestSignalsToTheBinary(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A few large files, sent first (largest first; first in the listing a
+	// download reads), so the request in flight when the signals come takes
+	// long enough for the second one to find the run still stopping: with
+	// tiny files alone the graceful stop could finish between the two.
+	for i := range 4 {
+		p := filepath.Join(src, fmt.Sprintf("2024/00/big-%d.wav", i))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data(p, 48<<20), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, tt := range []struct {
 		name string
 		n    int

@@ -24,8 +24,10 @@ func (c *cli) killAt(t *testing.T, src string, arm func(kill func()), args ...st
 	killed := make(chan struct{})
 	arm(func() {
 		once.Do(func() {
-			cmd.Process.Signal(syscall.SIGKILL)
+			// Say so before the signal: the child can be gone, and Wait
+			// return, before Signal itself returns.
 			close(killed)
+			cmd.Process.Signal(syscall.SIGKILL)
 		})
 	})
 	exited := make(chan struct{})

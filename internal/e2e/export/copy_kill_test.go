@@ -111,9 +111,19 @@ func TestKillMidUploadPartCopyThenRerun(t *testing.T) {
 	// Slow each copy request of the big object so the kill lands between
 	// parts.
 	px.setDelay(big, 200*time.Millisecond)
+	// Once MinIO holds three parts, give the journal a moment to commit
+	// them (it commits in groups, and a loaded machine can delay that past
+	// the instant MinIO lists them), then kill: the parts copied meanwhile
+	// are few, as each copy request of the big object waits 200 ms.
+	var heldAt time.Time
 	c.killWhen(t, "--from", func() bool {
-		_, parts := upload()
-		return len(parts) >= 3
+		if heldAt.IsZero() {
+			if _, parts := upload(); len(parts) >= 3 {
+				heldAt = time.Now()
+			}
+			return false
+		}
+		return time.Since(heldAt) >= 250*time.Millisecond
 	}, append(args, "--no-tui")...)
 	uploadID, held := upload()
 	if uploadID == "" || len(held) >= nParts {

@@ -515,32 +515,41 @@ func (e *engine) scan() error {
 			return errHalted
 		}
 		t, dec, reason, err := e.cls.classify(f)
-		e.tr.filesTotal.Add(1)
-		e.tr.bytesTotal.Add(f.size)
-		if now := time.Now(); now.Sub(lastEmit) >= 200*time.Millisecond {
-			lastEmit = now
-			e.ev.emitLossy(ScanProgress{Files: int(e.tr.filesTotal.Load()), Bytes: e.tr.bytesTotal.Load()})
-		}
-		switch dec {
-		case decFail:
-			e.failFile(t, err, time.Now(), nil)
-			return nil
-		case decSkip:
-			if e.s.DeleteSource {
-				t.skipOnly = true
-				if !e.sched.pushFile(t) {
-					return errHalted
-				}
-				return nil
-			}
-			e.skipFile(t, reason, false)
-			return nil
-		}
-		if !e.sched.pushFile(t) {
-			return errHalted
-		}
-		return nil
+		return e.admit(t, dec, reason, err, f.size, &lastEmit)
 	}, onErr, e.ignoreFile)
+}
+
+// admit counts a file (or source object) the scan found and, by the
+// classifier's decision, fails it, skips it or queues it, reporting scan
+// progress at most every 200 ms (lastEmit). Folder and location scans
+// share it.
+func (e *engine) admit(t *fileTask, dec decision, reason string, err error, size int64, lastEmit *time.Time) error {
+	e.tr.filesTotal.Add(1)
+	e.tr.bytesTotal.Add(size)
+	if now := time.Now(); now.Sub(*lastEmit) >= 200*time.Millisecond {
+		*lastEmit = now
+		e.ev.emitLossy(ScanProgress{Files: int(e.tr.filesTotal.Load()), Bytes: e.tr.bytesTotal.Load()})
+	}
+	switch dec {
+	case decFail:
+		e.failFile(t, err, time.Now(), nil)
+		return nil
+	case decSkip:
+		// --delete-source (folders only) still has a done file deleted.
+		if e.s.DeleteSource && e.s.From == nil {
+			t.skipOnly = true
+			if !e.sched.pushFile(t) {
+				return errHalted
+			}
+			return nil
+		}
+		e.skipFile(t, reason, false)
+		return nil
+	}
+	if !e.sched.pushFile(t) {
+		return errHalted
+	}
+	return nil
 }
 
 // ignoreFile reports an entry of a source that is not a regular file: a

@@ -137,25 +137,7 @@ func (e *engine) scanObjects() error {
 			return errHalted
 		}
 		t, dec, reason, err := e.cls.classify(fo)
-		dec = classifyObject(t, dec, o)
-		e.tr.filesTotal.Add(1)
-		e.tr.bytesTotal.Add(o.Size)
-		if now := time.Now(); now.Sub(lastEmit) >= 200*time.Millisecond {
-			lastEmit = now
-			e.ev.emitLossy(ScanProgress{Files: int(e.tr.filesTotal.Load()), Bytes: e.tr.bytesTotal.Load()})
-		}
-		switch dec {
-		case decFail:
-			e.failFile(t, err, time.Now(), nil)
-			return nil
-		case decSkip:
-			e.skipFile(t, reason, false)
-			return nil
-		}
-		if !e.sched.pushFile(t) {
-			return errHalted
-		}
-		return nil
+		return e.admit(t, classifyObject(t, dec, o), reason, err, o.Size, &lastEmit)
 	})
 }
 

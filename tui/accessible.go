@@ -151,7 +151,12 @@ func (a *accessible) choose(title string, labels, values []string, def string) (
 	}
 	opts := make([]huh.Option[string], len(labels))
 	for i := range labels {
-		opts[i] = huh.NewOption(labels[i], values[i])
+		// huh prints "N. label" as one line: wrap it between words and
+		// indent the rest, or the terminal breaks it mid-word at 80.
+		num := len(fmt.Sprintf("%d. ", i+1))
+		label := wrapText(labels[i], accessibleWidth-num)
+		label = strings.ReplaceAll(label, "\n", "\n"+strings.Repeat(" ", num))
+		opts[i] = huh.NewOption(label, values[i])
 	}
 	err := a.ask(huh.NewSelect[string]().Title(title).Options(opts...).Value(&v), false)
 	return v, err

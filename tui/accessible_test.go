@@ -68,6 +68,15 @@ func TestAccessibleLocalFolder(t *testing.T) {
 	if strings.Contains(text, "\x1b[") {
 		t.Errorf("accessible output has escape sequences:\n%q", text)
 	}
+	// The numbered options (the types, with their help) are wrapped between
+	// words by Stowage: a line the terminal would break at 80 columns breaks
+	// a word ("cross-account rol|e").
+	for _, line := range strings.Split(text, "\n") {
+		numbered := len(line) > 3 && line[0] >= '1' && line[0] <= '9' && line[1] == '.'
+		if (numbered || strings.HasPrefix(line, "   ")) && len([]rune(line)) > accessibleWidth {
+			t.Errorf("option line wider than %d columns: %q", accessibleWidth, line)
+		}
+	}
 	f, err := config.Load(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -171,8 +171,17 @@ func TestKillMidUploadPartCopyThenRerun(t *testing.T) {
 			t.Fatalf("the rerun sent %s %s with a body, not a copy request", cl.Method, cl.Key)
 		}
 	}
+	assertRerunFinished(t, c, px, root, dstBucket, want, args, res, "copy")
+}
+
+// assertRerunFinished checks the rerun res of an export --from after a
+// kill: engine named on its --json engine line, nothing failed, the
+// destination holds want under exports/ and no upload is left open; and a
+// third run sends nothing and skips all four objects.
+func assertRerunFinished(t *testing.T, c *cli, px *faultProxy, root *s3.Client, dstBucket string, want map[string][]byte, args []string, res result, engine string) {
+	t.Helper()
 	ev := jsonEvents(t, res.stdout, "engine")
-	if len(ev) != 1 || ev[0]["engine"] != "copy" {
+	if len(ev) != 1 || ev[0]["engine"] != engine {
 		t.Fatalf("--json engine line: %v", ev)
 	}
 	sum := jsonEvents(t, res.stdout, "summary")
@@ -183,7 +192,7 @@ func TestKillMidUploadPartCopyThenRerun(t *testing.T) {
 	if ups := openUploads(t, root, dstBucket); len(ups) != 0 {
 		t.Fatalf("uploads left open after the rerun: %v", ups)
 	}
-	// Every object once: a third run copies nothing.
+	// Every object once: a third run sends nothing.
 	px.takeCalls()
 	res = c.run(t, "--from", append(args, "--json")...)
 	if res.code != 0 {
@@ -191,7 +200,7 @@ func TestKillMidUploadPartCopyThenRerun(t *testing.T) {
 	}
 	for _, cl := range px.takeCalls() {
 		if cl.Method == "PUT" || cl.Method == "POST" {
-			t.Fatalf("a run after everything was copied sent %s %s", cl.Method, cl.Key)
+			t.Fatalf("a run after everything was exported sent %s %s", cl.Method, cl.Key)
 		}
 	}
 	if !strings.Contains(res.stdout, `"skipped":4`) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -98,25 +97,5 @@ func TestKillMidStreamThenRerun(t *testing.T) {
 			t.Fatalf("the stream engine sent a copy request: %s %s", cl.Method, cl.Key)
 		}
 	}
-	ev := jsonEvents(t, res.stdout, "engine")
-	if len(ev) != 1 || ev[0]["engine"] != "stream" {
-		t.Fatalf("--json engine line: %v", ev)
-	}
-	assertBucketHolds(t, root, dstBucket, "exports/", want)
-	if ups := openUploads(t, root, dstBucket); len(ups) != 0 {
-		t.Fatalf("uploads left open after the rerun: %v", ups)
-	}
-	px.takeCalls()
-	res = c.run(t, "--from", append(args, "--json")...)
-	if res.code != 0 {
-		t.Fatalf("third run exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
-	}
-	for _, cl := range px.takeCalls() {
-		if cl.Method == "PUT" || cl.Method == "POST" {
-			t.Fatalf("a run after everything was exported sent %s %s", cl.Method, cl.Key)
-		}
-	}
-	if !strings.Contains(res.stdout, `"skipped":4`) {
-		t.Fatalf("third run does not report 4 skipped:\n%s", res.stdout)
-	}
+	assertRerunFinished(t, c, px, root, dstBucket, want, args, res, "stream")
 }

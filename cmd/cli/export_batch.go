@@ -140,16 +140,9 @@ func runFromExport(c *cobra.Command, g *globals, fl *exportFlags, name string) e
 	if err != nil {
 		return err
 	}
-	srcName, prefix, err := splitFrom(f, fl.from)
+	srcLoc, prefix, err := sourceOf(f, loc, fl.from)
 	if err != nil {
 		return err
-	}
-	srcLoc, err := findLocation(f, srcName)
-	if err != nil {
-		return err
-	}
-	if srcLoc.Name == loc.Name {
-		return usagef("--from %s: the source and the destination are the same location; name the platform's location", fl.from)
 	}
 	if svc.RoleARN != "" && g.redactor != nil {
 		g.redactor.Add(config.Identifier, svc.RoleARN)
@@ -286,6 +279,23 @@ func runBatchLines(ctx context.Context, g *globals, mode exportMode, loc *config
 		export.WriteSummary(g.stdout, sum, err, failures.First, failures.Total, stopped, resume)
 	}
 	return exportExit(err, stopped)
+}
+
+// sourceOf resolves --from (SOURCE[:PREFIX]) to the saved source location
+// and prefix, refusing the destination loc itself.
+func sourceOf(f *config.File, loc *config.Location, from string) (*config.Location, string, error) {
+	name, prefix, err := splitFrom(f, from)
+	if err != nil {
+		return nil, "", err
+	}
+	src, err := findLocation(f, name)
+	if err != nil {
+		return nil, "", err
+	}
+	if src.Name == loc.Name {
+		return nil, "", usagef("--from %s: the source and the destination are the same location; name the platform's location", from)
+	}
+	return src, prefix, nil
 }
 
 // splitFrom reads --from SOURCE[:PREFIX] (or SOURCE/PREFIX when SOURCE is

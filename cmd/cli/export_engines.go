@@ -57,16 +57,9 @@ func runEngineExport(c *cobra.Command, g *globals, fl *exportFlags, name string)
 // location is picked as the source.
 func exportFromLocation(ctx context.Context, g *globals, f *config.File, loc *config.Location, fl *exportFlags, want string,
 	opts export.Options, mode exportMode, resume string) error {
-	srcName, prefix, err := splitFrom(f, fl.from)
+	srcLoc, prefix, err := sourceOf(f, loc, fl.from)
 	if err != nil {
 		return err
-	}
-	srcLoc, err := findLocation(f, srcName)
-	if err != nil {
-		return err
-	}
-	if srcLoc.Name == loc.Name {
-		return usagef("--from %s: the source and the destination are the same location; name the platform's location", fl.from)
 	}
 	dst, opts, err := export.Prepare(ctx, f, *loc, opts)
 	if err != nil {

@@ -43,16 +43,9 @@ func (s *testSourceFlags) check(name string) error {
 // calling emit as each ends; src names the source for the report.
 func testSource(ctx context.Context, f *config.File, loc *config.Location, dst providers.Provider, s *testSourceFlags,
 	emit func(providers.Check), heading func(src *config.Location, prefix, engine string)) (sourceTest, error) {
-	name, prefix, err := splitFrom(f, s.from)
+	srcLoc, prefix, err := sourceOf(f, loc, s.from)
 	if err != nil {
 		return sourceTest{}, err
-	}
-	srcLoc, err := findLocation(f, name)
-	if err != nil {
-		return sourceTest{}, err
-	}
-	if srcLoc.Name == loc.Name {
-		return sourceTest{}, usagef("--from %s: the source and the destination are the same location; name the platform's location", s.from)
 	}
 	src, err := openProvider(ctx, f, *srcLoc, 4)
 	if err != nil {

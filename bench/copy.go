@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -17,31 +20,86 @@ import (
 // bucket of the same server. Copy should be request-bound (the server
 // copies) with almost no bytes through the client; stream reads and sends
 // every byte. streamMem, when not empty, is the stream run's --memory.
-func runCopy(ctx context.Context, bin string, srv *server, big dataSet, state, logs, streamMem string) ([]result, error) {
+//
+// Both engines run first with nothing between the client and MinIO
+// (loopback), then once per rate in links through a shaping proxy (link.go)
+// that both locations, source and destination, point at: the same client
+// link for both engines, only the engine differs.
+func runCopy(ctx context.Context, bin string, srv *server, big dataSet, state, logs, streamMem string, links []linkRate) ([]result, error) {
 	src, dstCopy, dstStream := "copy-src", "copy-dst-copy", "copy-dst-stream"
 	for _, b := range []string{src, dstCopy, dstStream} {
 		if err := srv.createBucket(ctx, b); err != nil {
 			return nil, err
 		}
 	}
-	loc := func(name, bucket string) config.Location {
-		return config.Location{Name: name, Type: config.TypeS3, S3: &config.S3{
-			Bucket: bucket, Region: region, Endpoint: srv.Endpoint, PathStyle: true, CABundle: srv.CAFile,
-			Auth: config.AuthKeys, AccessKeyID: srv.AccessKey, SecretAccessKey: srv.Secret}}
+	// writeConfig writes a locations file in its own folder (so its own
+	// journal: no run skips what another run's journal says is done) with
+	// the three locations at endpoint.
+	writeConfig := func(dir, endpoint string) (string, error) {
+		loc := func(name, bucket string) config.Location {
+			return config.Location{Name: name, Type: config.TypeS3, S3: &config.S3{
+				Bucket: bucket, Region: region, Endpoint: endpoint, PathStyle: true, CABundle: srv.CAFile,
+				Auth: config.AuthKeys, AccessKeyID: srv.AccessKey, SecretAccessKey: srv.Secret}}
+		}
+		cfg := filepath.Join(state, dir, "config.yaml")
+		f := &config.File{Version: config.CurrentVersion, Locations: []config.Location{
+			loc("src", src), loc("dst-copy", dstCopy), loc("dst-stream", dstStream)}}
+		return cfg, config.Save(cfg, f)
 	}
-	cfg := filepath.Join(state, "stowage-copy", "config.yaml")
-	f := &config.File{Version: config.CurrentVersion, Locations: []config.Location{
-		loc("src", src), loc("dst-copy", dstCopy), loc("dst-stream", dstStream)}}
-	if err := config.Save(cfg, f); err != nil {
+	cfg, err := writeConfig("stowage-copy", srv.Endpoint)
+	if err != nil {
 		return nil, err
 	}
-	// Put the object in the source bucket (not measured).
+	// Put the object in the source bucket (not measured, not shaped).
 	logf("copy: putting %s into %s", mib(big.Bytes), src)
 	put := exportCommand(ctx, bin, cfg, big.Dir, 0, "")
 	put.Args = []string{bin, "--config", cfg, "export", "src", big.Dir, "--json"}
 	if out, err := put.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("put the big object into %s: %v\n%s", src, err, lastLines(out))
 	}
+	u, err := url.Parse(srv.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	var out []result
+	for _, rate := range append([]linkRate{{Label: loopbackLabel}}, links...) {
+		var l *link
+		if rate.BytesPerSec > 0 {
+			// Another port of 127.0.0.1: MinIO's certificate names the IP,
+			// so TLS through the proxy verifies as it does direct.
+			if l, err = startLink(u.Host, rate); err != nil {
+				return out, fmt.Errorf("client link %s: %w", rate.Label, err)
+			}
+			dir := "stowage-copy-" + strings.NewReplacer(" ", "", "/", "").Replace(rate.Label)
+			if cfg, err = writeConfig(dir, "https://"+l.Addr()); err != nil {
+				l.Close()
+				return out, err
+			}
+			logf("copy: client link %s each way, proxy %s → %s", rate.Label, l.Addr(), u.Host)
+		}
+		rs, err := runEngines(ctx, bin, cfg, srv, big, l, rate, logs, streamMem, dstCopy, dstStream)
+		out = append(out, rs...)
+		if l != nil {
+			l.Close()
+		}
+		if err != nil {
+			return out, err
+		}
+	}
+	if err := srv.empty(ctx, src); err != nil {
+		return out, err
+	}
+	return out, srv.purgeTrash()
+}
+
+// loopbackLabel is the link column of the runs with nothing between.
+const loopbackLabel = "loopback"
+
+// runEngines runs the stream then the copy engine with the locations of
+// cfg, through l when not nil, and empties each destination after checking
+// it.
+func runEngines(ctx context.Context, bin, cfg string, srv *server, big dataSet, l *link, rate linkRate, logs, streamMem, dstCopy, dstStream string) ([]result, error) {
+	label := rate.Label
 	var out []result
 	for _, engine := range []string{"stream", "copy"} {
 		dst := map[string]string{"copy": dstCopy, "stream": dstStream}[engine]
@@ -51,9 +109,15 @@ func runCopy(ctx context.Context, bin string, srv *server, big dataSet, state, l
 			cmd.Args = append(cmd.Args, "--memory", streamMem)
 		}
 		syscallSync()
-		logf("stowage: --engine %s of %s, load %.2f", engine, mib(big.Bytes), loadAvg())
+		logf("stowage: --engine %s of %s, link %s, load %.2f", engine, mib(big.Bytes), label, loadAvg())
+		var up0, down0 int64
+		if l != nil {
+			up0, down0 = l.Up.Load(), l.Down.Load()
+		}
+		cpu0 := selfCPU()
 		var bo binaryOutcome
-		r, err := measure(ctx, srv, cmd, filepath.Join(logs, "copy-"+engine+".log"), func(rd io.Reader, start time.Time) {
+		logName := "copy-" + engine + "-" + strings.NewReplacer(" ", "", "/", "").Replace(label) + ".log"
+		r, err := measure(ctx, srv, cmd, filepath.Join(logs, logName), func(rd io.Reader, start time.Time) {
 			bo = readExportJSON(rd, start)
 		})
 		if err != nil {
@@ -61,6 +125,11 @@ func runCopy(ctx context.Context, bin string, srv *server, big dataSet, state, l
 		}
 		if ctx.Err() != nil {
 			return out, ctx.Err()
+		}
+		r.BenchCPU = selfCPU() - cpu0
+		r.Link, r.LinkRate = rate.Label, rate.BytesPerSec
+		if l != nil {
+			r.LinkUp, r.LinkDown = l.Up.Load()-up0, l.Down.Load()-down0
 		}
 		r.Tool, r.Set, r.Files, r.Bytes = "stowage", "engine "+engine, big.Files, big.Bytes
 		r.absorb(bo)
@@ -71,15 +140,29 @@ func runCopy(ctx context.Context, bin string, srv *server, big dataSet, state, l
 		if r.Err == "" && (n != big.Files || size != big.Bytes) {
 			r.Err = fmt.Sprintf("bucket holds %d objects, %s; want %d, %s", n, mib(size), big.Files, mib(big.Bytes))
 		}
-		logf("stowage: --engine %s took %s (CPU %.1f s, client I/O %s)%s", engine, r.Wall.Round(time.Millisecond), r.CPU.Seconds(), mib(r.IOBytes), errSuffix(r.Err))
+		logf("stowage: --engine %s over %s took %s (CPU %.1f s, client I/O %s, link down %s up %s)%s", engine, label,
+			r.Wall.Round(time.Millisecond), r.CPU.Seconds(), mib(r.IOBytes), mib(r.LinkDown), mib(r.LinkUp), errSuffix(r.Err))
 		out = append(out, r)
-	}
-	for _, b := range []string{src, dstCopy, dstStream} {
-		if err := srv.empty(ctx, b); err != nil {
+		// The next run starts from an empty destination (and the disk
+		// holds one copy at a time).
+		if err := srv.empty(ctx, dst); err != nil {
+			return out, err
+		}
+		if err := srv.purgeTrash(); err != nil {
 			return out, err
 		}
 	}
-	return out, srv.purgeTrash()
+	return out, nil
+}
+
+// selfCPU is the bench process's own user + system time (not its
+// children's): during a copy-set run, mostly the link proxy's.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func lastLines(b []byte) string {
@@ -93,4 +176,111 @@ func lastLines(b []byte) string {
 func syscallSync() {
 	syscall.Sync()
 	time.Sleep(time.Second)
+}
+
+// copyPair is one link's stream and copy runs.
+type copyPair struct {
+	link         string
+	stream, copy *result
+}
+
+// copyPairs groups the runs by link, in the order they ran.
+func copyPairs(rs []result) []copyPair {
+	var out []copyPair
+	for i := range rs {
+		r := &rs[i]
+		j := slices.IndexFunc(out, func(p copyPair) bool { return p.link == r.Link })
+		if j < 0 {
+			out = append(out, copyPair{link: r.Link})
+			j = len(out) - 1
+		}
+		switch r.Set {
+		case "engine copy":
+			out[j].copy = r
+		case "engine stream":
+			out[j].stream = r
+		}
+	}
+	return out
+}
+
+// copyCrossover derives the link rate (bytes a second each way) at or
+// below which copy is at least 5× faster than stream: over a link of R
+// each way, stream needs at least size/R (every byte comes down and goes
+// up again; the directions overlap), while copy moves no object bytes and
+// its time does not depend on R; so size/R ≥ 5 × copy ⇔ R ≤ size / (5 ×
+// copy). slowest is the slowest successful copy run, the conservative one.
+func copyCrossover(rs []result) (rate float64, slowest *result) {
+	for i := range rs {
+		r := &rs[i]
+		if r.Set == "engine copy" && r.Err == "" && r.Wall > 0 && (slowest == nil || r.Wall > slowest.Wall) {
+			slowest = r
+		}
+	}
+	if slowest == nil {
+		return 0, nil
+	}
+	return float64(slowest.Bytes) / (5 * slowest.Wall.Seconds()), slowest
+}
+
+// mbit is a rate in bytes a second as decimal megabits a second.
+func mbit(bytesPerSec float64) float64 { return bytesPerSec * 8 / 1e6 }
+
+// reportCopy prints the copy-vs-stream section, or why it did not run.
+func reportCopy(w io.Writer, note string, rs []result) {
+	if note == "" && len(rs) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n### Copy vs stream engine, one big object between two buckets of the same MinIO (issue 12 §5)\n\n")
+	if note != "" {
+		fmt.Fprintf(w, "- %s\n", note)
+	}
+	if len(rs) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "| link (each way) | engine | MiB | seconds | MiB/s | CPU s | peak RSS MiB | client socket+file bytes MiB | link down / up MiB | proxy CPU s | MinIO CPU s | load | note |")
+	fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|")
+	for _, r := range rs {
+		linkBytes, proxyCPU := "–", "–"
+		if r.Link != loopbackLabel {
+			linkBytes = fmt.Sprintf("%.1f / %.1f", float64(r.LinkDown)/(1<<20), float64(r.LinkUp)/(1<<20))
+			proxyCPU = fmt.Sprintf("%.2f", r.BenchCPU.Seconds())
+		}
+		fmt.Fprintf(w, "| %s | %s | %.0f | %.2f | %.1f | %.2f | %.1f | %.1f | %s | %s | %.2f | %.2f | %s |\n", r.Link, strings.TrimPrefix(r.Set, "engine "),
+			float64(r.Bytes)/(1<<20), r.Wall.Seconds(), r.MiBps(), r.CPU.Seconds(), float64(r.MaxRSS)/(1<<20),
+			float64(r.IOBytes)/(1<<20), linkBytes, proxyCPU, r.ServerCPU.Seconds(), r.Load, r.Err)
+	}
+	verdict := map[bool]string{true: "PASS", false: "MISS"}
+	fmt.Fprintf(w, "\ncopy ≥ 5× faster than stream (the same object, the same MinIO, the same link for both engines; only the engine differs):\n\n")
+	for _, p := range copyPairs(rs) {
+		cp, st := p.copy, p.stream
+		if cp == nil || st == nil || cp.Err != "" || st.Err != "" {
+			fmt.Fprintf(w, "- %s: not compared (a run failed or did not run)\n", p.link)
+			continue
+		}
+		sp := st.Wall.Seconds() / cp.Wall.Seconds()
+		if p.link == loopbackLabel {
+			fmt.Fprintf(w, "- loopback, on the same MinIO with nothing between: %.2f× (copy %.2f s, stream %.2f s) %s", sp, cp.Wall.Seconds(), st.Wall.Seconds(), verdict[sp >= 5])
+			if sp < 5 {
+				fmt.Fprintf(w, "; the one local MinIO reads, hashes and writes every byte for both engines (MinIO CPU %.1f s copy, %.1f s stream) on the same cores and disk as the client, and the stream's bytes cost nothing to move, so this ratio is bounded by MinIO, not by Stowage", cp.ServerCPU.Seconds(), st.ServerCPU.Seconds())
+			}
+			fmt.Fprintln(w)
+			continue
+		}
+		bound := float64(st.Bytes) / st.LinkRate
+		fmt.Fprintf(w, "- %s each way, a client whose link is the bottleneck: %.2f× (copy %.2f s, stream %.2f s) %s; through the link stream moved %.0f MiB down and %.0f MiB up (%.1f MiB/s of the object each way; at least %.2f s at this rate), copy %.2f MiB down and %.2f MiB up\n",
+			p.link, sp, cp.Wall.Seconds(), st.Wall.Seconds(), verdict[sp >= 5],
+			float64(st.LinkDown)/(1<<20), float64(st.LinkUp)/(1<<20), st.MiBps(), bound,
+			float64(cp.LinkDown)/(1<<20), float64(cp.LinkUp)/(1<<20))
+	}
+	if rate, slow := copyCrossover(rs); slow != nil {
+		fmt.Fprintf(w, "- crossover, derived (not measured): over a link of R each way stream needs at least %.0f MiB / R (every byte comes down and goes up again; the directions overlap) while copy moves no object bytes, so copy ≥ 5× whenever R ≤ %.0f MiB / (5 × %.2f s) = **%.1f MiB/s = %.0f Mbit/s each way**, from the slowest copy of this run (%.2f s, link %s); stream's time above the link's bound (start-up, the last part, MinIO) only raises the crossover\n",
+			float64(slow.Bytes)/(1<<20), float64(slow.Bytes)/(1<<20), slow.Wall.Seconds(), rate/(1<<20), mbit(rate), slow.Wall.Seconds(), slow.Link)
+	}
+	for _, p := range copyPairs(rs) {
+		if cp := p.copy; cp != nil && cp.Err == "" {
+			fmt.Fprintf(w, "- copy's client bytes ≈ 0 (under 1%% of the object), link %s: %.1f MiB of %.0f MiB %s\n",
+				p.link, float64(cp.IOBytes)/(1<<20), float64(cp.Bytes)/(1<<20), verdict[cp.IOBytes*100 < cp.Bytes])
+		}
+	}
 }

@@ -67,6 +67,8 @@ type options struct {
 	sets        string
 	concurrency int
 	streamMem   string
+	clientLink  string
+	links       []linkRate
 	checksum    string
 	profileDir  string
 	scaleFiles  string
@@ -100,6 +102,7 @@ func mainCode() int {
 	flag.StringVar(&o.scaleFiles, "scale-files", defaultScaleFileList, "file counts of the scale set, comma-separated")
 	flag.IntVar(&o.concurrency, "concurrency", 0, "Stowage's Options.Concurrency (0: the engine's default)")
 	flag.StringVar(&o.streamMem, "stream-memory", "", "Stowage's --memory for the copy set's stream run, e.g. 64MiB, 512MiB (default: the engine's)")
+	flag.StringVar(&o.clientLink, "client-link", "", "copy set: also run both engines through a client link of these rates each way (full duplex), comma-separated, e.g. 1Gbit,300Mbit or 100MiB/s (default: loopback only)")
 	flag.StringVar(&o.checksum, "checksum-mode", "", "Stowage's checksum_mode: when_required or when_supported (default: the provider's, when_required on MinIO)")
 	flag.StringVar(&o.profileDir, "profile", "", "write CPU and allocation profiles of every Stowage run into `dir`")
 	flag.StringVar(&o.minio, "minio", "", "MinIO binary (default: .tools/bin/minio from scripts/install-tools.sh)")
@@ -160,6 +163,16 @@ func (o *options) resolve(bigSize string) error {
 		if !slices.Contains(allSets, s) {
 			return fmt.Errorf("-sets: %q is not a measurement; use %s, e.g. -sets small,rerun or -sets scale", s, strings.Join(allSets, ", "))
 		}
+	}
+	if o.clientLink != "" {
+		links, err := parseLinkRates(o.clientLink)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(splitList(o.sets), "copy") {
+			return errors.New("-client-link shapes the copy set only; add copy to -sets, e.g. -sets copy -client-link 1Gbit")
+		}
+		o.links = links
 	}
 	if slices.Contains(splitList(o.sets), "scale") {
 		if _, err := parseScaleFiles(o.scaleFiles); err != nil {
@@ -420,7 +433,7 @@ func run(ctx context.Context, o options) error {
 
 	var copyResults []result
 	if copyRun {
-		if copyResults, err = runCopy(ctx, stowageBin, srv, big, state, logs, o.streamMem); err != nil {
+		if copyResults, err = runCopy(ctx, stowageBin, srv, big, state, logs, o.streamMem, o.links); err != nil {
 			return err
 		}
 	}

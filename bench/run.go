@@ -38,9 +38,18 @@ type result struct {
 	PeakAnon, PeakFile int64
 	// IOBytes is the process's rchar + wchar from /proc/PID/io (sockets and
 	// files), last sampled: what passed through its read and write calls.
-	IOBytes    int64
-	objects    int
-	objectSize int64
+	IOBytes int64
+	// Copy set only: the client link the run went through (loopbackLabel:
+	// none), the bytes the proxy forwarded client → server (up) and
+	// server → client (down), and the bench process's own CPU over the run
+	// (the proxy's pacing and copying). LinkRate is the link's bytes a
+	// second each way (0: loopback).
+	Link             string
+	LinkRate         float64
+	LinkUp, LinkDown int64
+	BenchCPU         time.Duration
+	objects          int
+	objectSize       int64
 }
 
 // MiBps is the data set's size over the wall time.

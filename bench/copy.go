@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -115,6 +116,14 @@ func runEngines(ctx context.Context, bin, cfg string, srv *server, big dataSet, 
 			up0, down0 = l.Up.Load(), l.Down.Load()
 		}
 		cpu0 := selfCPU()
+		var samples []linkSample
+		stopSampling, sampled := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(sampled)
+			if l != nil {
+				samples = sampleLink(l, 250*time.Millisecond, stopSampling)
+			}
+		}()
 		var bo binaryOutcome
 		logName := "copy-" + engine + "-" + strings.NewReplacer(" ", "", "/", "").Replace(label) + ".log"
 		r, err := measure(ctx, srv, cmd, filepath.Join(logs, logName), func(rd io.Reader, start time.Time) {
@@ -126,10 +135,16 @@ func runEngines(ctx context.Context, bin, cfg string, srv *server, big dataSet, 
 		if ctx.Err() != nil {
 			return out, ctx.Err()
 		}
+		close(stopSampling)
+		<-sampled
 		r.BenchCPU = selfCPU() - cpu0
 		r.Link, r.LinkRate = rate.Label, rate.BytesPerSec
 		if l != nil {
 			r.LinkUp, r.LinkDown = l.Up.Load()-up0, l.Down.Load()-down0
+			r.LinkBoth = bothBusy(samples, rate.BytesPerSec)
+			if err := writeLinkSamples(filepath.Join(logs, strings.TrimSuffix(logName, ".log")+"-link.csv"), samples); err != nil {
+				return out, err
+			}
 		}
 		r.Tool, r.Set, r.Files, r.Bytes = "stowage", "engine "+engine, big.Files, big.Bytes
 		r.absorb(bo)
@@ -153,6 +168,66 @@ func runEngines(ctx context.Context, bin, cfg string, srv *server, big dataSet, 
 		}
 	}
 	return out, nil
+}
+
+// linkSample is what the link had forwarded each way at a moment.
+type linkSample struct {
+	At       time.Duration // since sampling started
+	Up, Down int64
+}
+
+// sampleLink records l's counters every period until stop is closed, and
+// once more then.
+func sampleLink(l *link, period time.Duration, stop <-chan struct{}) []linkSample {
+	start := time.Now()
+	t := time.NewTicker(period)
+	defer t.Stop()
+	out := []linkSample{{0, l.Up.Load(), l.Down.Load()}}
+	for {
+		select {
+		case <-stop:
+			return append(out, linkSample{time.Since(start), l.Up.Load(), l.Down.Load()})
+		case <-t.C:
+			out = append(out, linkSample{time.Since(start), l.Up.Load(), l.Down.Load()})
+		}
+	}
+}
+
+// bothBusy is the share of the sampled time in which both directions
+// carried at least half of rate: 1 for a transfer that keeps the link full
+// both ways, about 0 for one whose directions take turns.
+func bothBusy(s []linkSample, rate float64) float64 {
+	var both, all time.Duration
+	for i := 1; i < len(s); i++ {
+		dt := s[i].At - s[i-1].At
+		if dt <= 0 {
+			continue
+		}
+		all += dt
+		half := rate / 2 * dt.Seconds()
+		if float64(s[i].Up-s[i-1].Up) >= half && float64(s[i].Down-s[i-1].Down) >= half {
+			both += dt
+		}
+	}
+	if all == 0 {
+		return 0
+	}
+	return float64(both) / float64(all)
+}
+
+// writeLinkSamples writes the samples as CSV: seconds, MiB/s up and down
+// over the interval ending then.
+func writeLinkSamples(path string, s []linkSample) error {
+	var b strings.Builder
+	b.WriteString("seconds,up_mib_per_s,down_mib_per_s\n")
+	for i := 1; i < len(s); i++ {
+		dt := (s[i].At - s[i-1].At).Seconds()
+		if dt <= 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "%.2f,%.1f,%.1f\n", s[i].At.Seconds(), float64(s[i].Up-s[i-1].Up)/(1<<20)/dt, float64(s[i].Down-s[i-1].Down)/(1<<20)/dt)
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o600)
 }
 
 // selfCPU is the bench process's own user + system time (not its
@@ -262,15 +337,15 @@ func reportCopy(w io.Writer, note string, rs []result) {
 		if p.link == loopbackLabel {
 			fmt.Fprintf(w, "- loopback, on the same MinIO with nothing between: %.2f× (copy %.2f s, stream %.2f s) %s", sp, cp.Wall.Seconds(), st.Wall.Seconds(), verdict[sp >= 5])
 			if sp < 5 {
-				fmt.Fprintf(w, "; the one local MinIO reads, hashes and writes every byte for both engines (MinIO CPU %.1f s copy, %.1f s stream) on the same cores and disk as the client, and the stream's bytes cost nothing to move, so this ratio is bounded by MinIO, not by Stowage", cp.ServerCPU.Seconds(), st.ServerCPU.Seconds())
+				fmt.Fprintf(w, "; the one local MinIO reads, hashes and writes every byte for both engines (MinIO CPU %.1f s copy, %.1f s stream) on the same cores as the client, and the stream's bytes cost nothing to move, so this ratio is bounded by MinIO, not by Stowage", cp.ServerCPU.Seconds(), st.ServerCPU.Seconds())
 			}
 			fmt.Fprintln(w)
 			continue
 		}
 		bound := float64(st.Bytes) / st.LinkRate
-		fmt.Fprintf(w, "- %s each way, a client whose link is the bottleneck: %.2f× (copy %.2f s, stream %.2f s) %s; through the link stream moved %.0f MiB down and %.0f MiB up (%.1f MiB/s of the object each way; at least %.2f s at this rate), copy %.2f MiB down and %.2f MiB up\n",
+		fmt.Fprintf(w, "- %s each way, a client whose link is the bottleneck: %.2f× (copy %.2f s, stream %.2f s) %s; through the link stream moved %.0f MiB down and %.0f MiB up (%.1f MiB/s of the object each way; at least %.2f s at this rate; both directions above half the rate %.0f %% of the time), copy %.2f MiB down and %.2f MiB up\n",
 			p.link, sp, cp.Wall.Seconds(), st.Wall.Seconds(), verdict[sp >= 5],
-			float64(st.LinkDown)/(1<<20), float64(st.LinkUp)/(1<<20), st.MiBps(), bound,
+			float64(st.LinkDown)/(1<<20), float64(st.LinkUp)/(1<<20), st.MiBps(), bound, 100*st.LinkBoth,
 			float64(cp.LinkDown)/(1<<20), float64(cp.LinkUp)/(1<<20))
 	}
 	if rate, slow := copyCrossover(rs); slow != nil {

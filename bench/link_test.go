@@ -277,3 +277,23 @@ func roundTrip(addr string, seed, size int, name string, reply []byte) error {
 	}
 	return nil
 }
+
+func TestBothBusy(t *testing.T) {
+	const rate = 100 << 20
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	// 4 intervals of 250 ms: both full, down only, up only, both at 60 %.
+	q := int64(rate / 4)
+	s := []linkSample{
+		{0, 0, 0},
+		{ms(250), q, q},
+		{ms(500), q, 2 * q},
+		{ms(750), 2 * q, 2 * q},
+		{ms(1000), 2*q + q*6/10, 2*q + q*6/10},
+	}
+	if got := bothBusy(s, rate); got != 0.5 {
+		t.Fatalf("bothBusy = %v; want 0.5 (the first and last of four intervals)", got)
+	}
+	if got := bothBusy(s[:1], rate); got != 0 {
+		t.Fatalf("bothBusy of one sample = %v; want 0", got)
+	}
+}

@@ -43,8 +43,10 @@ type result struct {
 	// none), the bytes the proxy forwarded client → server (up) and
 	// server → client (down), and the bench process's own CPU over the run
 	// (the proxy's pacing and copying). LinkRate is the link's bytes a
-	// second each way (0: loopback).
+	// second each way (0: loopback). LinkBoth is the share of the run in
+	// which both directions carried at least half the rate (bothBusy).
 	Link             string
+	LinkBoth         float64
 	LinkRate         float64
 	LinkUp, LinkDown int64
 	BenchCPU         time.Duration

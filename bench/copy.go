@@ -284,19 +284,25 @@ func copyPairs(rs []result) []copyPair {
 // each way, stream needs at least size/R (every byte comes down and goes
 // up again; the directions overlap), while copy moves no object bytes and
 // its time does not depend on R; so size/R ≥ 5 × copy ⇔ R ≤ size / (5 ×
-// copy). slowest is the slowest successful copy run, the conservative one.
-func copyCrossover(rs []result) (rate float64, slowest *result) {
-	for i := range rs {
-		r := &rs[i]
-		if r.Set == "engine copy" && r.Err == "" && r.Wall > 0 && (slowest == nil || r.Wall > slowest.Wall) {
-			slowest = r
+// copy). It is derived for the slowest successful copy run (the
+// conservative figure) and for the median one (the lower middle of an even
+// count); ok is false when no copy run succeeded.
+func copyCrossover(rs []result) (slowest, median result, ok bool) {
+	var cps []result
+	for _, r := range rs {
+		if r.Set == "engine copy" && r.Err == "" && r.Wall > 0 {
+			cps = append(cps, r)
 		}
 	}
-	if slowest == nil {
-		return 0, nil
+	if len(cps) == 0 {
+		return result{}, result{}, false
 	}
-	return float64(slowest.Bytes) / (5 * slowest.Wall.Seconds()), slowest
+	slices.SortFunc(cps, func(a, b result) int { return int(a.Wall - b.Wall) })
+	return cps[len(cps)-1], cps[(len(cps)-1)/2], true
 }
+
+// crossoverRate is size / (5 × the copy's time), in bytes a second.
+func crossoverRate(cp result) float64 { return float64(cp.Bytes) / (5 * cp.Wall.Seconds()) }
 
 // mbit is a rate in bytes a second as decimal megabits a second.
 func mbit(bytesPerSec float64) float64 { return bytesPerSec * 8 / 1e6 }
@@ -348,9 +354,11 @@ func reportCopy(w io.Writer, note string, rs []result) {
 			float64(st.LinkDown)/(1<<20), float64(st.LinkUp)/(1<<20), st.MiBps(), bound, 100*st.LinkBoth,
 			float64(cp.LinkDown)/(1<<20), float64(cp.LinkUp)/(1<<20))
 	}
-	if rate, slow := copyCrossover(rs); slow != nil {
-		fmt.Fprintf(w, "- crossover, derived (not measured): over a link of R each way stream needs at least %.0f MiB / R (every byte comes down and goes up again; the directions overlap) while copy moves no object bytes, so copy ≥ 5× whenever R ≤ %.0f MiB / (5 × %.2f s) = **%.1f MiB/s = %.0f Mbit/s each way**, from the slowest copy of this run (%.2f s, link %s); stream's time above the link's bound (start-up, the last part, MinIO) only raises the crossover\n",
-			float64(slow.Bytes)/(1<<20), float64(slow.Bytes)/(1<<20), slow.Wall.Seconds(), rate/(1<<20), mbit(rate), slow.Wall.Seconds(), slow.Link)
+	if slow, med, ok := copyCrossover(rs); ok {
+		size := float64(slow.Bytes) / (1 << 20)
+		fmt.Fprintf(w, "- crossover, derived (not measured): over a link of R each way stream needs at least %.0f MiB / R (every byte comes down and goes up again; the directions overlap) while copy moves no object bytes, so copy ≥ 5× whenever R ≤ %.0f MiB / (5 × copy's time): **%.0f Mbit/s each way** (%.1f MiB/s) from the slowest copy of this run (%.2f s, link %s), %.0f Mbit/s (%.1f MiB/s) from the median copy (%.2f s, link %s); stream's time above the link's bound (start-up, the last part, MinIO) only raises the crossover\n",
+			size, size, mbit(crossoverRate(slow)), crossoverRate(slow)/(1<<20), slow.Wall.Seconds(), slow.Link,
+			mbit(crossoverRate(med)), crossoverRate(med)/(1<<20), med.Wall.Seconds(), med.Link)
 	}
 	for _, p := range copyPairs(rs) {
 		if cp := p.copy; cp != nil && cp.Err == "" {

@@ -297,3 +297,51 @@ func TestBothBusy(t *testing.T) {
 		t.Fatalf("bothBusy of one sample = %v; want 0", got)
 	}
 }
+
+// TestReportCopy prints a copy set's results: a verdict per link, the
+// loopback one called what it is, and the crossover derived from the
+// slowest and the median copy.
+func TestReportCopy(t *testing.T) {
+	const size = 2 << 30
+	run := func(link string, rate float64, engine string, secs float64) result {
+		r := result{Tool: "stowage", Set: "engine " + engine, Files: 1, Bytes: size, Link: link, LinkRate: rate,
+			Wall: time.Duration(secs * float64(time.Second)), IOBytes: 700 << 10}
+		if engine == "stream" {
+			r.IOBytes = 2 * size
+			if rate > 0 {
+				r.LinkUp, r.LinkDown = size, size
+			}
+		}
+		return r
+	}
+	rs := []result{
+		run(loopbackLabel, 0, "stream", 6.35), run(loopbackLabel, 0, "copy", 4.0),
+		run("1 Gbit/s", 125e6, "stream", 24), run("1 Gbit/s", 125e6, "copy", 8.0),
+		run("300 Mbit/s", 37.5e6, "stream", 80), run("300 Mbit/s", 37.5e6, "copy", 5.0),
+	}
+	var b bytes.Buffer
+	reportCopy(&b, "", rs)
+	out := b.String()
+	for _, want := range []string{
+		"| loopback | stream | 2048 | 6.35 |",
+		"| 1 Gbit/s | stream | 2048 | 24.00 | 85.3 |",
+		"loopback, on the same MinIO with nothing between: 1.59× (copy 4.00 s, stream 6.35 s) MISS",
+		"1 Gbit/s each way, a client whose link is the bottleneck: 3.00× (copy 8.00 s, stream 24.00 s) MISS",
+		"at least 17.18 s at this rate",
+		"300 Mbit/s each way, a client whose link is the bottleneck: 16.00× (copy 5.00 s, stream 80.00 s) PASS",
+		// 2048 MiB / (5 × 8 s) = 51.2 MiB/s = 429 Mbit/s; median 5 s: 81.9 MiB/s = 687 Mbit/s.
+		"**429 Mbit/s each way** (51.2 MiB/s) from the slowest copy of this run (8.00 s, link 1 Gbit/s), 687 Mbit/s (81.9 MiB/s) from the median copy (5.00 s, link 300 Mbit/s)",
+		"copy's client bytes ≈ 0 (under 1% of the object), link 300 Mbit/s: 0.7 MiB of 2048 MiB PASS",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	// A failed copy is not compared and not used for the crossover.
+	rs[3].Err = "exit status 1"
+	b.Reset()
+	reportCopy(&b, "", rs)
+	if out := b.String(); !strings.Contains(out, "- 1 Gbit/s: not compared") || !strings.Contains(out, "from the slowest copy of this run (5.00 s, link 300 Mbit/s)") {
+		t.Errorf("a failed copy run was compared or used:\n%s", out)
+	}
+}

@@ -22,8 +22,40 @@ import (
 )
 
 // ErrInputEnded is returned in accessible mode when the input ends before
-// the wizard is finished; nothing unsaved is written.
+// the wizard is finished; nothing unsaved is written. It comes as an
+// *InputEndedError naming the prompt.
 var ErrInputEnded = errors.New("the input ended before the setup wizard finished")
+
+// InputEndedError is ErrInputEnded at one prompt: which one, whether the
+// session saved (or deleted) a location before it, and where the unsaved
+// location is kept for the next run.
+type InputEndedError struct {
+	// Prompt is the question the input ended at.
+	Prompt string
+	// Saved is set when a location was saved or deleted before.
+	Saved bool
+	// Draft is the file that keeps the unsaved location; "" when none does.
+	Draft string
+}
+
+func (e *InputEndedError) Error() string {
+	s := fmt.Sprintf("the input ended at %q before the setup wizard finished; ", e.Prompt)
+	if e.Saved {
+		s += "what was saved before it stays saved, nothing else was"
+	} else {
+		s += "nothing was saved"
+	}
+	if e.Draft != "" {
+		s += "; the unsaved location is kept in " + e.Draft + " and offered when the wizard starts again"
+	}
+	return s
+}
+
+// Unwrap returns ErrInputEnded.
+func (e *InputEndedError) Unwrap() error { return ErrInputEnded }
+
+// inputEnded is the error of a prompt that got no answer.
+func inputEnded(prompt string) error { return &InputEndedError{Prompt: prompt} }
 
 // accessibleWidth is the width text is wrapped to in accessible mode.
 const accessibleWidth = 78
@@ -86,8 +118,16 @@ func runAccessible(ctx context.Context, opts Options, w *wizard.Wizard) (Result,
 		err := ask()
 		// Each answer is a checkpoint of the unsaved location, also when
 		// the input ends or the user quits.
-		if derr := syncDraft(opts, w); derr != nil {
+		derr := syncDraft(opts, w)
+		if derr != nil {
 			a.wrapped("", "The unsaved location could not be kept: "+derr.Error())
+		}
+		var ended *InputEndedError
+		if errors.As(err, &ended) {
+			ended.Saved = a.res.Saved
+			if d, pending := w.DraftState(); derr == nil && opts.DraftPath != "" && (d != nil || pending) {
+				ended.Draft = opts.DraftPath
+			}
 		}
 		if errors.Is(err, errQuit) {
 			return a.res, nil
@@ -124,48 +164,83 @@ func (a *accessible) heading() {
 	a.println("")
 }
 
-// ask runs one huh field in accessible mode. A prompt that got no answer
-// because the input ended returns ErrInputEnded rather than its default.
-func (a *accessible) ask(f huh.Field, password bool) error {
+// ask runs one huh field (an input or a yes/no question) in accessible
+// mode; prompt names it in the error of an input that ended there. huh's
+// prompts cannot report the end of the input: they take the default, or
+// the last answer they refused, so a prompt that got no line (lineReader's
+// ended) returns ErrInputEnded rather than that.
+func (a *accessible) ask(prompt string, f huh.Field, password bool) error {
 	if a.in.eof {
-		return ErrInputEnded
+		return inputEnded(prompt)
 	}
 	before := a.in.lines
+	a.in.ended = false
 	form := huh.NewForm(huh.NewGroup(f)).WithAccessible(true).WithShowHelp(false).
 		WithInput(a.in.forPrompt()).WithOutput(a.out)
 	if err := form.RunWithContext(a.ctx); err != nil {
 		return err
 	}
-	// A password is read from the terminal directly, past the counter.
-	if a.in.lines == before && !password {
-		return ErrInputEnded
+	// A password is read from the terminal directly, past the counter
+	// (askField checks that it got one).
+	if a.in.ended || (a.in.lines == before && !password) {
+		return inputEnded(prompt)
 	}
 	return nil
 }
 
 // choose asks for one of options (label → value) and returns the value.
+// It prints what huh's accessible select prints, but reads the answer
+// itself: huh's select, given an answer it refused and then the end of
+// the input, indexes its options with that answer and panics.
 func (a *accessible) choose(title string, labels, values []string, def string) (string, error) {
 	v := def
 	if !slices.Contains(values, v) {
 		v = values[0]
 	}
-	opts := make([]huh.Option[string], len(labels))
+	if a.in.eof {
+		return v, inputEnded(title)
+	}
+	fmt.Fprintln(a.out, title+" ")
 	for i := range labels {
-		// huh prints "N. label" as one line: wrap it between words and
-		// indent the rest, or the terminal breaks it mid-word at 80.
+		// "N. label" on one line would be broken mid-word by the terminal
+		// at 80: wrap it between words and indent the rest.
 		num := len(fmt.Sprintf("%d. ", i+1))
 		label := wrapText(labels[i], accessibleWidth-num)
 		label = strings.ReplaceAll(label, "\n", "\n"+strings.Repeat(" ", num))
-		opts[i] = huh.NewOption(label, values[i])
+		fmt.Fprintf(a.out, "%d. %s\n", i+1, label)
 	}
-	err := a.ask(huh.NewSelect[string]().Title(title).Options(opts...).Value(&v), false)
-	return v, err
+	prompt := fmt.Sprintf("Enter a number between 1 and %d: ", len(values))
+	invalid := fmt.Sprintf("Invalid: must be a number between 1 and %d", len(values))
+	if len(values) == 1 {
+		prompt, invalid = "There is only one option available; enter the number 1:", "Invalid: must be 1"
+	}
+	// A blank line after the answer, as huh's form prints after a field.
+	defer fmt.Fprintln(a.out)
+	for {
+		fmt.Fprint(a.out, prompt)
+		line, err := a.in.readLine()
+		if errors.Is(err, io.EOF) {
+			fmt.Fprintln(a.out)
+			return v, inputEnded(title)
+		}
+		if err != nil {
+			return v, err
+		}
+		line = strings.TrimSpace(line)
+		if line == "" {
+			return v, nil
+		}
+		if n, err := strconv.Atoi(line); err == nil && n >= 1 && n <= len(values) {
+			return values[n-1], nil
+		}
+		fmt.Fprintln(a.out, invalid)
+	}
 }
 
 // yesNo asks a yes/no question.
 func (a *accessible) yesNo(title string, def bool) (bool, error) {
 	b := def
-	err := a.ask(huh.NewConfirm().Title(title).Affirmative("Yes").Negative("No").Value(&b), false)
+	err := a.ask(title, huh.NewConfirm().Title(title).Affirmative("Yes").Negative("No").Value(&b), false)
 	return b, err
 }
 
@@ -389,7 +464,11 @@ func (a *accessible) askField(f wizard.Field) error {
 	}
 	title = fmt.Sprintf("%s [%s]%s:", f.Label, shown, hint)
 	var v string
+	// answered: huh's form drops the error of a password prompt (ctrl+d
+	// on the terminal), so only a validated answer says one was given.
+	answered := false
 	in := huh.NewInput().Title(title).Value(&v).Validate(func(s string) error {
+		answered = true
 		// The wizard cleans the answer by the setting's input policy
 		// (a secret keeps inner spaces to refuse them).
 		switch strings.TrimSpace(s) {
@@ -414,8 +493,11 @@ func (a *accessible) askField(f wizard.Field) error {
 	if password {
 		in.EchoMode(huh.EchoModePassword)
 	}
-	if err := a.ask(in, password); err != nil {
+	if err := a.ask(f.Label, in, password); err != nil {
 		return err
+	}
+	if password && !answered {
+		return inputEnded(f.Label)
 	}
 	if f.MaskTyping {
 		if g, err := a.w.Field(f.ID); err == nil && g.Value != "" {
@@ -753,7 +835,7 @@ func (a *accessible) exportConfig(name string) error {
 	for {
 		path := defaultExportPath(name)
 		in := huh.NewInput().Title("File (mode 0600) [" + path + "]:").Value(&path)
-		if err := a.ask(in, false); err != nil {
+		if err := a.ask("File", in, false); err != nil {
 			return err
 		}
 		path = strings.TrimSpace(path)
@@ -798,7 +880,7 @@ func (a *accessible) askSources(name string) error {
 		_, _, err := exportSource(s, a.w.File(), name)
 		return err
 	})
-	if err := a.ask(in, false); err != nil {
+	if err := a.ask("Folders of recordings to export to "+name, in, false); err != nil {
 		return err
 	}
 	srcs, from, err := exportSource(v, a.w.File(), name)

@@ -320,3 +320,72 @@ func TestAccessibleScreenShareTypedIdentifier(t *testing.T) {
 		}
 	}
 }
+
+// TestAccessibleInputEndsAtEachPromptType: input that ends at a select, a
+// yes/no question or a text prompt, right after an answer the prompt
+// refused, stops with ErrInputEnded naming that prompt: no panic (huh's
+// select indexed its options with the refused answer), no answer taken
+// for the user (huh's confirm took "no"), and what was typed is kept in
+// the draft.
+func TestAccessibleInputEndsAtEachPromptType(t *testing.T) {
+	tests := []struct {
+		name, input, prompt string
+		draftName           string
+	}{
+		{"select, a word", "nas\nacme\n", "Type", "nas"},
+		{"select, a word without a newline", "nas\nacme", "Type", "nas"},
+		{"select, a number too large", "nas\n9\n", "Type", "nas"},
+		{"select, zero", "nas\n0\n", "Type", "nas"},
+		{"select, nothing", "nas\n", "Type", "nas"},
+		{"yes/no, a word", "nas\n1\nmaybe\n", "Change the advanced settings?", "nas"},
+		{"yes/no, nothing", "nas\n1\n", "Change the advanced settings?", "nas"},
+		{"text, refused", "Bad Name!\n", "Name", "Bad Name!"},
+		{"text, nothing", "", "Name", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			opts, cfg := accessibleOptions(t, tt.input, &out)
+			opts.DraftPath = config.DraftPath(cfg)
+			var res Result
+			var err error
+			func() {
+				defer func() {
+					if p := recover(); p != nil {
+						t.Fatalf("panic: %v\n%s", p, out.String())
+					}
+				}()
+				res, err = RunWizard(context.Background(), opts)
+			}()
+			var ended *InputEndedError
+			if !errors.As(err, &ended) || !errors.Is(err, ErrInputEnded) {
+				t.Fatalf("err = %v, want an InputEndedError\n%s", err, out.String())
+			}
+			if ended.Prompt != tt.prompt {
+				t.Errorf("the input ended at %q, want %q (%v)", ended.Prompt, tt.prompt, err)
+			}
+			if !strings.Contains(err.Error(), `the input ended at "`+tt.prompt+`"`) || !strings.Contains(err.Error(), "nothing was saved") {
+				t.Errorf("message %q does not name the prompt and say nothing was saved", err)
+			}
+			if res.Saved {
+				t.Fatal("saved although the input ended")
+			}
+			if _, err := os.Stat(cfg); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("locations file written: %v", err)
+			}
+			d, derr := config.LoadDraft(opts.DraftPath)
+			if tt.draftName == "" {
+				if d != nil {
+					t.Errorf("a draft was kept with nothing typed: %+v", d)
+				}
+				return
+			}
+			if derr != nil || d == nil || d.Values["name"] != tt.draftName {
+				t.Fatalf("draft = %+v, %v; want the name %q kept\n%s", d, derr, tt.draftName, out.String())
+			}
+			if !strings.Contains(err.Error(), opts.DraftPath) {
+				t.Errorf("message %q does not say where the unsaved location is kept", err)
+			}
+		})
+	}
+}

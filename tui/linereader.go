@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"strings"
 )
 
 // lineReader hands out its input one line per Read. huh's accessible
@@ -21,6 +22,10 @@ type lineReader struct {
 	lines   int
 	pending bool
 	eof     bool
+	// ended is set when a prompt asked for a line and the input had none
+	// left (not when it ended a last line without a newline): the
+	// prompt's answer, whatever huh made of it, was never given.
+	ended bool
 }
 
 func newLineReader(r io.Reader) *lineReader {
@@ -48,6 +53,8 @@ func (l *lineReader) Read(p []byte) (int, error) {
 				if l.pending {
 					l.lines++
 					l.pending = false
+				} else {
+					l.ended = true
 				}
 			}
 			return 0, err
@@ -62,6 +69,26 @@ func (l *lineReader) Read(p []byte) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// readLine returns the next line without its line ending. At the end of
+// the input it returns io.EOF, and sets ended, unless a last line without
+// a newline is left.
+func (l *lineReader) readLine() (string, error) {
+	s, err := l.r.ReadString('\n')
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			return "", err
+		}
+		l.eof = true
+		if s == "" {
+			l.ended = true
+			return "", io.EOF
+		}
+	}
+	l.lines++
+	l.pending = false
+	return strings.TrimRight(s, "\r\n"), nil
 }
 
 // ttyReader is a lineReader that also exposes the terminal's descriptor,

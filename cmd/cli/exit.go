@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/stowage-dev/stowage/internal/journaldb"
+	"github.com/stowage-dev/stowage/tui"
 	"github.com/stowage-dev/stowage/validate"
 )
 
@@ -15,7 +16,7 @@ import (
 const (
 	ExitOK     = 0
 	ExitFailed = 1
-	ExitUsage  = 2 // also: the journal is in use by another run
+	ExitUsage  = 2 // also: the journal is in use by another run; --accessible input ended
 
 	ExitInterrupted = 130
 )
@@ -55,6 +56,11 @@ func ExitCode(err error) int {
 	case errors.As(err, &usage), errors.As(err, &invalid), errors.Is(err, journaldb.ErrBusy):
 		// A journal in use: nothing was attempted; run again once the
 		// other run is done, as after a usage error.
+		return ExitUsage
+	case errors.Is(err, tui.ErrInputEnded):
+		// Input that ends before the wizard asked its last question is
+		// incomplete input, not an interrupt (no signal, no ctrl+c):
+		// bad input, with the draft kept for the next run.
 		return ExitUsage
 	default:
 		return ExitFailed

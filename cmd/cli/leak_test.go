@@ -244,7 +244,9 @@ func TestScreenShareLeaksNothing(t *testing.T) {
 			t.Run(strings.Join(args, " "), func(t *testing.T) {
 				out, errOut, code := runCLI(t, "", full...)
 				t.Logf("exit %d", code)
-				if code == ExitUsage {
+				// The accessible wizard runs until its (empty) input ends
+				// at the first question, which exits 2 too.
+				if code == ExitUsage && !strings.Contains(errOut, "error: the input ended at ") {
 					t.Errorf("usage error, so the command did not run:\n%s", errOut)
 				}
 				// A command may write new values (a rotated external ID).

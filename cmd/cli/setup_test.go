@@ -158,3 +158,31 @@ func TestSetupNoTestAdviceFitsType(t *testing.T) {
 		t.Fatalf("edit acme: code %d\n%s%s", code, out, errOut)
 	}
 }
+
+// TestAccessibleInputEndsExitCode: --accessible input that ends at a
+// prompt, here right after an answer the type select refused (which made
+// huh's select panic), exits 2 (the input was incomplete: bad input, not
+// an interrupt) naming the prompt, writes no locations file and keeps
+// what was typed in the draft.
+func TestAccessibleInputEndsExitCode(t *testing.T) {
+	for _, in := range []string{"nas\nacme\n", "nas\n9\n", "nas\n1\nmaybe\n", "nas\n"} {
+		t.Run(strings.ReplaceAll(in, "\n", "|"), func(t *testing.T) {
+			cfg := filepath.Join(t.TempDir(), "config.yaml")
+			_, errOut, code := runCLI(t, in, "--config", cfg, "--accessible")
+			if code != ExitUsage {
+				t.Errorf("code %d, want %d; stderr:\n%s", code, ExitUsage, errOut)
+			}
+			if !strings.Contains(errOut, "error: the input ended at \"") || !strings.Contains(errOut, "nothing was saved") ||
+				!strings.Contains(errOut, config.DraftPath(cfg)) {
+				t.Errorf("stderr does not name the prompt, say nothing was saved and where the draft is:\n%s", errOut)
+			}
+			if _, err := os.Stat(cfg); !os.IsNotExist(err) {
+				t.Errorf("locations file written: %v", err)
+			}
+			d, err := config.LoadDraft(config.DraftPath(cfg))
+			if err != nil || d == nil || d.Values["name"] != "nas" {
+				t.Errorf("draft = %+v, %v", d, err)
+			}
+		})
+	}
+}

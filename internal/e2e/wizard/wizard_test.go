@@ -556,7 +556,7 @@ func TestAccessibleScreenShareRole(t *testing.T) {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	out := stdout.String()
-	if !strings.Contains(stderr.String(), "the input ended before the setup wizard finished") {
+	if !strings.Contains(stderr.String(), "the input ended at \"") || !strings.Contains(stderr.String(), "before the setup wizard finished") {
 		t.Fatalf("want the run to stop where the input ends (err %v); stderr:\n%s\nstdout:\n%s", err, stderr.String(), out)
 	}
 	for _, w := range []string{

@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/export"
 	"github.com/stowage-dev/stowage/policies"
 	"github.com/stowage-dev/stowage/providers"
 	"github.com/stowage-dev/stowage/wizard"
@@ -916,23 +917,22 @@ func (a *accessible) confirmDelete() error {
 		a.w.Back()
 		return nil
 	}
-	if err := a.w.ConfirmDelete(a.opts.ConfigPath, a.opts.Save); err != nil {
-		a.println("Error: " + a.w.DisplayError(err))
+	d, err := deleteLocation(a.opts, a.w, v == "all")
+	if d.Location == "" {
+		a.wrapped("", "Error: "+a.w.DisplayError(err))
 		a.w.Back()
 		return nil
 	}
 	a.res.Saved = true
 	switch {
-	case len(files) == 0:
+	case err != nil:
+		a.wrapped("", a.w.DisplayError(err))
+	case len(d.Files) == 0:
 		a.println("Deleted.")
-	case v == "all":
-		if err := removeFiles(files); err != nil {
-			a.wrapped("", "Deleted the location, but not all of its journal: "+err.Error())
-			return nil
-		}
+	case d.Journal == export.DeleteJournal:
 		a.println("Deleted, with its journal.")
 	default:
-		a.wrapped("", "Deleted; its journal stays in "+filepath.Dir(files[0])+".")
+		a.wrapped("", "Deleted; its journal stays in "+d.Dir()+".")
 	}
 	return nil
 }

@@ -1,11 +1,10 @@
 package tui
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 
+	"github.com/stowage-dev/stowage/config"
 	"github.com/stowage-dev/stowage/export"
 	"github.com/stowage-dev/stowage/wizard"
 )
@@ -48,20 +47,26 @@ func journalFiles(configPath string, w *wizard.Wizard, name string) []string {
 // journalNote says where a location's journal is and what the delete
 // choices do with it.
 func journalNote(files []string) string {
-	if len(files) == 0 {
-		return ""
-	}
-	return fmt.Sprintf("Its export journal (what was exported, so a rerun skips it) and manifests, %d %s, are in %s.",
-		len(files), map[bool]string{true: "file", false: "files"}[len(files) == 1], filepath.Dir(files[0]))
+	return export.DeletePlan{Files: files}.JournalNote()
 }
 
-// removeFiles deletes the journal files of a deleted location.
-func removeFiles(files []string) error {
-	var errs []error
-	for _, f := range files {
-		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
-			errs = append(errs, err)
-		}
+// deleteLocation deletes the location the wizard's StepConfirmDelete asks
+// about, as stowage delete does (export.DeleteLocation): refused while an
+// export holds its journal; withJournal also deletes its journal and
+// manifests.
+func deleteLocation(opts Options, w *wizard.Wizard, withJournal bool) (export.LocationDeleted, error) {
+	loc, ok := w.File().Find(w.DeleteTarget())
+	if !ok {
+		return export.LocationDeleted{}, fmt.Errorf("delete location %q: %w", w.DeleteTarget(), config.ErrNotFound)
 	}
-	return errors.Join(errs...)
+	choice := export.KeepJournal
+	if withJournal {
+		choice = export.DeleteJournal
+	}
+	return export.DeleteLocation(export.DeleteOptions{
+		ConfigPath: opts.ConfigPath,
+		Location:   *loc,
+		Journal:    choice,
+		Remove:     func() error { return w.ConfirmDelete(opts.ConfigPath, opts.Save) },
+	})
 }

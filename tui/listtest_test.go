@@ -1,8 +1,12 @@
 package tui
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -142,5 +146,54 @@ func TestDeleteAsksAboutJournal(t *testing.T) {
 				t.Fatalf("d kept the journal: %v %v\n%s", jerr, merr, screen(m))
 			}
 		})
+	}
+}
+
+// TestDeleteRefusedWhileExporting: a location whose journal an export
+// holds (here opened for writing, as a run opens it) is not deleted, on
+// the screens or in --accessible, and the message names the process.
+func TestDeleteRefusedWhileExporting(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "locations.yaml")
+	f := &config.File{Version: config.CurrentVersion}
+	if err := f.Upsert(config.Location{Name: "nas", Type: config.TypeLocal, Local: &config.Local{Path: dir}}, fixedNow); err != nil {
+		t.Fatal(err)
+	}
+	if err := config.Save(cfg, f); err != nil {
+		t.Fatal(err)
+	}
+	jp, err := export.JournalPath(cfg, f.Locations[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := export.OpenJournal(jp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	holder := "held by process " + strconv.Itoa(os.Getpid())
+
+	m := newTestModel(t, Options{File: f, ConfigPath: cfg})
+	press(m, "d")
+	press(m, "d")
+	if got := strings.Join(strings.Fields(screen(m)), " "); !strings.Contains(got, "journal is in use by another export") {
+		t.Errorf("the screen does not say the journal is in use:\n%s", screen(m))
+	}
+
+	var out bytes.Buffer
+	opts := Options{File: f, ConfigPath: cfg, In: strings.NewReader("5\n1\n"), Out: &out, Save: config.Save, Now: func() time.Time { return fixedNow }}
+	if _, err := RunWizard(context.Background(), opts); !errors.Is(err, ErrInputEnded) {
+		t.Fatalf("accessible: %v\n%s", err, out.String())
+	}
+	if got := strings.Join(strings.Fields(out.String()), " "); !strings.Contains(got, "journal is in use by another export") || !strings.Contains(got, holder) {
+		t.Errorf("--accessible does not say the journal is in use by %s:\n%s", holder, out.String())
+	}
+
+	saved, err := config.Load(cfg)
+	if err != nil || len(saved.Locations) != 1 {
+		t.Fatalf("deleted while in use: %v %+v", err, saved)
+	}
+	if _, err := os.Stat(jp); err != nil {
+		t.Fatalf("the journal is gone: %v", err)
 	}
 }

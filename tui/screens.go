@@ -2,13 +2,13 @@ package tui
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/export"
 )
 
 // reviewScreen is the Review step, scrolled when it is taller than the
@@ -300,22 +300,20 @@ func newConfirmDelete(c *common) *confirmScreen {
 		if c.opts.Save == nil {
 			return fmt.Errorf("cannot delete: no save function was given to the wizard")
 		}
-		files := journalFiles(c.opts.ConfigPath, c.w, name)
-		if err := c.w.ConfirmDelete(c.opts.ConfigPath, c.opts.Save); err != nil {
+		d, err := deleteLocation(c.opts, c.w, withJournal)
+		if d.Location == "" {
 			return err
 		}
 		c.result.Saved = true
 		switch {
-		case len(files) == 0:
+		case err != nil:
+			c.setStatus(err.Error(), true)
+		case len(d.Files) == 0:
 			c.setStatus(fmt.Sprintf("Deleted location %q.", name), false)
-		case withJournal:
-			if err := removeFiles(files); err != nil {
-				c.setStatus(fmt.Sprintf("Deleted location %q, but not all of its journal: %v", name, err), true)
-				return nil
-			}
+		case d.Journal == export.DeleteJournal:
 			c.setStatus(fmt.Sprintf("Deleted location %q and its journal.", name), false)
 		default:
-			c.setStatus(fmt.Sprintf("Deleted location %q; its journal stays in %s.", name, filepath.Dir(files[0])), false)
+			c.setStatus(fmt.Sprintf("Deleted location %q; its journal stays in %s.", name, d.Dir()), false)
 		}
 		return nil
 	}

@@ -51,8 +51,7 @@ could not be written, 2 bad usage, an unknown NAME or the journal in use.`,
 		Example: `  stowage delete acme
   stowage delete acme --yes                    # no question (scripts); the journal is kept
   stowage delete acme --yes --journal delete   # also its export journal and manifests`,
-		Args:              cobra.MaximumNArgs(1),
-		ValidArgsFunction: locationNames(g),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.name = args[0]
@@ -214,25 +213,4 @@ func readAnswer(in *bufio.Reader) (string, error) {
 		return "", usagef("not deleted: standard input ended before an answer; pass --yes to delete without a question")
 	}
 	return strings.TrimSpace(line), nil
-}
-
-// locationNames completes a command's first argument with the names of the
-// saved locations.
-func locationNames(g *globals) func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	return func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-		if len(args) > 0 {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		f, err := config.Load(config.ResolvePath(g.configPath))
-		if err != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		var out []cobra.Completion
-		for _, n := range f.Names() {
-			if strings.HasPrefix(n, toComplete) {
-				out = append(out, n)
-			}
-		}
-		return out, cobra.ShellCompDirectiveNoFileComp
-	}
 }

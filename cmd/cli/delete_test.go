@@ -228,3 +228,30 @@ func TestDeleteScreenShare(t *testing.T) {
 	assertNoLeak(t, "stdout", out, never)
 	assertNoLeak(t, "stderr", errOut, never)
 }
+
+// TestCompletesLocationNames: the shell completion of delete's NAME (and
+// of the other commands that take one, --edit and --from) offers the saved
+// locations; export's SRC and download's DEST complete files.
+func TestCompletesLocationNames(t *testing.T) {
+	cfg := writeConfig(t)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"delete", ""}, "acme\nglobex\nnas\n:4\n"},
+		{[]string{"delete", "acme", ""}, ":4\n"},
+		{[]string{"show", ""}, "acme\nglobex\nnas\n:4\n"},
+		{[]string{"export", ""}, "acme\nglobex\nnas\n:4\n"},
+		{[]string{"export", "nas", ""}, ":0\n"},
+		{[]string{"export", "nas", "--from", ""}, "acme\nglobex\nnas\n:4\n"},
+		{[]string{"download", "nas", ""}, ":0\n"},
+		{[]string{"config", "export", "acme", ""}, "globex\nnas\n:4\n"},
+		{[]string{"setup", "--edit", ""}, "acme\nglobex\nnas\n:4\n"},
+	}
+	for _, tt := range tests {
+		out, errOut, code := runCLI(t, "", append([]string{"--config", cfg, "__complete"}, tt.args...)...)
+		if code != ExitOK || out != tt.want {
+			t.Errorf("complete %q: code %d, got %q, want %q (%s)", tt.args, code, out, tt.want, errOut)
+		}
+	}
+}

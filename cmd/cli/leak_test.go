@@ -182,8 +182,15 @@ var leakRuns = map[string][][]string{
 	"stowage config export": {{"config", "export"}, {"config", "export", "--redact", "--format", "json"}, {"config", "export", "acme", "-o", "{dir}/acme.yaml"}},
 	"stowage config import": {{"config", "import", "{dir}/acme.yaml", "--replace"}},
 	"stowage config path":   {{"config", "path"}},
-	"stowage serve":         {{"serve", "--tenants", "{dir}/tenants", "--host-key", "{dir}/hk", "--listen", "256.0.0.1:2222"}},
-	"stowage serve invite":  {{"serve", "invite", "acme", "--tenants", "{dir}/tenants", "--host", "onboard.example.com"}},
+	// delete runs after the config commands: each deleted location is
+	// imported back from the file config export wrote (keeping its id, so
+	// its journal is found again by download and verify).
+	"stowage delete": {
+		{"config", "export", "globex", "-o", "{dir}/globex.yaml"}, {"delete", "globex", "--yes"}, {"config", "import", "{dir}/globex.yaml"},
+		{"delete", "acme", "--yes", "--journal", "delete"}, {"config", "import", "{dir}/acme.yaml"},
+	},
+	"stowage serve":        {{"serve", "--tenants", "{dir}/tenants", "--host-key", "{dir}/hk", "--listen", "256.0.0.1:2222"}},
+	"stowage serve invite": {{"serve", "invite", "acme", "--tenants", "{dir}/tenants", "--host", "onboard.example.com"}},
 }
 
 // commandPaths lists every runnable command of the tree.

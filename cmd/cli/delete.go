@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/spf13/cobra"
 
 	"github.com/stowage-dev/stowage/config"
@@ -81,7 +82,7 @@ func deleteRun(g *globals, opts *deleteOptions) error {
 		if len(names) == 0 {
 			return usagef("delete needs the NAME of a saved location, and %s has none", f.Source.Path)
 		}
-		return usagef("delete needs the NAME of a saved location; saved locations: %s; example: stowage delete %s", strings.Join(names, ", "), names[0])
+		return usagef("delete needs the NAME of a saved location: %s; example: stowage delete %s", strings.Join(names, ", "), names[0])
 	}
 	loc, err := findLocation(f, opts.name)
 	if err != nil {
@@ -117,17 +118,21 @@ func deleteRun(g *globals, opts *deleteOptions) error {
 	if d.Location == "" {
 		return err
 	}
-	fmt.Fprintf(g.stdout, "Deleted location %q from %s; the storage and what is in it are unchanged.\n", d.Location, f.Source.Path)
+	fmt.Fprintln(g.stdout, wrapped(fmt.Sprintf("Deleted location %q from %s; the storage and what is in it are unchanged.", d.Location, f.Source.Path)))
 	switch {
 	case err != nil:
 		return err
 	case d.Journal == export.DeleteJournal:
-		fmt.Fprintf(g.stdout, "Deleted its export journal and manifests (%s in %s).\n", files(len(d.Files)), d.Dir())
+		fmt.Fprintln(g.stdout, wrapped(fmt.Sprintf("Deleted its export journal and manifests (%s in %s).", files(len(d.Files)), d.Dir())))
 	case len(d.Files) > 0:
-		fmt.Fprintf(g.stdout, "Its export journal and manifests stay in %s (%s); delete them with --journal delete next time, or by hand.\n", d.Dir(), files(len(d.Files)))
+		fmt.Fprintln(g.stdout, wrapped(fmt.Sprintf("Its export journal and manifests stay in %s (%s).", d.Dir(), files(len(d.Files)))))
 	}
 	return nil
 }
+
+// wrapped breaks s between words to fit 80 columns (a path longer than a
+// line stays whole, so it can be copied).
+func wrapped(s string) string { return ansi.Wordwrap(s, 79, "") }
 
 // files counts files with the right noun.
 func files(n int) string {
@@ -161,7 +166,7 @@ func askDelete(g *globals, f *config.File, p export.DeletePlan, journal export.J
 	w.ScreenShare = g.screenShare
 	for _, e := range w.Entries() {
 		if e.Name == p.Location {
-			fmt.Fprintf(g.stderr, "Location %q: %s, %s.\n", e.Name, e.Type, e.Where)
+			fmt.Fprintln(g.stderr, wrapped(fmt.Sprintf("Location %q: %s, %s.", e.Name, e.Type, e.Where)))
 		}
 	}
 	fmt.Fprintln(g.stderr, "Stowage forgets it; the storage and what is in it stay as they are.")
@@ -185,7 +190,7 @@ func askDelete(g *globals, f *config.File, p export.DeletePlan, journal export.J
 	if len(p.Files) == 0 || journalSet {
 		return true, journal, nil
 	}
-	fmt.Fprintln(g.stderr, p.JournalNote())
+	fmt.Fprintln(g.stderr, wrapped(p.JournalNote()))
 	for {
 		fmt.Fprintf(g.stderr, "Keep or delete them? (keep/delete) [%s]: ", journal)
 		flush(g.stderr)

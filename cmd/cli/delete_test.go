@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -56,6 +57,9 @@ func names(t *testing.T, cfg string) string {
 	return strings.Join(f.Names(), ",")
 }
 
+// flat joins the lines of wrapped output.
+func flat(s string) string { return strings.Join(strings.Fields(s), " ") }
+
 func exist(paths []string) (n int) {
 	for _, p := range paths {
 		if _, err := os.Stat(p); err == nil {
@@ -79,7 +83,7 @@ func TestDeleteKeepsOrDeletesTheJournal(t *testing.T) {
 			t.Errorf("%d of the %d journal files are left, want all", n, len(journal))
 		}
 		dir := filepath.Dir(journal[0])
-		if !strings.Contains(out, `Deleted location "nas" from `+cfg) || !strings.Contains(out, "Its export journal and manifests stay in "+dir) {
+		if !strings.Contains(flat(out), `Deleted location "nas" from `+cfg) || !strings.Contains(flat(out), "Its export journal and manifests stay in "+dir) {
 			t.Errorf("output does not say what was deleted and where the journal stays:\n%s", out)
 		}
 	})
@@ -95,7 +99,7 @@ func TestDeleteKeepsOrDeletesTheJournal(t *testing.T) {
 		if n := exist(journal); n != 0 {
 			t.Errorf("%d journal files are left: %v", n, journal)
 		}
-		if !strings.Contains(out, "Deleted its export journal and manifests ("+strconv.Itoa(len(journal))+" files in "+filepath.Dir(journal[0])+")") {
+		if !strings.Contains(flat(out), "Deleted its export journal and manifests ("+strconv.Itoa(len(journal))+" files in "+filepath.Dir(journal[0])+")") {
 			t.Errorf("output does not say the journal was deleted:\n%s", out)
 		}
 	})
@@ -107,7 +111,7 @@ func TestDeleteKeepsOrDeletesTheJournal(t *testing.T) {
 		}
 		for _, want := range []string{`Location "nas": Local or NAS folder, `, "Type nas to delete it (enter keeps it): ", `You typed "nsa", not "nas".`,
 			"are in " + filepath.Dir(journal[0]) + ".", "Keep or delete them? (keep/delete) [keep]: ", `Answer keep or delete, not "maybe".`} {
-			if !strings.Contains(errOut, want) {
+			if !strings.Contains(flat(errOut), strings.TrimSpace(want)) {
 				t.Errorf("the questions lack %q:\n%s", want, errOut)
 			}
 		}
@@ -162,7 +166,7 @@ func TestDeleteBadInput(t *testing.T) {
 		want string
 	}{
 		{"unknown name", []string{"--config", cfg, "delete", "nope", "--yes"}, `no location named "nope" in ` + cfg + "; known locations: acme, globex, nas"},
-		{"no name", []string{"--config", cfg, "delete"}, "delete needs the NAME of a saved location; saved locations: acme, globex, nas; example: stowage delete acme"},
+		{"no name", []string{"--config", cfg, "delete"}, "delete needs the NAME of a saved location: acme, globex, nas; example: stowage delete acme"},
 		{"no name, no locations", []string{"--config", empty, "delete", "--yes"}, "delete needs the NAME of a saved location, and " + empty + " has none"},
 		{"two names", []string{"--config", cfg, "delete", "acme", "nas"}, "accepts at most 1 arg"},
 		{"bad --journal", []string{"--config", cfg, "delete", "nas", "--yes", "--journal", "drop"}, `--journal: must be keep or delete, not "drop"; example: stowage delete acme --journal delete`},
@@ -253,5 +257,26 @@ func TestCompletesLocationNames(t *testing.T) {
 		if code != ExitOK || out != tt.want {
 			t.Errorf("complete %q: code %d, got %q, want %q (%s)", tt.args, code, out, tt.want, errOut)
 		}
+	}
+}
+
+// TestPrintErrorWrapsBetweenWords: on a terminal of 80 columns an error
+// longer than a line is broken between words, its continuation indented;
+// a word longer than a line (a path) stays whole. Elsewhere it is one line.
+func TestPrintErrorWrapsBetweenWords(t *testing.T) {
+	err := errors.New(`the input ended at "Type" before the setup wizard finished; nothing was saved; the unsaved location is kept in /tmp/delcmd/acc.draft.yaml and offered when the wizard starts again`)
+	var b strings.Builder
+	printError(&b, err, 80)
+	want := `error: the input ended at "Type" before the setup wizard finished; nothing
+  was saved; the unsaved location is kept in /tmp/delcmd/acc.draft.yaml and
+  offered when the wizard starts again
+`
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+	b.Reset()
+	printError(&b, err, 0)
+	if b.String() != "error: "+err.Error()+"\n" {
+		t.Errorf("not a terminal: %q", b.String())
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/stowage-dev/stowage/internal/journaldb"
 	"github.com/stowage-dev/stowage/tui"
 	"github.com/stowage-dev/stowage/validate"
@@ -68,15 +70,23 @@ func ExitCode(err error) int {
 }
 
 // printError writes err for a person: one "error:" line, then any further
-// lines (joined errors) indented beneath it.
-func printError(w io.Writer, err error) {
+// lines (joined errors) indented beneath it. With width (the terminal's
+// columns; 0 when stderr is not a terminal) each is broken between words
+// and its continuation indented, so the terminal does not break a word.
+func printError(w io.Writer, err error, width int) {
 	var silent *SilentError
 	if err == nil || errors.As(err, &silent) {
 		return
 	}
 	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
-	fmt.Fprintf(w, "error: %s\n", lines[0])
-	for _, l := range lines[1:] {
-		fmt.Fprintf(w, "  %s\n", l)
+	for i, l := range lines {
+		l = "  " + l
+		if i == 0 {
+			l = "error: " + lines[0]
+		}
+		if width > 20 {
+			l = strings.ReplaceAll(ansi.Wordwrap(l, width-3, ""), "\n", "\n  ")
+		}
+		fmt.Fprintln(w, l)
 	}
 }

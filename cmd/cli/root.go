@@ -156,7 +156,7 @@ func runWith(ctx context.Context, in *interrupts, args []string, stdin io.Reader
 	if err != nil {
 		// An error may quote a value (a store's message, an ARN).
 		w := g.redacted(stderr)
-		printError(w, err)
+		printError(w, err, terminalWidth(stderr))
 		_ = w.Flush()
 	}
 	return ExitCode(err)

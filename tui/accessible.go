@@ -76,11 +76,13 @@ type accessible struct {
 }
 
 func runAccessible(ctx context.Context, opts Options, w *wizard.Wizard) (Result, error) {
+	in, stop := newInterruptibleLineReader(ctx, opts.In)
+	defer stop()
 	a := &accessible{
 		ctx:  ctx,
 		opts: opts,
 		w:    w,
-		in:   newLineReader(opts.In),
+		in:   in,
 		// huh styles its prompts; plain text reads better aloud and in logs.
 		out: &colorprofile.Writer{Forward: opts.Out, Profile: colorprofile.NoTTY},
 		res: Result{Accessible: true},
@@ -123,12 +125,17 @@ func runAccessible(ctx context.Context, opts Options, w *wizard.Wizard) (Result,
 		if derr != nil {
 			a.wrapped("", "The unsaved location could not be kept: "+derr.Error())
 		}
+		kept := ""
+		if d, pending := w.DraftState(); derr == nil && opts.DraftPath != "" && (d != nil || pending) {
+			kept = opts.DraftPath
+		}
 		var ended *InputEndedError
-		if errors.As(err, &ended) {
-			ended.Saved = a.res.Saved
-			if d, pending := w.DraftState(); derr == nil && opts.DraftPath != "" && (d != nil || pending) {
-				ended.Draft = opts.DraftPath
-			}
+		switch {
+		case errors.As(err, &ended):
+			ended.Saved, ended.Draft = a.res.Saved, kept
+		case err != nil && ctx.Err() != nil && kept != "":
+			// ctrl+c at a prompt: say where the answers are.
+			err = fmt.Errorf("%w; the unsaved location is kept in %s and offered when the wizard starts again", err, kept)
 		}
 		if errors.Is(err, errQuit) {
 			return a.res, nil
@@ -181,6 +188,10 @@ func (a *accessible) ask(prompt string, f huh.Field, password bool) error {
 	if err := form.RunWithContext(a.ctx); err != nil {
 		return err
 	}
+	if err := a.ctx.Err(); err != nil {
+		// Interrupted: huh took the read's error as the end of input.
+		return err
+	}
 	// A password is read from the terminal directly, past the counter
 	// (askField checks that it got one).
 	if a.in.ended || (a.in.lines == before && !password) {
@@ -220,6 +231,10 @@ func (a *accessible) choose(title string, labels, values []string, def string) (
 	for {
 		fmt.Fprint(a.out, prompt)
 		line, err := a.in.readLine()
+		if err != nil && a.ctx.Err() != nil {
+			fmt.Fprintln(a.out)
+			return v, a.ctx.Err()
+		}
 		if errors.Is(err, io.EOF) {
 			fmt.Fprintln(a.out)
 			return v, inputEnded(title)
@@ -469,6 +484,11 @@ func (a *accessible) askField(f wizard.Field) error {
 	// on the terminal), so only a validated answer says one was given.
 	answered := false
 	in := huh.NewInput().Title(title).Value(&v).Validate(func(s string) error {
+		if a.ctx.Err() != nil {
+			// Interrupted while a secret was read from the terminal:
+			// end the prompt, keep the value as it was.
+			return nil
+		}
 		answered = true
 		// The wizard cleans the answer by the setting's input policy
 		// (a secret keeps inner spaces to refuse them).

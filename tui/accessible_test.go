@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -385,6 +387,74 @@ func TestAccessibleInputEndsAtEachPromptType(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), opts.DraftPath) {
 				t.Errorf("message %q does not say where the unsaved location is kept", err)
+			}
+		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while the wizard writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestAccessibleInterruptedAtPrompt: ctrl+c (the root's context
+// cancelled) while a prompt waits for a line ends the wizard at once with
+// the context's error, keeping the draft; it waited for another line, and
+// then for a valid one.
+func TestAccessibleInterruptedAtPrompt(t *testing.T) {
+	for _, at := range []struct{ name, typed, prompt string }{
+		{"text", "", "Name [(empty)]: "},
+		{"select", "nas\n", "Enter a number between 1 and 5: "},
+		{"yes/no", "nas\n1\n", "Change the advanced settings? [y/N] "},
+	} {
+		t.Run(at.name, func(t *testing.T) {
+			pr, pw := io.Pipe()
+			defer pw.Close()
+			var out syncBuffer
+			opts, cfg := accessibleOptions(t, "", nil)
+			opts.In, opts.Out, opts.DraftPath = pr, &out, config.DraftPath(cfg)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan error, 1)
+			go func() {
+				_, err := RunWizard(ctx, opts)
+				done <- err
+			}()
+			if _, err := io.WriteString(pw, at.typed); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			for !strings.HasSuffix(out.String(), at.prompt) {
+				if time.Now().After(deadline) {
+					t.Fatalf("never asked %q:\n%s", at.prompt, out.String())
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			cancel()
+			select {
+			case err := <-done:
+				if !errors.Is(err, context.Canceled) {
+					t.Errorf("err = %v, want context.Canceled", err)
+				}
+			case <-time.After(3 * time.Second):
+				t.Fatalf("still waiting for a line 3 s after the interrupt:\n%s", out.String())
+			}
+			d, _ := config.LoadDraft(opts.DraftPath)
+			if at.typed != "" && (d == nil || d.Values["name"] != "nas") {
+				t.Errorf("draft = %+v, want the name kept", d)
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"io"
 	"strings"
@@ -34,6 +35,60 @@ func newLineReader(r io.Reader) *lineReader {
 		lr.fd, lr.tty = f.Fd(), true
 	}
 	return lr
+}
+
+// newInterruptibleLineReader is newLineReader whose reads end with ctx's
+// error once ctx is done (ctrl+c), rather than wait for a line that may
+// never come: r is read by a goroutine, one request at a time, so nothing
+// is read ahead. stop ends the goroutine (after a read in flight).
+func newInterruptibleLineReader(ctx context.Context, r io.Reader) (l *lineReader, stop func()) {
+	c := &ctxReader{ctx: ctx, r: r, req: make(chan []byte), res: make(chan ctxRead, 1)}
+	go c.loop()
+	l = newLineReader(c)
+	if f, ok := r.(interface{ Fd() uintptr }); ok {
+		l.fd, l.tty = f.Fd(), true
+	}
+	return l, func() { close(c.req) }
+}
+
+// ctxReader is an io.Reader whose Read returns when ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+	req chan []byte
+	res chan ctxRead
+}
+
+type ctxRead struct {
+	n   int
+	err error
+}
+
+func (c *ctxReader) loop() {
+	for p := range c.req {
+		n, err := c.r.Read(p)
+		c.res <- ctxRead{n, err}
+	}
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	// The goroutine may still be reading into buf after an interrupted
+	// Read returned, so it never gets p.
+	buf := make([]byte, len(p))
+	select {
+	case c.req <- buf:
+	case <-c.ctx.Done():
+		return 0, c.ctx.Err()
+	}
+	select {
+	case r := <-c.res:
+		return copy(p, buf[:r.n]), r.err
+	case <-c.ctx.Done():
+		return 0, c.ctx.Err()
+	}
 }
 
 // Read returns the rest of the current line, or as much of it as fits.

@@ -459,3 +459,36 @@ func TestAccessibleInterruptedAtPrompt(t *testing.T) {
 		})
 	}
 }
+
+// TestAccessibleSecretFromAPipe: a secret given on a pipe (a descriptor,
+// not a terminal) is read as a line like any answer. huh's unechoed prompt
+// failed there without reading, and the secret's line went to the next
+// prompt.
+func TestAccessibleSecretFromAPipe(t *testing.T) {
+	secret := "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	input := strings.Join([]string{"k1", "2", "n", "acme-call-recordings", "", "", "AKIAIOSFODNN7EXAMPLE", secret}, "\n") + "\n"
+	go func() {
+		_, _ = io.WriteString(pw, input)
+		pw.Close()
+	}()
+	var out bytes.Buffer
+	opts, _ := accessibleOptions(t, "", &out)
+	opts.In = pr
+	_, err = RunWizard(context.Background(), opts)
+	var ended *InputEndedError
+	if !errors.As(err, &ended) {
+		t.Fatalf("err = %v\n%s", err, out.String())
+	}
+	if ended.Prompt == "Secret access key" || strings.Contains(out.String(), "secret access key: ") {
+		t.Errorf("the secret was not taken from the pipe (ended at %q):\n%s", ended.Prompt, out.String())
+	}
+	if strings.Contains(out.String(), secret[:12]) {
+		t.Errorf("the output shows the secret:\n%s", out.String())
+	}
+	t.Logf("ended at %q", ended.Prompt)
+}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"strings"
+
+	"github.com/charmbracelet/x/term"
 )
 
 // lineReader hands out its input one line per Read. huh's accessible
@@ -31,9 +33,7 @@ type lineReader struct {
 
 func newLineReader(r io.Reader) *lineReader {
 	lr := &lineReader{r: bufio.NewReader(r)}
-	if f, ok := r.(interface{ Fd() uintptr }); ok {
-		lr.fd, lr.tty = f.Fd(), true
-	}
+	lr.fd, lr.tty = terminalFd(r)
 	return lr
 }
 
@@ -45,10 +45,20 @@ func newInterruptibleLineReader(ctx context.Context, r io.Reader) (l *lineReader
 	c := &ctxReader{ctx: ctx, r: r, req: make(chan []byte), res: make(chan ctxRead, 1)}
 	go c.loop()
 	l = newLineReader(c)
-	if f, ok := r.(interface{ Fd() uintptr }); ok {
-		l.fd, l.tty = f.Fd(), true
-	}
+	l.fd, l.tty = terminalFd(r)
 	return l, func() { close(c.req) }
+}
+
+// terminalFd returns r's descriptor when r is a terminal. A pipe or a file
+// has a descriptor too, but a secret cannot be read from it unechoed
+// (huh's password prompt fails there without a word and reads nothing,
+// so the next prompt took the secret's line).
+func terminalFd(r io.Reader) (uintptr, bool) {
+	f, ok := r.(interface{ Fd() uintptr })
+	if !ok || !term.IsTerminal(f.Fd()) {
+		return 0, false
+	}
+	return f.Fd(), true
 }
 
 // ctxReader is an io.Reader whose Read returns when ctx is done.

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/stowage-dev/stowage/config"
 )
@@ -37,6 +38,17 @@ type DeletePlan struct {
 	// holder) and its manifests, those that exist; none when it has no
 	// journal.
 	Files []string
+}
+
+// Journal is the journal's file among Files; "" when there is none (only
+// manifests).
+func (p DeletePlan) Journal() string {
+	for _, f := range p.Files {
+		if strings.HasSuffix(f, ".db") {
+			return f
+		}
+	}
+	return ""
 }
 
 // Dir is the folder holding Files; "" when there are none.

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
 	"github.com/spf13/cobra"
 
 	"github.com/stowage-dev/stowage/config"
@@ -132,7 +131,7 @@ func deleteRun(g *globals, opts *deleteOptions) error {
 
 // wrapped breaks s between words to fit 80 columns (a path longer than a
 // line stays whole, so it can be copied).
-func wrapped(s string) string { return ansi.Wordwrap(s, 79, "") }
+func wrapped(s string) string { return wordwrap(s, 79) }
 
 // files counts files with the right noun.
 func files(n int) string {
@@ -191,6 +190,9 @@ func askDelete(g *globals, f *config.File, p export.DeletePlan, journal export.J
 		return true, journal, nil
 	}
 	fmt.Fprintln(g.stderr, wrapped(p.JournalNote()))
+	if j := p.Journal(); j != "" {
+		fmt.Fprintln(g.stderr, "The journal: "+j)
+	}
 	for {
 		fmt.Fprintf(g.stderr, "Keep or delete them? (keep/delete) [%s]: ", journal)
 		flush(g.stderr)

@@ -110,7 +110,7 @@ func TestDeleteKeepsOrDeletesTheJournal(t *testing.T) {
 			t.Fatalf("code %d\n%s%s", code, out, errOut)
 		}
 		for _, want := range []string{`Location "nas": Local or NAS folder, `, "Type nas to delete it (enter keeps it): ", `You typed "nsa", not "nas".`,
-			"are in " + filepath.Dir(journal[0]) + ".", "Keep or delete them? (keep/delete) [keep]: ", `Answer keep or delete, not "maybe".`} {
+			"are in " + filepath.Dir(journal[0]) + ".", "The journal: " + journal[0], "Keep or delete them? (keep/delete) [keep]: ", `Answer keep or delete, not "maybe".`} {
 			if !strings.Contains(flat(errOut), strings.TrimSpace(want)) {
 				t.Errorf("the questions lack %q:\n%s", want, errOut)
 			}
@@ -273,6 +273,11 @@ func TestPrintErrorWrapsBetweenWords(t *testing.T) {
 `
 	if b.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+	b.Reset()
+	printError(&b, errors.New("not deleted: standard input is not a terminal, so nothing can be asked; pass --yes to delete without a question, e.g. stowage delete nas2 --yes"), 80)
+	if want := "error: not deleted: standard input is not a terminal, so nothing can be\n  asked; pass --yes to delete without a question, e.g. stowage delete nas2\n  --yes\n"; b.String() != want {
+		t.Errorf("a flag is cut at its hyphen:\n%s", b.String())
 	}
 	b.Reset()
 	printError(&b, err, 0)

@@ -85,8 +85,16 @@ func printError(w io.Writer, err error, width int) {
 			l = "error: " + lines[0]
 		}
 		if width > 20 {
-			l = strings.ReplaceAll(ansi.Wordwrap(l, width-3, ""), "\n", "\n  ")
+			l = strings.ReplaceAll(wordwrap(l, width-3), "\n", "\n  ")
 		}
 		fmt.Fprintln(w, l)
 	}
+}
+
+// wordwrap breaks s between words to fit width columns; a word longer
+// than that (a path) stays whole, and a hyphen never ends a line, so
+// --yes or an ARN is not cut in two.
+func wordwrap(s string, width int) string {
+	const nbHyphen = "\u2011"
+	return strings.ReplaceAll(ansi.Wordwrap(strings.ReplaceAll(s, "-", nbHyphen), width, ""), nbHyphen, "-")
 }

@@ -35,6 +35,9 @@ type ceilingSpec struct {
 	CAFile    string `json:"ca_file"`
 	AccessKey string `json:"access_key"`
 	Secret    string `json:"secret"`
+	// NoChecksum sends no request checksum (sdk-nosum); otherwise the SDK
+	// sends its CRC32 trailer, which the store verifies and keeps.
+	NoChecksum bool `json:"no_checksum,omitempty"`
 }
 
 // ceilingResult is the ceiling process's stdout, one JSON object.
@@ -84,11 +87,20 @@ func ceilingUpload(ctx context.Context, spec ceilingSpec) (ceilingResult, error)
 	tr.Proxy = nil
 	tr.MaxIdleConnsPerHost = ceilingInFlight
 	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	// An aws.Config built by hand leaves RequestChecksumCalculation unset,
+	// which sends no checksum at all; config.LoadDefaultConfig, what an SDK
+	// user gets, resolves it to when_supported: a CRC32 trailer. Until
+	// 2026-12-06 the ceiling was built this way and sent none.
+	calc := aws.RequestChecksumCalculationWhenSupported
+	if spec.NoChecksum {
+		calc = aws.RequestChecksumCalculationWhenRequired
+	}
 	client := s3.NewFromConfig(aws.Config{
-		Region:       region,
-		Credentials:  credentials.NewStaticCredentialsProvider(spec.AccessKey, spec.Secret, ""),
-		HTTPClient:   &http.Client{Transport: tr},
-		BaseEndpoint: aws.String(spec.Endpoint),
+		Region:                     region,
+		Credentials:                credentials.NewStaticCredentialsProvider(spec.AccessKey, spec.Secret, ""),
+		HTTPClient:                 &http.Client{Transport: tr},
+		BaseEndpoint:               aws.String(spec.Endpoint),
+		RequestChecksumCalculation: calc,
 	}, func(o *s3.Options) { o.UsePathStyle = true })
 
 	paths := make(chan string, ceilingInFlight)
@@ -163,15 +175,20 @@ func ceilingPut(ctx context.Context, client *s3.Client, spec ceilingSpec, p stri
 
 // ceilingTool runs this program's binary in -ceiling mode, in a process of
 // its own so its CPU time and peak RSS are measured like every tool's.
-func ceilingTool(self string, srv *server) tool {
+// noSum makes the variant that sends no checksum (tool sdk-nosum).
+func ceilingTool(self string, srv *server, noSum bool) tool {
 	seq := 0
+	name, what := "sdk", "SDK defaults as config.LoadDefaultConfig resolves them (a CRC32 trailer the store verifies)"
+	if noSum {
+		name, what = "sdk-nosum", "no request checksum (when_required), so the store verifies nothing"
+	}
 	return tool{
-		Name:    "sdk",
-		Version: fmt.Sprintf("bare aws-sdk-go-v2 PutObject loop, %d in flight, SDK defaults (CRC32 trailer)", ceilingInFlight),
+		Name:    name,
+		Version: fmt.Sprintf("bare aws-sdk-go-v2 PutObject loop, %d in flight, %s", ceilingInFlight, what),
 		command: func(ctx context.Context, dir, bucket, state string, rerun bool) (*exec.Cmd, error) {
 			seq++
 			spec := ceilingSpec{Dir: dir, Endpoint: srv.Endpoint, Bucket: bucket, CAFile: srv.CAFile,
-				AccessKey: srv.AccessKey, Secret: srv.Secret}
+				AccessKey: srv.AccessKey, Secret: srv.Secret, NoChecksum: noSum}
 			b, err := json.Marshal(spec)
 			if err != nil {
 				return nil, err

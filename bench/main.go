@@ -97,7 +97,7 @@ func mainCode() int {
 	flag.StringVar(&o.workDir, "work", "", "folder for MinIO's data, journals and logs (default: a new temporary folder, removed at the end)")
 	flag.StringVar(&o.dataDir, "data", "", "folder for the generated data sets, kept and reused when the settings match (default: inside -work)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work folder (logs, journals, manifests, MinIO data)")
-	flag.StringVar(&o.tools, "tools", "stowage,sdk,rclone,aws", "comma-separated tools to run (sdk: the bare PutObject loop, the ceiling); missing peers are left out with a note")
+	flag.StringVar(&o.tools, "tools", "stowage,sdk,rclone,aws", "comma-separated tools to run (sdk: the bare PutObject loop with the SDK's CRC32 trailer, the ceiling; sdk-nosum: the same loop sending no checksum, for reference); missing peers are left out with a note")
 	flag.StringVar(&o.sets, "sets", "small,big,rerun", "comma-separated measurements: small, big, rerun, scale (tiny files to a local folder, -scale-files), copy (copy vs stream engine on a 2 GiB object)")
 	flag.StringVar(&o.scaleFiles, "scale-files", defaultScaleFileList, "file counts of the scale set, comma-separated")
 	flag.IntVar(&o.concurrency, "concurrency", 0, "Stowage's Options.Concurrency (0: the engine's default)")
@@ -180,8 +180,8 @@ func (o *options) resolve(bigSize string) error {
 		}
 	}
 	for _, t := range splitList(o.tools) {
-		if t != "stowage" && t != "sdk" && t != "rclone" && t != "aws" {
-			return fmt.Errorf("-tools: %q is not a tool; use stowage, sdk, rclone and aws, e.g. -tools stowage,sdk", t)
+		if t != "stowage" && t != "sdk" && t != "sdk-nosum" && t != "rclone" && t != "aws" {
+			return fmt.Errorf("-tools: %q is not a tool; use stowage, sdk, sdk-nosum, rclone and aws, e.g. -tools stowage,sdk", t)
 		}
 	}
 	return nil
@@ -369,7 +369,7 @@ func run(ctx context.Context, o options) error {
 		switch t.Name {
 		case "stowage":
 			r.absorb(bo)
-		case "sdk":
+		case "sdk", "sdk-nosum":
 			var cr ceilingResult
 			if err := json.Unmarshal(out, &cr); err != nil {
 				r.Err = strings.TrimSpace(r.Err + " ceiling output: " + err.Error())
@@ -382,6 +382,9 @@ func run(ctx context.Context, o options) error {
 		}
 		if r.Err == "" && (r.objects != ds.Files || r.objectSize != ds.Bytes) {
 			r.Err = fmt.Sprintf("bucket holds %d objects, %s; want %d, %s", r.objects, mib(r.objectSize), ds.Files, mib(ds.Bytes))
+		}
+		if r.StoredChecksum, err = srv.storedChecksum(ctx, bucket); err != nil {
+			return err
 		}
 		logf("%s: %s took %s (%.1f MiB/s, CPU %.1f s, peak RSS %s)%s", t.Name, label,
 			r.Wall.Round(time.Millisecond), r.MiBps(), r.CPU.Seconds(), mib(r.MaxRSS), errSuffix(r.Err))
@@ -421,7 +424,7 @@ func run(ctx context.Context, o options) error {
 			if err := record(t, tinySet, "tiny first", bucket, 0, false); err != nil {
 				return err
 			}
-			if t.Name == "sdk" {
+			if strings.HasPrefix(t.Name, "sdk") {
 				// The bare loop has no journal: a rerun would send it all again.
 				continue
 			}
@@ -454,7 +457,10 @@ func pickTools(o options, root, self, stowageBin string, srv *server) ([]tool, [
 		tools = append(tools, stowageBinaryTool(stowageBin, srv, o.concurrency, o.checksum, o.profileDir))
 	}
 	if slices.Contains(want, "sdk") {
-		tools = append(tools, ceilingTool(self, srv))
+		tools = append(tools, ceilingTool(self, srv, false))
+	}
+	if slices.Contains(want, "sdk-nosum") {
+		tools = append(tools, ceilingTool(self, srv, true))
 	}
 	if slices.Contains(want, "rclone") {
 		bin := o.rclone
@@ -569,8 +575,11 @@ func report(w io.Writer, o options, tools []tool, notes []string, srv *server, r
 	fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|")
 	for _, r := range results {
 		note := r.Err
+		if r.Err == "" && r.StoredChecksum != "" {
+			note = "stored checksum " + r.StoredChecksum
+		}
 		if r.Tool == "stowage" && r.Err == "" {
-			note = fmt.Sprintf("engine %.2f s", r.Engine.Seconds())
+			note = fmt.Sprintf("stored checksum %s, engine %.2f s", r.StoredChecksum, r.Engine.Seconds())
 			if r.Skipped > 0 {
 				note += fmt.Sprintf(", %d skipped", r.Skipped)
 			}
@@ -612,21 +621,26 @@ func report(w io.Writer, o options, tools []tool, notes []string, srv *server, r
 	}
 
 	for _, set := range []string{"small", "big", "tiny first"} {
-		s, ok1 := median(results, "stowage", set)
-		c, ok2 := median(results, "sdk", set)
-		if !ok1 || !ok2 {
-			continue
+		for _, ceil := range []struct{ name, label string }{
+			{"sdk", "the ceiling (bare SDK loop, CRC32 trailer verified by the store)"},
+			{"sdk-nosum", "the bare SDK loop without a checksum (for reference; Stowage's checksum is verified)"},
+		} {
+			s, ok1 := median(results, "stowage", set)
+			c, ok2 := median(results, ceil.name, set)
+			if !ok1 || !ok2 {
+				continue
+			}
+			fmt.Fprintf(w, "- %-10s vs %s: %.3f× its throughput (%.2f s vs %.2f s), %.2f× its client CPU (%.2f s vs %.2f s), %.2f× its peak RSS",
+				set, ceil.label, c.Wall.Seconds()/s.Wall.Seconds(), s.Wall.Seconds(), c.Wall.Seconds(),
+				ratio(s.CPU.Seconds(), c.CPU.Seconds()), s.CPU.Seconds(), c.CPU.Seconds(), ratio(float64(s.MaxRSS), float64(c.MaxRSS)))
+			if rs := pairedRatios(results, ceil.name, set); len(rs) > 1 {
+				fmt.Fprintf(w, "; by round %.3f× (%s)", rs[(len(rs)-1)/2], joinRatios(rs))
+			}
+			if cs := pairedCPURatios(results, ceil.name, set); len(cs) > 1 {
+				fmt.Fprintf(w, "; CPU by round %.2f× (%s)", cs[(len(cs)-1)/2], joinRatios(cs))
+			}
+			fmt.Fprintln(w)
 		}
-		fmt.Fprintf(w, "- %-10s vs the ceiling (bare SDK loop): %.3f× its throughput (%.2f s vs %.2f s), %.2f× its client CPU (%.2f s vs %.2f s), %.2f× its peak RSS",
-			set, c.Wall.Seconds()/s.Wall.Seconds(), s.Wall.Seconds(), c.Wall.Seconds(),
-			ratio(s.CPU.Seconds(), c.CPU.Seconds()), s.CPU.Seconds(), c.CPU.Seconds(), ratio(float64(s.MaxRSS), float64(c.MaxRSS)))
-		if rs := pairedRatios(results, "sdk", set); len(rs) > 1 {
-			fmt.Fprintf(w, "; by round %.3f× (%s)", rs[(len(rs)-1)/2], joinRatios(rs))
-		}
-		if cs := pairedCPURatios(results, "sdk", set); len(cs) > 1 {
-			fmt.Fprintf(w, "; CPU by round %.2f× (%s)", cs[(len(cs)-1)/2], joinRatios(cs))
-		}
-		fmt.Fprintln(w)
 	}
 
 	fmt.Fprintln(w, "\nCPU-bound estimate: the peer's tool+MinIO CPU seconds over Stowage's (medians). Client and server share")

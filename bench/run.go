@@ -25,7 +25,10 @@ type result struct {
 	ServerCPU time.Duration // MinIO's CPU time during the run
 	Load      float64       // 1-minute load average just before the run
 	Err       string        // non-empty when the run failed or the bucket is incomplete
-	Engine    time.Duration // Stowage only: the engine's own elapsed time
+	// StoredChecksum is the checksum the store kept with the first object
+	// (server.storedChecksum): "none" when the tool sent none it verified.
+	StoredChecksum string
+	Engine         time.Duration // Stowage only: the engine's own elapsed time
 	// LagP50, LagMax (Stowage only): store answer → durable done record.
 	LagP50, LagMax time.Duration
 	Skipped        int // Stowage only: files the journal skipped

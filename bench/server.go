@@ -173,6 +173,33 @@ func (s *server) contents(ctx context.Context, bucket string) (objects int, byte
 	return objects, bytes, nil
 }
 
+// storedChecksum heads the first object of bucket with checksum mode on and
+// returns the checksum the store kept with it ("CRC32", "CRC32C", ...), or
+// "none": which tools sent a checksum the store verified.
+func (s *server) storedChecksum(ctx context.Context, bucket string) (string, error) {
+	out, err := s.client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), MaxKeys: aws.Int32(1)})
+	if err != nil {
+		return "", fmt.Errorf("list bucket %s: %w", bucket, err)
+	}
+	if len(out.Contents) == 0 {
+		return "none (empty)", nil
+	}
+	h, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: out.Contents[0].Key,
+		ChecksumMode: types.ChecksumModeEnabled})
+	if err != nil {
+		return "", fmt.Errorf("head %s/%s: %w", bucket, aws.ToString(out.Contents[0].Key), err)
+	}
+	for _, c := range []struct {
+		name string
+		v    *string
+	}{{"CRC32", h.ChecksumCRC32}, {"CRC32C", h.ChecksumCRC32C}, {"CRC64NVME", h.ChecksumCRC64NVME}, {"SHA1", h.ChecksumSHA1}, {"SHA256", h.ChecksumSHA256}} {
+		if aws.ToString(c.v) != "" {
+			return c.name, nil
+		}
+	}
+	return "none", nil
+}
+
 // empty deletes every object of a bucket, so repeated rounds over the big
 // data sets do not fill the disk.
 func (s *server) empty(ctx context.Context, bucket string) error {

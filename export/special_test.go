@@ -5,12 +5,14 @@ package export
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stowage-dev/stowage/providers"
 )
@@ -117,10 +119,20 @@ func TestFolderWhereAFileWas(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(e.dst, "taken.wav", "inside"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// The scan runs beside the worker: under load the worker can take
+	// big.wav before the scan has read small.wav, which the scan then finds
+	// a folder and ignores. The folder must appear after the scan queued
+	// small.wav, so big.wav's upload waits for the end of the scan; with one
+	// worker, largest first, small.wav is then still waiting.
+	scanned := make(chan struct{})
 	rec := &recorder{fullProvider: e.p}
 	rec.before = func(op, key string, n int, src providers.Body) error {
-		// Largest first: small.wav is still waiting when big.wav is sent.
 		if op == "put" && key == "big.wav" {
+			select {
+			case <-scanned:
+			case <-time.After(time.Minute):
+				return errors.New("the scan did not end within a minute")
+			}
 			if err := os.Remove(small); err != nil {
 				return err
 			}
@@ -131,7 +143,12 @@ func TestFolderWhereAFileWas(t *testing.T) {
 	o := e.opts()
 	o.Concurrency = 1
 	var evs events
-	o.Events = evs.add
+	o.Events = func(ev Event) {
+		if sp, ok := ev.(ScanProgress); ok && sp.Done {
+			close(scanned)
+		}
+		evs.add(ev)
+	}
 	sum, err := Run(context.Background(), rec, "t", o)
 	if err == nil || sum.Files != 1 || sum.Failed != 2 {
 		t.Fatalf("Run: %v, summary %+v; want big.wav exported, small.wav and taken.wav failed", err, sum)

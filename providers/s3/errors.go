@@ -66,6 +66,10 @@ var (
 		"ServiceUnavailable", "XMinioServerNotInitialized")
 	codesServer = set("InternalError", "InternalFailure", "ServiceException", "RequestTimeout",
 		"RequestTimeoutException", "InternalServerError", "BadGateway", "GatewayTimeout")
+	// codesDropped: the store gave up on the request as if the client had
+	// gone. MinIO answers ClientDisconnected (HTTP 499) to every request in
+	// flight when it is stopped for a restart.
+	codesDropped      = set("ClientDisconnected")
 	codesIntegrity    = set("BadDigest", "XAmzContentChecksumMismatch", "XAmzContentSHA256Mismatch")
 	codesPrecondition = set("PreconditionFailed", "ConditionalRequestConflict")
 	codesConfig       = set("InvalidBucketName", "InvalidArgument", "InvalidRequest",
@@ -75,6 +79,10 @@ var (
 		"KMS.InvalidKeyUsageException",
 		"NotImplemented", "MalformedPolicyDocument", "ValidationError")
 )
+
+// statusClientClosed is the status nginx and MinIO give a request they
+// dropped because they took the client to be gone (no official code).
+const statusClientClosed = 499
 
 func set(codes ...string) map[string]bool {
 	m := make(map[string]bool, len(codes))
@@ -195,6 +203,11 @@ func classify(err error, in errInput) error {
 	case status == http.StatusRequestTimeout:
 		e.Kind = providers.ErrNetwork
 		e.Retryable = true
+	case codesDropped[code] || status == statusClientClosed:
+		// The request did not complete; sending it again is safe.
+		e.Kind = providers.ErrNetwork
+		e.Retryable = true
+		e.Hint = "the store dropped the request before answering it (it was stopping, or a proxy in between closed the connection); it is retried"
 	default:
 		e.Kind = providers.ErrServer
 		e.Hint = fmt.Sprintf("the store answered HTTP %d %s", status, code)
@@ -209,7 +222,7 @@ func classify(err error, in errInput) error {
 
 func hasKnownCode(code string) bool {
 	for _, m := range []map[string]bool{codesWrongRegion, codesInvalidCreds, codesExpired, codesClock,
-		codesNoSuchBucket, codesNoSuchKey, codesThrottled, codesServer, codesPrecondition, codesConfig} {
+		codesNoSuchBucket, codesNoSuchKey, codesThrottled, codesServer, codesDropped, codesPrecondition, codesConfig} {
 		if m[code] {
 			return true
 		}

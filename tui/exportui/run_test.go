@@ -223,15 +223,30 @@ func TestRunExportScreen(t *testing.T) {
 		p := &gated{Provider: newLocal(t), gate: make(chan struct{}), started: make(chan string, 1)}
 		in, inW := io.Pipe()
 		defer inW.Close()
+		opts := options(t, src, 2)
+		opts.Controller = export.NewController()
+		scanned := make(chan struct{})
+		opts.Events = func(ev export.Event) {
+			if sp, ok := ev.(export.ScanProgress); ok && sp.Done {
+				close(scanned)
+			}
+		}
 		go func() {
+			// q is pressed while two uploads are held and, the scan over,
+			// the other files wait in the queue; the uploads are let go
+			// once the stop has landed. (A q pressed before the scan queued
+			// a file past those in flight left none not started; a fixed
+			// 200 ms for the stop to land let the whole export finish.)
 			<-p.started
+			<-scanned
 			inW.Write([]byte("q"))
-			// Let the stop land before the uploads in flight finish.
-			time.Sleep(200 * time.Millisecond)
+			for deadline := time.Now().Add(10 * time.Second); !opts.Controller.Stats().Stopping && time.Now().Before(deadline); {
+				time.Sleep(5 * time.Millisecond)
+			}
 			close(p.gate)
 		}()
 		var out lockedBuffer
-		res, err := RunExportScreen(context.Background(), p, "nas", options(t, src, 2),
+		res, err := RunExportScreen(context.Background(), p, "nas", opts,
 			Screen{In: in, Out: &out, Env: []string{"TERM=xterm-256color"}, ResumeCommand: "stowage export nas " + src})
 		if !errors.Is(err, export.ErrStopped) || !res.Stopped || res.Summary.NotStarted == 0 {
 			t.Fatalf("err %v, result %+v", err, res)
@@ -245,12 +260,13 @@ func TestRunExportScreen(t *testing.T) {
 		p := &gated{Provider: newLocal(t), gate: make(chan struct{}), started: make(chan string, 1)}
 		in, inW := io.Pipe()
 		defer inW.Close()
+		// The gate opens only after the run: a Put that sees the cancelled
+		// context and the open gate at once may take either.
+		defer close(p.gate)
 		ctx, cancel := context.WithCancel(context.Background())
 		go func() {
 			<-p.started
 			cancel()
-			time.Sleep(200 * time.Millisecond)
-			close(p.gate)
 		}()
 		var out lockedBuffer
 		res, err := RunExportScreen(ctx, p, "nas", options(t, src, 2), Screen{In: in, Out: &out})

@@ -128,6 +128,14 @@ func TestScreenPauseAndStop(t *testing.T) {
 	opts := options(t, src, 2)
 	ctl := export.NewController()
 	opts.Controller = ctl
+	// q must land after the scan queued all 40 files: a stop halts the
+	// scan, and files it had not found would not count as not started.
+	scanned := make(chan struct{})
+	opts.Events = func(ev export.Event) {
+		if sp, ok := ev.(export.ScanProgress); ok && sp.Done {
+			close(scanned)
+		}
+	}
 	s := start(context.Background(), p, "nas", opts, nil, nil)
 	tm := teatest.NewTestModel(t, newModel("nas", s, "stowage export nas "+src), teatest.WithInitialTermSize(80, 24))
 	select {
@@ -135,13 +143,20 @@ func TestScreenPauseAndStop(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no upload started")
 	}
+	select {
+	case <-scanned:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the scan did not end")
+	}
 	tm.Send(tea.KeyPressMsg{Code: 'p', Text: "p"})
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("PAUSED")) }, teatest.WithDuration(5*time.Second))
 	if !ctl.Paused() {
 		t.Fatal("p did not pause the run")
 	}
 	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("in-flight uploads")) }, teatest.WithDuration(5*time.Second))
+	// "finishing 1 in-flight upload…" or "2 in-flight uploads…": the
+	// second worker may not have reached its upload when q lands.
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("in-flight upload")) }, teatest.WithDuration(5*time.Second))
 	if !ctl.Stats().Stopping {
 		t.Fatal("q did not stop the run")
 	}

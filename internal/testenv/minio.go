@@ -78,10 +78,28 @@ func StartMinIO(t testing.TB, opts MinIOOptions) *MinIO {
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("testenv: MinIO %s log (last lines):\n%s", m.Endpoint, m.LogTail(40))
+			if free, total, err := diskSpace(m.DataDir); err == nil {
+				if note := fullDiskNote(m.DataDir, free, total); note != "" {
+					t.Log(note)
+				}
+			}
 		}
 		m.stop()
 	})
 	return m
+}
+
+// fullDiskNote explains a failure when the file system of MinIO's data
+// folder dir (free of total bytes) is nearly full, and is "" otherwise.
+// MinIO refuses an upload that would leave less than 1% of its drive free:
+// it answers XMinioStorageFull, or resets the connection while the body is
+// still being sent, which reads as a flaky network.
+func fullDiskNote(dir string, free, total uint64) string {
+	if total == 0 || float64(free) >= 0.02*float64(total) {
+		return ""
+	}
+	return fmt.Sprintf("testenv: the file system of %s has %.1f GiB free of %.1f GiB (%.1f%%); MinIO refuses uploads that would leave less than 1%% free (XMinioStorageFull, or a connection reset while the body is sent): free some space and run again",
+		dir, float64(free)/(1<<30), float64(total)/(1<<30), 100*float64(free)/float64(total))
 }
 
 // startMinIO is StartMinIO without testing.TB, so shared servers and the

@@ -427,3 +427,22 @@ func TestStartFailureShowsLog(t *testing.T) {
 		}
 	}
 }
+
+// TestFullDiskNote: a failed MinIO test on a nearly full drive says that
+// MinIO refuses uploads there, since its answers (StorageFull, a reset
+// connection) read like a flaky network; with room to spare it says nothing.
+func TestFullDiskNote(t *testing.T) {
+	const gib = 1 << 30
+	note := fullDiskNote("/tmp/x/data", 700<<20, 252*gib)
+	for _, want := range []string{"/tmp/x/data", "0.7 GiB free of 252.0 GiB (0.3%)", "less than 1% free", "XMinioStorageFull"} {
+		if !strings.Contains(note, want) {
+			t.Errorf("note %q does not contain %q", note, want)
+		}
+	}
+	if note := fullDiskNote("/tmp/x/data", 42*gib, 252*gib); note != "" {
+		t.Errorf("a drive with 42 of 252 GiB free: %q", note)
+	}
+	if free, total, err := diskSpace(t.TempDir()); runtime.GOOS == "linux" && (err != nil || total == 0 || free > total) {
+		t.Errorf("diskSpace = %d free of %d, %v", free, total, err)
+	}
+}

@@ -26,7 +26,15 @@ func TestDurableLag(t *testing.T) {
 	if sum.DurableLagP50 <= 0 || sum.DurableLagMax < sum.DurableLagP50 {
 		t.Fatalf("lag p50 %s, max %s; not measured", sum.DurableLagP50, sum.DurableLagMax)
 	}
-	if sum.DurableLagP50 > 100*time.Millisecond {
-		t.Errorf("median gap %s, want under 100ms", sum.DurableLagP50)
+	// The plain run holds the bound; the race detector slows every
+	// goroutine 2-20x (4 of 20 -race runs under load had medians of
+	// 101-171 ms), so under it the bound only catches the old defect's
+	// scale (issue 11 §6: 0.15-0.61 s medians without the detector).
+	limit := 100 * time.Millisecond
+	if raceEnabled {
+		limit = 500 * time.Millisecond
+	}
+	if sum.DurableLagP50 > limit {
+		t.Errorf("median gap %s, want under %s", sum.DurableLagP50, limit)
 	}
 }

@@ -395,6 +395,14 @@ func TestDeleteWithConfirmation(t *testing.T) {
 	if w.Step() != StepConfirmDelete || w.DeleteTarget() != "acme" || !strings.Contains(w.Intro(), `"acme"`) {
 		t.Fatalf("Delete: step %s target %q", w.Step(), w.DeleteTarget())
 	}
+	// A role location's external ID is in the customer's trust policy and
+	// nowhere else Stowage can get it back from.
+	if !strings.Contains(w.Intro(), "Its external ID goes with it") {
+		t.Errorf("deleting a role location does not say its external ID is lost: %q", w.Intro())
+	}
+	if c := w.DeleteConsequences("nobody"); c != "" {
+		t.Errorf("DeleteConsequences(unknown) = %q", c)
+	}
 	w.Back()
 	if w.Step() != StepStart || len(load(t, path).Locations) != 1 {
 		t.Fatal("declining the delete removed the location or left the step")

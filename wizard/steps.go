@@ -9,6 +9,7 @@ package wizard
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/stowage-dev/stowage/config"
 )
@@ -191,7 +192,7 @@ func (w *Wizard) Intro() string {
 		}
 		return fmt.Sprintf("Location %q is saved. You can now export recordings to it.", name)
 	case StepConfirmDelete:
-		return fmt.Sprintf("Delete location %q from Stowage? The storage itself and everything in it stay as they are; only Stowage's settings are removed.", w.target)
+		return strings.TrimSpace(fmt.Sprintf("Delete location %q from Stowage? The storage itself and everything in it stay as they are; only Stowage's settings are removed. %s", w.target, w.DeleteConsequences(w.target)))
 	case StepConfirmRotate:
 		if w.get(pathPendingID) != "" {
 			return RotationNotice

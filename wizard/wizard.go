@@ -795,6 +795,18 @@ func (w *Wizard) Delete(name string) error {
 	return nil
 }
 
+// DeleteConsequences says what deleting the saved location name loses
+// that the storage does not keep, or "": a role location's external ID,
+// which the customer's trust policy names. Set up again, the location gets
+// a new one.
+func (w *Wizard) DeleteConsequences(name string) string {
+	l, ok := w.file.Find(name)
+	if !ok || l.S3 == nil || l.S3.Auth != config.AuthRole || l.S3.ExternalID == "" {
+		return ""
+	}
+	return "Its external ID goes with it: set up again, the location gets a new one, and the role's trust policy must be updated to match before exports work again."
+}
+
 // DeleteTarget returns the location StepConfirmDelete asks about.
 func (w *Wizard) DeleteTarget() string { return w.target }
 

@@ -169,6 +169,9 @@ func askDelete(g *globals, f *config.File, p export.DeletePlan, journal export.J
 		}
 	}
 	fmt.Fprintln(g.stderr, "Stowage forgets it; the storage and what is in it stay as they are.")
+	if c := w.DeleteConsequences(p.Location); c != "" {
+		fmt.Fprintln(g.stderr, wrapped(c))
+	}
 	for {
 		fmt.Fprintf(g.stderr, "Type %s to delete it (enter keeps it): ", p.Location)
 		flush(g.stderr)

@@ -119,6 +119,20 @@ func TestDeleteKeepsOrDeletesTheJournal(t *testing.T) {
 			t.Errorf("locations %s, %d journal files left", got, exist(journal))
 		}
 	})
+	t.Run("asked on a terminal: a role location's external ID goes with it", func(t *testing.T) {
+		cfg, _ := exportedConfig(t)
+		out, errOut, code := runCLI(t, "acme\n", "--config", cfg, "delete", "acme")
+		if code != ExitOK || names(t, cfg) != "globex,nas" {
+			t.Fatalf("code %d, locations %s\n%s%s", code, names(t, cfg), out, errOut)
+		}
+		if !strings.Contains(flat(errOut), "Its external ID goes with it: set up again, the location gets a new one, and the role's trust policy must be updated") {
+			t.Errorf("deleting a role location does not say its external ID is lost:\n%s", errOut)
+		}
+		_, errOut, _ = runCLI(t, "nas\n", "--config", cfg, "delete", "nas", "--journal", "keep")
+		if strings.Contains(errOut, "external ID") {
+			t.Errorf("deleting a local folder talks about an external ID:\n%s", errOut)
+		}
+	})
 	t.Run("asked on a terminal: enter keeps it", func(t *testing.T) {
 		cfg, journal := exportedConfig(t)
 		out, errOut, code := runCLI(t, "\n", "--config", cfg, "delete", "nas", "--journal", "delete")

@@ -121,13 +121,18 @@ func runAccessible(ctx context.Context, opts Options, w *wizard.Wizard) (Result,
 		err := ask()
 		// Each answer is a checkpoint of the unsaved location, also when
 		// the input ends or the user quits.
-		derr := syncDraft(opts, w)
+		derr := syncDraft(opts, w, err != nil)
 		if derr != nil {
 			a.wrapped("", "The unsaved location could not be kept: "+derr.Error())
 		}
 		kept := ""
-		if d, pending := w.DraftState(); derr == nil && opts.DraftPath != "" && (d != nil || pending) {
+		switch d, pending := w.DraftState(); {
+		case derr != nil || opts.DraftPath == "":
+		case d != nil:
 			kept = opts.DraftPath
+		case pending && w.OfferedDraft() != nil:
+			// Still offered: the earlier session's file keeps it.
+			kept = w.OfferedDraft().Path
 		}
 		var ended *InputEndedError
 		switch {

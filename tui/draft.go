@@ -4,33 +4,25 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/stowage-dev/stowage/config"
 	"github.com/stowage-dev/stowage/wizard"
 )
 
-// syncDraft keeps the unsaved-location file in step with the wizard, as
-// wizard.DraftState says: written (0600, atomically) while a location is
-// drafted with changes, left alone while the offer to resume it is open,
-// removed once it is saved or discarded. Without Options.DraftPath it
-// does nothing.
-func syncDraft(opts Options, w *wizard.Wizard) error {
+// syncDraft keeps this session's unsaved-location file in step with the
+// wizard (wizard.SyncDraft): written while a location is drafted with
+// changes, left alone while the offer to resume one is open, removed once
+// it is saved or discarded; ending (the session quits) releases it for the
+// next start. Without Options.DraftPath it does nothing.
+func syncDraft(opts Options, w *wizard.Wizard, ending bool) error {
 	if opts.DraftPath == "" {
 		return nil
 	}
-	d, pending := w.DraftState()
-	switch {
-	case pending:
-		return nil
-	case d != nil:
-		return config.SaveDraft(opts.DraftPath, *d)
-	}
-	return config.RemoveDraft(opts.DraftPath)
+	return w.SyncDraft(opts.DraftPath, ending)
 }
 
 // keepDraft syncs the draft file, saying on the status line when it
 // cannot be written.
 func (c *common) keepDraft() {
-	if err := syncDraft(c.opts, c.w); err != nil {
+	if err := syncDraft(c.opts, c.w, c.quitting); err != nil {
 		c.setStatus("The unsaved location could not be kept: "+err.Error(), true)
 	}
 }

@@ -40,9 +40,11 @@ type Options struct {
 	DetectPrincipal func(ctx context.Context, p config.Platform, endpoint string) (string, error)
 	// Save writes the locations file (config.Save); required.
 	Save func(path string, f *config.File) error
-	// DraftPath is where a location not saved yet is kept (with its
-	// external ID) until it is saved or discarded, and offered at the next
-	// start (config.DraftPath); "" keeps no draft, as in served sessions.
+	// DraftPath is this session's own file for a location not saved yet
+	// (with its external ID) until it is saved or discarded
+	// (config.SessionDraftPath); at the start, the drafts that ended
+	// sessions left next to ConfigPath are offered (config.LeftDrafts).
+	// "" keeps no draft, as in served sessions.
 	DraftPath string
 	// EditName starts on that saved location instead of the list.
 	EditName string

@@ -72,6 +72,11 @@ func RunWizard(ctx context.Context, opts Options) (Result, error) {
 	if fm, ok := final.(*model); ok {
 		m = fm
 	}
+	// Ended however (also killed by a signal): the draft is left for the
+	// next start.
+	if derr := syncDraft(opts, m.w, true); derr != nil && err == nil {
+		err = derr
+	}
 	if err != nil {
 		if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 			return m.result, ctx.Err()
@@ -93,14 +98,14 @@ func newWizard(opts Options) (*wizard.Wizard, error) {
 			return nil, err
 		}
 	}
-	if opts.DraftPath != "" {
-		d, err := config.LoadDraft(opts.DraftPath)
+	if opts.DraftPath != "" && opts.ConfigPath != "" {
+		// Unsaved locations left by sessions that ended come first,
+		// newest first; those of running sessions are theirs.
+		ds, err := config.LeftDrafts(opts.ConfigPath)
 		if err != nil {
 			return nil, err
 		}
-		// An unsaved location comes first: anything typed now would
-		// replace it.
-		w.OfferDraft(d)
+		w.OfferDrafts(ds)
 	}
 	return w, nil
 }

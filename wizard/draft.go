@@ -1,6 +1,7 @@
 package wizard
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -37,13 +38,65 @@ func (w *Wizard) DraftState() (d *config.Draft, pending bool) {
 // OfferDraft makes the wizard start by asking whether to resume d, a
 // location left unsaved by an earlier run (StepResumeDraft). ResumeDraft
 // takes it up; DiscardDraft asks before it is thrown away.
-func (w *Wizard) OfferDraft(d *config.Draft) {
-	if d == nil || len(d.Values) == 0 {
+func (w *Wizard) OfferDraft(d *config.Draft) { w.OfferDrafts([]*config.Draft{d}) }
+
+// OfferDrafts offers the drafts left by earlier sessions one by one, in
+// their order (config.LeftDrafts: newest first): a discarded one makes
+// way for the next; once one is resumed, the others stay for the next
+// start.
+func (w *Wizard) OfferDrafts(ds []*config.Draft) {
+	w.offers = nil
+	for _, d := range ds {
+		if d != nil && len(d.Values) > 0 {
+			w.offers = append(w.offers, d)
+		}
+	}
+	if len(w.offers) == 0 {
 		return
 	}
-	w.offered = d
+	w.offered = w.offers[0]
 	w.history = nil
 	w.enter(StepResumeDraft)
+}
+
+// SyncDraft keeps this session's draft file at path in step with the
+// wizard, as DraftState says: written (0600, atomically, naming this
+// process as its owner so that another session does not offer it) while a
+// location is drafted with changes, left alone while an offer is open,
+// removed once saved or discarded. ending writes it without an owner, for
+// the next start. The files of discarded offers are removed, and that of
+// a resumed one once path holds its values (or they were saved or
+// discarded).
+func (w *Wizard) SyncDraft(path string, ending bool) error {
+	d, pending := w.DraftState()
+	var err error
+	switch {
+	case pending:
+	case d != nil:
+		if !ending {
+			if w.owner == nil {
+				w.owner = config.ThisProcess(w.now())
+			}
+			d.Owner = w.owner
+		}
+		err = config.SaveDraft(path, *d)
+	default:
+		err = config.RemoveDraft(path)
+	}
+	if err != nil {
+		return err
+	}
+	if w.dropResumed != "" && !pending {
+		w.drop, w.dropResumed = append(w.drop, w.dropResumed), ""
+	}
+	var errs []error
+	for _, p := range w.drop {
+		if p != path {
+			errs = append(errs, config.RemoveDraft(p))
+		}
+	}
+	w.drop = nil
+	return errors.Join(errs...)
 }
 
 // OfferedDraft returns the draft StepResumeDraft asks about, if any.
@@ -70,7 +123,8 @@ func (w *Wizard) ResumeDraft() error {
 			w.check(df)
 		}
 	}
-	w.offered = nil
+	w.offered, w.offers = nil, nil
+	w.dropResumed = d.Path
 	target := Step(d.Step)
 	flow := w.Flow()
 	if !slices.Contains(flow, target) {
@@ -99,16 +153,25 @@ func (w *Wizard) DiscardDraft() error {
 	return nil
 }
 
-// ConfirmDiscardDraft forgets the offered draft and goes to the list (or
-// a new location when there is none). The caller removes the draft file,
-// as DraftState then says.
+// ConfirmDiscardDraft forgets the offered draft (SyncDraft removes its
+// file) and offers the next one, or goes to the list (or a new location
+// when there is none).
 func (w *Wizard) ConfirmDiscardDraft() error {
 	if w.offered == nil || w.step != StepConfirmDiscardDraft {
 		return fmt.Errorf("confirm discard: %w", ErrWrongStep)
 	}
+	if p := w.offered.Path; p != "" {
+		w.drop = append(w.drop, p)
+	}
+	w.offers = w.offers[1:]
+	w.history = nil
+	if len(w.offers) > 0 {
+		w.offered = w.offers[0]
+		w.enter(StepResumeDraft)
+		return nil
+	}
 	w.offered = nil
 	w.reset(nil)
-	w.history = nil
 	w.enter(StepStart)
 	if len(w.file.Locations) == 0 {
 		w.Add()
@@ -173,7 +236,14 @@ func (w *Wizard) resumeIntro() string {
 	if id := d.ExternalID(); id != "" {
 		what += " Its external ID " + config.Show(config.Identifier, id, true) + " is kept with it."
 	}
-	return what + " Resume it to finish and save it, or discard it."
+	what += " Resume it to finish and save it, or discard it."
+	switch n := len(w.offers) - 1; {
+	case n == 1:
+		what += " 1 more unsaved location is kept: discard this one to see it, or resume this one and it is offered at the next start."
+	case n > 1:
+		what += fmt.Sprintf(" %d more unsaved locations are kept: discard this one to see the next, or resume this one and they are offered at the next start.", n)
+	}
+	return what
 }
 
 // savedExternalID is the external ID the saved location name holds.

@@ -101,10 +101,19 @@ type Wizard struct {
 	detect detection
 
 	// offered is the unsaved location of an earlier run that
-	// StepResumeDraft asks about; resumed the values a resumed draft
-	// brought, masked in screen-share mode like saved ones.
+	// StepResumeDraft asks about, the first of offers (newest first);
+	// resumed the values a resumed draft brought, masked in screen-share
+	// mode like saved ones.
 	offered *config.Draft
+	offers  []*config.Draft
 	resumed map[string]string
+	// drop are the files of discarded offers, and of the resumed one,
+	// that SyncDraft removes; dropResumed is the resumed one, removed
+	// once this session's own draft holds its values.
+	drop        []string
+	dropResumed string
+	// owner names this session in the drafts it writes (SyncDraft).
+	owner *config.DraftOwner
 }
 
 // New returns a wizard on file, which Save and ConfirmDelete update in

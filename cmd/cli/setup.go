@@ -162,7 +162,7 @@ func runWizard(ctx context.Context, g *globals, edit string) error {
 		In:          g.stdin,
 		Out:         g.stdout,
 		EditName:    edit,
-		DraftPath:   config.DraftPath(f.Source.Path),
+		DraftPath:   config.SessionDraftPath(f.Source.Path),
 		Open: func(ctx context.Context, loc config.Location) (providers.Provider, error) {
 			return openProvider(ctx, f, loc, 4)
 		},

@@ -1,10 +1,14 @@
 package cli
 
 import (
+	"bytes"
+	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stowage-dev/stowage/config"
 )
@@ -172,17 +176,114 @@ func TestAccessibleInputEndsExitCode(t *testing.T) {
 			if code != ExitUsage {
 				t.Errorf("code %d, want %d; stderr:\n%s", code, ExitUsage, errOut)
 			}
-			if !strings.Contains(errOut, "error: the input ended at \"") || !strings.Contains(errOut, "nothing was saved") ||
-				!strings.Contains(errOut, config.DraftPath(cfg)) {
-				t.Errorf("stderr does not name the prompt, say nothing was saved and where the draft is:\n%s", errOut)
-			}
 			if _, err := os.Stat(cfg); !os.IsNotExist(err) {
 				t.Errorf("locations file written: %v", err)
 			}
-			d, err := config.LoadDraft(config.DraftPath(cfg))
-			if err != nil || d == nil || d.Values["name"] != "nas" {
-				t.Errorf("draft = %+v, %v", d, err)
+			// The session's own draft, left for the next start.
+			ds, err := config.LeftDrafts(cfg)
+			if err != nil || len(ds) != 1 || ds[0].Values["name"] != "nas" || ds[0].Owner != nil {
+				t.Fatalf("left drafts = %+v, %v", ds, err)
+			}
+			if !strings.Contains(errOut, "error: the input ended at \"") || !strings.Contains(errOut, "nothing was saved") ||
+				!strings.Contains(errOut, ds[0].Path) || ds[0].Path == config.DraftPath(cfg) {
+				t.Errorf("stderr does not name the prompt, say nothing was saved and where the draft is:\n%s", errOut)
 			}
 		})
+	}
+}
+
+// accessibleSession is `stowage --accessible` running on cfg with its
+// input fed through a pipe, as a person types.
+type accessibleSession struct {
+	in   *io.PipeWriter
+	out  bytes.Buffer
+	code chan int
+}
+
+func startAccessible(cfg string) *accessibleSession {
+	pr, pw := io.Pipe()
+	s := &accessibleSession{in: pw, code: make(chan int, 1)}
+	go func() {
+		code := run(context.Background(), []string{"--config", cfg, "--accessible"}, pr, &s.out, io.Discard)
+		_ = pr.Close()
+		s.code <- code
+	}()
+	return s
+}
+
+// end closes the session's input and waits for it to exit.
+func (s *accessibleSession) end(t *testing.T) {
+	t.Helper()
+	_ = s.in.Close()
+	select {
+	case <-s.code:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the session did not end")
+	}
+}
+
+// draftsNamed maps the location name of each draft file next to cfg
+// (config.draft*.yaml) to its external ID.
+func draftsNamed(t *testing.T, cfg string) map[string]string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Dir(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, e := range entries {
+		if n := e.Name(); strings.HasPrefix(n, "config.draft") && strings.HasSuffix(n, ".yaml") {
+			d, err := config.LoadDraft(filepath.Join(filepath.Dir(cfg), n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d != nil {
+				got[d.Values["name"]] = d.ExternalID()
+			}
+		}
+	}
+	return got
+}
+
+// waitDraft waits until a draft next to cfg holds the location name.
+func waitDraft(t *testing.T, cfg, name string) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if _, ok := draftsNamed(t, cfg)[name]; ok {
+			return
+		}
+	}
+	t.Fatalf("no draft of %q; drafts: %v", name, draftsNamed(t, cfg))
+}
+
+// TestTwoSetupSessionsKeepTheirDrafts: two wizards on one locations file
+// at once (a screen-share session and the customer's own terminal) both
+// keep what was typed: the second one's draft does not replace the first
+// one's. A third start while the first still runs offers the second's
+// draft (that session ended), not the first's.
+func TestTwoSetupSessionsKeepTheirDrafts(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	a, b := startAccessible(cfg), startAccessible(cfg)
+	// Both wait on the Name prompt, neither offered a draft.
+	if _, err := io.WriteString(a.in, "acme\n"); err != nil {
+		t.Fatal(err)
+	}
+	waitDraft(t, cfg, "acme")
+	if _, err := io.WriteString(b.in, "globex\n"); err != nil {
+		t.Fatal(err)
+	}
+	waitDraft(t, cfg, "globex")
+	if got := draftsNamed(t, cfg); len(got) != 2 {
+		t.Fatalf("drafts on disk while both sessions run: %v, want acme's and globex's", got)
+	}
+	b.end(t)
+
+	out, errOut, _ := runCLI(t, "", "--config", cfg, "--accessible")
+	if !strings.Contains(out, `"globex"`) || strings.Contains(out, `"acme"`) {
+		t.Errorf("the third start offers the wrong draft:\n%s%s", out, errOut)
+	}
+	a.end(t)
+	if got := draftsNamed(t, cfg); len(got) != 2 {
+		t.Fatalf("drafts on disk after both sessions ended: %v", got)
 	}
 }

@@ -5,16 +5,28 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stowage-dev/stowage/config"
 	"github.com/stowage-dev/stowage/wizard"
 )
 
-// draftModel is a model on an empty file that keeps its drafts in dir.
+// draftModel is a model on an empty file that keeps its drafts in dir,
+// each session in its own file as `stowage` does.
 func draftModel(t *testing.T, dir string) *model {
 	t.Helper()
 	cfg := filepath.Join(dir, "locations.yaml")
-	return newTestModel(t, Options{Platform: fixturePlatform, ConfigPath: cfg, DraftPath: config.DraftPath(cfg)})
+	return newTestModel(t, Options{Platform: fixturePlatform, ConfigPath: cfg, DraftPath: config.SessionDraftPath(cfg)})
+}
+
+// draftFiles are the draft files in dir.
+func draftFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	fs, err := filepath.Glob(filepath.Join(dir, "locations.draft*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
 }
 
 // TestQuitKeepsTheDraft: quitting after the Policies step keeps the
@@ -44,7 +56,7 @@ func TestQuitKeepsTheDraft(t *testing.T) {
 	if !m.quitting {
 		t.Fatal("k did not quit")
 	}
-	path := config.DraftPath(filepath.Join(dir, "locations.yaml"))
+	path := m.opts.DraftPath
 	st, err := os.Stat(path)
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("draft file: %v %v", st, err)
@@ -70,8 +82,8 @@ func TestQuitKeepsTheDraft(t *testing.T) {
 		t.Fatalf("discard question:\n%s", s)
 	}
 	press(m, "y")
-	if _, err := os.Stat(path); !os.IsNotExist(err) {
-		t.Fatalf("the discarded draft is still there: %v", err)
+	if fs := draftFiles(t, dir); len(fs) != 0 {
+		t.Fatalf("the discarded draft is still there: %v", fs)
 	}
 	if m.w.Step() != wizard.StepName {
 		t.Errorf("after discarding: %s", m.w.Step())
@@ -84,7 +96,7 @@ func TestSaveRemovesTheDraft(t *testing.T) {
 	m := draftModel(t, dir)
 	typeText(m, "nas")
 	press(m, "enter")
-	path := config.DraftPath(filepath.Join(dir, "locations.yaml"))
+	path := m.opts.DraftPath
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("no draft after the Name step: %v", err)
 	}
@@ -118,5 +130,51 @@ func TestResumedDraftMasksIdentifiers(t *testing.T) {
 	}
 	if s := screen(m); strings.Contains(s, "444455556666") {
 		t.Fatalf("the resumed role ARN's account is shown in screen-share mode:\n%s", s)
+	}
+}
+
+// TestLeftDraftsOfferedInTurn: two drafts left by ended sessions are
+// offered newest first, the screen saying one more is kept; discarding
+// the first (d, y) offers the second and removes only the first's file.
+// The draft of a session still running is not offered.
+func TestLeftDraftsOfferedInTurn(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "locations.yaml")
+	save := func(d *config.Draft, owner *config.DraftOwner) string {
+		t.Helper()
+		d.Owner = owner
+		p := config.SessionDraftPath(cfg)
+		if err := config.SaveDraft(p, *d); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	older := fixtureDraft()
+	older.Values["name"], older.Values["s3.external_id"] = "initech", "q2w3e4r5t6y7u2i3o4p5a6s7d2f3g4h5"
+	newer := fixtureDraft()
+	newer.SavedAt = newer.SavedAt.Add(time.Hour)
+	running := fixtureDraft()
+	running.Values["name"] = "hooli"
+	running.SavedAt = running.SavedAt.Add(2 * time.Hour)
+	olderPath, newerPath := save(older, nil), save(newer, nil)
+	runningPath := save(running, config.ThisProcess(fixedNow))
+
+	m := draftModel(t, dir)
+	s := strings.Join(strings.Fields(screen(m)), " ")
+	if m.w.Step() != wizard.StepResumeDraft || !strings.Contains(s, `"globex"`) || !strings.Contains(s, "1 more unsaved location is kept") || strings.Contains(s, "hooli") {
+		t.Fatalf("first offer:\n%s", screen(m))
+	}
+	press(m, "d", "y")
+	s = strings.Join(strings.Fields(screen(m)), " ")
+	if m.w.Step() != wizard.StepResumeDraft || !strings.Contains(s, `"initech"`) || strings.Contains(s, "more unsaved") {
+		t.Fatalf("after discarding the first:\n%s", screen(m))
+	}
+	if _, err := os.Stat(newerPath); !os.IsNotExist(err) {
+		t.Errorf("the discarded draft is still there: %v", err)
+	}
+	for _, p := range []string{olderPath, runningPath} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("draft %s: %v", p, err)
+		}
 	}
 }

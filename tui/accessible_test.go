@@ -8,11 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/internal/testenv"
 	"github.com/stowage-dev/stowage/providers"
 	"github.com/stowage-dev/stowage/wizard"
 )
@@ -393,22 +393,7 @@ func TestAccessibleInputEndsAtEachPromptType(t *testing.T) {
 }
 
 // syncBuffer is a bytes.Buffer safe to read while the wizard writes it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testenv.SyncBuffer
 
 // TestAccessibleInterruptedAtPrompt: ctrl+c (the root's context
 // cancelled) while a prompt waits for a line ends the wizard at once with

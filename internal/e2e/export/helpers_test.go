@@ -382,22 +382,7 @@ func (c *cli) run(t testing.TB, src string, args ...string) result {
 
 // syncBuffer is a bytes.Buffer safe for the child's writer goroutine and
 // the test reading it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testenv.SyncBuffer
 
 // getObject reads one object directly from MinIO.
 func getObject(t testing.TB, c *s3.Client, bucket, key string) []byte {

@@ -229,8 +229,12 @@ type engine struct {
 	sched  *scheduler
 	budget *semaphore.Weighted
 	bufs   *partBufs // the stream engine's read buffers
-	cls    *classifier
-	out    *outage.Tracker
+	// reads bounds the stream engine's source reads in flight to half
+	// the budget (streamReadLimit), so the other half is free for parts
+	// going up while the next ones come down.
+	reads *semaphore.Weighted
+	cls   *classifier
+	out   *outage.Tracker
 	// retries counts every retry, the provider client's included.
 	retries retryCounts
 	// ignored counts entries that are not regular files, by kind.

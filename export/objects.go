@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/stowage-dev/stowage/providers"
 )
 
@@ -103,6 +105,7 @@ func (e *engine) setupFrom() error {
 	if f.Engine != EngineCopy {
 		e.srcGet = f.Provider.(providers.Getter)
 		e.bufs = newPartBufs(e.s.MemoryBudget)
+		e.reads = semaphore.NewWeighted(streamReadLimit(e.s.MemoryBudget))
 		return nil
 	}
 	c, ok := e.p.(providers.Copier)
@@ -241,10 +244,26 @@ func (e *engine) copyErr(err error) error {
 	return err
 }
 
+// streamReadLimit is the bytes of source reads the stream engine keeps in
+// flight with a memory budget of budget: half of it. Were every part the
+// budget admits read at once, they would share the client's link down,
+// all end together, go up together while the full budget held back the
+// next reads, and so on: the two directions of the link would take turns
+// (1.3–1.5× the link's bound in the bench). With half the budget for
+// reads, the parts read first go up while the next ones come down.
+func streamReadLimit(budget int64) int64 { return max(budget/2, 1) }
+
 // readSource reads bytes [off, off+n) of t's source object into a buffer
 // of e.bufs, checking that the object is still the version listed; the
-// caller gives the buffer back once its request has ended.
+// caller gives the buffer back once its request has ended. The read holds
+// a share of e.reads until its bytes are in the buffer (a read larger
+// than the share waits for all of it).
 func (e *engine) readSource(ctx context.Context, t *fileTask, off, n int64) ([]byte, error) {
+	w := min(n, streamReadLimit(e.s.MemoryBudget))
+	if err := e.reads.Acquire(ctx, w); err != nil {
+		return nil, err
+	}
+	defer e.reads.Release(w)
 	length := n
 	if off == 0 && n == t.size {
 		// A whole-object read: the source's client verifies the stored

@@ -860,7 +860,7 @@ func (a *accessible) exportConfig(name string) error {
 	}
 	for {
 		path := defaultExportPath(name)
-		in := huh.NewInput().Title("File (mode 0600) [" + path + "]:").Value(&path)
+		in := huh.NewInput().Title("File (mode 0600; a name ending in .json writes JSON, any other YAML) [" + path + "]:").Value(&path)
 		if err := a.ask("File", in, false); err != nil {
 			return err
 		}

@@ -227,7 +227,7 @@ func TestAccessibleDoneExportsConfig(t *testing.T) {
 		t.Fatalf("RunWizard: %+v %v\n%s", res, err, out.String())
 	}
 	text := strings.Join(strings.Fields(out.String()), " ")
-	if !strings.Contains(text, "[./stowage-nas-archive.yaml]") || !strings.Contains(text, `Wrote location "nas-archive" to `+file+" (mode 0600), complete") {
+	if !strings.Contains(text, "[./stowage-nas-archive.yaml]") || !strings.Contains(text, `Wrote location "nas-archive" to `+file+" as YAML (mode 0600), complete") {
 		t.Fatalf("no config export:\n%s", out.String())
 	}
 	if st, err := os.Stat(file); err != nil || st.Mode().Perm() != 0o600 {

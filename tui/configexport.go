@@ -155,7 +155,11 @@ func exportedText(m configExportedMsg) string {
 	case m.secrets:
 		how = "complete: it HOLDS SECRETS, keep it private; import it with: stowage config import FILE"
 	}
-	return fmt.Sprintf("Wrote %s to %s (mode 0600), %s.", what, m.path, how)
+	format := "YAML"
+	if strings.EqualFold(filepath.Ext(m.path), ".json") {
+		format = "JSON"
+	}
+	return fmt.Sprintf("Wrote %s to %s as %s (mode 0600), %s.", what, m.path, format, how)
 }
 
 // listen takes the export's outcome, whatever the screen.
@@ -187,7 +191,7 @@ func (d *doneScreen) exportView(width int) string {
 	if e, err := d.w.File().Export([]string{d.result.Location}, false); err == nil && hasPlatform(e) {
 		what += " and the platform settings it needs"
 	}
-	b.WriteString(wrap(st.muted, what+": the file stowage config export writes (mode 0600).", width) + "\n\n")
+	b.WriteString(wrap(st.muted, what+": the file stowage config export writes (mode 0600). A name ending in .json writes JSON; any other, YAML.", width) + "\n\n")
 	b.WriteString("  " + ce.path.View() + "\n\n")
 	opts := []struct {
 		redact      bool

@@ -58,7 +58,7 @@ func TestDoneExportsConfigFile(t *testing.T) {
 	press(m, "esc")
 	complete := filepath.Join(dir, "complete.yaml")
 	s := exportConfigTo(t, m, complete, false)
-	if !strings.Contains(s, `Wrote location "acme-keys" to `+complete+" (mode 0600), complete: it HOLDS SECRETS") {
+	if !strings.Contains(s, `Wrote location "acme-keys" to `+complete+" as YAML (mode 0600), complete: it HOLDS SECRETS") {
 		t.Fatalf("status does not say what was written:\n%s", s)
 	}
 	st, err := os.Stat(complete)
@@ -68,6 +68,19 @@ func TestDoneExportsConfigFile(t *testing.T) {
 	in, err := config.ReadImport(complete)
 	if err != nil || len(in.Locations) != 1 || in.Locations[0].S3.SecretAccessKey != fixtureSecretKey {
 		t.Fatalf("the complete export does not import: %v %+v", err, in)
+	}
+
+	// A name ending in .json writes JSON (as stowage config export -o
+	// does), and the status says which.
+	asJSON := filepath.Join(dir, "complete.json")
+	if s := exportConfigTo(t, m, asJSON, false); !strings.Contains(s, " to "+asJSON+" as JSON (mode 0600)") {
+		t.Fatalf("status does not say JSON:\n%s", s)
+	}
+	if b, err := os.ReadFile(asJSON); err != nil || !strings.Contains(string(b), `"locations"`) {
+		t.Fatalf("%s is not the JSON export: %v\n%s", asJSON, err, b)
+	}
+	if in, err := config.ReadImport(asJSON); err != nil || len(in.Locations) != 1 {
+		t.Fatalf("the JSON export does not import: %v %+v", err, in)
 	}
 
 	// Screen-share: redacted preselected and said; the file holds no secret.

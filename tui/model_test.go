@@ -7,8 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +17,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/stowage-dev/stowage/config"
+	"github.com/stowage-dev/stowage/internal/testenv"
 	"github.com/stowage-dev/stowage/providers"
 	"github.com/stowage-dev/stowage/wizard"
 )
@@ -71,26 +70,8 @@ func TestColorProfile(t *testing.T) {
 	}
 }
 
-// sgrColour matches an SGR sequence and captures its parameters.
-var sgr = regexp.MustCompile(`\x1b\[([0-9;:]*)m`)
-
-// colourCodes returns the SGR parameters in out that set a colour.
-func colourCodes(out string) []string {
-	var found []string
-	for _, m := range sgr.FindAllStringSubmatch(out, -1) {
-		for _, p := range strings.FieldsFunc(m[1], func(r rune) bool { return r == ';' || r == ':' }) {
-			n, err := strconv.Atoi(p)
-			if err != nil {
-				continue
-			}
-			if (n >= 30 && n <= 38) || (n >= 40 && n <= 48) || (n >= 90 && n <= 97) || (n >= 100 && n <= 107) {
-				found = append(found, m[0])
-				break
-			}
-		}
-	}
-	return found
-}
+// colourCodes: see testenv.ColourCodes.
+var colourCodes = testenv.ColourCodes
 
 // TestNoColor runs the program with a colour terminal's environment, with
 // and without NO_COLOR, and looks for colour codes in what it wrote.

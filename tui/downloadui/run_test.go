@@ -6,9 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
-	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/stowage-dev/stowage/download"
+	"github.com/stowage-dev/stowage/internal/testenv"
 	"github.com/stowage-dev/stowage/providers"
 	"github.com/stowage-dev/stowage/providers/local"
 	"github.com/stowage-dev/stowage/tui/progressui"
@@ -180,34 +178,8 @@ func TestRunDownloadScreen(t *testing.T) {
 	}
 }
 
-// sgr matches an SGR sequence and captures its parameters.
-var sgr = regexp.MustCompile(`\x1b\[([0-9;:]*)m`)
-
-// colourCodes returns the SGR sequences in out that set a colour.
-func colourCodes(out string) []string {
-	var found []string
-	for _, m := range sgr.FindAllStringSubmatch(out, -1) {
-		for _, p := range strings.FieldsFunc(m[1], func(r rune) bool { return r == ';' || r == ':' }) {
-			n, err := strconv.Atoi(p)
-			if err != nil {
-				continue
-			}
-			if (n >= 30 && n <= 38) || (n >= 40 && n <= 48) || (n >= 90 && n <= 97) || (n >= 100 && n <= 107) {
-				found = append(found, m[0])
-				break
-			}
-		}
-	}
-	return found
-}
-
-func TestColourCodes(t *testing.T) {
-	out := "\x1b[3A\x1b[36C\x1b[1m\x1b[7mx\x1b[m\x1b[38;5;12my\x1b[1;31mz\x1b[44m"
-	want := []string{"\x1b[38;5;12m", "\x1b[1;31m", "\x1b[44m"}
-	if got := colourCodes(out); !slices.Equal(got, want) {
-		t.Fatalf("colourCodes = %q, want %q", got, want)
-	}
-}
+// colourCodes: see testenv.ColourCodes.
+var colourCodes = testenv.ColourCodes
 
 // TestRunDownloadScreenNotStarted: a run that cannot start (bad options)
 // is reported on the frame, not drawn as a run.

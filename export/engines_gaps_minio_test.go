@@ -343,10 +343,7 @@ func TestCopyEngineChecksCopyETag(t *testing.T) {
 // sample, and the run then does what the dry run said.
 func TestEnginesDryRunFlagsChangedETag(t *testing.T) {
 	es := newEngineServers(t, map[string]int{"rec/2024/a.wav": 1500, "rec/2024/c.wav": 2000})
-	from := es.source(t)
-	from.Prefix = "2024/"
-	from.Engine = EngineStream
-	dst, _ := es.customer(t, false)
+	from, dst := es.streamTo(t)
 	opts := gapOpts(t, &from)
 	if res, err := Run(context.Background(), dst, "customer", opts); err != nil || res.Files != 2 {
 		t.Fatalf("first run: %+v, %v", res, err)
@@ -479,10 +476,7 @@ func TestStreamReusesPartBuffers(t *testing.T) {
 	}
 	const size = 8 * 5 << 20
 	es := newEngineServers(t, map[string]int{"rec/2024/big.wav": size})
-	from := es.source(t)
-	from.Prefix = "2024/"
-	from.Engine = EngineStream
-	dst, _ := es.customer(t, false)
+	from, dst := es.streamTo(t)
 	opts := gapOpts(t, &from)
 	opts.Concurrency = 2
 	var before, after runtime.MemStats

@@ -145,6 +145,17 @@ func (es *engineServers) source(t *testing.T) FromLocation {
 	return FromLocation{Name: "platform", Provider: p}
 }
 
+// streamTo returns the source below its 2024/ prefix, set to the stream
+// engine, and the customer's destination without copy-read rights: the
+// set-up of the stream engine's tests.
+func (es *engineServers) streamTo(t *testing.T) (FromLocation, providers.Provider) {
+	from := es.source(t)
+	from.Prefix = "2024/"
+	from.Engine = EngineStream
+	dst, _ := es.customer(t, false)
+	return from, dst
+}
+
 // customer opens the destination (prefix exports/) as a user holding the
 // generated least-privilege policy and, with copyRead, the generated
 // copy-source statement: nothing more.
@@ -371,10 +382,7 @@ func TestCopyEngineRefusedAcrossStores(t *testing.T) {
 // source ETag must be one of them.
 func TestStreamRerunCopiesAChangedSourceObject(t *testing.T) {
 	es := newEngineServers(t, map[string]int{"rec/2024/a.wav": 1000, "rec/2024/b.wav": 2000})
-	from := es.source(t)
-	from.Prefix = "2024/"
-	from.Engine = EngineStream
-	dst, _ := es.customer(t, false)
+	from, dst := es.streamTo(t)
 	e := newEnv(t)
 	opts := e.opts()
 	opts.Sources = nil

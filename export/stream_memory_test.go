@@ -20,10 +20,7 @@ func TestStreamAllocatesAboutTheBudget(t *testing.T) {
 	}
 	const size = 64 << 20
 	es := newEngineServers(t, map[string]int{"rec/2024/big.wav": size})
-	from := es.source(t)
-	from.Prefix = "2024/"
-	from.Engine = EngineStream
-	dst, _ := es.customer(t, false)
+	from, dst := es.streamTo(t)
 	e := newEnv(t)
 	opts := e.opts()
 	opts.Sources = nil
@@ -147,10 +144,7 @@ func TestStreamReusesWholeObjectBuffers(t *testing.T) {
 		total += int64(6<<20 + i*4096)
 	}
 	es := newEngineServers(t, objs)
-	from := es.source(t)
-	from.Prefix = "2024/"
-	from.Engine = EngineStream
-	dst, _ := es.customer(t, false)
+	from, dst := es.streamTo(t)
 	e := newEnv(t)
 	opts := e.opts()
 	opts.Sources = nil

@@ -36,10 +36,7 @@ func TestStreamUploadsWhileReading(t *testing.T) {
 		quiet       = 2 * time.Second
 	)
 	es, px := proxiedEngineServers(t, map[string]int{"rec/2024/big.wav": 8 * part})
-	from := es.source(t)
-	from.Prefix = "2024/"
-	from.Engine = EngineStream
-	dst, _ := es.customer(t, false)
+	from, dst := es.streamTo(t)
 
 	var (
 		mu                 sync.Mutex

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/stowage-dev/stowage/internal/proc"
 )
 
 // Draft is a location the wizard has not saved yet, kept next to the
@@ -57,8 +59,10 @@ func ThisProcess(started time.Time) *DraftOwner {
 }
 
 // Running reports whether the owner's session may still be running: its
-// process exists (this process included: another session of it may be
-// the owner). A process on another host cannot be checked; its draft is
+// process runs (this process included: another session of it may be the
+// owner). A process killed a moment ago that its parent has not collected
+// (a zombie), or a later process given the same pid, does not count
+// (internal/proc). A process on another host cannot be checked; its draft is
 // offered, like one without an owner.
 func (o *DraftOwner) Running() bool {
 	if o == nil || o.PID <= 0 {
@@ -67,7 +71,7 @@ func (o *DraftOwner) Running() bool {
 	if host, _ := os.Hostname(); o.Host != "" && o.Host != host {
 		return false
 	}
-	return o.PID == os.Getpid() || running(o.PID)
+	return o.PID == os.Getpid() || proc.Running(o.PID, o.Started)
 }
 
 const draftHeader = `Stowage unsaved location (draft). The wizard offers to resume or discard it at its next start. It may hold secret keys: keep it readable by you only (chmod 600).`

@@ -1,10 +1,14 @@
 package wizard
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -217,8 +221,10 @@ func deadPID(t *testing.T) int {
 
 // TestCrashedSessionDraftIsOffered: the draft of a session that was
 // killed (its process gone, the owner still written) is offered at the
-// next start; that of a session still running in another process is not;
-// nor, in this process, one of a session that has not ended.
+// next start, as is one whose process was killed a moment ago and not yet
+// collected (a zombie: it exists but no longer runs); that of a session
+// still running in another process is not; nor, in this process, one of
+// a session that has not ended.
 func TestCrashedSessionDraftIsOffered(t *testing.T) {
 	cfg := tempConfig(t)
 	live := exec.Command(os.Args[0], "-test.run=^TestHelperSleep$")
@@ -227,12 +233,27 @@ func TestCrashedSessionDraftIsOffered(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = live.Process.Kill(); _ = live.Wait() })
+	// A session killed with kill -9 a moment ago: its parent (this test)
+	// has not collected it yet.
+	zombie := exec.Command(os.Args[0], "-test.run=^TestHelperSleep$")
+	zombie.Env = append(os.Environ(), "STOWAGE_TEST_SLEEP=1")
+	if err := zombie.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = zombie.Process.Kill(); _ = zombie.Wait() })
+	if err := zombie.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitZombie(t, zombie.Process.Pid)
 	host, _ := os.Hostname()
+	// The sessions began now (their owners' start), their drafts were saved
+	// at the fixed clock's times.
+	began := time.Now()
 	save := func(name string, pid int, at time.Time) string {
 		t.Helper()
 		p := config.SessionDraftPath(cfg)
 		d := config.Draft{SavedAt: at, Step: string(StepPolicies), Values: map[string]string{"name": name, "type": "s3", "s3.auth": "role", "s3.external_id": "ext-" + name},
-			Owner: &config.DraftOwner{PID: pid, Host: host, Started: at}}
+			Owner: &config.DraftOwner{PID: pid, Host: host, Started: began}}
 		if err := config.SaveDraft(p, d); err != nil {
 			t.Fatal(err)
 		}
@@ -242,9 +263,10 @@ func TestCrashedSessionDraftIsOffered(t *testing.T) {
 	crashed := save("crashed", deadPID(t), at)
 	save("running", live.Process.Pid, at.Add(time.Minute))
 	save("here", os.Getpid(), at.Add(2*time.Minute))
+	killed := save("killed", zombie.Process.Pid, at.Add(-time.Minute))
 	left, err := config.LeftDrafts(cfg)
-	if err != nil || len(left) != 1 || left[0].Path != crashed {
-		t.Fatalf("left drafts = %+v, %v; want only the crashed session's %s", left, err, crashed)
+	if err != nil || len(left) != 2 || left[0].Path != crashed || left[1].Path != killed {
+		t.Fatalf("left drafts = %s, %v; want the crashed session's %s and the killed one's %s", draftNames(left), err, crashed, killed)
 	}
 	w := New(&config.File{Version: config.CurrentVersion}, testPlatform, fixedNow)
 	w.OfferDrafts(left)
@@ -254,9 +276,40 @@ func TestCrashedSessionDraftIsOffered(t *testing.T) {
 	// Once the running one has ended, it is offered too, newest first.
 	_ = live.Process.Kill()
 	_ = live.Wait()
-	if left, err = config.LeftDrafts(cfg); err != nil || len(left) != 2 || left[0].Values["name"] != "running" || left[1].Path != crashed {
-		t.Fatalf("after the other process ended, left drafts = %+v, %v", left, err)
+	if left, err = config.LeftDrafts(cfg); err != nil || len(left) != 3 || left[0].Values["name"] != "running" || left[1].Path != crashed {
+		t.Fatalf("after the other process ended, left drafts = %s, %v", draftNames(left), err)
 	}
+}
+
+// waitZombie waits until pid, killed and not collected, is a zombie.
+func waitZombie(t *testing.T, pid int) {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("zombies are told from running processes through Linux's /proc")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i := bytes.LastIndexByte(b, ')'); i > 0 && len(b) > i+2 && b[i+2] == 'Z' {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pid %d did not become a zombie: %s", pid, b)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// draftNames lists the drafts' location names, for failure messages.
+func draftNames(ds []*config.Draft) string {
+	var names []string
+	for _, d := range ds {
+		names = append(names, d.Values["name"])
+	}
+	return strings.Join(names, ", ")
 }
 
 // TestHelperSleep is the process of a running session for

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/stowage-dev/stowage/internal/proc"
 )
 
 // owner is written next to a journal by the process that opened it for
@@ -45,7 +47,7 @@ func readOwner(path string) (owner, bool) {
 		return owner{}, false
 	}
 	var o owner
-	if json.Unmarshal(b, &o) != nil || o.PID <= 0 || !running(o.PID) {
+	if json.Unmarshal(b, &o) != nil || o.PID <= 0 || !proc.Running(o.PID, o.Started) {
 		return owner{}, false
 	}
 	return o, true

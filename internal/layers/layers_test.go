@@ -18,7 +18,7 @@ const module = "github.com/stowage-dev/stowage/"
 // and to ARCHITECTURE.md.
 var allowed = map[string][]string{
 	"validate":             {},
-	"config":               {"validate"},
+	"config":               {"validate", "internal/proc"},
 	"policies":             {"config", "validate"},
 	"clientsettings":       {"config", "validate"},
 	"providers":            {"config", "validate"},
@@ -45,7 +45,8 @@ var allowed = map[string][]string{
 	"internal/glob":        {},
 	"internal/humanize":    {},
 	"internal/eventprint":  {},
-	"internal/journaldb":   {},
+	"internal/journaldb":   {"internal/proc"},
+	"internal/proc":        {},
 	"internal/backoff":     {"providers"},
 	"internal/testenv":     {},
 	"internal/e2e":         {"..."},

@@ -1,15 +1,15 @@
 //go:build unix
 
-package journaldb
+package proc
 
 import (
 	"errors"
 	"syscall"
 )
 
-// running reports whether process pid exists (EPERM: it does, as another
+// exists reports whether pid names a process (EPERM: it does, another
 // user's).
-func running(pid int) bool {
+func exists(pid int) bool {
 	err := syscall.Kill(pid, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)
 }

@@ -102,19 +102,7 @@ func TestSaveWithFailedTest(t *testing.T) {
 func TestDeleteAsksAboutJournal(t *testing.T) {
 	for _, key := range []string{"y", "d"} {
 		t.Run(key, func(t *testing.T) {
-			dir := t.TempDir()
-			cfg := filepath.Join(dir, "locations.yaml")
-			f := &config.File{Version: config.CurrentVersion}
-			if err := f.Upsert(config.Location{Name: "nas", Type: config.TypeLocal, Local: &config.Local{Path: dir}}, fixedNow); err != nil {
-				t.Fatal(err)
-			}
-			if err := config.Save(cfg, f); err != nil {
-				t.Fatal(err)
-			}
-			jp, err := export.JournalPath(cfg, f.Locations[0])
-			if err != nil {
-				t.Fatal(err)
-			}
+			cfg, f, jp := savedNAS(t)
 			manifest := strings.TrimSuffix(jp, ".db") + "-20261206T120000Z.jsonl"
 			for _, p := range []string{jp, manifest} {
 				if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
@@ -153,19 +141,7 @@ func TestDeleteAsksAboutJournal(t *testing.T) {
 // holds (here opened for writing, as a run opens it) is not deleted, on
 // the screens or in --accessible, and the message names the process.
 func TestDeleteRefusedWhileExporting(t *testing.T) {
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "locations.yaml")
-	f := &config.File{Version: config.CurrentVersion}
-	if err := f.Upsert(config.Location{Name: "nas", Type: config.TypeLocal, Local: &config.Local{Path: dir}}, fixedNow); err != nil {
-		t.Fatal(err)
-	}
-	if err := config.Save(cfg, f); err != nil {
-		t.Fatal(err)
-	}
-	jp, err := export.JournalPath(cfg, f.Locations[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, f, jp := savedNAS(t)
 	j, err := export.OpenJournal(jp)
 	if err != nil {
 		t.Fatal(err)
@@ -196,4 +172,25 @@ func TestDeleteRefusedWhileExporting(t *testing.T) {
 	if _, err := os.Stat(jp); err != nil {
 		t.Fatalf("the journal is gone: %v", err)
 	}
+}
+
+// savedNAS saves a locations file in a new folder holding one local
+// location, nas, and returns the file's path, its contents and where the
+// location's export journal goes.
+func savedNAS(t *testing.T) (cfg string, f *config.File, journal string) {
+	t.Helper()
+	dir := t.TempDir()
+	cfg = filepath.Join(dir, "locations.yaml")
+	f = &config.File{Version: config.CurrentVersion}
+	if err := f.Upsert(config.Location{Name: "nas", Type: config.TypeLocal, Local: &config.Local{Path: dir}}, fixedNow); err != nil {
+		t.Fatal(err)
+	}
+	if err := config.Save(cfg, f); err != nil {
+		t.Fatal(err)
+	}
+	journal, err := export.JournalPath(cfg, f.Locations[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, f, journal
 }

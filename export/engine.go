@@ -170,7 +170,7 @@ func (s Summary) String() string {
 		}
 		return b.String()
 	}
-	fmt.Fprintf(&b, "exported %s (%s) in %s at %.1f MiB/s", humanize.Count(s.Files, "file"), humanize.Bytes(s.Bytes), s.Elapsed.Round(time.Millisecond), s.MiBps)
+	fmt.Fprintf(&b, "exported %s (%s) in %s at %s", humanize.Count(s.Files, "file"), humanize.Bytes(s.Bytes), s.Elapsed.Round(time.Millisecond), humanize.Rate(s.MiBps*(1<<20)))
 	if s.Changed > 0 {
 		fmt.Fprintf(&b, ", %d of them changed since the last export", s.Changed)
 	}

@@ -170,7 +170,7 @@ func WriteSummary(w io.Writer, sum Summary, err error, failed []FileFailed, fail
 	for _, warn := range sum.Warnings {
 		fmt.Fprintf(w, "  warning:  %s\n", warn)
 	}
-	fmt.Fprintf(w, "  time:     %s at %.1f MiB/s\n", sum.Elapsed.Round(time.Millisecond), sum.MiBps)
+	fmt.Fprintf(w, "  time:     %s at %s\n", sum.Elapsed.Round(time.Millisecond), humanize.Rate(sum.MiBps*(1<<20)))
 	if sum.ManifestCSV != "" {
 		fmt.Fprintf(w, "  manifest: %s\n", sum.ManifestCSV)
 		fmt.Fprintf(w, "            %s\n", sum.ManifestJSONL)

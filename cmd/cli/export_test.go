@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -80,10 +81,13 @@ func TestExportLocal(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("code %d\n%s%s", code, out, errOut)
 	}
-	for _, want := range []string{"Export finished: nas", "exported: 25 files (24.4 KiB)", "skipped:  0 files", "failed:   0 files", "MiB/s", "manifest: ", ".csv", ".jsonl"} {
+	for _, want := range []string{"Export finished: nas", "exported: 25 files (24.4 KiB)", "skipped:  0 files", "failed:   0 files", "manifest: ", ".csv", ".jsonl"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}
+	}
+	if !regexp.MustCompile(`(?m)^  time:     \S+ at [0-9.]+ (B|KiB|MiB|GiB)/s$`).MatchString(out) {
+		t.Errorf("summary lacks the time and rate line:\n%s", out)
 	}
 	// Not a terminal: status lines go to stderr.
 	if !strings.Contains(errOut, "found 25 files") || !strings.Contains(errOut, "25/25 files") {
@@ -617,6 +621,11 @@ func TestWriteSummary(t *testing.T) {
 		{name: "location error", sum: export.Summary{Location: "nas", NotStarted: 5}, err: locErr,
 			want:    []string{"Export stopped by a location error: nas\n", scanLine, "To continue where it stopped, run:\n  " + resume + "\n"},
 			notWant: []string{"Export finished"}},
+		// A few small files: the rate in the unit that fits, not "0.0 MiB/s"
+		// as if nothing had moved.
+		{name: "small export's rate", sum: export.Summary{Location: "nas", Files: 1, Bytes: 6, Elapsed: 4 * time.Millisecond, MiBps: 6.0 / (1 << 20) / 0.004, ScanComplete: true},
+			want:    []string{"  time:     4ms at 1.5 KiB/s\n"},
+			notWant: []string{"MiB/s"}},
 		{name: "failures", sum: export.Summary{Location: "nas", Files: 2, Failed: 1, ScanComplete: true}, err: export.ErrFilesFailed,
 			want:    []string{"Export finished with failures: nas\n"},
 			notWant: []string{"To continue", "scan:"}},

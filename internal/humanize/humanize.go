@@ -32,6 +32,13 @@ func scale(n int64) (v float64, unit byte, ok bool) {
 	return float64(n) / float64(div), "KMGTPE"[exp], true
 }
 
+// Rate renders a speed in bytes per second as Bytes does, with "/s"
+// ("85.3 MiB/s", "1.7 KiB/s", "6 B/s"), so a small export's summary does
+// not read "0.0 MiB/s" as if nothing had moved.
+func Rate(bytesPerSecond float64) string {
+	return Bytes(int64(bytesPerSecond)) + "/s"
+}
+
 // Portion renders done out of total with the percentage, e.g.
 // "1.2 GiB of 48.0 GiB (2.5%)". Nothing to do (total ≤ 0) is 100%.
 func Portion(done, total int64) string {

@@ -32,6 +32,22 @@ func TestBytes(t *testing.T) {
 	}
 }
 
+func TestRate(t *testing.T) {
+	for _, c := range []struct {
+		bps  float64
+		want string
+	}{
+		{0, "0 B/s"},
+		{6 / 0.004, "1.5 KiB/s"},
+		{85.3 * (1 << 20), "85.3 MiB/s"},
+		{1.5 * (1 << 30), "1.5 GiB/s"},
+	} {
+		if got := Rate(c.bps); got != c.want {
+			t.Errorf("Rate(%v) = %q, want %q", c.bps, got, c.want)
+		}
+	}
+}
+
 func TestPortion(t *testing.T) {
 	cases := []struct {
 		name        string

@@ -326,10 +326,10 @@ func (m *model) summaryLines() []string {
 	label := func(s string) string { return st.Label.Render(fmt.Sprintf("%-10s", s)) }
 	rate := 0.0
 	if secs := res.Elapsed.Seconds(); secs > 0 {
-		rate = float64(res.BytesDone) / secs / (1 << 20)
+		rate = float64(res.BytesDone) / secs
 	}
-	lines = append(lines, label("downloaded")+" "+fmt.Sprintf("%s (%s verified) in %s, %.1f MiB/s",
-		humanize.Count(res.FilesDone, "file"), humanize.Bytes(m.verified), res.Elapsed.Round(time.Millisecond), rate))
+	lines = append(lines, label("downloaded")+" "+fmt.Sprintf("%s (%s verified) in %s, %s",
+		humanize.Count(res.FilesDone, "file"), humanize.Bytes(m.verified), res.Elapsed.Round(time.Millisecond), humanize.Rate(rate)))
 	lines = append(lines, label("skipped")+" "+fmt.Sprintf("%s (already downloaded)", humanize.Count(res.FilesSkipped, "file")))
 	failed := humanize.Count(res.FilesFailed, "file")
 	if res.FilesFailed > 0 {

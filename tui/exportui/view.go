@@ -222,7 +222,7 @@ func (m *model) summaryLines() []string {
 	lines = append(lines, m.Bar.ViewAs(frac)+fmt.Sprintf(" %5.1f%%", frac*100))
 
 	label := func(s string) string { return st.Label.Render(fmt.Sprintf("%-9s", s)) }
-	exported := fmt.Sprintf("%s (%s) in %s, %.1f MiB/s", humanize.Count(sum.Files, "file"), humanize.Bytes(sum.Bytes), sum.Elapsed.Round(time.Millisecond), sum.MiBps)
+	exported := fmt.Sprintf("%s (%s) in %s, %s", humanize.Count(sum.Files, "file"), humanize.Bytes(sum.Bytes), sum.Elapsed.Round(time.Millisecond), humanize.Rate(sum.MiBps*(1<<20)))
 	if sum.Changed > 0 {
 		exported += fmt.Sprintf(", %d changed", sum.Changed)
 	}

@@ -181,6 +181,20 @@ var scenarios = []struct {
 					ManifestCSV: "/tmp/m.csv", ManifestJSONL: "/tmp/m.jsonl"}}},
 		}
 	}},
+	// A default journal folder under a home folder: the manifests'
+	// paths do not fit beside the label at 80 columns, so each gets a line
+	// of its own rather than being broken in the middle.
+	{"finished-long-paths", func() []tea.Msg {
+		s := stats(10*mib, 10*mib, 0, 10, 10)
+		return []tea.Msg{
+			events(export.ScanProgress{Files: 10, Bytes: 10 * mib, Done: true}, export.Totals{Stats: s}),
+			eventsMsg{End: &finishedMsg{Started: true, Summary: export.Summary{
+				Location: "acme", Files: 10, Bytes: 10 * mib, Elapsed: 2 * time.Second, MiBps: 5, ScanComplete: true,
+				ManifestCSV:   "/home/jsmith/.config/stowage/journals/21199ec0eb61-20261206T211952Z.csv",
+				ManifestJSONL: "/home/jsmith/.config/stowage/journals/21199ec0eb61-20261206T211952Z.jsonl",
+			}}},
+		}
+	}},
 }
 
 // keptWarning is the engine's Warning when --delete-source cannot look

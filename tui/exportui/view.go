@@ -293,19 +293,7 @@ func (m *model) summaryLines() []string {
 		}
 	}
 	if sum.ManifestCSV != "" {
-		for i, p := range []string{sum.ManifestCSV, sum.ManifestJSONL} {
-			lab := label("")
-			if i == 0 {
-				lab = label("manifest")
-			}
-			wrapped := ansi.Hardwrap(p, w-10, true)
-			for j, l := range strings.Split(wrapped, "\n") {
-				if j > 0 {
-					lab = label("")
-				}
-				lines = append(lines, lab+" "+l)
-			}
-		}
+		lines = append(lines, manifestLines(label, []string{sum.ManifestCSV, sum.ManifestJSONL}, w)...)
 	}
 	if end.Err != nil && !end.Stopped && !errors.Is(end.Err, export.ErrFilesFailed) {
 		// Up to four lines: a location error ends with what to run.
@@ -342,4 +330,34 @@ func (m *model) resumeLines() []string {
 // cannot take uploads.
 func (m *model) locationError() bool {
 	return m.end != nil && errors.Is(m.end.Err, export.ErrLocationUnusable)
+}
+
+// manifestLines shows the manifests' paths beside the "manifest" label
+// when they fit there; otherwise under it, each from the first column, so
+// that a path as long as a default journal folder's under a home folder
+// stays on one line and a mouse selection copies it whole. Only a path
+// wider than the screen is broken.
+func manifestLines(label func(string) string, paths []string, w int) []string {
+	beside := true
+	for _, p := range paths {
+		if ansi.StringWidth(p) > w-10 {
+			beside = false
+		}
+	}
+	var lines []string
+	if beside {
+		for i, p := range paths {
+			lab := label("")
+			if i == 0 {
+				lab = label("manifest")
+			}
+			lines = append(lines, lab+" "+p)
+		}
+		return lines
+	}
+	lines = append(lines, label("manifest"))
+	for _, p := range paths {
+		lines = append(lines, strings.Split(ansi.Hardwrap(p, w, true), "\n")...)
+	}
+	return lines
 }

@@ -415,3 +415,35 @@ func TestResumeCommand(t *testing.T) {
 		})
 	}
 }
+
+// TestSummaryPathsCopyWhole: a folder and a journal path too long to sit
+// beside their labels at 80 columns each get a line of their own, whole,
+// instead of being broken in the middle, so a mouse selection copies them.
+func TestSummaryPathsCopyWhole(t *testing.T) {
+	dest := "/home/jsmith/recordings/acme-call-recordings/2025-2026-archive/q4" // 66 columns, fits beside
+	journal := dest + "/" + download.JournalName                                // 87 columns, wider than the screen
+	dest2 := "/home/jsmith/recordings/acme-call-recordings/2026"                // 49 columns
+	journal2 := dest2 + "/" + download.JournalName                              // 70 columns, one line of its own
+	ctl := &fakeControl{FakeRun: progressui.NewFakeRun()}
+	m := newModel("acme", dest, ctl, "stowage download acme "+dest)
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	send(m, eventsMsg{End: &finishedMsg{Started: true, Result: download.Result{JournalPath: journal}}})
+	f := frame(m)
+	requireFits(t, f, 80, 24)
+	var lines []string
+	for l := range strings.SplitSeq(f, "\n") {
+		lines = append(lines, strings.TrimRight(l, " "))
+	}
+	if !slices.Contains(lines, "into       "+dest) || !slices.Contains(lines, "journal") ||
+		!slices.Contains(lines, journal[:80]) || !slices.Contains(lines, journal[80:]) {
+		t.Errorf("want %s beside its label and %s alone under its own, broken only at the screen's edge:\n%s", dest, journal, f)
+	}
+
+	m = newModel("acme", dest2, ctl, "stowage download acme "+dest2)
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	send(m, eventsMsg{End: &finishedMsg{Started: true, Result: download.Result{JournalPath: journal2}}})
+	f = frame(m)
+	if lines := strings.Split(f, "\n"); !slices.Contains(lines, journal2) {
+		t.Errorf("%s is not on a line of its own:\n%s", journal2, f)
+	}
+}

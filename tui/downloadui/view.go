@@ -8,7 +8,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stowage-dev/stowage/download"
 	"github.com/stowage-dev/stowage/internal/humanize"
@@ -351,18 +350,11 @@ func (m *model) summaryLines() []string {
 			lines = append(lines, label("listing")+" "+st.Warn.Render("stopped early; more objects may remain (the next run continues)"))
 		}
 	}
-	// Paths are wrapped, not cut: they are to be copied.
-	path := func(lab, p string) {
-		for j, l := range strings.Split(ansi.Hardwrap(p, w-11, true), "\n") {
-			if j > 0 {
-				lab = ""
-			}
-			lines = append(lines, label(lab)+" "+l)
-		}
-	}
-	path("into", m.dest)
+	// Paths are not cut, nor broken where a line of their own holds them:
+	// they are to be copied.
+	lines = append(lines, progressui.PathLines(label, "into", []string{m.dest}, w, 11)...)
 	if res.JournalPath != "" {
-		path("journal", res.JournalPath)
+		lines = append(lines, progressui.PathLines(label, "journal", []string{res.JournalPath}, w, 11)...)
 	}
 	if ps, n := m.soonPrefixes(); n > 0 {
 		var where []string

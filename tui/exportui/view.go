@@ -7,7 +7,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stowage-dev/stowage/export"
 	"github.com/stowage-dev/stowage/internal/humanize"
@@ -293,7 +292,7 @@ func (m *model) summaryLines() []string {
 		}
 	}
 	if sum.ManifestCSV != "" {
-		lines = append(lines, manifestLines(label, []string{sum.ManifestCSV, sum.ManifestJSONL}, w)...)
+		lines = append(lines, progressui.PathLines(label, "manifest", []string{sum.ManifestCSV, sum.ManifestJSONL}, w, 10)...)
 	}
 	if end.Err != nil && !end.Stopped && !errors.Is(end.Err, export.ErrFilesFailed) {
 		// Up to four lines: a location error ends with what to run.
@@ -330,34 +329,4 @@ func (m *model) resumeLines() []string {
 // cannot take uploads.
 func (m *model) locationError() bool {
 	return m.end != nil && errors.Is(m.end.Err, export.ErrLocationUnusable)
-}
-
-// manifestLines shows the manifests' paths beside the "manifest" label
-// when they fit there; otherwise under it, each from the first column, so
-// that a path as long as a default journal folder's under a home folder
-// stays on one line and a mouse selection copies it whole. Only a path
-// wider than the screen is broken.
-func manifestLines(label func(string) string, paths []string, w int) []string {
-	beside := true
-	for _, p := range paths {
-		if ansi.StringWidth(p) > w-10 {
-			beside = false
-		}
-	}
-	var lines []string
-	if beside {
-		for i, p := range paths {
-			lab := label("")
-			if i == 0 {
-				lab = label("manifest")
-			}
-			lines = append(lines, lab+" "+p)
-		}
-		return lines
-	}
-	lines = append(lines, label("manifest"))
-	for _, p := range paths {
-		lines = append(lines, strings.Split(ansi.Hardwrap(p, w, true), "\n")...)
-	}
-	return lines
 }

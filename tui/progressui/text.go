@@ -171,3 +171,35 @@ func ErrText(err error) string {
 	}
 	return err.Error()
 }
+
+// PathLines shows paths, which are there to be copied, beside the label
+// name (label renders it; the paths start at column beside) when every
+// one fits there. Otherwise the label stands alone and each path follows
+// on lines of its own from the first column, so that a path as long as a
+// default journal folder's under a home folder stays on one line and a
+// mouse selection copies it whole; only a path wider than the screen (w)
+// is broken.
+func PathLines(label func(string) string, name string, paths []string, w, beside int) []string {
+	fits := true
+	for _, p := range paths {
+		if ansi.StringWidth(p) > w-beside {
+			fits = false
+		}
+	}
+	var lines []string
+	if fits {
+		for i, p := range paths {
+			lab := label("")
+			if i == 0 {
+				lab = label(name)
+			}
+			lines = append(lines, lab+" "+p)
+		}
+		return lines
+	}
+	lines = append(lines, label(name))
+	for _, p := range paths {
+		lines = append(lines, strings.Split(ansi.Hardwrap(p, w, true), "\n")...)
+	}
+	return lines
+}

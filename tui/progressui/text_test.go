@@ -1,8 +1,10 @@
 package progressui
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -86,6 +88,32 @@ func TestWrap(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if !slices.Equal(tt.got, tt.want) {
 				t.Fatalf("got %q, want %q", tt.got, tt.want)
+			}
+		})
+	}
+}
+
+// TestPathLines: paths stay beside their label when they fit there; a path
+// that does not goes on a line of its own, whole, so a mouse selection
+// copies it; only a path wider than the screen is broken.
+func TestPathLines(t *testing.T) {
+	label := func(s string) string { return fmt.Sprintf("%-9s", s) }
+	short := "/tmp/m.csv"
+	home := "/home/jsmith/.config/stowage/journals/21199ec0eb61-20261206T211952Z.jsonl" // 73 columns
+	wide := "/" + strings.Repeat("d", 90)
+	tests := []struct {
+		name  string
+		paths []string
+		want  []string
+	}{
+		{"beside", []string{short, "/tmp/m.jsonl"}, []string{"manifest  /tmp/m.csv", "          /tmp/m.jsonl"}},
+		{"own lines", []string{short, home}, []string{"manifest ", short, home}},
+		{"wider than the screen", []string{wide}, []string{"manifest ", wide[:80], wide[80:]}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := PathLines(label, "manifest", tt.paths, 80, 10); !slices.Equal(got, tt.want) {
+				t.Errorf("got\n%q\nwant\n%q", got, tt.want)
 			}
 		})
 	}

@@ -104,6 +104,8 @@ func Run(ctx context.Context, p providers.Provider, opts Options) (Result, error
 		sem: semaphore.NewWeighted(int64(s.Concurrency)), start: time.Now(), listing: true, ctl: s.Controller,
 		out: outage.New(s.OutageTimeout),
 	}
+	e.gone, e.goneCancel = context.WithCancel(context.Background())
+	defer e.goneCancel()
 	if e.ctl == nil {
 		e.ctl = NewController()
 	}
@@ -212,9 +214,13 @@ type engine struct {
 	// left counts objects a stop left for the next run.
 	left atomic.Int64
 	// out stops the run once the store is gone; downErr says why.
-	out     *outage.Tracker
-	downMu  sync.Mutex
-	downErr error
+	out *outage.Tracker
+	// gone is cancelled once the run stops because the store is gone, which
+	// cancels the requests in flight (do).
+	gone       context.Context
+	goneCancel context.CancelFunc
+	downMu     sync.Mutex
+	downErr    error
 
 	journalRel string
 
@@ -335,7 +341,7 @@ func partialName(key string) string {
 }
 
 func (e *engine) fail(obj providers.Object, err error) {
-	if e.out.IsDown() && errors.Is(err, providers.ErrNetwork) {
+	if e.out.IsDown() && (errors.Is(err, providers.ErrNetwork) || errors.Is(err, errGone)) {
 		// Cut short by the outage that stopped the run: left for the
 		// next run, like the objects not started.
 		e.left.Add(1)
@@ -425,19 +431,37 @@ func (e *engine) process(obj providers.Object) {
 }
 
 // do runs op until it succeeds, fails with an error that is not retryable,
-// or has been retried maxTries times.
-func (e *engine) do(key string, rng int, op func() error) error {
+// or has been retried maxTries times. op gets ctx (a request's context)
+// with two additions: retries the provider's own client makes inside one
+// call are reported, as Retry events marked Internal and to the outage
+// tracker, so a store that is gone is noticed while the SDK is still
+// retrying; and the requests are cancelled once the run stops for that
+// reason, so the run does not wait out the SDK's backoff.
+func (e *engine) do(ctx context.Context, key string, rng int, op func(ctx context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(e.gone, cancel)()
+	ctx = providers.WithRetryReporter(ctx, func(r providers.RetryReport) {
+		e.emit(Retry{Key: key, Range: rng, Attempt: r.Attempt, Wait: r.Wait, Err: r.Err, Internal: true})
+		if e.out.Failed(key, r.Err) {
+			e.storeGone(r.Err)
+		}
+	})
 	for attempt := 1; ; attempt++ {
 		if err := e.ctl.gate(e.ctx); err != nil {
 			return err
 		}
-		err := op()
+		err := op(ctx)
 		if err == nil {
 			e.out.Succeeded()
 			return nil
 		}
 		if e.ctx.Err() != nil {
 			return err
+		}
+		if e.out.IsDown() && ctx.Err() != nil {
+			// Cancelled because the store is gone: left for the next run.
+			return fmt.Errorf("%w: %w", errGone, err)
 		}
 		if e.out.Failed(key, err) {
 			e.storeGone(err)
@@ -459,6 +483,10 @@ func (e *engine) do(key string, rng int, op func() error) error {
 		}
 	}
 }
+
+// errGone marks a request cancelled because the run stopped for a store
+// that is gone.
+var errGone = errors.New("stopped: the location cannot be reached")
 
 // counter adds written bytes to the run's total and the object's.
 type counter struct {
@@ -526,7 +554,7 @@ func (e *engine) single(listed providers.Object) (providers.Object, Record, erro
 		return err
 	}
 	for verifyTries := 0; ; verifyTries++ {
-		err = e.do(listed.Key, 0, func() error {
+		err = e.do(e.ctx, listed.Key, 0, func(ctx context.Context) error {
 			if err := e.acquire(); err != nil {
 				return err
 			}
@@ -534,7 +562,7 @@ func (e *engine) single(listed providers.Object) (providers.Object, Record, erro
 			if started && cnt.n == cur.Size {
 				return nil
 			}
-			rc, o, err := e.get.Get(e.ctx, listed.Key, cnt.n, -1)
+			rc, o, err := e.get.Get(ctx, listed.Key, cnt.n, -1)
 			if err != nil {
 				return err
 			}
@@ -650,9 +678,9 @@ func (e *engine) ranged(listed providers.Object, rec Record, haveRec bool) (prov
 		cur := listed
 		if e.stat != nil {
 			var st providers.Object
-			err := e.do(listed.Key, 0, func() error {
+			err := e.do(e.ctx, listed.Key, 0, func(ctx context.Context) error {
 				var err error
-				st, err = e.stat.Stat(e.ctx, listed.Key)
+				st, err = e.stat.Stat(ctx, listed.Key)
 				return err
 			})
 			if err != nil {
@@ -847,7 +875,7 @@ func (e *engine) checkRanges(f *os.File, cur providers.Object, rec Record) map[i
 // with ErrChanged.
 func (e *engine) fetchRange(ctx context.Context, f *os.File, cur providers.Object, i int, off, length int64) (uint32, error) {
 	var crc uint32
-	err := e.do(cur.Key, i+1, func() error {
+	err := e.do(ctx, cur.Key, i+1, func(ctx context.Context) error {
 		rc, o, err := e.get.Get(ctx, cur.Key, off, length)
 		if err != nil {
 			return err
@@ -885,9 +913,9 @@ func (e *engine) fetchRange(ctx context.Context, f *os.File, cur providers.Objec
 func (e *engine) deleteRemote(obj providers.Object, rec Record) {
 	if e.stat != nil {
 		var st providers.Object
-		err := e.do(obj.Key, 0, func() error {
+		err := e.do(e.ctx, obj.Key, 0, func(ctx context.Context) error {
 			var err error
-			st, err = e.stat.Stat(e.ctx, obj.Key)
+			st, err = e.stat.Stat(ctx, obj.Key)
 			return err
 		})
 		switch {
@@ -904,7 +932,7 @@ func (e *engine) deleteRemote(obj providers.Object, rec Record) {
 			return
 		}
 	}
-	err := e.do(obj.Key, 0, func() error { return e.del.Delete(e.ctx, obj.Key) })
+	err := e.do(e.ctx, obj.Key, 0, func(ctx context.Context) error { return e.del.Delete(ctx, obj.Key) })
 	if errors.Is(err, runctl.ErrHeld) {
 		return
 	}
@@ -1010,6 +1038,7 @@ func (e *engine) storeGone(err error) {
 	}
 	e.downMu.Unlock()
 	e.out.MarkDown()
+	e.goneCancel()
 }
 
 func (e *engine) unreachable() error {

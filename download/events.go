@@ -77,6 +77,9 @@ type Retry struct {
 	Attempt int
 	Wait    time.Duration
 	Err     error
+	// Internal is true for a retry the provider's own client made inside
+	// one request (the AWS SDK's retryer): Attempt counts within it.
+	Internal bool
 }
 
 // Deleted: the remote object was deleted after its copy was verified

@@ -159,6 +159,9 @@ func EventJSON(ev Event, now time.Time) map[string]any {
 		if ev.Range > 0 {
 			m["range"] = ev.Range
 		}
+		if ev.Internal {
+			m["internal"] = true
+		}
 	case Deleted:
 		m["key"] = ev.Key
 		if ev.Err != nil {

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 
 	"github.com/stowage-dev/stowage/export"
 	"github.com/stowage-dev/stowage/internal/runctl"
+	"github.com/stowage-dev/stowage/internal/testenv"
 	"github.com/stowage-dev/stowage/providers"
 	"github.com/stowage-dev/stowage/providers/local"
 	"github.com/stowage-dev/stowage/tui/progressui"
@@ -197,24 +197,6 @@ func TestScreenHardStop(t *testing.T) {
 	}
 }
 
-// lockedBuffer is an output the program writes while the test reads.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestRunExportScreen drives the public entry point with keys on a pipe:
 // the export runs, q stops it, and Result and the error tell what
 // happened; a cancelled context is a graceful stop too.
@@ -223,7 +205,7 @@ func TestRunExportScreen(t *testing.T) {
 		src := writeFiles(t, 20, 512)
 		in, inW := io.Pipe()
 		defer inW.Close()
-		var out lockedBuffer
+		var out testenv.SyncBuffer
 		res, err := RunExportScreen(context.Background(), newLocal(t), "nas", options(t, src, 4),
 			Screen{In: in, Out: &out, Env: []string{"TERM=xterm-256color", "NO_COLOR=1"}})
 		if err != nil || !res.Started || res.Stopped || res.Summary.Files != 20 {
@@ -260,7 +242,7 @@ func TestRunExportScreen(t *testing.T) {
 			}
 			close(p.gate)
 		}()
-		var out lockedBuffer
+		var out testenv.SyncBuffer
 		res, err := RunExportScreen(context.Background(), p, "nas", opts,
 			Screen{In: in, Out: &out, Env: []string{"TERM=xterm-256color"}, ResumeCommand: "stowage export nas " + src})
 		if !errors.Is(err, export.ErrStopped) || !res.Stopped || res.Summary.NotStarted == 0 {
@@ -283,7 +265,7 @@ func TestRunExportScreen(t *testing.T) {
 			<-p.started
 			cancel()
 		}()
-		var out lockedBuffer
+		var out testenv.SyncBuffer
 		res, err := RunExportScreen(ctx, p, "nas", options(t, src, 2), Screen{In: in, Out: &out})
 		if !errors.Is(err, context.Canceled) || !res.Stopped || res.Summary.Files != 0 {
 			t.Fatalf("a cancelled context abandons the uploads in flight: err %v, result %+v", err, res)
@@ -307,7 +289,7 @@ func TestRunExportScreen(t *testing.T) {
 			time.Sleep(200 * time.Millisecond)
 			inW.Write([]byte("q"))
 		}()
-		var out lockedBuffer
+		var out testenv.SyncBuffer
 		res, err := RunExportScreen(ctx, p, "nas", opts, Screen{In: in, Out: &out, Stops: stops})
 		if !errors.Is(err, context.Canceled) || !res.Stopped || res.Summary.Files != 0 || stops.Level() != runctl.Hard {
 			t.Fatalf("signal then q: err %v, result %+v, level %v", err, res, stops.Level())
@@ -319,7 +301,7 @@ func TestRunExportScreen(t *testing.T) {
 	t.Run("bad options", func(t *testing.T) {
 		in, inW := io.Pipe()
 		defer inW.Close()
-		var out lockedBuffer
+		var out testenv.SyncBuffer
 		opts := options(t, filepath.Join(t.TempDir(), "missing"), 2)
 		res, err := RunExportScreen(context.Background(), newLocal(t), "nas", opts, Screen{In: in, Out: &out})
 		if err == nil || res.Started {

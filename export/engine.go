@@ -235,6 +235,10 @@ type engine struct {
 	reads *semaphore.Weighted
 	cls   *classifier
 	out   *outage.Tracker
+	// gone is cancelled once the run stops because the store is gone, which
+	// cancels the requests in flight (do).
+	gone       context.Context
+	goneCancel context.CancelFunc
 	// retries counts every retry, the provider client's included.
 	retries retryCounts
 	// ignored counts entries that are not regular files, by kind.
@@ -316,6 +320,8 @@ func Run(ctx context.Context, p providers.Provider, loc string, opts Options) (S
 	e.sched = newScheduler(e.abandonPart)
 	e.budget = semaphore.NewWeighted(s.MemoryBudget)
 	e.out = outage.New(s.OutageTimeout)
+	e.gone, e.goneCancel = context.WithCancel(context.Background())
+	defer e.goneCancel()
 	return e.run()
 }
 
@@ -745,7 +751,7 @@ func (e *engine) finishDone(t *fileTask, obj providers.Object, before identity, 
 // multipart upload keeps its ID there so a rerun resumes it).
 func (e *engine) failFile(t *fileTask, err error, start time.Time, rec *Record) {
 	dur := time.Since(start)
-	if (e.ctx.Err() != nil || errors.Is(err, errHeld)) && !errors.Is(err, errSourceChanged) {
+	if (e.ctx.Err() != nil || errors.Is(err, errHeld) || errors.Is(err, errGone)) && !errors.Is(err, errSourceChanged) {
 		e.interruptFile(t, start)
 		return
 	}

@@ -338,7 +338,7 @@ func (e *engine) partEnded(pt *partTask, part providers.Part, err error) {
 		if mf.err == nil {
 			mf.interrupted = true
 		}
-	case e.ctx.Err() != nil, errors.Is(err, errHeld):
+	case e.ctx.Err() != nil, errors.Is(err, errHeld), errors.Is(err, errGone):
 		mf.interrupted = true
 	case mf.err == nil:
 		mf.err = err

@@ -28,9 +28,14 @@ func retryable(ctx context.Context, err error) bool {
 // the run is paused. part is the part number for Retry events (0 for a
 // whole file).
 func (e *engine) do(path string, part int, op func(ctx context.Context) error) error {
+	// The requests are cancelled once the run stops because the store is
+	// gone, so it does not wait out the SDK's own backoff.
+	ctx, cancel := context.WithCancel(e.ctx)
+	defer cancel()
+	defer context.AfterFunc(e.gone, cancel)()
 	// Retries the provider's own client makes inside one call are reported
 	// too, so every retry is an event and counted.
-	ctx := providers.WithRetryReporter(e.ctx, func(r providers.RetryReport) {
+	ctx = providers.WithRetryReporter(ctx, func(r providers.RetryReport) {
 		e.countRetry(r.Err)
 		e.ev.emit(Retry{Path: path, Part: part, Attempt: r.Attempt, Wait: r.Wait, Err: r.Err, Internal: true})
 		// A failed attempt inside the SDK is a failed request too: a store
@@ -51,6 +56,11 @@ func (e *engine) do(path string, part int, op func(ctx context.Context) error) e
 		if e.ctx.Err() != nil {
 			return err
 		}
+		if e.out.IsDown() && ctx.Err() != nil {
+			// Cancelled because the store is gone: the file is left for
+			// the next run, like those not started.
+			return fmt.Errorf("%w: %w", errGone, err)
+		}
 		if e.out.Failed(path, err) {
 			e.stopUnreachable(err)
 		}
@@ -60,8 +70,9 @@ func (e *engine) do(path string, part int, op func(ctx context.Context) error) e
 		}
 		if e.out.IsDown() {
 			// The run stopped because the store is gone; retrying each
-			// request in flight would only delay the message.
-			return err
+			// request in flight would only delay the message, and the file
+			// is left for the next run.
+			return fmt.Errorf("%w: %w", errGone, err)
 		}
 		if attempt > e.s.maxTries {
 			return fmt.Errorf("%w (gave up after %d attempts)", err, attempt)
@@ -94,7 +105,12 @@ func (e *engine) stopUnreachable(err error) {
 		err: err,
 	})
 	e.out.MarkDown()
+	e.goneCancel()
 }
+
+// errGone marks a request cancelled because the run stopped for a store
+// that is gone: its file is interrupted, not failed.
+var errGone = errors.New("stopped: the location cannot be reached")
 
 // retryCounts counts a run's retries (or ignored entries) by reason, for
 // the summary.

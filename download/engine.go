@@ -479,7 +479,9 @@ func (e *engine) do(ctx context.Context, key string, rng int, op func(ctx contex
 		case <-e.ctx.Done():
 			return err
 		case <-e.out.Down():
-			return err
+			// Waiting to retry when the store was called gone: left for
+			// the next run too.
+			return fmt.Errorf("%w: %w", errGone, err)
 		}
 	}
 }

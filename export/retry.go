@@ -85,7 +85,9 @@ func (e *engine) do(path string, part int, op func(ctx context.Context) error) e
 		case <-e.ctx.Done():
 			return err
 		case <-e.out.Down():
-			return err
+			// Waiting to retry when the store was called gone: left for
+			// the next run too.
+			return fmt.Errorf("%w: %w", errGone, err)
 		}
 	}
 }

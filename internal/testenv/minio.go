@@ -352,23 +352,28 @@ func (m *MinIO) createUser(ctx context.Context, policyJSON string) (accessKey, s
 	if err := adm.AddUser(ctx, accessKey, secretKey); err != nil {
 		return "", "", fmt.Errorf("add user %s: %w", accessKey, err)
 	}
-	if err := attachPolicy(ctx, adm, policyName, accessKey); err != nil {
+	if err := attachPolicy(ctx, adm, policyName, []byte(policyJSON), accessKey); err != nil {
 		return "", "", fmt.Errorf("attach policy %s to %s: %w", policyName, accessKey, err)
 	}
 	return accessKey, secretKey, nil
 }
 
 // attachPolicy attaches the canned policy to user. MinIO can answer that a
-// policy it has just accepted "does not exist" while its IAM cache catches
-// up (seen once in a full CI run, serve TestDroppedMidFlow, right after the
-// server started); that answer is retried for up to 5 s, anything else is
-// returned at once.
-func attachPolicy(ctx context.Context, adm *madmin.AdminClient, policy, user string) error {
-	deadline := time.Now().Add(5 * time.Second)
+// policy it has just accepted "does not exist" while its IAM subsystem
+// catches up (seen in full CI runs right after the server started: serve
+// TestDroppedMidFlow, e2e/wizard TestS3RoleScreenShare, once for all of
+// 5 s). That answer is retried for up to 10 s, adding the policy again
+// before each retry in case the IAM load replaced what was added; anything
+// else is returned at once.
+func attachPolicy(ctx context.Context, adm *madmin.AdminClient, policy string, doc []byte, user string) error {
+	deadline := time.Now().Add(10 * time.Second)
 	for wait := 50 * time.Millisecond; ; wait = min(2*wait, time.Second) {
 		_, err := adm.AttachPolicy(ctx, madmin.PolicyAssociationReq{Policies: []string{policy}, User: user})
 		if err == nil || !strings.Contains(err.Error(), "policy does not exist") || time.Now().After(deadline) {
 			return err
+		}
+		if aerr := adm.AddCannedPolicy(ctx, policy, doc); aerr != nil {
+			return fmt.Errorf("%w; adding it again: %v", err, aerr)
 		}
 		select {
 		case <-ctx.Done():
